@@ -1,0 +1,119 @@
+"""The ``pleval`` command: parse arguments, call one library function, report errors cleanly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import PlevalError
+
+EXIT_PROBLEMS = 1
+
+
+def _echo_problem(problem: PlevalError) -> None:
+    click.echo(f"{problem.severity}: {problem}", err=True)
+
+
+class _Group(click.Group):
+    """Turns a PlevalError anywhere below into one clean line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlevalError as error:
+            _echo_problem(error)
+            ctx.exit(EXIT_PROBLEMS)
+
+
+project_option = click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (with data/transcripts and data/codebook.yaml).",
+)
+
+
+def _open(project_dir: Path):
+    from .project import Project
+
+    return Project.open(project_dir)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="pleval")
+def main():
+    """pleval: transcripts, codebooks, coding and evaluation briefs, reproducibly."""
+
+
+@main.command()
+@project_option
+def validate(project_dir):
+    """Check the codebook and every transcript; list every problem at once."""
+    from .validate import validate_project
+
+    report, counts = validate_project(_open(project_dir))
+    for problem in report.problems:
+        _echo_problem(problem)
+    click.echo(
+        f"{counts['transcripts']} transcripts ({counts['turns']} turns, {counts['words']:,} words), "
+        f"{counts['codes']} codes: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+    sys.exit(EXIT_PROBLEMS if report.errors else 0)
+
+
+@main.command()
+@project_option
+@click.option("--force", is_flag=True, help="Recode every transcript, ignoring cached results.")
+@click.option("--by", default="school,role", show_default=True,
+              help="Summaries to print, comma-separated: transcript, school, role, region, school_level.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def code(project_dir, force, by, progress):
+    """Apply the codebook's rules to every transcript and summarise the codes found."""
+    from .coding import code_project, codings_frame, summary_table
+
+    run = code_project(_open(project_dir), force=force, progress=progress)
+    for problem in run.problems:
+        _echo_problem(problem)
+    frame = codings_frame(run.transcripts, run.codings)
+    columns = {"transcript": "transcript_id"}
+    for name in [b.strip() for b in by.split(",") if b.strip()]:
+        column = columns.get(name, name)
+        if column not in frame.columns:
+            raise click.BadParameter(f"cannot summarise by '{name}'", param_hint="--by")
+        click.echo(f"\nCoded segments by {name} (rules):")
+        click.echo(summary_table(frame, column, run.codebook.code_ids).to_string())
+    skipped = sum(1 for p in run.problems if p.severity == "error")
+    click.echo(
+        f"\n{len(run.transcripts)} transcripts coded ({len(run.coded)} new, {len(run.cached)} from cache), "
+        f"{len(run.codings)} codings; {skipped} transcript(s) skipped"
+    )
+    sys.exit(EXIT_PROBLEMS if skipped else 0)
+
+
+@main.group()
+def export():
+    """Export tables from the project."""
+
+
+@export.command("codings")
+@project_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--source", "sources", multiple=True, type=click.Choice(["rules"]),
+              help="Which coders' codings to include (repeatable; default: all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx).")
+def export_codings(project_dir, fmt, sources, output):
+    """Write every coding as a tidy table (one row per coding)."""
+    from .export import export_codings as run_export
+
+    project = _open(project_dir)
+    written, problems = run_export(project, fmt=fmt, sources=sources or None, output=output)
+    for problem in problems:
+        _echo_problem(problem)
+    if written is not None:
+        click.echo(f"wrote {project.relative(written)}", err=True)

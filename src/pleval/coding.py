@@ -1,0 +1,170 @@
+"""Run the rule coder over a project, caching results per transcript.
+
+Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.codings.json`` and
+``<id>.segments.json``, keyed by the transcript's text and metadata hashes, the codebook hash and pleval's
+version, so an unchanged corpus is never coded twice. Cache files are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import __version__
+from .codebook import load_codebook
+from .errors import PlevalError
+from .model import Codebook, Coding, Evidence, Segment, Sentence, Transcript
+from .project import Project, atomic_write
+from .rules import RuleCoder
+from .segment import segments_from_docs
+from .text import sha256_text
+from .transcripts import load_transcripts
+
+CACHE_FORMAT = 1
+
+#: Columns of :func:`codings_frame`, in order.
+CODING_COLUMNS = [
+    "transcript_id", "segment_id", "start", "end", "speaker", "role", "school", "district", "region",
+    "school_level", "code_id", "coder", "source", "score", "evidence", "text", "codebook_hash", "transcript_hash",
+]
+
+
+@dataclass
+class CodingRun:
+    """What one ``pleval code`` run produced."""
+
+    codebook: Codebook
+    transcripts: list[Transcript]
+    codings: list[Coding]
+    problems: list[PlevalError] = field(default_factory=list)
+    coded: list[str] = field(default_factory=list)  # transcript ids coded in this run
+    cached: list[str] = field(default_factory=list)  # transcript ids reused from the cache
+
+
+def cache_key(transcript: Transcript, codebook: Codebook) -> str:
+    return sha256_text(f"{CACHE_FORMAT}|{transcript.text_hash}|{transcript.meta_hash}|{codebook.hash}|{__version__}")
+
+
+def _cache_paths(project: Project, transcript_id: str):
+    folder = project.output_path("cache", "rules")
+    return folder / f"{transcript_id}.codings.json", folder / f"{transcript_id}.segments.json"
+
+
+def _read_cached(path, key: str):
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return payload["items"] if payload.get("key") == key else None
+
+
+def _write_cached(path, key: str, items: list) -> None:
+    with atomic_write(path, encoding="utf-8") as handle:
+        json.dump({"key": key, "pleval_version": __version__, "items": items}, handle, ensure_ascii=False)
+
+
+def _coding_from_dict(d: dict) -> Coding:
+    return Coding(**{**d, "evidence": tuple(Evidence(**e) for e in d["evidence"]),
+                     "sentence_ids": tuple(d["sentence_ids"])})
+
+
+def _segment_from_dict(d: dict) -> Segment:
+    return Segment(**{**d, "sentences": tuple(Sentence(**s) for s in d["sentences"])})
+
+
+def code_transcript(coder: RuleCoder, transcript: Transcript) -> tuple[list[Segment], list[Coding]]:
+    """Segment and rule-code one transcript in a single pass of the pipeline."""
+    docs = list(coder.nlp.pipe(turn.text for turn in transcript.turns))
+    segments = segments_from_docs(transcript, docs)
+    return segments, coder.code_docs(transcript, segments, docs)
+
+
+def code_project(project: Project, *, force: bool = False, progress: bool | None = None) -> CodingRun:
+    """Apply the codebook's rules to every transcript, reusing cached results for unchanged ones.
+
+    Broken transcripts are reported in ``run.problems`` and skipped; the rest are coded.
+
+    Parameters
+    ----------
+    project : Project
+    force : bool
+        Recode every transcript, ignoring the cache.
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Raises
+    ------
+    PlevalError
+        If the codebook is invalid (nothing can be coded without it).
+    """
+    codebook = load_codebook(project.codebook_path)
+    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    coder = RuleCoder(codebook)
+    run = CodingRun(codebook, transcripts, [], problems)
+    bar = tqdm(transcripts, desc="coding", unit="transcript", disable=False if progress else None)
+    if progress is False:
+        bar.disable = True
+    for transcript in bar:
+        key = cache_key(transcript, codebook)
+        codings_path, segments_path = _cache_paths(project, transcript.id)
+        cached = None if force else _read_cached(codings_path, key)
+        if cached is not None:
+            run.codings.extend(_coding_from_dict(d) for d in cached)
+            run.cached.append(transcript.id)
+            continue
+        segments, codings = code_transcript(coder, transcript)
+        _write_cached(segments_path, key, [asdict(s) for s in segments])
+        _write_cached(codings_path, key, [asdict(c) for c in codings])
+        run.codings.extend(codings)
+        run.coded.append(transcript.id)
+    return run
+
+
+def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
+    """The segments of a transcript, from the cache when it is current, else freshly computed."""
+    key = cache_key(transcript, codebook)
+    _, segments_path = _cache_paths(project, transcript.id)
+    cached = _read_cached(segments_path, key)
+    if cached is not None:
+        return [_segment_from_dict(d) for d in cached]
+    from .segment import segment_transcript
+
+    return segment_transcript(transcript)
+
+
+def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.DataFrame:
+    """A tidy table, one row per coding.
+
+    Columns: transcript_id, segment_id, start, end (code-point offsets into the normalised text), speaker
+    (label as written), role, school, district, region, school_level, code_id, coder, source (rules, human,
+    consensus, model), score (0-1), evidence (the matched words, ``; ``-separated), text (the segment's text),
+    codebook_hash, transcript_hash.
+    """
+    by_id = {t.id: t for t in transcripts}
+    rows = []
+    for coding in codings:
+        transcript = by_id[coding.transcript_id]
+        turn = transcript.turns[int(coding.segment_id.rsplit(":t", 1)[1])]
+        meta = transcript.meta
+        rows.append({
+            "transcript_id": coding.transcript_id, "segment_id": coding.segment_id, "start": coding.start,
+            "end": coding.end, "speaker": turn.speaker, "role": turn.role, "school": meta.school,
+            "district": meta.district, "region": meta.region, "school_level": meta.school_level,
+            "code_id": coding.code_id, "coder": coding.coder, "source": coding.source, "score": coding.score,
+            "evidence": "; ".join(e.text for e in coding.evidence),
+            "text": transcript.text[coding.start:coding.end], "codebook_hash": coding.codebook_hash,
+            "transcript_hash": coding.transcript_hash,
+        })
+    return pd.DataFrame(rows, columns=CODING_COLUMNS)
+
+
+def summary_table(frame: pd.DataFrame, by: str, code_ids: list[str]) -> pd.DataFrame:
+    """Coded segments per code (columns, in codebook order) for each value of ``by`` (rows), with totals."""
+    table = pd.crosstab(frame[by], pd.Categorical(frame["code_id"], categories=code_ids), dropna=False)
+    table.columns = list(code_ids)
+    table.index.name = by
+    table["total"] = table.sum(axis=1)
+    return table

@@ -1,0 +1,146 @@
+"""Every error pleval raises for a user's mistake, in one place.
+
+Each error names the file (and line and column where known), says what is wrong and how to fix it, in one
+line. The CLI prints ``str(error)`` and exits; nothing else turns a user mistake into a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PlevalError(Exception):
+    """Base class of every error caused by a project's files or a user's command.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in the domain's words.
+    path : str or Path, optional
+        The file at fault.
+    line, column : int, optional
+        1-based position in that file.
+    fix : str, optional
+        How to put it right.
+    value : object, optional
+        The offending value, for programs that catch the error.
+    """
+
+    severity = "error"
+
+    def __init__(self, message, *, path=None, line=None, column=None, fix=None, value=None):
+        self.message = message
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.column = column
+        self.fix = fix
+        self.value = value
+        super().__init__(self.__str__())
+
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.fix:
+            text += f" ({self.fix})"
+        return text
+
+
+class PlevalWarning(PlevalError):
+    """A problem worth reporting that does not stop a file from being used."""
+
+    severity = "warning"
+
+
+class ProjectError(PlevalError):
+    """The project folder is missing something or is laid out wrongly."""
+
+
+class UnsafePathError(PlevalError):
+    """An id or path would read or write outside the project folder."""
+
+
+# --- transcripts -------------------------------------------------------------------------------------------
+
+
+class TranscriptError(PlevalError):
+    """A transcript file cannot be read as a transcript."""
+
+
+class EmptyTranscriptError(TranscriptError):
+    """The file has no text."""
+
+
+class UnknownFormatError(TranscriptError):
+    """The file's extension names no registered reader."""
+
+
+class DecodeError(TranscriptError):
+    """The bytes are neither UTF-8 nor Windows-1252."""
+
+
+class EncodingWarning(PlevalWarning):
+    """The file was read as Windows-1252 rather than UTF-8."""
+
+
+class FrontMatterError(TranscriptError):
+    """The YAML front matter (or sidecar metadata) is broken or invalid."""
+
+
+class NoSpeakersError(TranscriptError):
+    """No line starts with a speaker label."""
+
+
+class UnknownSpeakerError(TranscriptError):
+    """A speaker label names nobody in the metadata."""
+
+
+class UnknownRoleError(TranscriptError):
+    """A participant's role is not one pleval knows."""
+
+
+class VttTimestampError(TranscriptError):
+    """A WebVTT cue's timing line is malformed."""
+
+
+class DuplicateTranscriptIdError(TranscriptError):
+    """Two transcripts share an id."""
+
+
+# --- codebook ----------------------------------------------------------------------------------------------
+
+
+class CodebookError(PlevalError):
+    """The codebook is broken or invalid."""
+
+
+class CodebookWarning(PlevalWarning):
+    """The codebook is usable but something in it looks unintended."""
+
+
+@dataclass
+class ProblemReport:
+    """Problems collected while checking many files, so that all are reported at once."""
+
+    problems: list[PlevalError]
+
+    @property
+    def errors(self) -> list[PlevalError]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[PlevalError]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)

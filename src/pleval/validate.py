@@ -1,0 +1,40 @@
+"""Check a whole project and list every problem at once."""
+
+from __future__ import annotations
+
+from .codebook import check_codebook
+from .errors import PlevalError, ProblemReport, ProjectError
+from .project import Project
+from .transcripts import load_transcripts
+
+
+def validate_project(project: Project) -> tuple[ProblemReport, dict]:
+    """Validate the codebook and every transcript.
+
+    Returns
+    -------
+    report : ProblemReport
+        Every error and warning found, each naming its file and line.
+    counts : dict
+        How many transcripts, turns and codes were read successfully.
+    """
+    problems: list[PlevalError] = []
+    codebook, codebook_problems = check_codebook(project.codebook_path)
+    problems += codebook_problems
+    if not project.transcripts_dir.is_dir():
+        problems.append(ProjectError("no transcripts folder", path=project.transcripts_dir,
+                                     fix="create data/transcripts and put transcripts in it"))
+        transcripts = []
+    else:
+        transcripts, transcript_problems = load_transcripts(project.transcripts_dir, project.root)
+        problems += transcript_problems
+        if not transcripts and not transcript_problems:
+            problems.append(ProjectError("no transcripts found", path=project.transcripts_dir,
+                                         fix="add .txt, .md, .docx or .vtt transcripts"))
+    counts = {
+        "transcripts": len(transcripts),
+        "turns": sum(len(t.turns) for t in transcripts),
+        "words": sum(len(t.text.split()) for t in transcripts),
+        "codes": len(codebook.codes) if codebook else 0,
+    }
+    return ProblemReport(problems), counts
