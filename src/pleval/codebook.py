@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -94,50 +95,54 @@ def _cross_check(codebook: Codebook, located: Located, path: Path) -> list[Codeb
                 problems.append(_problem(f"code '{code.id}': renamed_from '{old}', but '{old}' is still a code",
                                          located, ("codes", i, "renamed_from"), path,
                                          "remove the old code, or the renamed_from entry"))
-    problems += _rule_problems(codebook, located, path)
     return problems
 
 
-def _rule_problems(codebook: Codebook, located: Located, path: Path) -> list[CodebookError]:
-    """Check every Matcher pattern with spaCy's own validator, and that phrases are not empty."""
+def _raw_patterns(data) -> list[tuple[tuple, object, str]]:
+    """(location, pattern, code id) of every Matcher pattern in the raw codebook data, valid or not."""
+    found = []
+    codes = data.get("codes") if isinstance(data, dict) else None
+    for i, code in enumerate(codes if isinstance(codes, list) else []):
+        rules = code.get("rules") if isinstance(code, dict) else None
+        if not isinstance(rules, dict):
+            continue
+        code_id = code.get("id", f"#{i + 1}")
+        exclude = rules.get("exclude") if isinstance(rules.get("exclude"), dict) else {}
+        for key, items in ((("rules", "patterns"), rules.get("patterns")),
+                           (("rules", "exclude", "patterns"), exclude.get("patterns"))):
+            for j, item in enumerate(items if isinstance(items, list) else []):
+                loc = ("codes", i) + key + (j,)
+                if isinstance(item, dict) and "pattern" in item:
+                    found.append((loc + ("pattern",), item["pattern"], code_id))
+                else:
+                    found.append((loc, item, code_id))
+    return found
+
+
+def _pattern_problems(located: Located, path: Path) -> list[CodebookError]:
+    """Check every Matcher pattern with spaCy's own validator."""
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
     from .nlp import blank_pipeline
 
-    nlp = blank_pipeline()
+    vocab = blank_pipeline().vocab
     problems = []
-    for i, code in enumerate(codebook.codes):
-        rules = code.rules
-        checks = [(("rules", "patterns", j), p.pattern if hasattr(p, "pattern") else p)
-                  for j, p in enumerate(rules.patterns)]
-        checks += [(("rules", "exclude", "patterns", j), p) for j, p in enumerate(rules.exclude.patterns)]
-        for sub_loc, pattern in checks:
-            loc = ("codes", i) + sub_loc
-            if isinstance(_value_at(located.data, loc), dict):  # the {pattern: ..., weight: ...} form
-                loc += ("pattern",)
-            matcher = Matcher(nlp.vocab, validate=True)
-            try:
-                matcher.add("check", [pattern])
-            except (MatchPatternError, ValueError, TypeError) as error:
-                detail = " ".join(str(error).split())
-                detail = detail.split("pattern: ")[-1] if "pattern: " in detail else detail
-                problems.append(_problem(f"code '{code.id}': invalid spaCy Matcher pattern: {detail[:200]}",
-                                         located, loc, path,
-                                         "see https://spacy.io/usage/rule-based-matching#matcher"))
-        phrases = [(("rules", "phrases", j), p if isinstance(p, str) else p.text) for j, p in enumerate(rules.phrases)]
-        phrases += [(("rules", "exclude", "phrases", j), p) for j, p in enumerate(rules.exclude.phrases)]
-        for sub_loc, phrase in phrases:
-            if not phrase.strip():
-                problems.append(_problem(f"code '{code.id}': empty phrase", located, ("codes", i) + sub_loc, path,
-                                         "remove it"))
+    for loc, pattern, code_id in _raw_patterns(located.data):
+        matcher = Matcher(vocab, validate=True)
+        try:
+            if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
+                raise ValueError("a pattern is a list of token descriptions like {LOWER: word}")
+            matcher.add("check", [pattern])
+        except (MatchPatternError, ValueError, TypeError, KeyError) as error:
+            detail = " ".join(str(error).split())
+            spacy_detail = re.search(r"\[pattern -> (\d+) -> ([^\]]+)\] (.*)", detail)
+            if spacy_detail:
+                token, attr, why = spacy_detail.groups()
+                detail = f"token {int(token) + 1}, {attr}: {why}"
+            problems.append(_problem(f"code '{code_id}': invalid spaCy Matcher pattern: {detail[:200]}",
+                                     located, loc, path, "see https://spacy.io/usage/rule-based-matching#matcher"))
     return problems
-
-
-def _value_at(data, loc):
-    for part in loc:
-        data = data[part]
-    return data
 
 
 def codebook_hash(codebook: Codebook) -> str:
@@ -172,11 +177,12 @@ def check_codebook(path: Path) -> tuple[Codebook | None, list[PlevalError]]:
     for loc, (line, column) in located.duplicate_keys:
         problems.append(CodebookError(f"key '{loc[-1]}' is given twice", path=path, line=line, column=column,
                                       fix="keep one"))
+    pattern_problems = _pattern_problems(located, path)
     try:
         codebook = Codebook.model_validate(located.data)
     except ValidationError as error:
-        return None, problems + _schema_problems(error, located, path)
-    problems += _cross_check(codebook, located, path)
+        return None, problems + _schema_problems(error, located, path) + pattern_problems
+    problems += _cross_check(codebook, located, path) + pattern_problems
     if any(p.severity == "error" for p in problems):
         return None, problems
     return codebook.model_copy(update={"hash": codebook_hash(codebook)}), problems

@@ -10,6 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def _shown(path: Path) -> Path:
+    """A path relative to the working directory when it lies below it, as a user would type it."""
+    try:
+        return path.absolute().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 class PlevalError(Exception):
     """Base class of every error caused by a project's files or a user's command.
 
@@ -41,7 +49,7 @@ class PlevalError(Exception):
     def location(self) -> str:
         if self.path is None:
             return ""
-        where = str(self.path)
+        where = str(_shown(self.path))
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -193,6 +193,9 @@ def sentence_id(transcript_id: str, turn_index: int, sentence_index: int) -> str
 # --- codebook -----------------------------------------------------------------------------------------------
 
 
+Phrase = Annotated[str, Field(min_length=1)]
+
+
 class WeightedPhrase(_Strict):
     text: str = Field(min_length=1)
     weight: float = Field(default=1.0, gt=0, le=1)
@@ -204,13 +207,13 @@ class WeightedPattern(_Strict):
 
 
 class Exclusions(_Strict):
-    phrases: list[str] = Field(default_factory=list)
+    phrases: list[Phrase] = Field(default_factory=list)
     patterns: list[list[dict]] = Field(default_factory=list)
     scope: Literal["sentence", "turn"] = "sentence"
 
 
 class Rules(_Strict):
-    phrases: list[str | WeightedPhrase] = Field(default_factory=list)
+    phrases: list[Phrase | WeightedPhrase] = Field(default_factory=list)
     patterns: list[list[dict] | WeightedPattern] = Field(default_factory=list)
     exclude: Exclusions = Field(default_factory=Exclusions)
     min_score: float = Field(default=0.5, gt=0, le=1)

@@ -15,9 +15,11 @@ def segments_from_docs(transcript: Transcript, docs: Iterable[Doc]) -> list[Segm
     for turn, doc in zip(transcript.turns, docs, strict=True):
         sentences = []
         for number, sent in enumerate(doc.sents):
-            start = turn.start + sent.start_char
-            end = turn.start + sent.end_char
-            sentences.append(Sentence(sentence_id(transcript.id, turn.index, number), start, end, sent.text))
+            said = sent.text
+            lead = len(said) - len(said.lstrip())  # a line break between sentences belongs to neither
+            said = said.strip()
+            start = turn.start + sent.start_char + lead
+            sentences.append(Sentence(sentence_id(transcript.id, turn.index, number), start, start + len(said), said))
         segments.append(
             Segment(
                 id=segment_id(transcript.id, turn.index),

@@ -1,0 +1,75 @@
+import pytest
+
+from pleval.coding import CODING_COLUMNS, code_project, codings_frame, load_segments, summary_table
+from pleval.errors import CodebookError
+
+
+def test_codes_every_transcript_and_reuses_the_cache(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "zoom_name_prefix.vtt"])
+    first = code_project(project, progress=False)
+    assert sorted(first.coded) == ["two-speakers", "zoom-name-prefix", "zoom-voice-tags"] and first.cached == []
+    assert {(c.transcript_id, c.code_id) for c in first.codings} == {
+        ("two-speakers", "funding"), ("two-speakers", "time"), ("zoom-voice-tags", "funding"),
+        ("zoom-name-prefix", "time"),
+    }
+    second = code_project(project, progress=False)
+    assert second.coded == [] and len(second.cached) == 3
+    assert second.codings == first.codings
+
+
+def test_a_changed_transcript_or_codebook_is_recoded(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    code_project(project, progress=False)
+    path = project.transcripts_dir / "two_speakers.txt"
+    path.write_text(path.read_text().replace("Sure.", "Sure, sure."))
+    assert code_project(project, progress=False).coded == ["two-speakers"]
+    project.codebook_path.write_text(project.codebook_path.read_text().replace("- grant\n", "- grants\n"))
+    assert len(code_project(project, progress=False).coded) == 2
+    assert len(code_project(project, progress=False, force=True).coded) == 2
+
+
+def test_every_coding_records_the_codebook_and_transcript_hash(make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    run = code_project(project, progress=False)
+    transcript = run.transcripts[0]
+    assert {c.codebook_hash for c in run.codings} == {run.codebook.hash}
+    assert {c.transcript_hash for c in run.codings} == {transcript.text_hash}
+
+
+def test_broken_transcripts_are_skipped_and_reported(make_project):
+    project = make_project(transcripts=["two_speakers.txt"], bad=["unknown_speaker.txt"])
+    run = code_project(project, progress=False)
+    assert [t.id for t in run.transcripts] == ["two-speakers"]
+    assert "unknown_speaker.txt" in str(run.problems[0])
+
+
+def test_an_invalid_codebook_stops_coding(make_project):
+    project = make_project(transcripts=["two_speakers.txt"], codebook="bad_colour.yaml")
+    with pytest.raises(CodebookError):
+        code_project(project, progress=False)
+
+
+def test_segments_come_back_from_the_cache_with_sentences(make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    run = code_project(project, progress=False)
+    segments = load_segments(project, run.transcripts[0], run.codebook)
+    assert [s.id for s in segments] == [f"two-speakers:t00{i}" for i in range(4)]
+    assert [s.text for s in segments[1].sentences] == [
+        "Oh, it's going.", "We ran out of grant money in March, honestly.",
+        "And Tom Brandt said we could keep the stipends anyway.",
+    ]
+    for segment in segments:
+        for sentence in segment.sentences:
+            assert run.transcripts[0].text[sentence.start : sentence.end] == sentence.text
+
+
+def test_tidy_table_and_summary(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "focus_group_p_labels.txt"])
+    run = code_project(project, progress=False)
+    frame = codings_frame(run.transcripts, run.codings)
+    assert list(frame.columns) == CODING_COLUMNS
+    assert set(frame["source"]) == {"rules"}
+    row = frame[frame["transcript_id"] == "focus-group-p-labels"].iloc[0]
+    assert (row["speaker"], row["role"], row["text"]) == ("P1", "teacher", "The budget for subs, mostly.")
+    table = summary_table(frame, "role", run.codebook.code_ids)
+    assert table.loc["teacher", "funding"] == 2 and table.loc["teacher", "total"] == 3

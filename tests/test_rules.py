@@ -1,0 +1,79 @@
+import pytest
+
+from conftest import FIXTURES
+from pleval.codebook import load_codebook
+from pleval.coding import code_transcript
+from pleval.model import Transcript, TranscriptMeta, Turn
+from pleval.rules import RuleCoder
+
+
+@pytest.fixture(scope="module")
+def coder():
+    return RuleCoder(load_codebook(FIXTURES / "codebooks" / "two_codes.yaml"))
+
+
+def transcript_of(*turns):
+    """A transcript with one interviewer question and the given participant turns."""
+    meta = TranscriptMeta.model_validate({
+        "id": "t", "type": "interview", "date": "2024-01-01", "school": "S", "district": "D",
+        "region": "central", "school_level": "high", "locale": "urban", "pathway": "LAUNCH",
+        "interviewer": "Ida", "participants": [{"name": "Pat Doe", "role": "teacher"}],
+    })
+    text, built = "", []
+    for index, (role, said) in enumerate([("interviewer", "Tell me about the grant?"), *turns]):
+        label = "Interviewer: " if role == "interviewer" else "Pat Doe: "
+        start = len(text) + len(label)
+        text += label + said + "\n"
+        built.append(Turn(index, label[:-2], "x", role, said, start, start + len(said), index + 1))
+    return Transcript(meta, text, tuple(built), "t.txt", "txt", "hash", "meta")
+
+
+def codes_of(coder, *turns):
+    transcript = transcript_of(*turns)
+    _, codings = code_transcript(coder, transcript)
+    return transcript, codings
+
+
+def test_phrases_match_on_lemmas_and_ignore_case(coder):
+    _, codings = codes_of(coder, ("teacher", "GRANTS paid for it."), ("teacher", "Our Budgets are thin."))
+    assert [(c.segment_id, c.code_id) for c in codings] == [("t:t001", "funding"), ("t:t002", "funding")]
+    assert codings[0].evidence[0].text == "GRANTS"
+
+
+def test_matcher_patterns_match_inflected_verbs(coder):
+    _, codings = codes_of(coder, ("teacher", "We ran out of funding in March."))
+    assert codings[0].code_id == "funding" and codings[0].evidence[0].text == "ran out of funding"
+
+
+def test_one_weak_cue_is_not_enough_but_two_are(coder):
+    _, one = codes_of(coder, ("teacher", "It costs money."))
+    _, two = codes_of(coder, ("teacher", "Who will pay for it? There is no money."))
+    assert one == []
+    assert two[0].score == pytest.approx(0.51) and len(two[0].evidence) == 2
+
+
+def test_sentence_exclusion_only_suppresses_its_sentence(coder):
+    _, excluded = codes_of(coder, ("teacher", "They have a budget of words for the essay."))
+    _, kept = codes_of(coder, ("teacher", "They have a budget of words. Our budget is cut."))
+    assert excluded == []
+    assert [e.text for e in kept[0].evidence] == ["budget"] and kept[0].evidence[0].start > 0
+
+
+def test_turn_exclusion_suppresses_the_whole_turn(coder):
+    _, codings = codes_of(coder, ("teacher", "We plan together. Then a time out for recess."))
+    assert codings == []
+
+
+def test_interviewer_turns_are_not_coded(coder):
+    _, codings = codes_of(coder)
+    assert codings == []
+
+
+def test_evidence_offsets_point_into_the_transcript_text(coder):
+    transcript, codings = codes_of(coder, ("teacher", "Hmm. We never get common planning, and the grant ended."))
+    for coding in codings:
+        assert transcript.text[coding.start : coding.end] == transcript.turns[1].text
+        for evidence in coding.evidence:
+            assert transcript.text[evidence.start : evidence.end] == evidence.text
+    assert {c.code_id for c in codings} == {"funding", "time"}
+    assert codings[0].sentence_ids == ("t:t001.s01",)
