@@ -30,7 +30,7 @@ def transcript_of(*turns):
 
 def codes_of(coder, *turns):
     transcript = transcript_of(*turns)
-    _, codings = code_transcript(coder, transcript)
+    _, _, codings = code_transcript(coder, transcript)
     return transcript, codings
 
 

@@ -1,7 +1,7 @@
 """Run the rule coder over a project, caching results per transcript.
 
 Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.codings.json`` and
-``<id>.segments.json``, keyed by the transcript's text and metadata hashes, the codebook hash and pleval's
+``<id>.segments.json`` (the sentence bounds of each turn, from which segments are rebuilt), keyed by the transcript's text and metadata hashes, the codebook hash and pleval's
 version, so an unchanged corpus is never coded twice. Cache files are replaced atomically.
 """
 
@@ -16,10 +16,10 @@ from tqdm.auto import tqdm
 from . import __version__
 from .codebook import load_codebook
 from .errors import PlevalError
-from .model import Codebook, Coding, Evidence, Segment, Sentence, Transcript
+from .model import Codebook, Coding, Evidence, Segment, Transcript
 from .project import Project, atomic_write
 from .rules import RuleCoder
-from .segment import segments_from_docs
+from .segment import segment_transcript, segments_from_bounds, sentence_bounds
 from .text import sha256_text
 from .transcripts import load_transcripts
 
@@ -71,15 +71,15 @@ def _coding_from_dict(d: dict) -> Coding:
                      "sentence_ids": tuple(d["sentence_ids"])})
 
 
-def _segment_from_dict(d: dict) -> Segment:
-    return Segment(**{**d, "sentences": tuple(Sentence(**s) for s in d["sentences"])})
+def code_transcript(coder: RuleCoder, transcript: Transcript) -> tuple[list[list], list[Segment], list[Coding]]:
+    """Segment and rule-code one transcript in a single pass of the pipeline.
 
-
-def code_transcript(coder: RuleCoder, transcript: Transcript) -> tuple[list[Segment], list[Coding]]:
-    """Segment and rule-code one transcript in a single pass of the pipeline."""
+    Returns the sentence bounds of each turn (what the segment cache keeps), the segments and the codings.
+    """
     docs = list(coder.nlp.pipe(turn.text for turn in transcript.turns))
-    segments = segments_from_docs(transcript, docs)
-    return segments, coder.code_docs(transcript, segments, docs)
+    bounds = [sentence_bounds(doc, turn.text) for turn, doc in zip(transcript.turns, docs)]
+    segments = segments_from_bounds(transcript, bounds)
+    return bounds, segments, coder.code_docs(transcript, segments, docs)
 
 
 def code_project(project: Project, *, force: bool = False, progress: bool | None = None) -> CodingRun:
@@ -115,8 +115,8 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
             run.codings.extend(_coding_from_dict(d) for d in cached)
             run.cached.append(transcript.id)
             continue
-        segments, codings = code_transcript(coder, transcript)
-        _write_cached(segments_path, key, [asdict(s) for s in segments])
+        bounds, _, codings = code_transcript(coder, transcript)
+        _write_cached(segments_path, key, bounds)
         _write_cached(codings_path, key, [asdict(c) for c in codings])
         run.codings.extend(codings)
         run.coded.append(transcript.id)
@@ -129,9 +129,7 @@ def load_segments(project: Project, transcript: Transcript, codebook: Codebook) 
     _, segments_path = _cache_paths(project, transcript.id)
     cached = _read_cached(segments_path, key)
     if cached is not None:
-        return [_segment_from_dict(d) for d in cached]
-    from .segment import segment_transcript
-
+        return segments_from_bounds(transcript, cached)
     return segment_transcript(transcript)
 
 

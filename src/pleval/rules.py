@@ -7,6 +7,7 @@ distinct rules that matched in it (outside excluded sentences) combine to at lea
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .model import Codebook, Coding, Evidence, Segment, Transcript
+from .segment import sentence_starts
 
 SPANS_KEY = "pleval_rules"
 
@@ -77,14 +79,19 @@ def make_codebook_ruler(nlp: Language, name: str, spans_key: str) -> CodebookRul
 
 def rules_pipeline(codebook: Codebook) -> Language:
     """A fresh pipeline (tokenizer, sentencizer, lemmas) with the codebook's rules added."""
-    import spacy
+    from .nlp import base_pipeline
 
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("pleval_lowercase_lemmas")
+    nlp = base_pipeline()
     ruler = nlp.add_pipe("pleval_codebook_rules")
     ruler.add_codebook(codebook)
     return nlp
+
+
+def _sentences_holding(segment: Segment, evidence: tuple[Evidence, ...]) -> tuple[str, ...]:
+    """Ids of the segment's sentences in which the evidence starts, in order."""
+    starts = [sentence.start for sentence in segment.sentences]
+    found = {max(bisect_right(starts, e.start) - 1, 0) for e in evidence}
+    return tuple(segment.sentences[i].id for i in sorted(found) if segment.sentences)
 
 
 class RuleCoder:
@@ -100,8 +107,6 @@ class RuleCoder:
     @property
     def nlp(self) -> Language:
         if self._nlp is None:
-            from . import nlp as _  # noqa: F401  registers the lemma component
-
             self._nlp = rules_pipeline(self.codebook)
         return self._nlp
 
@@ -117,14 +122,12 @@ class RuleCoder:
             spans = doc.spans[ruler.spans_key]
             if not len(spans):
                 continue
-            sentence_of = np.empty(len(doc), dtype=np.int32)
-            for number, sent in enumerate(doc.sents):
-                sentence_of[sent.start : sent.end] = number
+            starts = sentence_starts(doc)
             hits: dict[str, list[tuple[Rule, Span, int]]] = {}
             excluded: dict[str, set] = {}
             for span in spans:
                 rule = ruler.rules[strings[span.label]]
-                sentence = int(sentence_of[span.start])
+                sentence = int(np.searchsorted(starts, span.start, side="right")) - 1
                 if rule.exclude:
                     scope = codes[rule.code_id].rules.exclude.scope
                     excluded.setdefault(rule.code_id, set()).add("turn" if scope == "turn" else sentence)
@@ -143,7 +146,7 @@ class RuleCoder:
                     Evidence(segment.start + span.start_char, segment.start + span.end_char, span.text, rule.key)
                     for rule, span, _ in sorted(found, key=lambda hit: hit[1].start_char)
                 )
-                sentences = sorted({s for _, _, s in found})
+                sentence_ids = _sentences_holding(segment, evidence)
                 codings.append(
                     Coding(
                         transcript_id=transcript.id,
@@ -157,7 +160,7 @@ class RuleCoder:
                         codebook_hash=self.codebook.hash,
                         transcript_hash=transcript.text_hash,
                         evidence=evidence,
-                        sentence_ids=tuple(segment.sentences[s].id for s in sentences),
+                        sentence_ids=sentence_ids,
                     )
                 )
         return codings

@@ -1,0 +1,28 @@
+# The two commands a new clone needs (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: sample test bench clean
+
+$(BIN)/pleval: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+## Install pleval and run its main job on the bundled sample project.
+sample: $(BIN)/pleval
+	$(BIN)/pleval validate
+	$(BIN)/pleval code --by transcript,school,role
+
+## Install pleval with its test tools and run every test.
+test: $(BIN)/pleval
+	$(BIN)/python -m pytest
+
+## Print the coding benchmarks (ratios against spaCy's tokenizer in the same run).
+bench: $(BIN)/pleval
+	$(BIN)/python benchmarks/bench_coding.py
+
+clean:
+	rm -rf outputs benchmarks/.corpus

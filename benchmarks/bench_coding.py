@@ -1,0 +1,98 @@
+"""Coding throughput and cache benchmark.
+
+Generates a corpus of at least 2M words (turns of the sample transcripts recombined, seeded), then prints:
+
+- coding throughput (parse + segment + rules + cache write) as a ratio against spaCy's tokenizer-only
+  throughput on the same texts in the same run (target: >= 0.5);
+- the first coding run's time against a cached re-run of the unchanged corpus (target: >= 20x).
+
+Usage: python benchmarks/bench_coding.py [--words 2000000] [--seed 7] [--codebook data/codebook.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import time
+from pathlib import Path
+
+import spacy
+import yaml
+
+from pleval.coding import code_project
+from pleval.project import Project
+from pleval.transcripts import load_transcripts
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "benchmarks" / ".corpus"
+
+
+def generate(words: int, seed: int, codebook: Path) -> Project:
+    """Write about ``words`` words of transcripts into benchmarks/.corpus and return it as a project."""
+    sample = Project.open(REPO)
+    transcripts, _ = load_transcripts(sample.transcripts_dir, sample.root)
+    questions = [t.text for tr in transcripts for t in tr.turns if t.is_interviewer]
+    answers = [t.text for tr in transcripts for t in tr.turns if not t.is_interviewer]
+    rng = random.Random(seed)
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    folder = CORPUS / "data" / "transcripts"
+    folder.mkdir(parents=True)
+    shutil.copy(codebook, CORPUS / "data" / "codebook.yaml")
+    template = transcripts[0].meta.model_dump(mode="json", exclude_none=True)
+    total, number = 0, 0
+    while total < words:
+        meta = {**template, "id": f"bench-{number:05d}", "type": "interview", "interviewer": "Dana Whitfield",
+                "participants": [{"name": "Pat Example", "role": "teacher"}], "mentions": []}
+        lines, count = [], 0
+        while count < 2000:
+            answer = rng.choice(answers)
+            lines += [f"Interviewer: {rng.choice(questions)}", "", f"Pat Example: {answer}", ""]
+            count += len(answer.split())
+        body = "\n".join(lines)
+        (folder / f"{meta['id']}.txt").write_text(f"---\n{yaml.safe_dump(meta, sort_keys=False)}---\n{body}")
+        total += len(body.split())
+        number += 1
+    return Project.open(CORPUS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=2_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--codebook", type=Path, default=REPO / "data" / "codebook.yaml")
+    args = parser.parse_args()
+
+    project = generate(args.words, args.seed, args.codebook)
+    transcripts, _ = load_transcripts(project.transcripts_dir, project.root)
+    texts = [turn.text for t in transcripts for turn in t.turns]
+    n_words = sum(len(text.split()) for text in texts)
+    print(f"corpus: {len(transcripts)} transcripts, {len(texts):,} turns, {n_words:,} words")
+
+    tokenizer = spacy.blank("en")
+    start = time.perf_counter()
+    for _ in tokenizer.pipe(texts):
+        pass
+    tokenizer_seconds = time.perf_counter() - start
+
+    shutil.rmtree(project.outputs, ignore_errors=True)
+    start = time.perf_counter()
+    first = code_project(project, progress=False)
+    coding_seconds = time.perf_counter() - start
+    assert len(first.coded) == len(transcripts)
+
+    start = time.perf_counter()
+    cached = code_project(project, progress=False)
+    cached_seconds = time.perf_counter() - start
+    assert len(cached.cached) == len(transcripts) and cached.codings == first.codings
+
+    print(f"tokenizer only : {n_words / tokenizer_seconds:,.0f} words/s ({tokenizer_seconds:.1f} s)")
+    print(f"rule coding    : {n_words / coding_seconds:,.0f} words/s ({coding_seconds:.1f} s, "
+          f"{len(first.codings):,} codings)")
+    print(f"cached re-run  : {cached_seconds:.2f} s")
+    print(f"ratio coding/tokenizer throughput: {tokenizer_seconds / coding_seconds:.2f}  (target >= 0.5)")
+    print(f"ratio first run/cached re-run    : {coding_seconds / cached_seconds:.1f}x (target >= 20x)")
+
+
+if __name__ == "__main__":
+    main()

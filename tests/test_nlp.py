@@ -1,0 +1,34 @@
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pleval.nlp import blank_pipeline
+
+TEXT = (
+    "Um, so... we tried it. Did it work?! Honestly -- I don't know. [laughs] The kids (most of them) liked it.\n"
+    "“Really?” she said. Yes! e.g. the Teachers ran out of money... and then?? Nothing. 3.5 hours. OK."
+)
+
+
+REFERENCE = spacy.blank("en")
+REFERENCE.add_pipe("sentencizer")
+
+
+def reference_sentences(text):
+    return [s.text for s in REFERENCE(text).sents]
+
+
+def test_sentences_are_exactly_spacys_sentencizer():
+    assert [s.text for s in blank_pipeline()(TEXT).sents] == reference_sentences(TEXT)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["We", "tried", "it", ".", "!", "?", "...", "(", ")", "--", "“", "”", " ", "\n",
+                                 "Yes", "3.5", "e.g.", "?!", "-"]), max_size=40).map(" ".join))
+def test_sentences_match_spacy_on_generated_text(text):
+    assert [s.text for s in blank_pipeline()(text).sents] == reference_sentences(text)
+
+
+def test_lemmas_are_lower_case_lookups():
+    doc = blank_pipeline()("Teachers RAN out of Grants; the kids were running")
+    assert [t.lemma_ for t in doc] == ["teacher", "run", "out", "of", "grant", ";", "the", "kid", "be", "run"]
