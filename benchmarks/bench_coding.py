@@ -22,6 +22,7 @@ import yaml
 
 from pleval.coding import code_project
 from pleval.project import Project
+from pleval.segment import SEPARATOR
 from pleval.transcripts import load_transcripts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,9 +66,11 @@ def main() -> None:
 
     project = generate(args.words, args.seed, args.codebook)
     transcripts, _ = load_transcripts(project.transcripts_dir, project.root)
-    texts = [turn.text for t in transcripts for turn in t.turns]
+    # The same texts the coder parses: each transcript's turns, one doc per transcript.
+    texts = [SEPARATOR.join(turn.text for turn in t.turns) for t in transcripts]
     n_words = sum(len(text.split()) for text in texts)
-    print(f"corpus: {len(transcripts)} transcripts, {len(texts):,} turns, {n_words:,} words")
+    n_turns = sum(len(t.turns) for t in transcripts)
+    print(f"corpus: {len(transcripts)} transcripts, {n_turns:,} turns, {n_words:,} words")
 
     tokenizer = spacy.blank("en")
     start = time.perf_counter()

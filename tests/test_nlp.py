@@ -3,6 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pleval.nlp import blank_pipeline
+from pleval.segment import parse_turns, turn_sentence_bounds
 
 TEXT = (
     "Um, so... we tried it. Did it work?! Honestly -- I don't know. [laughs] The kids (most of them) liked it.\n"
@@ -32,3 +33,13 @@ def test_sentences_match_spacy_on_generated_text(text):
 def test_lemmas_are_lower_case_lookups():
     doc = blank_pipeline()("Teachers RAN out of Grants; the kids were running")
     assert [t.lemma_ for t in doc] == ["teacher", "run", "out", "of", "grant", ";", "the", "kid", "be", "run"]
+
+
+def test_turns_parsed_together_each_start_a_sentence_and_keep_their_own_sentences():
+    texts = ["Yes", "and then we", "went home. It rained!", "Okay."]
+    doc, ranges = parse_turns(blank_pipeline(), texts)
+    assert [doc[a:b].text for a, b in ranges] == texts
+    bounds = turn_sentence_bounds(doc, ranges, texts)
+    assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds)] == [
+        ["Yes"], ["and then we"], ["went home.", "It rained!"], ["Okay."],
+    ]

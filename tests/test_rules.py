@@ -2,7 +2,6 @@ import pytest
 
 from conftest import FIXTURES
 from pleval.codebook import load_codebook
-from pleval.coding import code_transcript
 from pleval.model import Transcript, TranscriptMeta, Turn
 from pleval.rules import RuleCoder
 
@@ -30,7 +29,7 @@ def transcript_of(*turns):
 
 def codes_of(coder, *turns):
     transcript = transcript_of(*turns)
-    _, _, codings = code_transcript(coder, transcript)
+    _, _, codings = coder.code_transcript(transcript)
     return transcript, codings
 
 

@@ -8,7 +8,7 @@ version, so an unchanged corpus is never coded twice. Cache files are replaced a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -19,7 +19,7 @@ from .errors import PlevalError
 from .model import Codebook, Coding, Evidence, Segment, Transcript
 from .project import Project, atomic_write
 from .rules import RuleCoder
-from .segment import segment_transcript, segments_from_bounds, sentence_bounds
+from .segment import segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .transcripts import load_transcripts
 
@@ -63,23 +63,18 @@ def _read_cached(path, key: str):
 
 def _write_cached(path, key: str, items: list) -> None:
     with atomic_write(path, encoding="utf-8") as handle:
-        json.dump({"key": key, "pleval_version": __version__, "items": items}, handle, ensure_ascii=False)
+        # dumps, not dump: only the one-shot encoder is the fast C one
+        handle.write(json.dumps({"key": key, "pleval_version": __version__, "items": items}, ensure_ascii=False))
+
+
+def _coding_to_dict(coding: Coding) -> dict:
+    # vars() rather than dataclasses.asdict: the records are flat but for evidence, and asdict's deep copy is slow
+    return {**vars(coding), "evidence": [vars(e) for e in coding.evidence]}
 
 
 def _coding_from_dict(d: dict) -> Coding:
     return Coding(**{**d, "evidence": tuple(Evidence(**e) for e in d["evidence"]),
                      "sentence_ids": tuple(d["sentence_ids"])})
-
-
-def code_transcript(coder: RuleCoder, transcript: Transcript) -> tuple[list[list], list[Segment], list[Coding]]:
-    """Segment and rule-code one transcript in a single pass of the pipeline.
-
-    Returns the sentence bounds of each turn (what the segment cache keeps), the segments and the codings.
-    """
-    docs = list(coder.nlp.pipe(turn.text for turn in transcript.turns))
-    bounds = [sentence_bounds(doc, turn.text) for turn, doc in zip(transcript.turns, docs)]
-    segments = segments_from_bounds(transcript, bounds)
-    return bounds, segments, coder.code_docs(transcript, segments, docs)
 
 
 def code_project(project: Project, *, force: bool = False, progress: bool | None = None) -> CodingRun:
@@ -115,9 +110,9 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
             run.codings.extend(_coding_from_dict(d) for d in cached)
             run.cached.append(transcript.id)
             continue
-        bounds, _, codings = code_transcript(coder, transcript)
+        bounds, _, codings = coder.code_transcript(transcript)
         _write_cached(segments_path, key, bounds)
-        _write_cached(codings_path, key, [asdict(c) for c in codings])
+        _write_cached(codings_path, key, [_coding_to_dict(c) for c in codings])
         run.codings.extend(codings)
         run.coded.append(transcript.id)
     return run

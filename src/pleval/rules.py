@@ -11,12 +11,15 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
+from spacy.attrs import LEMMA, LOWER, ORTH
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .model import Codebook, Coding, Evidence, Segment, Transcript
-from .segment import sentence_starts
+from .segment import SEPARATOR, parse_turns, segments_from_bounds, sentence_starts, turn_sentence_bounds
+from .tokenpatterns import CompiledPattern, EncodedDoc, Unsupported, compile_pattern
 
 SPANS_KEY = "pleval_rules"
 
@@ -29,10 +32,41 @@ class Rule:
     exclude: bool
 
 
+ANCHOR_ATTRS = {"LEMMA": LEMMA, "LOWER": LOWER, "ORTH": ORTH, "TEXT": ORTH}
+
+
+def pattern_anchor(pattern: list[dict]) -> tuple[int, frozenset[str]] | None:
+    """The attribute and values one token of every match must have, if the pattern says so plainly.
+
+    That is the first token that must occur (no ``OP``, or ``+``) and is described by LEMMA, LOWER, TEXT or ORTH
+    with a string or an ``IN`` list. None when no such token exists (the pattern can match anywhere).
+    """
+    for token in pattern:
+        if token.get("OP", "+") != "+":  # optional, negated or counted: not a token every match has
+            continue
+        for key, attr in ANCHOR_ATTRS.items():
+            value = token.get(key)
+            if isinstance(value, str):
+                values = {value}
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                values = set(value["IN"])
+            else:
+                continue
+            if key == "LOWER":
+                values = {v.lower() for v in values}
+            return attr, frozenset(values)
+    return None
+
+
 class CodebookRuler:
     """spaCy component: marks every match of every codebook rule as a span in ``doc.spans[spans_key]``.
 
     Created empty by the ``pleval_codebook_rules`` factory; :meth:`add_codebook` adds the rules.
+
+    Phrases are matched over the whole doc by a PhraseMatcher on lemmas. Token patterns are matched within
+    sentences: compiled to regular expressions where they can be (see :mod:`pleval.tokenpatterns`) and tried
+    only on docs that hold every word they need; the rest by spaCy's Matcher, only in sentences holding a token
+    every match needs (its anchor), since the Matcher visits every token of what it is given.
     """
 
     def __init__(self, nlp: Language, name: str, *, spans_key: str = SPANS_KEY):
@@ -42,6 +76,44 @@ class CodebookRuler:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.patterns = Matcher(nlp.vocab, validate=True)
         self.rules: dict[str, Rule] = {}
+        self.anchors: dict[int, set[int]] = {}  # attribute -> hashes of values that let some pattern match
+        self.unanchored = False  # some pattern has no anchor: match patterns in every sentence
+        self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, hashed requirements)
+        self.always: list[int] = []  # compiled patterns with no requirement: tried on every doc
+        self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> compiled patterns
+        self._encoded: dict[int, str] = {}
+
+    def _add_pattern(self, rule: Rule, pattern: list[dict]) -> None:
+        self.rules[rule.key] = rule
+        strings = self.nlp.vocab.strings
+        try:
+            compiled = compile_pattern(pattern)
+        except Unsupported:
+            compiled = None
+        if compiled is not None:
+            number = len(self.compiled)
+            requirements = []  # per needed token: (field, hashes of the values it may take), one tuple per field
+            for requirement in compiled.requirements:
+                by_field: dict[int, set[int]] = {}
+                for field, value in requirement:
+                    by_field.setdefault(field, set()).add(strings.add(value))
+                requirements.append(tuple((f, frozenset(v)) for f, v in by_field.items()))
+            self.compiled.append((strings.add(rule.key), compiled, tuple(requirements)))
+            if not requirements:
+                self.always.append(number)
+                return
+            # Index the pattern under its most telling needed token: the one with fewest common words.
+            rarest = min(compiled.requirements, key=lambda r: (sum(v in STOP_WORDS for _, v in r), len(r)))
+            for field, value in rarest:
+                self.index[field].setdefault(strings.add(value), []).append(number)
+            return
+        self.patterns.add(rule.key, [pattern])  # outside the compiled subset: spaCy's Matcher
+        anchor = pattern_anchor(pattern)
+        if anchor is None:
+            self.unanchored = True
+            return
+        attr, values = anchor
+        self.anchors.setdefault(attr, set()).update(self.nlp.vocab.strings.add(v) for v in values)
 
     def add_codebook(self, codebook: Codebook) -> None:
         phrase_rules: list[tuple[Rule, str]] = []
@@ -52,13 +124,9 @@ class CodebookRuler:
             for n, phrase in enumerate(rules.exclude.phrases):
                 phrase_rules.append((Rule(f"{code.id}/exclude-phrase/{n}", code.id, 0.0, True), phrase))
             for n, pattern in enumerate(rules.weighted_patterns()):
-                rule = Rule(f"{code.id}/pattern/{n}", code.id, pattern.weight, False)
-                self.rules[rule.key] = rule
-                self.patterns.add(rule.key, [pattern.pattern])
+                self._add_pattern(Rule(f"{code.id}/pattern/{n}", code.id, pattern.weight, False), pattern.pattern)
             for n, pattern in enumerate(rules.exclude.patterns):
-                rule = Rule(f"{code.id}/exclude-pattern/{n}", code.id, 0.0, True)
-                self.rules[rule.key] = rule
-                self.patterns.add(rule.key, [pattern])
+                self._add_pattern(Rule(f"{code.id}/exclude-pattern/{n}", code.id, 0.0, True), pattern)
         # Phrase patterns need lemmas, so they go through the pipeline (without this component).
         with self.nlp.select_pipes(disable=[self.name]):
             docs = self.nlp.pipe(text for _, text in phrase_rules)
@@ -66,8 +134,77 @@ class CodebookRuler:
                 self.rules[rule.key] = rule
                 self.phrases.add(rule.key, [doc])
 
+    def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
+        """Run each compiled pattern only in the sentences that hold every word it needs."""
+        if not self.compiled or not len(doc):
+            return []
+        values = doc.to_array([LOWER, LEMMA, ORTH])
+        where = [_positions_by_value(values[:, field]) for field in range(3)]
+        candidates = set(self.always)
+        for field in range(3):
+            index = self.index[field]
+            for value in where[field].keys() & index.keys():
+                candidates.update(index[value])
+        sentence_cache: dict[tuple[int, int], set[int]] = {}
+
+        def sentences_with(field: int, value: int) -> set[int]:
+            found = sentence_cache.get((field, value))
+            if found is None:
+                positions = where[field][value]
+                found = sentence_cache[(field, value)] = set(
+                    (np.searchsorted(starts, positions, side="right") - 1).tolist()
+                )
+            return found
+
+        encoded = None
+        matches = []
+        for number in sorted(candidates):
+            key, compiled, requirements = self.compiled[number]
+            sentences: set[int] | None = None
+            for requirement in requirements:  # a needed token: any of its values, in the same sentence as the rest
+                holding = set()
+                for field, options in requirement:
+                    for value in options & where[field].keys():
+                        holding |= sentences_with(field, value)
+                sentences = holding if sentences is None else sentences & holding
+                if not sentences:
+                    break
+            if sentences is None:
+                sentences = set(range(len(starts)))
+            if not sentences:
+                continue
+            if encoded is None:
+                encoded = EncodedDoc(doc, starts, self._encoded)
+            for sentence in sorted(sentences):
+                begin, end = encoded.sentences[sentence], encoded.sentences[sentence + 1]
+                for match in compiled.regex.finditer(encoded.text, begin, end):
+                    first, last = encoded.tokens(match)
+                    if last > first:
+                        matches.append((key, first, last))
+        return matches
+
+    def _pattern_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
+        if not len(self.patterns) or not len(doc):
+            return []
+        if self.unanchored:
+            sentences = range(len(starts))
+        else:
+            attrs = list(self.anchors)
+            values = doc.to_array(attrs).reshape(len(doc), len(attrs))
+            hit = np.zeros(len(doc), dtype=bool)
+            for column, attr in enumerate(attrs):
+                hit |= np.isin(values[:, column], np.fromiter(self.anchors[attr], dtype=np.uint64))
+            sentences = np.unique(np.searchsorted(starts, np.flatnonzero(hit), side="right") - 1).tolist()
+        bounds = list(starts) + [len(doc)]
+        matches = []
+        for number in sentences:
+            first, last = int(bounds[number]), int(bounds[number + 1])
+            matches += [(key, first + a, first + b) for key, a, b in self.patterns(doc[first:last])]
+        return matches
+
     def __call__(self, doc: Doc) -> Doc:
-        matches = self.phrases(doc) + self.patterns(doc)
+        starts = sentence_starts(doc)
+        matches = self.phrases(doc) + self._compiled_matches(doc, starts) + self._pattern_matches(doc, starts)
         doc.spans[self.spans_key] = [Span(doc, start, end, label=match_id) for match_id, start, end in matches]
         return doc
 
@@ -75,6 +212,13 @@ class CodebookRuler:
 @Language.factory("pleval_codebook_rules", default_config={"spans_key": SPANS_KEY})
 def make_codebook_ruler(nlp: Language, name: str, spans_key: str) -> CodebookRuler:
     return CodebookRuler(nlp, name, spans_key=spans_key)
+
+
+def _positions_by_value(column: np.ndarray) -> dict[int, np.ndarray]:
+    """Token positions of each distinct value in a column of hashes."""
+    order = np.argsort(column, kind="stable")
+    distinct, first, counts = np.unique(column[order], return_index=True, return_counts=True)
+    return {value: order[i : i + n] for value, i, n in zip(distinct.tolist(), first.tolist(), counts.tolist())}
 
 
 def rules_pipeline(codebook: Codebook) -> Language:
@@ -102,6 +246,7 @@ class RuleCoder:
     def __init__(self, codebook: Codebook, *, code_interviewer: bool = False):
         self.codebook = codebook
         self.code_interviewer = code_interviewer
+        self._codes = {code.id: code for code in codebook.codes}
         self._nlp = None
 
     @property
@@ -110,43 +255,78 @@ class RuleCoder:
             self._nlp = rules_pipeline(self.codebook)
         return self._nlp
 
-    def code_docs(self, transcript: Transcript, segments: list[Segment], docs: list[Doc]) -> list[Coding]:
-        """Codings for the segments whose docs (parsed by :attr:`nlp`) carry enough rule evidence."""
+    def evidence(self, doc: Doc, ranges) -> list[dict[str, tuple[float, list[tuple[Rule, Span]]]]]:
+        """Rule evidence in each token range of a doc parsed by :attr:`nlp` (one range per turn).
+
+        For each range, a dict from code id to (score, [(rule, span), ...]). Matches in excluded sentences (or a
+        turn excluded as a whole) are dropped before scoring. Codes are returned whatever their score; callers
+        compare it with the code's ``min_score`` (see :meth:`passes`).
+        """
         ruler: CodebookRuler = self.nlp.get_pipe("pleval_codebook_rules")
-        codes = {code.id: code for code in self.codebook.codes}
         strings = self.nlp.vocab.strings
-        codings = []
-        for segment, doc in zip(segments, docs, strict=True):
-            if segment.is_interviewer and not self.code_interviewer:
-                continue
-            spans = doc.spans[ruler.spans_key]
-            if not len(spans):
-                continue
-            starts = sentence_starts(doc)
-            hits: dict[str, list[tuple[Rule, Span, int]]] = {}
-            excluded: dict[str, set] = {}
-            for span in spans:
-                rule = ruler.rules[strings[span.label]]
-                sentence = int(np.searchsorted(starts, span.start, side="right")) - 1
-                if rule.exclude:
-                    scope = codes[rule.code_id].rules.exclude.scope
-                    excluded.setdefault(rule.code_id, set()).add("turn" if scope == "turn" else sentence)
-                else:
-                    hits.setdefault(rule.code_id, []).append((rule, span, sentence))
-            for code_id, found in hits.items():
-                blocked = excluded.get(code_id, set())
+        range_starts = [start for start, _ in ranges]
+        sentence_of = sentence_starts(doc)
+        hits: list[dict[str, list]] = [{} for _ in ranges]
+        excluded: list[dict[str, set]] = [{} for _ in ranges]
+        for span in doc.spans[ruler.spans_key]:
+            turn = bisect_right(range_starts, span.start) - 1
+            if turn < 0 or span.start >= ranges[turn][1]:
+                continue  # on the separator between turns
+            rule = ruler.rules[strings[span.label]]
+            sentence = int(np.searchsorted(sentence_of, span.start, side="right")) - 1
+            if rule.exclude:
+                scope = self._codes[rule.code_id].rules.exclude.scope
+                excluded[turn].setdefault(rule.code_id, set()).add("turn" if scope == "turn" else sentence)
+            else:
+                hits[turn].setdefault(rule.code_id, []).append((rule, span, sentence))
+        results = []
+        for turn_hits, turn_excluded in zip(hits, excluded):
+            result = {}
+            for code_id, found in turn_hits.items():
+                blocked = turn_excluded.get(code_id, set())
                 if "turn" in blocked:
                     continue
-                found = [hit for hit in found if hit[2] not in blocked]
-                weights = {rule.key: rule.weight for rule, _, _ in found}
-                score = 1.0 - float(np.prod([1.0 - w for w in weights.values()])) if weights else 0.0
-                if score + 1e-9 < codes[code_id].rules.min_score:
+                found = [(rule, span) for rule, span, sentence in found if sentence not in blocked]
+                weights = {rule.key: rule.weight for rule, _ in found}
+                if weights:
+                    score = 1.0 - float(np.prod([1.0 - w for w in weights.values()]))
+                    result[code_id] = (score, sorted(found, key=lambda hit: hit[1].start_char))
+            results.append(result)
+        return results
+
+    def passes(self, code_id: str, score: float) -> bool:
+        return score + 1e-9 >= self._codes[code_id].rules.min_score
+
+    def code_texts(self, texts) -> list[dict[str, float]]:
+        """The codes (with scores) the rules give each free text, e.g. quotes outside any transcript."""
+        texts = list(texts)
+        doc, ranges = parse_turns(self.nlp, texts)
+        return [
+            {code_id: round(score, 4) for code_id, (score, _) in found.items() if self.passes(code_id, score)}
+            for found in self.evidence(doc, ranges)
+        ]
+
+    def code_transcript(self, transcript: Transcript) -> tuple[list[list], list[Segment], list[Coding]]:
+        """Segment and rule-code a transcript in one pass of the pipeline.
+
+        Returns the sentence bounds of each turn (what the segment cache keeps), the segments and the codings.
+        """
+        texts = [turn.text for turn in transcript.turns]
+        doc, ranges = parse_turns(self.nlp, texts)
+        bounds = turn_sentence_bounds(doc, ranges, texts)
+        segments = segments_from_bounds(transcript, bounds)
+        codings = []
+        offsets = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts])
+        for segment, found, offset in zip(segments, self.evidence(doc, ranges), offsets.tolist()):
+            if segment.is_interviewer and not self.code_interviewer:
+                continue
+            for code_id, (score, hits) in found.items():
+                if not self.passes(code_id, score):
                     continue
+                shift = segment.start - offset  # doc character -> transcript character
                 evidence = tuple(
-                    Evidence(segment.start + span.start_char, segment.start + span.end_char, span.text, rule.key)
-                    for rule, span, _ in sorted(found, key=lambda hit: hit[1].start_char)
+                    Evidence(span.start_char + shift, span.end_char + shift, span.text, rule.key) for rule, span in hits
                 )
-                sentence_ids = _sentences_holding(segment, evidence)
                 codings.append(
                     Coding(
                         transcript_id=transcript.id,
@@ -160,7 +340,7 @@ class RuleCoder:
                         codebook_hash=self.codebook.hash,
                         transcript_hash=transcript.text_hash,
                         evidence=evidence,
-                        sentence_ids=sentence_ids,
+                        sentence_ids=_sentences_holding(segment, evidence),
                     )
                 )
-        return codings
+        return bounds, segments, codings

@@ -1,0 +1,151 @@
+"""spaCy Matcher token patterns, compiled to regular expressions over an encoded token stream.
+
+spaCy's Matcher evaluates ``IN`` / ``NOT_IN`` sets and ``OP`` quantifiers by calling Python for every token
+and every live pattern state; with a real codebook (hundreds of patterns with long word lists) that is a
+hundred times slower than tokenising. The patterns keep spaCy's syntax and are validated by spaCy, but the
+common subset (LOWER, LEMMA, TEXT/ORTH with a string, ``IN`` or ``NOT_IN``; IS_PUNCT, LIKE_NUM, IS_DIGIT,
+IS_ALPHA, IS_SENT_START; OP ``? * +`` and ``{n,m}``) is compiled here to one regular expression per pattern,
+run by ``re`` in C over a string in which every token is written as::
+
+    \\x02 lower \\x03 lemma \\x03 text \\x03 flags \\x04        (sentences are separated by \\x05)
+
+Patterns outside the subset are reported by :func:`compile_pattern` as unsupported, and the caller matches
+them with spaCy's Matcher. Matches never cross a sentence boundary. tests/test_tokenpatterns.py checks,
+pattern by pattern, that a regex finds a match in exactly the sentences where spaCy's Matcher does.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, ORTH
+from spacy.tokens import Doc
+
+TOKEN, FIELD, END, SENTENCE = "\x02", "\x03", "\x04", "\x05"
+FIELDS = {"LOWER": 0, "LEMMA": 1, "TEXT": 2, "ORTH": 2}
+FLAGS = {"IS_PUNCT": 0, "LIKE_NUM": 1, "IS_DIGIT": 2, "IS_ALPHA": 3}
+FLAG_ATTRS = [IS_PUNCT, LIKE_NUM, IS_DIGIT, IS_ALPHA]
+ANY_FIELD = f"[^{FIELD}{END}]*"
+QUANTIFIER = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
+_CONTROL = re.compile(f"[{TOKEN}{FIELD}{END}{SENTENCE}]")
+
+
+class Unsupported(ValueError):
+    """The pattern uses something outside the compiled subset; match it with spaCy's Matcher instead."""
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    regex: re.Pattern
+    requirements: tuple[frozenset[tuple[int, str]], ...]  # per mandatory token: (field, value) alternatives
+
+
+def _alternatives(values) -> str:
+    return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+
+
+def _token_regex(spec: dict) -> tuple[str, frozenset | None]:
+    fields: dict[int, list[str]] = {0: [], 1: [], 2: []}
+    flags = ["."] * len(FLAGS)
+    sentence_start = ""
+    requirement: set[tuple[int, str]] | None = None
+    for key, value in spec.items():
+        if key == "OP":
+            continue
+        if key in FIELDS:
+            field = FIELDS[key]
+            if isinstance(value, str):
+                fields[field].append(f"(?={re.escape(value)}{FIELD})")
+                options = {value}
+            elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"}:
+                (operator, items), = value.items()
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    raise Unsupported(f"{key} {operator} needs a list of strings")
+                if operator == "NOT_IN":
+                    fields[field].append(f"(?!(?:{_alternatives(items)}){FIELD})" if items else "")
+                    continue
+                fields[field].append(f"(?=(?:{_alternatives(items)}){FIELD})" if items else "(?!)")
+                options = set(items)
+            else:
+                raise Unsupported(f"{key}: {value!r}")
+            pairs = {(field, v) for v in options}
+            requirement = pairs if requirement is None else requirement  # one requirement per token suffices
+        elif key in FLAGS and isinstance(value, bool):
+            flags[FLAGS[key]] = "1" if value else "0"
+        elif key == "IS_SENT_START" and isinstance(value, bool):
+            sentence_start = f"(?<![^{SENTENCE}])" if value else f"(?<=[{END}])"
+        else:
+            raise Unsupported(key)
+    body = FIELD.join("".join(fields[f]) + ANY_FIELD for f in range(3))
+    return f"{sentence_start}{TOKEN}{body}{FIELD}{''.join(flags)}{END}", (
+        frozenset(requirement) if requirement else None
+    )
+
+
+def compile_pattern(pattern: list[dict]) -> CompiledPattern:
+    """Compile one spaCy Matcher pattern.
+
+    Raises
+    ------
+    Unsupported
+        If it uses an attribute, predicate or operator outside the subset.
+    """
+    pieces, requirements = [], []
+    for spec in pattern:
+        token, requirement = _token_regex(spec)
+        op = spec.get("OP")
+        if op is None or op == "1":
+            pieces.append(f"(?:{token})")
+            mandatory = True
+        elif op in ("?", "*", "+"):
+            pieces.append(f"(?:{token}){op}")
+            mandatory = op == "+"
+        else:
+            counted = QUANTIFIER.match(str(op))
+            if not counted:
+                raise Unsupported(f"OP {op!r}")
+            low, comma, high = counted.groups()
+            low = int(low or 0)
+            pieces.append(f"(?:{token}){{{low}{',' if comma else ''}{high or ''}}}" if comma else f"(?:{token}){{{low}}}")
+            mandatory = low > 0
+        if mandatory and requirement:
+            requirements.append(requirement)
+    return CompiledPattern(re.compile("".join(pieces)), tuple(requirements))
+
+
+class EncodedDoc:
+    """A doc written as the token stream that compiled patterns search, with token positions to map back."""
+
+    def __init__(self, doc: Doc, sentence_starts: np.ndarray, cache: dict[int, str]):
+        attrs = doc.to_array([ORTH, LEMMA])
+        orths = attrs[:, 0].tolist()
+        missing = {o: i for i, o in enumerate(orths) if o not in cache}
+        if missing:  # a token's lemma depends only on its text (see nlp.LowercaseLemmas), so cache by text
+            _fill(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()}, cache)
+        pieces = [cache[orth] for orth in orths]
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        separators = np.zeros(len(pieces), dtype=np.int64)
+        separators[sentence_starts[1:]] = 1
+        for i in sentence_starts[1:].tolist():
+            pieces[i] = SENTENCE + pieces[i]
+        starts = np.cumsum(lengths + separators) - lengths  # where each token's own text begins
+        self.starts = starts.tolist()
+        self.text = "".join(pieces)
+        # sentence n spans encoded text [sentences[n], sentences[n + 1])
+        self.sentences = [0] + (starts[sentence_starts[1:]] - 1).tolist() + [len(self.text)]
+
+    def tokens(self, match: re.Match) -> tuple[int, int]:
+        """The token span [start, end) of a regex match."""
+        return bisect_left(self.starts, match.start()), bisect_right(self.starts, match.end() - 1)
+
+
+def _fill(doc: Doc, lemmas: dict[int, int], cache: dict[int, str]) -> None:
+    strings = doc.vocab.strings
+    for orth, lemma in lemmas.items():
+        lexeme = doc.vocab[orth]
+        flags = "".join("1" if lexeme.check_flag(attr) else "0" for attr in FLAG_ATTRS)
+        fields = [_CONTROL.sub("", s) for s in (lexeme.lower_, strings[lemma], strings[orth])]
+        cache[orth] = f"{TOKEN}{FIELD.join(fields)}{FIELD}{flags}{END}"

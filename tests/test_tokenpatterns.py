@@ -1,0 +1,102 @@
+"""Compiled token patterns find matches in exactly the sentences where spaCy's Matcher does."""
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.matcher import Matcher
+
+from conftest import FIXTURES, REPO
+from pleval.codebook import load_codebook
+from pleval.nlp import blank_pipeline
+from pleval.segment import sentence_starts
+from pleval.tokenpatterns import EncodedDoc, Unsupported, compile_pattern
+
+
+def all_patterns():
+    codebook = load_codebook(REPO / "data" / "codebook.yaml")
+    found = []
+    for code in codebook.codes:
+        found += [p.pattern for p in code.rules.weighted_patterns()] + list(code.rules.exclude.patterns)
+    return found
+
+
+PATTERNS = all_patterns()
+EXTRA = [
+    [{"LOWER": "no"}, {"OP": "*"}, {"LEMMA": {"IN": ["time", "money"]}, "OP": "+"}],
+    [{"IS_SENT_START": True}, {"LOWER": {"NOT_IN": ["the", "a"]}}],
+    [{"LIKE_NUM": True}, {"LOWER": {"IN": ["hours", "minutes"]}}],
+    [{"IS_PUNCT": True, "OP": "{2,3}"}],
+    [{"TEXT": "Grant"}, {"IS_ALPHA": False, "OP": "?"}],
+]
+
+
+def matching_sentences(doc, pattern, encoded=None):
+    """(spaCy's answer, the compiled answer): sentence numbers holding at least one match."""
+    matcher = Matcher(doc.vocab)
+    matcher.add("p", [pattern])
+    starts = sentence_starts(doc).tolist()
+    bounds = starts + [len(doc)]
+    expected = {n for n in range(len(starts)) if matcher(doc[bounds[n] : bounds[n + 1]])}
+    encoded = encoded or EncodedDoc(doc, sentence_starts(doc), {})
+    compiled = compile_pattern(pattern)
+    got = set()
+    for match in compiled.regex.finditer(encoded.text):
+        start, end = encoded.tokens(match)
+        if end > start:
+            got.add(max(n for n in range(len(starts)) if starts[n] <= start))
+    return expected, got
+
+
+@pytest.fixture(scope="module")
+def corpus_docs():
+    texts = [q["text"] for q in yaml.safe_load((FIXTURES / "heldout_quotes.yaml").read_text())]
+    for code in load_codebook(REPO / "data" / "codebook.yaml").codes:
+        texts += code.examples
+    docs = list(blank_pipeline().pipe(texts))
+    return [(doc, EncodedDoc(doc, sentence_starts(doc), {})) for doc in docs]
+
+
+def test_every_codebook_pattern_compiles():
+    for pattern in PATTERNS + EXTRA:
+        compile_pattern(pattern)
+
+
+def test_compiled_patterns_agree_with_spacy_on_real_quotes(corpus_docs):
+    """Every codebook pattern, on the held-out quotes and the codebook's examples (about 250 texts)."""
+    disagreements = []
+    for pattern in PATTERNS + EXTRA:
+        compiled = compile_pattern(pattern)
+        matcher = Matcher(corpus_docs[0][0].vocab)
+        matcher.add("p", [pattern])
+        for doc, encoded in corpus_docs:
+            starts = sentence_starts(doc).tolist()
+            bounds = starts + [len(doc)]
+            expected = {n for n in range(len(starts)) if matcher(doc[bounds[n] : bounds[n + 1]])}
+            got = {max(n for n in range(len(starts)) if starts[n] <= encoded.tokens(m)[0])
+                   for m in compiled.regex.finditer(encoded.text) if encoded.tokens(m)[1] > encoded.tokens(m)[0]}
+            if got != expected:
+                disagreements.append((pattern, doc.text))
+    assert disagreements == []
+
+
+WORDS = ["no", "time", "Time", "money", "grant", "Grant", "we", "have", "the", "a", "to", "plan", "together", ".",
+         "!", "?", ",", "3", "two", "hours", "minutes", "run", "ran", "out", "of", "funding", "kids", "pace", "own",
+         "at", "their", "common", "planning", "don't", "'s", "--", "(", ")"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=25), pick=st.integers(min_value=0))
+def test_compiled_patterns_agree_with_spacy_on_generated_text(words, pick):
+    doc = blank_pipeline()(" ".join(words))
+    pattern = (PATTERNS + EXTRA)[pick % len(PATTERNS + EXTRA)]
+    expected, got = matching_sentences(doc, pattern)
+    assert got == expected
+
+
+@pytest.mark.parametrize("pattern", [
+    [{"LOWER": {"REGEX": "^tim"}}], [{"POS": "NOUN"}], [{"LOWER": "a", "OP": "!"}], [{"LENGTH": {">=": 3}}],
+])
+def test_patterns_outside_the_subset_are_left_to_spacy(pattern):
+    with pytest.raises(Unsupported):
+        compile_pattern(pattern)
