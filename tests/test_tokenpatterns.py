@@ -10,7 +10,7 @@ from conftest import FIXTURES, REPO
 from pleval.codebook import load_codebook
 from pleval.nlp import blank_pipeline
 from pleval.segment import sentence_starts
-from pleval.tokenpatterns import EncodedDoc, Unsupported, compile_pattern
+from pleval.tokenpatterns import EncodedDoc, PatternCompiler, Unsupported, compile_pattern
 
 
 def all_patterns():
@@ -31,15 +31,16 @@ EXTRA = [
 ]
 
 
-def matching_sentences(doc, pattern, encoded=None):
+def matching_sentences(doc, pattern):
     """(spaCy's answer, the compiled answer): sentence numbers holding at least one match."""
     matcher = Matcher(doc.vocab)
     matcher.add("p", [pattern])
     starts = sentence_starts(doc).tolist()
     bounds = starts + [len(doc)]
     expected = {n for n in range(len(starts)) if matcher(doc[bounds[n] : bounds[n + 1]])}
-    encoded = encoded or EncodedDoc(doc, sentence_starts(doc), {})
-    compiled = compile_pattern(pattern)
+    compiler = PatternCompiler()
+    compiled = compiler.compile(pattern)
+    encoded = EncodedDoc(doc, sentence_starts(doc), compiler)
     got = set()
     for match in compiled.regex.finditer(encoded.text):
         start, end = encoded.tokens(match)
@@ -53,8 +54,7 @@ def corpus_docs():
     texts = [q["text"] for q in yaml.safe_load((FIXTURES / "heldout_quotes.yaml").read_text())]
     for code in load_codebook(REPO / "data" / "codebook.yaml").codes:
         texts += code.examples
-    docs = list(blank_pipeline().pipe(texts))
-    return [(doc, EncodedDoc(doc, sentence_starts(doc), {})) for doc in docs]
+    return list(blank_pipeline().pipe(texts))
 
 
 def test_every_codebook_pattern_compiles():
@@ -64,12 +64,14 @@ def test_every_codebook_pattern_compiles():
 
 def test_compiled_patterns_agree_with_spacy_on_real_quotes(corpus_docs):
     """Every codebook pattern, on the held-out quotes and the codebook's examples (about 250 texts)."""
+    compiler = PatternCompiler()  # one compiler for all patterns, as the ruler uses it
+    compiled_patterns = [compiler.compile(pattern) for pattern in PATTERNS + EXTRA]
+    encoded_docs = [(doc, EncodedDoc(doc, sentence_starts(doc), compiler)) for doc in corpus_docs]
     disagreements = []
-    for pattern in PATTERNS + EXTRA:
-        compiled = compile_pattern(pattern)
-        matcher = Matcher(corpus_docs[0][0].vocab)
+    for pattern, compiled in zip(PATTERNS + EXTRA, compiled_patterns):
+        matcher = Matcher(corpus_docs[0].vocab)
         matcher.add("p", [pattern])
-        for doc, encoded in corpus_docs:
+        for doc, encoded in encoded_docs:
             starts = sentence_starts(doc).tolist()
             bounds = starts + [len(doc)]
             expected = {n for n in range(len(starts)) if matcher(doc[bounds[n] : bounds[n + 1]])}

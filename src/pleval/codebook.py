@@ -123,17 +123,15 @@ def _pattern_problems(located: Located, path: Path) -> list[CodebookError]:
     """Check every Matcher pattern with spaCy's own validator."""
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
 
-    from .nlp import blank_pipeline
-
-    vocab = blank_pipeline().vocab
+    matcher = Matcher(Vocab(), validate=True)  # a bare vocabulary: validating needs no pipeline
     problems = []
     for loc, pattern, code_id in _raw_patterns(located.data):
-        matcher = Matcher(vocab, validate=True)
         try:
             if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
                 raise ValueError("a pattern is a list of token descriptions like {LOWER: word}")
-            matcher.add("check", [pattern])
+            matcher.add(f"check{len(problems)}-{loc}", [pattern])
         except (MatchPatternError, ValueError, TypeError, KeyError) as error:
             detail = " ".join(str(error).split())
             spacy_detail = re.search(r"\[pattern -> (\d+) -> ([^\]]+)\] (.*)", detail)

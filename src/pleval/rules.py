@@ -12,14 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from spacy.attrs import LEMMA, LOWER, ORTH
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .model import Codebook, Coding, Evidence, Segment, Transcript
 from .segment import SEPARATOR, parse_turns, segments_from_bounds, sentence_starts, turn_sentence_bounds
-from .tokenpatterns import CompiledPattern, EncodedDoc, Unsupported, compile_pattern
+from .tokenpatterns import CompiledPattern, EncodedDoc, PatternCompiler, Unsupported
 
 SPANS_KEY = "pleval_rules"
 
@@ -78,34 +77,31 @@ class CodebookRuler:
         self.rules: dict[str, Rule] = {}
         self.anchors: dict[int, set[int]] = {}  # attribute -> hashes of values that let some pattern match
         self.unanchored = False  # some pattern has no anchor: match patterns in every sentence
-        self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, hashed requirements)
-        self.always: list[int] = []  # compiled patterns with no requirement: tried on every doc
-        self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> compiled patterns
-        self._encoded: dict[int, str] = {}
+        self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, requirement numbers)
+        self.requirement_numbers: dict[frozenset, int] = {}
+        self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> requirement numbers
+        self.compiler = PatternCompiler()
 
     def _add_pattern(self, rule: Rule, pattern: list[dict]) -> None:
         self.rules[rule.key] = rule
         strings = self.nlp.vocab.strings
         try:
-            compiled = compile_pattern(pattern)
+            compiled = self.compiler.compile(pattern)
         except Unsupported:
             compiled = None
         if compiled is not None:
-            number = len(self.compiled)
-            requirements = []  # per needed token: (field, hashes of the values it may take), one tuple per field
+            # A requirement is a token every match needs, as the (field, value hash) pairs it may take. Equal
+            # requirements of different patterns share one number, so each is worked out once per doc.
+            numbers = []
             for requirement in compiled.requirements:
-                by_field: dict[int, set[int]] = {}
-                for field, value in requirement:
-                    by_field.setdefault(field, set()).add(strings.add(value))
-                requirements.append(tuple((f, frozenset(v)) for f, v in by_field.items()))
-            self.compiled.append((strings.add(rule.key), compiled, tuple(requirements)))
-            if not requirements:
-                self.always.append(number)
-                return
-            # Index the pattern under its most telling needed token: the one with fewest common words.
-            rarest = min(compiled.requirements, key=lambda r: (sum(v in STOP_WORDS for _, v in r), len(r)))
-            for field, value in rarest:
-                self.index[field].setdefault(strings.add(value), []).append(number)
+                hashed = frozenset((field, strings.add(value)) for field, value in requirement)
+                number = self.requirement_numbers.get(hashed)
+                if number is None:
+                    number = self.requirement_numbers[hashed] = len(self.requirement_numbers)
+                    for field, value in hashed:
+                        self.index[field].setdefault(value, []).append(number)
+                numbers.append(number)
+            self.compiled.append((strings.add(rule.key), compiled, tuple(numbers)))
             return
         self.patterns.add(rule.key, [pattern])  # outside the compiled subset: spaCy's Matcher
         anchor = pattern_anchor(pattern)
@@ -135,46 +131,34 @@ class CodebookRuler:
                 self.phrases.add(rule.key, [doc])
 
     def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
-        """Run each compiled pattern only in the sentences that hold every word it needs."""
+        """Run each compiled pattern only in the sentences that hold every token it needs."""
         if not self.compiled or not len(doc):
             return []
         values = doc.to_array([LOWER, LEMMA, ORTH])
-        where = [_positions_by_value(values[:, field]) for field in range(3)]
-        candidates = set(self.always)
+        sentence_of = np.searchsorted(starts, np.arange(len(doc)), side="right") - 1
+        # The sentences in which each requirement is met, from the words present in the doc.
+        met: dict[int, set[int]] = {}
         for field in range(3):
             index = self.index[field]
-            for value in where[field].keys() & index.keys():
-                candidates.update(index[value])
-        sentence_cache: dict[tuple[int, int], set[int]] = {}
-
-        def sentences_with(field: int, value: int) -> set[int]:
-            found = sentence_cache.get((field, value))
-            if found is None:
-                positions = where[field][value]
-                found = sentence_cache[(field, value)] = set(
-                    (np.searchsorted(starts, positions, side="right") - 1).tolist()
-                )
-            return found
-
+            for value, positions in _positions_by_value(values[:, field]).items():
+                numbers = index.get(value)
+                if numbers:
+                    sentences = set(sentence_of[positions].tolist())
+                    for number in numbers:
+                        met.setdefault(number, set()).update(sentences)
         encoded = None
         matches = []
-        for number in sorted(candidates):
-            key, compiled, requirements = self.compiled[number]
-            sentences: set[int] | None = None
-            for requirement in requirements:  # a needed token: any of its values, in the same sentence as the rest
-                holding = set()
-                for field, options in requirement:
-                    for value in options & where[field].keys():
-                        holding |= sentences_with(field, value)
-                sentences = holding if sentences is None else sentences & holding
+        every_sentence = set(range(len(starts)))
+        for key, compiled, requirements in self.compiled:
+            sentences = every_sentence
+            for number in requirements:
+                sentences = sentences & met.get(number, set())
                 if not sentences:
                     break
-            if sentences is None:
-                sentences = set(range(len(starts)))
             if not sentences:
                 continue
             if encoded is None:
-                encoded = EncodedDoc(doc, starts, self._encoded)
+                encoded = EncodedDoc(doc, starts, self.compiler)
             for sentence in sorted(sentences):
                 begin, end = encoded.sentences[sentence], encoded.sentences[sentence + 1]
                 for match in compiled.regex.finditer(encoded.text, begin, end):

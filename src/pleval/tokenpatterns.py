@@ -43,88 +43,115 @@ class CompiledPattern:
     requirements: tuple[frozenset[tuple[int, str]], ...]  # per mandatory token: (field, value) alternatives
 
 
-def _alternatives(values) -> str:
-    return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+class PatternCompiler:
+    """Compiles patterns and encodes docs; both share the numbered word lists of the patterns compiled so far."""
 
+    def __init__(self):
+        self.lists: dict[tuple[int, frozenset[str]], int] = {}  # (field, words) -> list number
+        self.member_of: list[dict[str, list[int]]] = [{}, {}, {}]  # field -> word -> list numbers
+        self.encoded: dict[int, str] = {}  # orth -> encoded token
 
-def _token_regex(spec: dict) -> tuple[str, frozenset | None]:
-    fields: dict[int, list[str]] = {0: [], 1: [], 2: []}
-    flags = ["."] * len(FLAGS)
-    sentence_start = ""
-    requirement: set[tuple[int, str]] | None = None
-    for key, value in spec.items():
-        if key == "OP":
-            continue
-        if key in FIELDS:
-            field = FIELDS[key]
-            if isinstance(value, str):
-                fields[field].append(f"(?={re.escape(value)}{FIELD})")
-                options = {value}
-            elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"}:
-                (operator, items), = value.items()
-                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                    raise Unsupported(f"{key} {operator} needs a list of strings")
-                if operator == "NOT_IN":
-                    fields[field].append(f"(?!(?:{_alternatives(items)}){FIELD})" if items else "")
-                    continue
-                fields[field].append(f"(?=(?:{_alternatives(items)}){FIELD})" if items else "(?!)")
-                options = set(items)
+    def _list_number(self, field: int, words: frozenset[str]) -> int:
+        number = self.lists.get((field, words))
+        if number is None:
+            number = self.lists[(field, words)] = len(self.lists)
+            for word in words:
+                self.member_of[field].setdefault(word, []).append(number)
+            self.encoded.clear()  # tokens encoded before this list was known lack its number
+        return number
+
+    def compile(self, pattern: list[dict]) -> CompiledPattern:
+        """Compile one spaCy Matcher pattern.
+
+        Raises
+        ------
+        Unsupported
+            If it uses an attribute, predicate or operator outside the subset.
+        """
+        pieces, requirements = [], []
+        for spec in pattern:
+            token, requirement = self._token_regex(spec)
+            op = spec.get("OP")
+            if op is None or op == "1":
+                pieces.append(f"(?:{token})")
+                mandatory = True
+            elif op in ("?", "*", "+"):
+                pieces.append(f"(?:{token}){op}")
+                mandatory = op == "+"
             else:
-                raise Unsupported(f"{key}: {value!r}")
-            pairs = {(field, v) for v in options}
-            requirement = pairs if requirement is None else requirement  # one requirement per token suffices
-        elif key in FLAGS and isinstance(value, bool):
-            flags[FLAGS[key]] = "1" if value else "0"
-        elif key == "IS_SENT_START" and isinstance(value, bool):
-            sentence_start = f"(?<![^{SENTENCE}])" if value else f"(?<=[{END}])"
-        else:
-            raise Unsupported(key)
-    body = FIELD.join("".join(fields[f]) + ANY_FIELD for f in range(3))
-    return f"{sentence_start}{TOKEN}{body}{FIELD}{''.join(flags)}{END}", (
-        frozenset(requirement) if requirement else None
-    )
+                counted = QUANTIFIER.match(str(op))
+                if not counted:
+                    raise Unsupported(f"OP {op!r}")
+                low, comma, high = counted.groups()
+                low = int(low or 0)
+                pieces.append(f"(?:{token}){{{low}{',' + (high or '') if comma else ''}}}")
+                mandatory = low > 0
+            if mandatory and requirement:
+                requirements.append(requirement)
+        return CompiledPattern(re.compile("".join(pieces)), tuple(requirements))
+
+    def _token_regex(self, spec: dict) -> tuple[str, frozenset | None]:
+        fields: dict[int, list[str]] = {0: [], 1: [], 2: []}
+        flags = ["."] * len(FLAGS)
+        lists = []
+        sentence_start = ""
+        requirement: set[tuple[int, str]] | None = None
+        for key, value in spec.items():
+            if key == "OP":
+                continue
+            if key in FIELDS:
+                field = FIELDS[key]
+                if isinstance(value, str):
+                    fields[field].append(f"(?={re.escape(value)}{FIELD})")
+                    options = {value}
+                elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"}:
+                    (operator, items), = value.items()
+                    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                        raise Unsupported(f"{key} {operator} needs a list of strings")
+                    number = self._list_number(field, frozenset(items))
+                    lists.append(f"(?{'=' if operator == 'IN' else '!'}[^{END}]*,{number},)")
+                    if operator == "NOT_IN":
+                        continue
+                    options = set(items)
+                else:
+                    raise Unsupported(f"{key}: {value!r}")
+                if requirement is None:  # one requirement per token suffices
+                    requirement = {(field, v) for v in options}
+            elif key in FLAGS and isinstance(value, bool):
+                flags[FLAGS[key]] = "1" if value else "0"
+            elif key == "IS_SENT_START" and isinstance(value, bool):
+                sentence_start = f"(?<![^{SENTENCE}])" if value else f"(?<=[{END}])"
+            else:
+                raise Unsupported(key)
+        body = FIELD.join("".join(fields[f]) + ANY_FIELD for f in range(3))
+        members = "".join(lists) + ANY_FIELD
+        regex = f"{sentence_start}{TOKEN}{body}{FIELD}{''.join(flags)}{FIELD}{members}{END}"
+        return regex, frozenset(requirement) if requirement else None
+
+    def encode_token(self, lower: str, lemma: str, text: str, flags: str) -> str:
+        numbers = set()
+        for field, word in enumerate((lower, lemma, text)):
+            numbers.update(self.member_of[field].get(word, ()))
+        members = "," + "".join(f"{n}," for n in sorted(numbers))
+        fields = [_CONTROL.sub("", s) for s in (lower, lemma, text)]
+        return f"{TOKEN}{FIELD.join(fields)}{FIELD}{flags}{FIELD}{members}{END}"
 
 
 def compile_pattern(pattern: list[dict]) -> CompiledPattern:
-    """Compile one spaCy Matcher pattern.
-
-    Raises
-    ------
-    Unsupported
-        If it uses an attribute, predicate or operator outside the subset.
-    """
-    pieces, requirements = [], []
-    for spec in pattern:
-        token, requirement = _token_regex(spec)
-        op = spec.get("OP")
-        if op is None or op == "1":
-            pieces.append(f"(?:{token})")
-            mandatory = True
-        elif op in ("?", "*", "+"):
-            pieces.append(f"(?:{token}){op}")
-            mandatory = op == "+"
-        else:
-            counted = QUANTIFIER.match(str(op))
-            if not counted:
-                raise Unsupported(f"OP {op!r}")
-            low, comma, high = counted.groups()
-            low = int(low or 0)
-            pieces.append(f"(?:{token}){{{low}{',' if comma else ''}{high or ''}}}" if comma else f"(?:{token}){{{low}}}")
-            mandatory = low > 0
-        if mandatory and requirement:
-            requirements.append(requirement)
-    return CompiledPattern(re.compile("".join(pieces)), tuple(requirements))
+    """Compile one pattern with a compiler of its own (tests and one-off use)."""
+    return PatternCompiler().compile(pattern)
 
 
 class EncodedDoc:
     """A doc written as the token stream that compiled patterns search, with token positions to map back."""
 
-    def __init__(self, doc: Doc, sentence_starts: np.ndarray, cache: dict[int, str]):
+    def __init__(self, doc: Doc, sentence_starts: np.ndarray, compiler: PatternCompiler):
+        cache = compiler.encoded
         attrs = doc.to_array([ORTH, LEMMA])
         orths = attrs[:, 0].tolist()
         missing = {o: i for i, o in enumerate(orths) if o not in cache}
         if missing:  # a token's lemma depends only on its text (see nlp.LowercaseLemmas), so cache by text
-            _fill(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()}, cache)
+            _fill(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()}, compiler)
         pieces = [cache[orth] for orth in orths]
         lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         separators = np.zeros(len(pieces), dtype=np.int64)
@@ -142,10 +169,9 @@ class EncodedDoc:
         return bisect_left(self.starts, match.start()), bisect_right(self.starts, match.end() - 1)
 
 
-def _fill(doc: Doc, lemmas: dict[int, int], cache: dict[int, str]) -> None:
+def _fill(doc: Doc, lemmas: dict[int, int], compiler: PatternCompiler) -> None:
     strings = doc.vocab.strings
     for orth, lemma in lemmas.items():
         lexeme = doc.vocab[orth]
         flags = "".join("1" if lexeme.check_flag(attr) else "0" for attr in FLAG_ATTRS)
-        fields = [_CONTROL.sub("", s) for s in (lexeme.lower_, strings[lemma], strings[orth])]
-        cache[orth] = f"{TOKEN}{FIELD.join(fields)}{FIELD}{flags}{END}"
+        compiler.encoded[orth] = compiler.encode_token(lexeme.lower_, strings[lemma], strings[orth], flags)

@@ -49,6 +49,7 @@ class SpeakerMap:
 
     def __init__(self, meta: TranscriptMeta):
         self.known: dict[str, tuple[str, str]] = {}
+        self._resolved: dict[str, tuple[str, str] | None] = {}  # labels as written, looked up once
         people = [(p.name, p.role, p.label) for p in meta.participants]
         people += [(name, INTERVIEWER, None) for name in meta.interviewers]
         ambiguous: set[str] = set()
@@ -76,7 +77,10 @@ class SpeakerMap:
                 self.known.setdefault(label, (only.name, only.role))
 
     def resolve(self, label: str) -> tuple[str, str] | None:
-        return self.known.get(_key(label))
+        found = self._resolved.get(label, False)
+        if found is False:
+            found = self._resolved[label] = self.known.get(_key(label))
+        return found
 
 
 def _seconds(stamp: str | None) -> float | None:
