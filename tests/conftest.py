@@ -44,5 +44,8 @@ def make_project(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def sample_project() -> Project:
-    return Project.open(REPO)
+def sample_project(tmp_path_factory) -> Project:
+    """A copy of the bundled sample project, so that tests never write into the repository's outputs/."""
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copytree(REPO / "data", root / "data")
+    return Project.open(root)

@@ -76,3 +76,17 @@ def test_evidence_offsets_point_into_the_transcript_text(coder):
             assert transcript.text[evidence.start : evidence.end] == evidence.text
     assert {c.code_id for c in codings} == {"funding", "time"}
     assert codings[0].sentence_ids == ("t:t001.s01",)
+
+
+def test_patterns_outside_the_compiled_subset_still_match_through_spacy(tmp_path):
+    """A REGEX predicate is not compiled; spaCy's Matcher handles it, within sentences."""
+    text = (FIXTURES / "codebooks" / "two_codes.yaml").read_text().replace(
+        '        - [{LOWER: "no"}, {LOWER: time}, {LOWER: to}]',
+        '        - [{LOWER: {REGEX: "^plann?(ing|ed)$"}}, {LOWER: "time"}]',
+    )
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text)
+    coder = RuleCoder(load_codebook(path))
+    ruler = coder.nlp.get_pipe("pleval_codebook_rules")
+    assert len(ruler.patterns) == 1  # the REGEX pattern went to spaCy's Matcher
+    assert coder.code_texts(["We lost our planning time.", "Planning. Time is short."]) == [{"time": 1.0}, {}]

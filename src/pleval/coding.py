@@ -1,8 +1,9 @@
 """Run the rule coder over a project, caching results per transcript.
 
 Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.codings.json`` and
-``<id>.segments.json`` (the sentence bounds of each turn, from which segments are rebuilt), keyed by the transcript's text and metadata hashes, the codebook hash and pleval's
-version, so an unchanged corpus is never coded twice. Cache files are replaced atomically.
+``<id>.segments.json`` (the sentence bounds of each turn, from which segments are rebuilt), keyed by the
+transcript's text and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never
+coded twice. Cache files are replaced atomically.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tqdm.auto import tqdm
 from . import __version__
 from .codebook import load_codebook
 from .errors import PlevalError
-from .model import Codebook, Coding, Evidence, Segment, Transcript
+from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 from .project import Project, atomic_write
 from .rules import RuleCoder
 from .segment import segment_transcript, segments_from_bounds
@@ -99,10 +100,8 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
     transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
     coder = RuleCoder(codebook)
     run = CodingRun(codebook, transcripts, [], problems)
-    bar = tqdm(transcripts, desc="coding", unit="transcript", disable=False if progress else None)
-    if progress is False:
-        bar.disable = True
-    for transcript in bar:
+    disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
+    for transcript in tqdm(transcripts, desc="coding", unit="transcript", disable=disable):
         key = cache_key(transcript, codebook)
         codings_path, segments_path = _cache_paths(project, transcript.id)
         cached = None if force else _read_cached(codings_path, key)
@@ -137,10 +136,11 @@ def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.Da
     codebook_hash, transcript_hash.
     """
     by_id = {t.id: t for t in transcripts}
+    turns = {segment_id(t.id, turn.index): turn for t in transcripts for turn in t.turns}
     rows = []
     for coding in codings:
         transcript = by_id[coding.transcript_id]
-        turn = transcript.turns[int(coding.segment_id.rsplit(":t", 1)[1])]
+        turn = turns[coding.segment_id]
         meta = transcript.meta
         rows.append({
             "transcript_id": coding.transcript_id, "segment_id": coding.segment_id, "start": coding.start,
