@@ -9,22 +9,22 @@ coded twice. Cache files are replaced atomically.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from . import __version__
-from .codebook import load_codebook
 from .errors import PlevalError
-from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id
+from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id, sentence_id
 from .project import Project, atomic_write
 from .rules import RuleCoder
 from .segment import segment_transcript, segments_from_bounds
 from .text import sha256_text
-from .transcripts import load_transcripts
+from .parsecache import load_codebook_cached, load_transcripts_cached
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 4
 
 #: Columns of :func:`codings_frame`, in order.
 CODING_COLUMNS = [
@@ -49,8 +49,7 @@ def cache_key(transcript: Transcript, codebook: Codebook) -> str:
     return sha256_text(f"{CACHE_FORMAT}|{transcript.text_hash}|{transcript.meta_hash}|{codebook.hash}|{__version__}")
 
 
-def _cache_paths(project: Project, transcript_id: str):
-    folder = project.output_path("cache", "rules")
+def _cache_paths(folder: Path, transcript_id: str):
     return folder / f"{transcript_id}.codings.json", folder / f"{transcript_id}.segments.json"
 
 
@@ -68,14 +67,25 @@ def _write_cached(path, key: str, items: list) -> None:
         handle.write(json.dumps({"key": key, "pleval_version": __version__, "items": items}, ensure_ascii=False))
 
 
-def _coding_to_dict(coding: Coding) -> dict:
-    # vars() rather than dataclasses.asdict: the records are flat but for evidence, and asdict's deep copy is slow
-    return {**vars(coding), "evidence": [vars(e) for e in coding.evidence]}
+# Cached codings are rows rather than objects (compact, and quick to read back). Everything a row's
+# transcript already says is left out: the span and ids come from the turn, the hashes are the cache key's.
+def _coding_row(c: Coding, turn_index: int) -> list:
+    evidence = [[e.start, e.end, e.text, e.rule] for e in c.evidence]
+    sentences = [int(s.rsplit(".s", 1)[1]) for s in c.sentence_ids]
+    return [turn_index, c.code_id, c.score, evidence, sentences]
 
 
-def _coding_from_dict(d: dict) -> Coding:
-    return Coding(**{**d, "evidence": tuple(Evidence(**e) for e in d["evidence"]),
-                     "sentence_ids": tuple(d["sentence_ids"])})
+def _codings_from_rows(rows: list, transcript: Transcript, codebook: Codebook, coder: str) -> list[Coding]:
+    codings = []
+    for turn_index, code_id, score, evidence, sentences in rows:
+        turn = transcript.turns[turn_index]
+        sid = segment_id(transcript.id, turn_index)
+        codings.append(Coding(
+            transcript.id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook.hash,
+            transcript.text_hash, tuple(Evidence(*e) for e in evidence),
+            tuple(sentence_id(transcript.id, turn_index, n) for n in sentences),
+        ))
+    return codings
 
 
 def code_project(project: Project, *, force: bool = False, progress: bool | None = None) -> CodingRun:
@@ -96,22 +106,24 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
     PlevalError
         If the codebook is invalid (nothing can be coded without it).
     """
-    codebook = load_codebook(project.codebook_path)
-    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    codebook = load_codebook_cached(project)
+    transcripts, problems = load_transcripts_cached(project)
     coder = RuleCoder(codebook)
     run = CodingRun(codebook, transcripts, [], problems)
+    folder = project.output_path("cache", "rules")
     disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
     for transcript in tqdm(transcripts, desc="coding", unit="transcript", disable=disable):
         key = cache_key(transcript, codebook)
-        codings_path, segments_path = _cache_paths(project, transcript.id)
+        codings_path, segments_path = _cache_paths(folder, transcript.id)
         cached = None if force else _read_cached(codings_path, key)
         if cached is not None:
-            run.codings.extend(_coding_from_dict(d) for d in cached)
+            run.codings.extend(_codings_from_rows(cached, transcript, codebook, coder.source))
             run.cached.append(transcript.id)
             continue
         bounds, _, codings = coder.code_transcript(transcript)
         _write_cached(segments_path, key, bounds)
-        _write_cached(codings_path, key, [_coding_to_dict(c) for c in codings])
+        turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
+        _write_cached(codings_path, key, [_coding_row(c, turn_of[c.segment_id]) for c in codings])
         run.codings.extend(codings)
         run.coded.append(transcript.id)
     return run
@@ -120,7 +132,7 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
     """The segments of a transcript, from the cache when it is current, else freshly computed."""
     key = cache_key(transcript, codebook)
-    _, segments_path = _cache_paths(project, transcript.id)
+    _, segments_path = _cache_paths(project.output_path("cache", "rules"), transcript.id)
     cached = _read_cached(segments_path, key)
     if cached is not None:
         return segments_from_bounds(transcript, cached)

@@ -1,5 +1,9 @@
 """pleval's data model: small frozen records that every stage passes along.
 
+Metadata and the codebook are pydantic models (they are validated from user files). The records made in bulk,
+hundreds of thousands per run (turns, segments, sentences, codings, evidence), are named tuples: immutable
+like frozen dataclasses, but several times cheaper to create.
+
 Text positions everywhere are code-point offsets into a transcript's normalised text (UTF-8 decoded, no BOM,
 LF line endings), end exclusive: ``transcript.text[start:end]`` is the span.
 """
@@ -8,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -117,8 +121,7 @@ class TranscriptMeta(_Strict):
 # --- transcripts, turns, segments ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     """One speaker's uninterrupted talk. ``text == transcript.text[start:end]``."""
 
     index: int
@@ -154,16 +157,14 @@ class Transcript:
         return self.meta.id
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
     id: str
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """The unit of coding: a speaker turn, with its sentences as sub-units."""
 
     id: str
@@ -290,8 +291,7 @@ class Codebook(_Strict):
 # --- codings ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """The words that made a rule fire, with their position in the transcript."""
 
     start: int
@@ -300,8 +300,7 @@ class Evidence:
     rule: str
 
 
-@dataclass(frozen=True)
-class Coding:
+class Coding(NamedTuple):
     """A code applied to a span of a transcript by a coder (a person, ``rules``, or later a model)."""
 
     transcript_id: str
@@ -314,5 +313,5 @@ class Coding:
     score: float
     codebook_hash: str
     transcript_hash: str
-    evidence: tuple[Evidence, ...] = field(default=())
-    sentence_ids: tuple[str, ...] = field(default=())
+    evidence: tuple[Evidence, ...] = ()
+    sentence_ids: tuple[str, ...] = ()

@@ -203,8 +203,11 @@ def transcript_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if is_transcript_candidate(p))
 
 
-def load_transcripts(folder: Path, project_root: Path) -> tuple[list[Transcript], list[PlevalError]]:
+def load_transcripts(folder: Path, project_root: Path, *, parse=parse_transcript) -> tuple[list[Transcript], list]:
     """Parse every transcript in ``folder``; broken files are reported, not raised, and skipped.
+
+    ``parse`` (a path and the project folder to a transcript and its warnings) may be replaced, e.g. by a
+    cached parser (:mod:`pleval.parsecache`).
 
     Returns
     -------
@@ -218,7 +221,7 @@ def load_transcripts(folder: Path, project_root: Path) -> tuple[list[Transcript]
     seen: dict[str, str] = {}
     for path in transcript_files(folder):
         try:
-            transcript, warnings = parse_transcript(path, project_root)
+            transcript, warnings = parse(path, project_root)
         except PlevalError as error:
             problems.append(error)
             continue

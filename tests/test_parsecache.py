@@ -1,0 +1,65 @@
+import pleval.parsecache as parsecache
+from pleval.parsecache import load_transcripts_cached
+from pleval.transcripts import load_transcripts
+
+
+def parse_count(monkeypatch):
+    """Count real parses behind the cache."""
+    calls = []
+    real = parsecache.parse_transcript
+
+    def counting(path, root):
+        calls.append(path.name)
+        return real(path, root)
+
+    monkeypatch.setattr(parsecache, "parse_transcript", counting)
+    return calls
+
+
+def test_cached_parse_equals_a_fresh_parse_and_is_reused(make_project, monkeypatch):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "caps_and_qa.md"])
+    calls = parse_count(monkeypatch)
+    first, _ = load_transcripts_cached(project)
+    second, _ = load_transcripts_cached(project)
+    fresh, _ = load_transcripts(project.transcripts_dir, project.root)
+    assert len(calls) == 3  # the second load parsed nothing
+    assert first == second == fresh
+
+
+def test_editing_a_file_or_its_sidecar_parses_it_again(make_project, monkeypatch):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    load_transcripts_cached(project)
+    calls = parse_count(monkeypatch)
+    text = project.transcripts_dir / "two_speakers.txt"
+    text.write_text(text.read_text().replace("Sure.", "Sure, yes."))
+    sidecar = project.transcripts_dir / "zoom_voice_tags.meta.yaml"
+    sidecar.write_text(sidecar.read_text().replace("locale: urban", "locale: suburban"))
+    transcripts, _ = load_transcripts_cached(project)
+    assert sorted(calls) == ["two_speakers.txt", "zoom_voice_tags.vtt"]
+    assert {t.id: t.meta.locale for t in transcripts}["zoom-voice-tags"] == "suburban"
+    assert "Sure, yes." in transcripts[0].text
+
+
+def test_warnings_survive_the_cache_and_a_broken_entry_is_replaced(make_project, monkeypatch):
+    project = make_project(transcripts=["two_speakers.txt"])
+    path = project.transcripts_dir / "two_speakers.txt"
+    path.write_bytes(path.read_text().replace("honestly", "honestly\u2019").encode("cp1252"))
+    _, first = load_transcripts_cached(project)
+    _, second = load_transcripts_cached(project)
+    assert [str(w) for w in first] == [str(w) for w in second] and "Windows-1252" in str(second[0])
+    for entry in project.output_path("cache", "transcripts").iterdir():
+        entry.write_text("{not json")
+    calls = parse_count(monkeypatch)
+    transcripts, _ = load_transcripts_cached(project)
+    assert calls == ["two_speakers.txt"] and transcripts[0].id == "two-speakers"
+
+
+def test_the_validated_codebook_is_reused_until_the_file_changes(make_project, monkeypatch):
+    project = make_project(transcripts=[])
+    first = parsecache.load_codebook_cached(project)
+    calls = []
+    monkeypatch.setattr(parsecache, "load_codebook", lambda path: calls.append(path) or first)
+    assert parsecache.load_codebook_cached(project) == first and calls == []
+    project.codebook_path.write_text(project.codebook_path.read_text() + "\n# edited\n")
+    parsecache.load_codebook_cached(project)
+    assert calls == [project.codebook_path]
