@@ -73,3 +73,13 @@ def test_tidy_table_and_summary(make_project):
     assert (row["speaker"], row["role"], row["text"]) == ("P1", "teacher", "The budget for subs, mostly.")
     table = summary_table(frame, "role", run.codebook.code_ids)
     assert table.loc["teacher", "funding"] == 2 and table.loc["teacher", "total"] == 3
+
+
+def test_coding_in_two_processes_gives_the_same_codings(make_project, monkeypatch):
+    import pleval.coding
+
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "zoom_name_prefix.vtt"])
+    alone = code_project(project, progress=False, force=True)
+    monkeypatch.setattr(pleval.coding, "PARALLEL_FROM", 1)  # the sample is too small to be worth processes
+    together = code_project(project, progress=False, force=True, jobs=2)
+    assert together.codings == alone.codings and together.coded == alone.coded

@@ -72,11 +72,13 @@ def validate(project_dir):
 @click.option("--by", default="school,role", show_default=True,
               help="Summaries to print, comma-separated: transcript, school, role, region, school_level.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
-def code(project_dir, force, by, progress):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes to code with (worth it for many changed transcripts).")
+def code(project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
     from .coding import code_project, codings_frame, summary_table
 
-    run = code_project(_open(project_dir), force=force, progress=progress)
+    run = code_project(_open(project_dir), force=force, progress=progress, jobs=jobs)
     for problem in run.problems:
         _echo_problem(problem)
     frame = codings_frame(run.transcripts, run.codings)

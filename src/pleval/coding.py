@@ -88,7 +88,9 @@ def _codings_from_rows(rows: list, transcript: Transcript, codebook: Codebook, c
     return codings
 
 
-def code_project(project: Project, *, force: bool = False, progress: bool | None = None) -> CodingRun:
+def code_project(
+    project: Project, *, force: bool = False, progress: bool | None = None, jobs: int = 1
+) -> CodingRun:
     """Apply the codebook's rules to every transcript, reusing cached results for unchanged ones.
 
     Broken transcripts are reported in ``run.problems`` and skipped; the rest are coded.
@@ -100,6 +102,9 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
         Recode every transcript, ignoring the cache.
     progress : bool or None
         Show a progress bar (None: only on a terminal).
+    jobs : int
+        Processes to code with. Each builds its own pipeline (about a second), so more than one pays off only
+        for many uncached transcripts; with few, pleval codes in this process whatever ``jobs`` says.
 
     Raises
     ------
@@ -108,25 +113,58 @@ def code_project(project: Project, *, force: bool = False, progress: bool | None
     """
     codebook = load_codebook_cached(project)
     transcripts, problems = load_transcripts_cached(project)
-    coder = RuleCoder(codebook)
     run = CodingRun(codebook, transcripts, [], problems)
     folder = project.output_path("cache", "rules")
+    found: dict[str, list[Coding]] = {}
+    todo = []
+    for transcript in transcripts:
+        cached = None if force else _read_cached(_cache_paths(folder, transcript.id)[0], cache_key(transcript, codebook))
+        if cached is None:
+            todo.append(transcript)
+        else:
+            found[transcript.id] = _codings_from_rows(cached, transcript, codebook, RuleCoder.source)
+            run.cached.append(transcript.id)
     disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
-    for transcript in tqdm(transcripts, desc="coding", unit="transcript", disable=disable):
+    if jobs > 1 and len(todo) >= PARALLEL_FROM:
+        results = _code_in_processes(codebook, todo, jobs)
+    else:
+        coder = RuleCoder(codebook)
+        results = (coder.code_transcript(t) for t in todo)
+    for transcript, (bounds, _, codings) in tqdm(
+        zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
+    ):
         key = cache_key(transcript, codebook)
         codings_path, segments_path = _cache_paths(folder, transcript.id)
-        cached = None if force else _read_cached(codings_path, key)
-        if cached is not None:
-            run.codings.extend(_codings_from_rows(cached, transcript, codebook, coder.source))
-            run.cached.append(transcript.id)
-            continue
-        bounds, _, codings = coder.code_transcript(transcript)
         _write_cached(segments_path, key, bounds)
         turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
         _write_cached(codings_path, key, [_coding_row(c, turn_of[c.segment_id]) for c in codings])
-        run.codings.extend(codings)
+        found[transcript.id] = codings
         run.coded.append(transcript.id)
+    for transcript in transcripts:
+        run.codings.extend(found[transcript.id])
     return run
+
+
+PARALLEL_FROM = 40  # fewer uncached transcripts than this are coded in one process
+_worker_coder: RuleCoder | None = None
+
+
+def _start_worker(codebook: Codebook) -> None:
+    global _worker_coder
+    _worker_coder = RuleCoder(codebook)
+
+
+def _code_in_worker(transcript: Transcript):
+    bounds, _, codings = _worker_coder.code_transcript(transcript)
+    return bounds, None, codings  # segments are rebuilt from bounds on demand; not worth sending back
+
+
+def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):
+    """Code transcripts in ``jobs`` processes, yielding results in the order given."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(codebook,)) as pool:
+        yield from pool.map(_code_in_worker, transcripts, chunksize=4)
 
 
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
