@@ -29,7 +29,7 @@ def transcript_of(*turns):
 
 def codes_of(coder, *turns):
     transcript = transcript_of(*turns)
-    _, _, codings = coder.code_transcript(transcript)
+    _, codings = coder.code_transcript(transcript)
     return transcript, codings
 
 

@@ -130,7 +130,7 @@ def code_project(
     else:
         coder = RuleCoder(codebook)
         results = (coder.code_transcript(t) for t in todo)
-    for transcript, (bounds, _, codings) in tqdm(
+    for transcript, (bounds, codings) in tqdm(
         zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
     ):
         key = cache_key(transcript, codebook)
@@ -155,8 +155,7 @@ def _start_worker(codebook: Codebook) -> None:
 
 
 def _code_in_worker(transcript: Transcript):
-    bounds, _, codings = _worker_coder.code_transcript(transcript)
-    return bounds, None, codings  # segments are rebuilt from bounds on demand; not worth sending back
+    return _worker_coder.code_transcript(transcript)
 
 
 def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):

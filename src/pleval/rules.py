@@ -14,10 +14,10 @@ import numpy as np
 from spacy.attrs import LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from .model import Codebook, Coding, Evidence, Segment, Transcript
-from .segment import SEPARATOR, parse_turns, segments_from_bounds, sentence_starts, turn_sentence_bounds
+from .model import Codebook, Coding, Evidence, Transcript, segment_id, sentence_id
+from .segment import SEPARATOR, parse_turns, sentence_starts, turn_sentence_bounds
 from .tokenpatterns import CompiledPattern, EncodedDoc, PatternCompiler, Unsupported
 
 SPANS_KEY = "pleval_rules"
@@ -58,14 +58,14 @@ def pattern_anchor(pattern: list[dict]) -> tuple[int, frozenset[str]] | None:
 
 
 class CodebookRuler:
-    """spaCy component: marks every match of every codebook rule as a span in ``doc.spans[spans_key]``.
+    """spaCy component: records every match of every codebook rule in ``doc.user_data[spans_key]``.
 
     Created empty by the ``pleval_codebook_rules`` factory; :meth:`add_codebook` adds the rules.
 
     Phrases are matched over the whole doc by a PhraseMatcher on lemmas. Token patterns are matched within
-    sentences: compiled to regular expressions where they can be (see :mod:`pleval.tokenpatterns`) and tried
-    only on docs that hold every word they need; the rest by spaCy's Matcher, only in sentences holding a token
-    every match needs (its anchor), since the Matcher visits every token of what it is given.
+    sentences: compiled to regular expressions where they can be (see :mod:`pleval.tokenpatterns`) and run only
+    in the sentences that hold every token they need; the rest by spaCy's Matcher, only in sentences holding a
+    token every match needs (its anchor), since the Matcher visits every token of what it is given.
     """
 
     def __init__(self, nlp: Language, name: str, *, spans_key: str = SPANS_KEY):
@@ -75,6 +75,7 @@ class CodebookRuler:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.patterns = Matcher(nlp.vocab, validate=True)
         self.rules: dict[str, Rule] = {}
+        self.rules_by_hash: dict[int, Rule] = {}
         self.anchors: dict[int, set[int]] = {}  # attribute -> hashes of values that let some pattern match
         self.unanchored = False  # some pattern has no anchor: match patterns in every sentence
         self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, requirement numbers)
@@ -82,8 +83,12 @@ class CodebookRuler:
         self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> requirement numbers
         self.compiler = PatternCompiler()
 
-    def _add_pattern(self, rule: Rule, pattern: list[dict]) -> None:
+    def _add_rule(self, rule: Rule) -> None:
         self.rules[rule.key] = rule
+        self.rules_by_hash[self.nlp.vocab.strings.add(rule.key)] = rule
+
+    def _add_pattern(self, rule: Rule, pattern: list[dict]) -> None:
+        self._add_rule(rule)
         strings = self.nlp.vocab.strings
         try:
             compiled = self.compiler.compile(pattern)
@@ -127,7 +132,7 @@ class CodebookRuler:
         with self.nlp.select_pipes(disable=[self.name]):
             docs = self.nlp.pipe(text for _, text in phrase_rules)
             for (rule, _), doc in zip(phrase_rules, docs):
-                self.rules[rule.key] = rule
+                self._add_rule(rule)
                 self.phrases.add(rule.key, [doc])
 
     def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
@@ -189,7 +194,9 @@ class CodebookRuler:
     def __call__(self, doc: Doc) -> Doc:
         starts = sentence_starts(doc)
         matches = self.phrases(doc) + self._compiled_matches(doc, starts) + self._pattern_matches(doc, starts)
-        doc.spans[self.spans_key] = [Span(doc, start, end, label=match_id) for match_id, start, end in matches]
+        # Rows (rule key hash, start token, end token) rather than a SpanGroup: a long transcript has thousands
+        # of matches and Span objects cost more to make than the matching itself. doc[start:end] gives the span.
+        doc.user_data[self.spans_key] = np.array(matches, dtype=np.uint64).reshape(-1, 3)
         return doc
 
 
@@ -215,11 +222,13 @@ def rules_pipeline(codebook: Codebook) -> Language:
     return nlp
 
 
-def _sentences_holding(segment: Segment, evidence: tuple[Evidence, ...]) -> tuple[str, ...]:
-    """Ids of the segment's sentences in which the evidence starts, in order."""
-    starts = [sentence.start for sentence in segment.sentences]
+def _sentences_holding(transcript_id: str, turn, bounds, evidence: tuple[Evidence, ...]) -> tuple[str, ...]:
+    """Ids of the turn's sentences (given by their bounds in the turn) in which the evidence starts, in order."""
+    if not bounds:
+        return ()
+    starts = [turn.start + start for start, _ in bounds]
     found = {max(bisect_right(starts, e.start) - 1, 0) for e in evidence}
-    return tuple(segment.sentences[i].id for i in sorted(found) if segment.sentences)
+    return tuple(sentence_id(transcript_id, turn.index, n) for n in sorted(found))
 
 
 class RuleCoder:
@@ -239,43 +248,50 @@ class RuleCoder:
             self._nlp = rules_pipeline(self.codebook)
         return self._nlp
 
-    def evidence(self, doc: Doc, ranges) -> list[dict[str, tuple[float, list[tuple[Rule, Span]]]]]:
+    def evidence(self, doc: Doc, ranges) -> list[dict[str, tuple[float, list[tuple[Rule, int, int]]]]]:
         """Rule evidence in each token range of a doc parsed by :attr:`nlp` (one range per turn).
 
-        For each range, a dict from code id to (score, [(rule, span), ...]). Matches in excluded sentences (or a
-        turn excluded as a whole) are dropped before scoring. Codes are returned whatever their score; callers
-        compare it with the code's ``min_score`` (see :meth:`passes`).
+        For each range, a dict from code id to (score, [(rule, start token, end token), ...]) in text order.
+        Matches in excluded sentences (or a turn excluded as a whole) are dropped before scoring. Codes are
+        returned whatever their score; callers compare it with the code's ``min_score`` (see :meth:`passes`).
         """
         ruler: CodebookRuler = self.nlp.get_pipe("pleval_codebook_rules")
-        strings = self.nlp.vocab.strings
-        range_starts = [start for start, _ in ranges]
-        sentence_of = sentence_starts(doc)
-        hits: list[dict[str, list]] = [{} for _ in ranges]
-        excluded: list[dict[str, set]] = [{} for _ in ranges]
-        for span in doc.spans[ruler.spans_key]:
-            turn = bisect_right(range_starts, span.start) - 1
-            if turn < 0 or span.start >= ranges[turn][1]:
+        results: list[dict] = [{} for _ in ranges]
+        matches = doc.user_data.get(ruler.spans_key)
+        if matches is None or not len(matches):
+            return results
+        first_tokens = matches[:, 1].astype(np.int64)
+        turns = np.searchsorted([start for start, _ in ranges], first_tokens, side="right") - 1
+        sentences = np.searchsorted(sentence_starts(doc), first_tokens, side="right") - 1
+        hits: dict[int, dict[str, list]] = {}
+        excluded: dict[int, dict[str, set]] = {}
+        rows = zip(matches[:, 0].tolist(), first_tokens.tolist(), matches[:, 2].tolist(), turns.tolist(),
+                   sentences.tolist())
+        for key, start, end, turn, sentence in rows:
+            if turn < 0 or start >= ranges[turn][1]:
                 continue  # on the separator between turns
-            rule = ruler.rules[strings[span.label]]
-            sentence = int(np.searchsorted(sentence_of, span.start, side="right")) - 1
+            rule = ruler.rules_by_hash[key]
             if rule.exclude:
                 scope = self._codes[rule.code_id].rules.exclude.scope
-                excluded[turn].setdefault(rule.code_id, set()).add("turn" if scope == "turn" else sentence)
+                excluded.setdefault(turn, {}).setdefault(rule.code_id, set()).add(
+                    "turn" if scope == "turn" else sentence
+                )
             else:
-                hits[turn].setdefault(rule.code_id, []).append((rule, span, sentence))
-        results = []
-        for turn_hits, turn_excluded in zip(hits, excluded):
-            result = {}
+                hits.setdefault(turn, {}).setdefault(rule.code_id, []).append((rule, start, end, sentence))
+        for turn, turn_hits in hits.items():
+            turn_excluded = excluded.get(turn, {})
             for code_id, found in turn_hits.items():
                 blocked = turn_excluded.get(code_id, set())
                 if "turn" in blocked:
                     continue
-                found = [(rule, span) for rule, span, sentence in found if sentence not in blocked]
-                weights = {rule.key: rule.weight for rule, _ in found}
+                kept = sorted(
+                    ((rule, start, end) for rule, start, end, sentence in found if sentence not in blocked),
+                    key=lambda hit: (hit[1], hit[2], hit[0].key),
+                )
+                weights = {rule.key: rule.weight for rule, _, _ in kept}
                 if weights:
                     score = 1.0 - float(np.prod([1.0 - w for w in weights.values()]))
-                    result[code_id] = (score, sorted(found, key=lambda hit: hit[1].start_char))
-            results.append(result)
+                    results[turn][code_id] = (score, kept)
         return results
 
     def passes(self, code_id: str, score: float) -> bool:
@@ -290,33 +306,35 @@ class RuleCoder:
             for found in self.evidence(doc, ranges)
         ]
 
-    def code_transcript(self, transcript: Transcript) -> tuple[list[list], list[Segment], list[Coding]]:
+    def code_transcript(self, transcript: Transcript) -> tuple[list[list], list[Coding]]:
         """Segment and rule-code a transcript in one pass of the pipeline.
 
-        Returns the sentence bounds of each turn (what the segment cache keeps), the segments and the codings.
+        Returns the sentence bounds of each turn (what the segment cache keeps, see
+        :func:`pleval.segment.segments_from_bounds`) and the codings.
         """
         texts = [turn.text for turn in transcript.turns]
         doc, ranges = parse_turns(self.nlp, texts)
         bounds = turn_sentence_bounds(doc, ranges, texts)
-        segments = segments_from_bounds(transcript, bounds)
         codings = []
-        offsets = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts])
-        for segment, found, offset in zip(segments, self.evidence(doc, ranges), offsets.tolist()):
-            if segment.is_interviewer and not self.code_interviewer:
+        offsets = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts]).tolist()
+        for turn, found, offset, turn_bounds in zip(transcript.turns, self.evidence(doc, ranges), offsets, bounds):
+            if turn.is_interviewer and not self.code_interviewer:
                 continue
+            shift = turn.start - offset  # doc character -> transcript character
             for code_id, (score, hits) in found.items():
                 if not self.passes(code_id, score):
                     continue
-                shift = segment.start - offset  # doc character -> transcript character
+                spans = [(doc[start:end], rule) for rule, start, end in hits]
                 evidence = tuple(
-                    Evidence(span.start_char + shift, span.end_char + shift, span.text, rule.key) for rule, span in hits
+                    Evidence(span.start_char + shift, span.end_char + shift, span.text, rule.key)
+                    for span, rule in spans
                 )
                 codings.append(
                     Coding(
                         transcript_id=transcript.id,
-                        segment_id=segment.id,
-                        start=segment.start,
-                        end=segment.end,
+                        segment_id=segment_id(transcript.id, turn.index),
+                        start=turn.start,
+                        end=turn.end,
                         code_id=code_id,
                         coder=self.source,
                         source=self.source,
@@ -324,7 +342,7 @@ class RuleCoder:
                         codebook_hash=self.codebook.hash,
                         transcript_hash=transcript.text_hash,
                         evidence=evidence,
-                        sentence_ids=_sentences_holding(segment, evidence),
+                        sentence_ids=_sentences_holding(transcript.id, turn, turn_bounds, evidence),
                     )
                 )
-        return bounds, segments, codings
+        return bounds, codings
