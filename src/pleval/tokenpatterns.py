@@ -128,13 +128,19 @@ class PatternCompiler:
         regex = f"{sentence_start}{TOKEN}{body}{FIELD}{''.join(flags)}{FIELD}{members}{END}"
         return regex, frozenset(requirement) if requirement else None
 
-    def encode_token(self, lower: str, lemma: str, text: str, flags: str) -> str:
-        numbers = set()
-        for field, word in enumerate((lower, lemma, text)):
-            numbers.update(self.member_of[field].get(word, ()))
-        members = "," + "".join(f"{n}," for n in sorted(numbers))
-        fields = [_CONTROL.sub("", s) for s in (lower, lemma, text)]
-        return f"{TOKEN}{FIELD.join(fields)}{FIELD}{flags}{FIELD}{members}{END}"
+    def encode_words(self, doc: Doc, lemmas: dict[int, int]) -> None:
+        """Encode words not seen before (orth hash -> lemma hash) into :attr:`encoded`."""
+        strings = doc.vocab.strings
+        for orth, lemma in lemmas.items():
+            lexeme = doc.vocab[orth]
+            flags = "".join("1" if lexeme.check_flag(attr) else "0" for attr in FLAG_ATTRS)
+            words = (lexeme.lower_, strings[lemma], strings[orth])
+            numbers = set()
+            for field, word in enumerate(words):
+                numbers.update(self.member_of[field].get(word, ()))
+            members = "," + "".join(f"{n}," for n in sorted(numbers))
+            fields = FIELD.join(_CONTROL.sub("", word) for word in words)
+            self.encoded[orth] = f"{TOKEN}{fields}{FIELD}{flags}{FIELD}{members}{END}"
 
 
 def compile_pattern(pattern: list[dict]) -> CompiledPattern:
@@ -151,7 +157,7 @@ class EncodedDoc:
         orths = attrs[:, 0].tolist()
         missing = {o: i for i, o in enumerate(orths) if o not in cache}
         if missing:  # a token's lemma depends only on its text (see nlp.LowercaseLemmas), so cache by text
-            _fill(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()}, compiler)
+            compiler.encode_words(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()})
         pieces = [cache[orth] for orth in orths]
         lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         separators = np.zeros(len(pieces), dtype=np.int64)
@@ -167,11 +173,3 @@ class EncodedDoc:
     def tokens(self, match: re.Match) -> tuple[int, int]:
         """The token span [start, end) of a regex match."""
         return bisect_left(self.starts, match.start()), bisect_right(self.starts, match.end() - 1)
-
-
-def _fill(doc: Doc, lemmas: dict[int, int], compiler: PatternCompiler) -> None:
-    strings = doc.vocab.strings
-    for orth, lemma in lemmas.items():
-        lexeme = doc.vocab[orth]
-        flags = "".join("1" if lexeme.check_flag(attr) else "0" for attr in FLAG_ATTRS)
-        compiler.encoded[orth] = compiler.encode_token(lexeme.lower_, strings[lemma], strings[orth], flags)
