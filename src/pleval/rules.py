@@ -81,6 +81,7 @@ class CodebookRuler:
         self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, requirement numbers)
         self.requirement_numbers: dict[frozenset, int] = {}
         self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> requirement numbers
+        self._index_cache: dict[int, tuple] = {}  # field -> (sorted hashes, numbers), built on first use
         self.compiler = PatternCompiler()
 
     def _add_rule(self, rule: Rule) -> None:
@@ -105,6 +106,7 @@ class CodebookRuler:
                     number = self.requirement_numbers[hashed] = len(self.requirement_numbers)
                     for field, value in hashed:
                         self.index[field].setdefault(value, []).append(number)
+                    self._index_cache.clear()
                 numbers.append(number)
             self.compiled.append((strings.add(rule.key), compiled, tuple(numbers)))
             return
@@ -135,22 +137,39 @@ class CodebookRuler:
                 self._add_rule(rule)
                 self.phrases.add(rule.key, [doc])
 
+    def _index_arrays(self, field: int) -> tuple[np.ndarray, list[list[int]]]:
+        """The indexed value hashes of a field as a sorted array, with the requirement numbers of each."""
+        cached = self._index_cache.get(field)
+        if cached is None:
+            keys = sorted(self.index[field])
+            cached = self._index_cache[field] = (np.array(keys, dtype=np.uint64), [self.index[field][k] for k in keys])
+        return cached
+
     def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
         """Run each compiled pattern only in the sentences that hold every token it needs."""
         if not self.compiled or not len(doc):
             return []
         values = doc.to_array([LOWER, LEMMA, ORTH])
         sentence_of = np.searchsorted(starts, np.arange(len(doc)), side="right") - 1
-        # The sentences in which each requirement is met, from the words present in the doc.
+        # The sentences in which each requirement is met, from the indexed words present in the doc: look the
+        # words up in a sorted array, then visit each (word, sentence) pair once.
         met: dict[int, set[int]] = {}
         for field in range(3):
-            index = self.index[field]
-            for value, positions in _positions_by_value(values[:, field]).items():
-                numbers = index.get(value)
-                if numbers:
-                    sentences = set(sentence_of[positions].tolist())
-                    for number in numbers:
-                        met.setdefault(number, set()).update(sentences)
+            keys, numbers = self._index_arrays(field)
+            if not len(keys):
+                continue
+            column = values[:, field]
+            where = np.minimum(np.searchsorted(keys, column), len(keys) - 1)
+            tokens = np.flatnonzero(keys[where] == column)
+            if not len(tokens):
+                continue
+            pairs = np.unique(where[tokens] * len(starts) + sentence_of[tokens])  # sorted by word, then sentence
+            words, first = np.unique(pairs // len(starts), return_index=True)
+            sentences = (pairs % len(starts)).tolist()
+            for word, begin, end in zip(words.tolist(), first.tolist(), first[1:].tolist() + [len(pairs)]):
+                in_sentences = sentences[begin:end]
+                for number in numbers[word]:
+                    met.setdefault(number, set()).update(in_sentences)
         encoded = None
         matches = []
         every_sentence = set(range(len(starts)))
@@ -203,13 +222,6 @@ class CodebookRuler:
 @Language.factory("pleval_codebook_rules", default_config={"spans_key": SPANS_KEY})
 def make_codebook_ruler(nlp: Language, name: str, spans_key: str) -> CodebookRuler:
     return CodebookRuler(nlp, name, spans_key=spans_key)
-
-
-def _positions_by_value(column: np.ndarray) -> dict[int, np.ndarray]:
-    """Token positions of each distinct value in a column of hashes."""
-    order = np.argsort(column, kind="stable")
-    distinct, first, counts = np.unique(column[order], return_index=True, return_counts=True)
-    return {value: order[i : i + n] for value, i, n in zip(distinct.tolist(), first.tolist(), counts.tolist())}
 
 
 def rules_pipeline(codebook: Codebook) -> Language:
