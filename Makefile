@@ -20,9 +20,10 @@ sample: $(BIN)/pleval
 test: $(BIN)/pleval
 	$(BIN)/python -m pytest
 
-## Print the coding benchmarks (ratios against spaCy's tokenizer in the same run).
+## Print the benchmarks (ratios against floors measured in the same run).
 bench: $(BIN)/pleval
 	$(BIN)/python benchmarks/bench_coding.py
+	$(BIN)/python benchmarks/bench_store.py
 
 clean:
 	rm -rf outputs benchmarks/.corpus

@@ -1,0 +1,168 @@
+"""The human coding store: one append-only log per coder under data/codings/.
+
+Every decision a person makes (apply a code to a span, remove it, accept or reject a suggestion, write a memo,
+undo) is one JSON object on one line of ``data/codings/<coder>.jsonl``. A line is written whole under an
+exclusive lock, flushed and fsync'd before :meth:`CodingLog.append` returns, so a decision the caller was told
+is saved survives a crash, and two processes appending at once never interleave. A coder's current coding is
+the replay of the log; nothing in a log is ever rewritten. A torn last line (a crash mid-write) is reported
+and skipped on replay, and the next append starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import PlevalError, PlevalWarning
+from .model import check_safe_id
+
+ACTIONS = ("apply", "remove", "accept", "reject", "memo", "undo")
+REQUIRED = ("id", "time", "coder", "action")
+
+
+class StoreError(PlevalError):
+    """A coding log cannot be written, or an event is malformed."""
+
+
+class TornLineWarning(PlevalWarning):
+    """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
+
+
+class Event(NamedTuple):
+    """One human decision, as written to a coder's log."""
+
+    id: str
+    time: str
+    coder: str
+    action: str
+    transcript_id: str | None = None
+    transcript_hash: str | None = None
+    codebook_hash: str | None = None
+    segment_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    code_id: str | None = None
+    memo: str | None = None
+    undoes: str | None = None  # for "undo": the id of the event it takes back
+    line: int = 0  # where it was read from (not written)
+
+
+@dataclass
+class Replay:
+    """A coder's log read back: the events in order, their current effect, and any lines skipped."""
+
+    events: list[Event]
+    problems: list[PlevalError] = field(default_factory=list)
+
+    def effective(self) -> list[Event]:
+        """The events still in force: every event not taken back by a later undo (an undo of an undo restores)."""
+        undone: set[str] = set()
+        for event in reversed(self.events):
+            if event.action == "undo" and event.id not in undone:
+                undone.add(event.undoes)
+        return [e for e in self.events if e.action != "undo" and e.id not in undone]
+
+    def codings(self) -> dict[tuple[str, int, int, str], Event]:
+        """The coder's current codings, keyed (transcript id, start, end, code id): applied or accepted spans
+        that no later remove or reject of the same span and code took away."""
+        current: dict[tuple[str, int, int, str], Event] = {}
+        for event in self.effective():
+            if event.code_id is None or event.transcript_id is None:
+                continue
+            key = (event.transcript_id, event.start, event.end, event.code_id)
+            if event.action in ("apply", "accept"):
+                current[key] = event
+            elif event.action in ("remove", "reject"):
+                current.pop(key, None)
+        return current
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class CodingLog:
+    """The append-only log of one coder. Writes go through :meth:`append`; reads through :meth:`replay`."""
+
+    def __init__(self, folder: str | os.PathLike, coder: str):
+        try:
+            check_safe_id(coder)
+        except ValueError as error:
+            raise StoreError(f"coder name: {error}", fix="use letters, digits, '-', '_' or '.'") from None
+        self.coder = coder
+        self.path = Path(folder) / f"{coder}.jsonl"
+
+    def append(self, action: str, **fields) -> Event:
+        """Write one decision durably and return it (with its id and time).
+
+        Raises
+        ------
+        StoreError
+            For an unknown action, a field that is not part of an event, or a log that cannot be written.
+        """
+        if action not in ACTIONS:
+            raise StoreError(f"unknown action '{action}'", fix=f"use one of: {', '.join(ACTIONS)}")
+        unknown = set(fields) - (set(Event._fields) - {"id", "time", "coder", "action", "line"})
+        if unknown:
+            raise StoreError(f"unknown event field(s): {', '.join(sorted(unknown))}")
+        if action == "undo" and not fields.get("undoes"):
+            raise StoreError("an undo must name the event it takes back ('undoes')")
+        event = Event(id=uuid.uuid4().hex, time=_now(), coder=self.coder, action=action, **fields)
+        record = {k: v for k, v in event._asdict().items() if v is not None and k != "line"}
+        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)  # read: the last byte
+        except OSError as error:
+            raise StoreError(f"cannot open the coding log: {error.strerror}", path=self.path) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a torn line before us: start ours on a line of its own
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError as error:
+            raise StoreError(f"cannot write the coding log: {error.strerror}", path=self.path) from None
+        finally:
+            os.close(fd)  # closing releases the lock
+        return event
+
+    def replay(self) -> Replay:
+        """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
+        if not self.path.exists():
+            return Replay([])
+        events, problems = [], []
+        with open(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                torn = not raw.endswith(b"\n")
+                try:
+                    record = json.loads(raw)
+                    if not isinstance(record, dict) or any(k not in record for k in REQUIRED):
+                        raise ValueError("missing fields")
+                    if record["action"] not in ACTIONS:
+                        raise ValueError(f"unknown action {record['action']!r}")
+                    fields = {k: v for k, v in record.items() if k in Event._fields and k != "line"}
+                    events.append(Event(**fields, line=number))
+                except (ValueError, TypeError, UnicodeDecodeError) as error:
+                    what = "an unfinished last line (a write cut short)" if torn else f"not a coding event ({error})"
+                    problems.append(TornLineWarning(
+                        f"skipped {what}", path=self.path, line=number,
+                        fix="nothing to do: the decisions before and after it are kept",
+                    ))
+        return Replay(events, problems)
+
+
+def coders(folder: str | os.PathLike) -> list[str]:
+    """The coders who have a log in ``folder``."""
+    return sorted(p.stem for p in Path(folder).glob("*.jsonl"))
