@@ -1,0 +1,124 @@
+"""Inter-coder reliability: percent agreement, Cohen's kappa and Krippendorff's alpha, per code and overall.
+
+Coefficients come from scikit-learn (``cohen_kappa_score``) and the krippendorff package; this module only
+arranges codings into coder-by-unit matrices, resamples units for bootstrap intervals, and reports prevalence
+(how many units each coder coded) beside every coefficient, so that a low kappa despite high agreement (a rare
+code) is explained rather than mysterious.
+
+Input is a table of codings with columns ``unit`` (a turn, sentence or transcript id), ``coder`` and
+``code_id``, plus, for each coder, the units they reviewed: a unit a coder reviewed without applying a code
+counts as "absent"; a unit they never reviewed is missing data (alpha allows it; agreement and kappa use the
+units both coders reviewed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+#: Columns of :func:`reliability_table`, in order.
+RELIABILITY_COLUMNS = [
+    "code_id", "units", "coders", "prevalence", "agreement", "kappa", "kappa_low", "kappa_high",
+    "alpha", "alpha_low", "alpha_high",
+]
+
+
+def presence_matrix(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str]], code_id: str,
+                    units: Sequence[str]) -> np.ndarray:
+    """Coders x units: 1 where the coder applied the code, 0 where they reviewed the unit without it, NaN where
+    they did not review it."""
+    coders = list(reviewed)
+    matrix = np.full((len(coders), len(units)), np.nan)
+    column = {unit: j for j, unit in enumerate(units)}
+    for i, coder in enumerate(coders):
+        for unit in reviewed[coder]:
+            if unit in column:
+                matrix[i, column[unit]] = 0.0
+    rows = codings[codings["code_id"] == code_id]
+    row_of = {coder: i for i, coder in enumerate(coders)}
+    for coder, unit in zip(rows["coder"], rows["unit"]):
+        if coder in row_of and unit in column and not np.isnan(matrix[row_of[coder], column[unit]]):
+            matrix[row_of[coder], column[unit]] = 1.0
+    return matrix
+
+
+def percent_agreement(matrix: np.ndarray) -> float:
+    """Share of agreeing coder pairs over units, counting only pairs who both reviewed the unit."""
+    agree = total = 0
+    for a, b in combinations(range(matrix.shape[0]), 2):
+        both = ~np.isnan(matrix[a]) & ~np.isnan(matrix[b])
+        agree += int((matrix[a, both] == matrix[b, both]).sum())
+        total += int(both.sum())
+    return agree / total if total else float("nan")
+
+
+def kappa(matrix: np.ndarray) -> float:
+    """Cohen's kappa of two coders over the units both reviewed (NaN for other than two coders)."""
+    if matrix.shape[0] != 2:
+        return float("nan")
+    both = ~np.isnan(matrix[0]) & ~np.isnan(matrix[1])
+    a, b = matrix[0, both], matrix[1, both]
+    if not both.any() or (len(set(a)) == 1 and len(set(b)) == 1 and a[0] == b[0]):
+        return float("nan")  # one category only: kappa is undefined
+    return float(cohen_kappa_score(a, b))
+
+
+def alpha(matrix: np.ndarray, level: str = "nominal") -> float:
+    """Krippendorff's alpha for any number of coders, missing data allowed."""
+    pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
+    values = matrix[:, pairable]
+    if values.size == 0 or len(set(values[~np.isnan(values)])) < 2:
+        return float("nan")  # no variation: alpha is undefined
+    return float(krippendorff.alpha(reliability_data=values, level_of_measurement=level))
+
+
+def bootstrap_interval(statistic, matrix: np.ndarray, *, n_resamples: int = 1000, confidence: float = 0.95,
+                       random_state: int | None = 0) -> tuple[float, float]:
+    """A percentile bootstrap interval for ``statistic(matrix)``, resampling units with replacement."""
+    rng = np.random.default_rng(random_state)
+    units = matrix.shape[1]
+    if units < 2:
+        return float("nan"), float("nan")
+    values = []
+    for _ in range(n_resamples):
+        value = statistic(matrix[:, rng.integers(0, units, units)])
+        if not np.isnan(value):
+            values.append(value)
+    if not values:
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def reliability_table(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str]], code_ids: Sequence[str], *,
+                      n_resamples: int = 1000, random_state: int | None = 0) -> pd.DataFrame:
+    """Per code, and over all codes, agreement, kappa and alpha with bootstrap intervals.
+
+    The overall row (``code_id`` "(all codes)") pools every unit-and-code decision, as if each were a unit.
+    ``prevalence`` gives, per coder, how many of the units (decisions) they reviewed they coded, e.g.
+    ``"ana 12/80; ben 30/80"``.
+    """
+    units = sorted({unit for reviewed_units in reviewed.values() for unit in reviewed_units})
+    matrices = {code_id: presence_matrix(codings, reviewed, code_id, units) for code_id in code_ids}
+    matrices["(all codes)"] = np.hstack(list(matrices.values())) if matrices else np.zeros((len(reviewed), 0))
+    rows = []
+    for code_id, matrix in matrices.items():
+        prevalence = "; ".join(
+            f"{coder} {int(np.nansum(matrix[i]))}/{int((~np.isnan(matrix[i])).sum())}"
+            for i, coder in enumerate(reviewed)
+        )
+        k_low, k_high = bootstrap_interval(kappa, matrix, n_resamples=n_resamples, random_state=random_state)
+        a_low, a_high = bootstrap_interval(alpha, matrix, n_resamples=n_resamples, random_state=random_state)
+        rows.append({
+            "code_id": code_id, "units": matrix.shape[1], "coders": len(reviewed),
+            "prevalence": prevalence, "agreement": percent_agreement(matrix), "kappa": kappa(matrix),
+            "kappa_low": k_low, "kappa_high": k_high, "alpha": alpha(matrix), "alpha_low": a_low,
+            "alpha_high": a_high,
+        })
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)

@@ -1,0 +1,72 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from pleval.reliability import (
+    RELIABILITY_COLUMNS, alpha, bootstrap_interval, kappa, percent_agreement, presence_matrix, reliability_table,
+)
+
+nan = np.nan
+# Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 coders, 12 units, missing data.
+KRIPPENDORFF_2011 = np.array([
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+    [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
+])
+
+
+@pytest.mark.parametrize("level, expected", [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849)])
+def test_alpha_matches_krippendorffs_published_example(level, expected):
+    assert alpha(KRIPPENDORFF_2011, level) == pytest.approx(expected, abs=0.0005)
+
+
+def test_kappa_matches_cohens_two_by_two_example():
+    # [[20, 5], [10, 15]]: both yes 20, A yes B no 5, A no B yes 10, both no 15
+    a = [1] * 25 + [0] * 25
+    b = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
+    assert kappa(np.array([a, b], dtype=float)) == pytest.approx(0.4)
+    assert percent_agreement(np.array([a, b], dtype=float)) == pytest.approx(0.7)
+
+
+def test_kappa_needs_exactly_two_coders_and_some_variation():
+    assert np.isnan(kappa(KRIPPENDORFF_2011))
+    assert np.isnan(kappa(np.array([[0.0, 0.0], [0.0, 0.0]])))
+    assert np.isnan(alpha(np.array([[1.0, 1.0], [1.0, 1.0]])))
+
+
+def codings_and_reviews():
+    codings = pd.DataFrame([
+        ("u1", "ana", "time"), ("u1", "ben", "time"), ("u2", "ana", "time"), ("u3", "ben", "funding"),
+        ("u4", "ana", "funding"), ("u4", "ben", "funding"), ("u5", "cy", "time"),
+    ], columns=["unit", "coder", "code_id"])
+    reviewed = {"ana": ["u1", "u2", "u3", "u4"], "ben": ["u1", "u2", "u3", "u4"], "cy": ["u4", "u5"]}
+    return codings, reviewed
+
+
+def test_unreviewed_units_are_missing_and_reviewed_ones_absent():
+    codings, reviewed = codings_and_reviews()
+    matrix = presence_matrix(codings, reviewed, "time", ["u1", "u2", "u3", "u4", "u5"])
+    np.testing.assert_array_equal(matrix, [[1, 1, 0, 0, nan], [1, 0, 0, 0, nan], [nan, nan, nan, 0, 1]])
+
+
+def test_table_reports_prevalence_beside_every_coefficient():
+    codings, reviewed = codings_and_reviews()
+    reviewed = {k: v for k, v in reviewed.items() if k != "cy"}
+    table = reliability_table(codings, reviewed, ["time", "funding"], n_resamples=200).set_index("code_id")
+    assert list(table.reset_index().columns) == RELIABILITY_COLUMNS
+    assert table.loc["time", "prevalence"] == "ana 2/4; ben 1/4"
+    assert table.loc["time", "agreement"] == pytest.approx(0.75)
+    assert table.loc["funding", "agreement"] == pytest.approx(0.75)
+    assert table.loc["(all codes)", "units"] == 8 and table.loc["(all codes)", "prevalence"] == "ana 3/8; ben 3/8"
+    assert table.loc["(all codes)", "agreement"] == pytest.approx(0.75)
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 2, 200).astype(float)
+    b = np.where(rng.random(200) < 0.8, a, 1 - a)
+    matrix = np.array([a, b])
+    low, high = bootstrap_interval(kappa, matrix, n_resamples=300, random_state=7)
+    assert low < kappa(matrix) < high and high - low < 0.3
+    assert (low, high) == bootstrap_interval(kappa, matrix, n_resamples=300, random_state=7)
