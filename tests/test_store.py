@@ -100,3 +100,24 @@ def test_bad_events_are_refused_before_anything_is_written(tmp_path):
     with pytest.raises(StoreError, match="undo must name"):
         log.append("undo")
     assert not log.path.exists() and coders(tmp_path) == []
+
+
+def test_a_renamed_code_keeps_every_coding_and_a_removed_one_is_reported(tmp_path):
+    from conftest import FIXTURES
+    from pleval.codebook import load_codebook
+
+    log = CodingLog(tmp_path, "ana")
+    for n in range(3):
+        log.append("apply", transcript_id="t", start=n * 10, end=n * 10 + 5, code_id="time")
+    log.append("apply", transcript_id="t", start=50, end=60, code_id="funding")
+    log.append("remove", transcript_id="t", start=0, end=5, code_id="time_to_collaborate")  # after the rename
+    renamed = load_codebook(FIXTURES / "codebooks" / "renamed_code.yaml")  # time -> time_to_collaborate
+    codings = log.replay().codings(renamed)
+    assert sorted(codings) == [("t", 10, 15, "time_to_collaborate"), ("t", 20, 25, "time_to_collaborate"),
+                               ("t", 50, 60, "funding")]
+    assert log.replay().orphans(renamed) == []
+    original = load_codebook(FIXTURES / "codebooks" / "two_codes.yaml")
+    without_time = original.model_copy(update={"codes": [c for c in original.codes if c.id != "time"]})
+    orphans = log.replay().orphans(without_time)
+    assert len(orphans) == 1 and "3 coding(s) use code 'time'" in str(orphans[0])
+    assert "renamed_from: [time]" in str(orphans[0])

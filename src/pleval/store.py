@@ -30,6 +30,10 @@ class StoreError(PlevalError):
     """A coding log cannot be written, or an event is malformed."""
 
 
+class OrphanCodingWarning(PlevalWarning):
+    """A coding names a code the codebook no longer has (nor lists under any code's ``renamed_from``)."""
+
+
 class TornLineWarning(PlevalWarning):
     """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
 
@@ -59,6 +63,7 @@ class Replay:
 
     events: list[Event]
     problems: list[PlevalError] = field(default_factory=list)
+    path: Path | None = None
 
     def effective(self) -> list[Event]:
         """The events still in force: every event not taken back by a later undo (an undo of an undo restores)."""
@@ -68,19 +73,49 @@ class Replay:
                 undone.add(event.undoes)
         return [e for e in self.events if e.action != "undo" and e.id not in undone]
 
-    def codings(self) -> dict[tuple[str, int, int, str], Event]:
+    def codings(self, codebook=None) -> dict[tuple[str, int, int, str], Event]:
         """The coder's current codings, keyed (transcript id, start, end, code id): applied or accepted spans
-        that no later remove or reject of the same span and code took away."""
+        that no later remove or reject of the same span and code took away.
+
+        With a ``codebook``, codes renamed or merged there (``renamed_from``) are read under their new id, so a
+        codebook edit never drops a coding; codings of a code that is gone are kept under their old id and
+        reported by :meth:`orphans`.
+        """
+        renamed = _renames(codebook)
         current: dict[tuple[str, int, int, str], Event] = {}
         for event in self.effective():
             if event.code_id is None or event.transcript_id is None:
                 continue
-            key = (event.transcript_id, event.start, event.end, event.code_id)
+            code_id = renamed.get(event.code_id, event.code_id)
+            key = (event.transcript_id, event.start, event.end, code_id)
             if event.action in ("apply", "accept"):
                 current[key] = event
             elif event.action in ("remove", "reject"):
                 current.pop(key, None)
         return current
+
+    def orphans(self, codebook) -> list[OrphanCodingWarning]:
+        """One warning per code that current codings use but the codebook neither has nor renames."""
+        known = set(codebook.code_ids)
+        counts: dict[str, int] = {}
+        for transcript_id, start, end, code_id in self.codings(codebook):
+            if code_id not in known:
+                counts[code_id] = counts.get(code_id, 0) + 1
+        return [
+            OrphanCodingWarning(
+                f"{n} coding(s) use code '{code_id}', which the codebook no longer has",
+                path=self.path, value=code_id,
+                fix=f"add 'renamed_from: [{code_id}]' to the code that replaced it, or restore the code",
+            )
+            for code_id, n in sorted(counts.items())
+        ]
+
+
+def _renames(codebook) -> dict[str, str]:
+    """Old code id -> current code id, from every code's ``renamed_from``."""
+    if codebook is None:
+        return {}
+    return {old: code.id for code in codebook.codes for old in code.renamed_from}
 
 
 def _now() -> str:
@@ -139,7 +174,7 @@ class CodingLog:
     def replay(self) -> Replay:
         """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
         if not self.path.exists():
-            return Replay([])
+            return Replay([], [], self.path)
         events, problems = [], []
         with open(self.path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
@@ -160,7 +195,7 @@ class CodingLog:
                         f"skipped {what}", path=self.path, line=number,
                         fix="nothing to do: the decisions before and after it are kept",
                     ))
-        return Replay(events, problems)
+        return Replay(events, problems, self.path)
 
 
 def coders(folder: str | os.PathLike) -> list[str]:
