@@ -119,3 +119,24 @@ def export_codings(project_dir, fmt, sources, output):
         _echo_problem(problem)
     if written is not None:
         click.echo(f"wrote {project.relative(written)}", err=True)
+
+
+@main.group("import")
+def import_():
+    """Bring work from elsewhere into the project."""
+
+
+@import_.command("codings")
+@project_option
+@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--coder", required=True, help="Whose log the codings go to (data/codings/CODER.jsonl).")
+def import_codings(project_dir, table, coder):
+    """Append the codings in TABLE (CSV or XLSX) to a coder's log: all rows, or none if any row is wrong.
+
+    Columns: transcript_id, code_id, and start and end (code-point offsets) or segment_id.
+    """
+    from .imports import import_codings as run_import
+
+    project = _open(project_dir)
+    count = run_import(project, table, coder)
+    click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl")

@@ -287,6 +287,10 @@ class Codebook(_Strict):
     def code_ids(self) -> list[str]:
         return [c.id for c in self.codes]
 
+    def renames(self) -> dict[str, str]:
+        """Old code id -> current code id, from every code's ``renamed_from`` (renames and merges)."""
+        return {old: code.id for code in self.codes for old in code.renamed_from}
+
 
 # --- codings ------------------------------------------------------------------------------------------------
 

@@ -81,7 +81,7 @@ class Replay:
         codebook edit never drops a coding; codings of a code that is gone are kept under their old id and
         reported by :meth:`orphans`.
         """
-        renamed = _renames(codebook)
+        renamed = codebook.renames() if codebook is not None else {}
         current: dict[tuple[str, int, int, str], Event] = {}
         for event in self.effective():
             if event.code_id is None or event.transcript_id is None:
@@ -111,13 +111,6 @@ class Replay:
         ]
 
 
-def _renames(codebook) -> dict[str, str]:
-    """Old code id -> current code id, from every code's ``renamed_from``."""
-    if codebook is None:
-        return {}
-    return {old: code.id for code in codebook.codes for old in code.renamed_from}
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -141,6 +134,18 @@ class CodingLog:
         StoreError
             For an unknown action, a field that is not part of an event, or a log that cannot be written.
         """
+        event = self._event(action, fields)
+        self._write([event])
+        return event
+
+    def append_many(self, action: str, many: list[dict]) -> list[Event]:
+        """Write many decisions of one kind (an import) in a single locked write and fsync."""
+        events = [self._event(action, fields) for fields in many]
+        if events:
+            self._write(events)
+        return events
+
+    def _event(self, action: str, fields: dict) -> Event:
         if action not in ACTIONS:
             raise StoreError(f"unknown action '{action}'", fix=f"use one of: {', '.join(ACTIONS)}")
         unknown = set(fields) - (set(Event._fields) - {"id", "time", "coder", "action", "line"})
@@ -148,9 +153,14 @@ class CodingLog:
             raise StoreError(f"unknown event field(s): {', '.join(sorted(unknown))}")
         if action == "undo" and not fields.get("undoes"):
             raise StoreError("an undo must name the event it takes back ('undoes')")
-        event = Event(id=uuid.uuid4().hex, time=_now(), coder=self.coder, action=action, **fields)
-        record = {k: v for k, v in event._asdict().items() if v is not None and k != "line"}
-        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        return Event(id=uuid.uuid4().hex, time=_now(), coder=self.coder, action=action, **fields)
+
+    def _write(self, events: list[Event]) -> None:
+        lines = []
+        for event in events:
+            record = {k: v for k, v in event._asdict().items() if v is not None and k != "line"}
+            lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        data = "".join(lines).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)  # read: the last byte
@@ -169,7 +179,6 @@ class CodingLog:
             raise StoreError(f"cannot write the coding log: {error.strerror}", path=self.path) from None
         finally:
             os.close(fd)  # closing releases the lock
-        return event
 
     def replay(self) -> Replay:
         """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
