@@ -140,3 +140,48 @@ def import_codings(project_dir, table, coder):
     project = _open(project_dir)
     count = run_import(project, table, coder)
     click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl")
+
+
+@main.command()
+@project_option
+@click.option("--coders", "coder_names", help="Comma-separated coders (logs in data/codings/, or 'rules'); "
+              "default: every coder with a log.")
+@click.option("--unit", type=click.Choice(["turn", "sentence", "transcript"]), default="turn", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--disagreements", is_flag=True, help="List the units the coders disagree on instead.")
+@click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for the confidence intervals.")
+def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
+    """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
+    from .coders import CoderError, available_coders, coder_codings, disagreement_table
+    from .reliability import reliability_table
+
+    project = _open(project_dir)
+    names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else [
+        c for c in available_coders(project) if c != "rules"]
+    if len(names) < 2:
+        raise CoderError(f"reliability needs two or more coders; got: {', '.join(names) or 'none'}",
+                         fix="pass --coders a,b (coders with logs in data/codings/, or 'rules')")
+    codings = coder_codings(project, names, unit)
+    for problem in codings.problems:
+        _echo_problem(problem)
+    if disagreements:
+        table = disagreement_table(codings)
+    else:
+        from .parsecache import load_codebook_cached
+
+        code_ids = load_codebook_cached(project).code_ids
+        table = reliability_table(codings.table, codings.reviewed, code_ids, n_resamples=resamples).round(3)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        with pd_display():
+            click.echo(table.to_string(index=False))
+
+
+def pd_display():
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_colwidth", 60)

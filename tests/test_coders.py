@@ -1,0 +1,71 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pleval.cli import main
+from pleval.coders import CoderError, coder_codings, disagreement_table
+from pleval.store import CodingLog
+from pleval.transcripts import load_transcripts
+
+
+@pytest.fixture
+def project(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "focus_group_p_labels.txt"])
+    turns = {t.id: t.turns for t in load_transcripts(project.transcripts_dir, project.root)[0]}
+    folder = project.root / "data" / "codings"
+    ana, ben = CodingLog(folder, "ana"), CodingLog(folder, "ben")
+    t1, t3 = turns["two-speakers"][1], turns["two-speakers"][3]
+    ana.append("apply", transcript_id="two-speakers", start=t1.start, end=t1.end, code_id="funding")
+    ana.append("apply", transcript_id="two-speakers", start=t3.start, end=t3.start + 5, code_id="time")
+    ben.append("apply", transcript_id="two-speakers", start=t1.start + 3, end=t1.start + 9, code_id="funding")
+    ben.append("apply", transcript_id="two-speakers", start=t1.start, end=t3.end, code_id="time")  # spans turns
+    return project
+
+
+def test_codings_land_on_the_participant_units_they_touch(project):
+    codings = coder_codings(project, ["ana", "ben"], "turn")
+    assert sorted(map(tuple, codings.table.values.tolist())) == [
+        ("two-speakers:t001", "ana", "funding"), ("two-speakers:t001", "ben", "funding"),
+        ("two-speakers:t001", "ben", "time"), ("two-speakers:t003", "ana", "time"),
+        ("two-speakers:t003", "ben", "time"),  # the interviewer turn t002 in between is not a unit
+    ]
+    assert codings.reviewed["ana"] == ["two-speakers:t001", "two-speakers:t003"]  # only transcripts they coded
+
+
+def test_sentence_and_transcript_units(project):
+    sentences = coder_codings(project, ["ana", "ben"], "sentence").table
+    assert set(sentences[sentences["coder"] == "ana"]["unit"]) == {"two-speakers:t001.s00", "two-speakers:t001.s01",
+                                                                  "two-speakers:t001.s02", "two-speakers:t003.s00"}
+    whole = coder_codings(project, ["ana", "ben", "rules"], "transcript")
+    assert whole.reviewed["rules"] == ["focus-group-p-labels", "two-speakers"]
+    assert ("focus-group-p-labels", "rules", "funding") in set(map(tuple, whole.table.values.tolist()))
+
+
+def test_disagreements_list_who_applied_what(project):
+    table = disagreement_table(coder_codings(project, ["ana", "ben"], "turn"))
+    assert table.to_dict("records") == [{
+        "unit": "two-speakers:t001", "text": table.iloc[0]["text"], "ana": "funding", "ben": "funding, time",
+    }]
+    assert table.iloc[0]["text"].startswith("Oh, it's going.")
+
+
+def test_unknown_coders_and_units_are_named(project):
+    with pytest.raises(CoderError, match="no coding log for coder.*cy.*coders with logs: ana, ben, rules"):
+        coder_codings(project, ["ana", "cy"])
+    with pytest.raises(CoderError, match="unknown unit 'page'"):
+        coder_codings(project, ["ana", "ben"], "page")
+
+
+def test_reliability_command(project):
+    runner = CliRunner()
+    result = runner.invoke(main, ["reliability", "--project", str(project.root), "--format", "json",
+                                  "--resamples", "50"])
+    assert result.exit_code == 0, result.output
+    rows = {row["code_id"]: row for row in json.loads(result.output)}
+    assert rows["time"]["prevalence"] == "ana 1/2; ben 2/2" and rows["time"]["agreement"] == 0.5
+    assert rows["funding"]["agreement"] == 1.0 and "(all codes)" in rows
+    table = runner.invoke(main, ["reliability", "--project", str(project.root), "--disagreements"])
+    assert table.exit_code == 0 and "funding, time" in table.output
+    alone = runner.invoke(main, ["reliability", "--project", str(project.root), "--coders", "ana"])
+    assert alone.exit_code == 1 and "needs two or more coders" in alone.output
