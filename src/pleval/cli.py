@@ -144,8 +144,8 @@ def import_codings(project_dir, table, coder):
 
 @main.command()
 @project_option
-@click.option("--coders", "coder_names", help="Comma-separated coders (logs in data/codings/, or 'rules'); "
-              "default: every coder with a log.")
+@click.option("--coders", "coder_names", help="Comma-separated coders (logs in data/codings/, 'consensus', or "
+              "'rules'); default: every coder with a log but the consensus.")
 @click.option("--unit", type=click.Choice(["turn", "sentence", "transcript"]), default="turn", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--disagreements", is_flag=True, help="List the units the coders disagree on instead.")
@@ -158,7 +158,7 @@ def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
 
     project = _open(project_dir)
     names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else [
-        c for c in available_coders(project) if c != "rules"]
+        c for c in available_coders(project) if c not in ("rules", "consensus")]
     if len(names) < 2:
         raise CoderError(f"reliability needs two or more coders; got: {', '.join(names) or 'none'}",
                          fix="pass --coders a,b (coders with logs in data/codings/, or 'rules')")
@@ -177,11 +177,7 @@ def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
     elif fmt == "json":
         click.echo(table.to_json(orient="records", indent=2))
     else:
-        with pd_display():
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60):
             click.echo(table.to_string(index=False))
-
-
-def pd_display():
-    import pandas as pd
-
-    return pd.option_context("display.width", 200, "display.max_colwidth", 60)
