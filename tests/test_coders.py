@@ -69,3 +69,12 @@ def test_reliability_command(project):
     assert table.exit_code == 0 and "funding, time" in table.output
     alone = runner.invoke(main, ["reliability", "--project", str(project.root), "--coders", "ana"])
     assert alone.exit_code == 1 and "needs two or more coders" in alone.output
+
+
+def test_reliability_against_a_reference(project):
+    result = CliRunner().invoke(main, ["reliability", "--project", str(project.root), "--coders", "ben",
+                                       "--reference", "ana", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["code_id"]: row for row in json.loads(result.output)}
+    assert rows["time"]["precision"] == 0.5 and rows["time"]["recall"] == 1.0
+    assert rows["time"]["coder"] == "ben" and rows["time"]["reference"] == "ana"

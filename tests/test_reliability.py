@@ -70,3 +70,20 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
     low, high = bootstrap_interval(kappa, matrix, n_resamples=300, random_state=7)
     assert low < kappa(matrix) < high and high - low < 0.3
     assert (low, high) == bootstrap_interval(kappa, matrix, n_resamples=300, random_state=7)
+
+
+def test_a_coder_scored_against_a_reference():
+    from pleval.reliability import SCORE_COLUMNS, scores_against_reference
+
+    codings = pd.DataFrame([
+        ("u1", "rules", "time"), ("u2", "rules", "time"), ("u1", "lead", "time"), ("u3", "lead", "time"),
+        ("u4", "lead", "funding"),
+    ], columns=["unit", "coder", "code_id"])
+    reviewed = {"rules": ["u1", "u2", "u3", "u4", "u5"], "lead": ["u1", "u2", "u3", "u4"]}
+    table = scores_against_reference(codings, reviewed, "rules", "lead", ["time", "funding"]).set_index("code_id")
+    assert list(table.reset_index().columns) == SCORE_COLUMNS
+    assert table.loc["time", ["units", "reference_coded", "coder_coded"]].tolist() == [4, 2, 2]
+    assert table.loc["time", "precision"] == pytest.approx(0.5) and table.loc["time", "recall"] == pytest.approx(0.5)
+    assert table.loc["funding", "recall"] == 0.0 and np.isnan(table.loc["funding", "precision"])
+    assert table.loc["(all codes)", "precision"] == pytest.approx(0.5)
+    assert table.loc["(all codes)", "recall"] == pytest.approx(1 / 3)

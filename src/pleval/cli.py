@@ -149,9 +149,11 @@ def import_codings(project_dir, table, coder):
 @click.option("--unit", type=click.Choice(["turn", "sentence", "transcript"]), default="turn", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--disagreements", is_flag=True, help="List the units the coders disagree on instead.")
+@click.option("--reference", help="Score each coder against this one (e.g. consensus): precision, recall, F1, "
+              "kappa per code.")
 @click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for the confidence intervals.")
-def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
+def reliability(project_dir, coder_names, unit, fmt, disagreements, reference, resamples):
     """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
     from .coders import CoderError, available_coders, coder_codings, disagreement_table
     from .reliability import reliability_table
@@ -159,6 +161,8 @@ def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
     project = _open(project_dir)
     names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else [
         c for c in available_coders(project) if c not in ("rules", "consensus")]
+    if reference:
+        names = [n for n in names if n != reference] + [reference]
     if len(names) < 2:
         raise CoderError(f"reliability needs two or more coders; got: {', '.join(names) or 'none'}",
                          fix="pass --coders a,b (coders with logs in data/codings/, or 'rules')")
@@ -167,6 +171,18 @@ def reliability(project_dir, coder_names, unit, fmt, disagreements, resamples):
         _echo_problem(problem)
     if disagreements:
         table = disagreement_table(codings)
+    elif reference:
+        import pandas as pd
+
+        from .parsecache import load_codebook_cached
+        from .reliability import scores_against_reference
+
+        code_ids = load_codebook_cached(project).code_ids
+        parts = []
+        for coder in names[:-1]:
+            part = scores_against_reference(codings.table, codings.reviewed, coder, reference, code_ids)
+            parts.append(part.assign(coder=coder, reference=reference))
+        table = pd.concat(parts, ignore_index=True).round(3)
     else:
         from .parsecache import load_codebook_cached
 

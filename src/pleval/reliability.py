@@ -19,7 +19,7 @@ from itertools import combinations
 import krippendorff
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
+from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
 #: Columns of :func:`reliability_table`, in order.
 RELIABILITY_COLUMNS = [
@@ -122,3 +122,37 @@ def reliability_table(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str
             "alpha_high": a_high,
         })
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+
+
+#: Columns of :func:`scores_against_reference`, in order.
+SCORE_COLUMNS = ["code_id", "units", "reference_coded", "coder_coded", "precision", "recall", "f1", "kappa"]
+
+
+def scores_against_reference(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str]], coder: str,
+                             reference: str, code_ids: Sequence[str]) -> pd.DataFrame:
+    """Judge one coder against another taken as the truth: per code (and micro-averaged over all codes)
+    precision, recall, F1 and kappa, over the units both reviewed. This is how rules or a model are judged
+    against people."""
+    both = sorted(set(reviewed[coder]) & set(reviewed[reference]))
+    pair = {coder: both, reference: both}
+    rows, pooled = [], []
+    for code_id in code_ids:
+        matrix = presence_matrix(codings, pair, code_id, both)
+        pooled.append(matrix)
+        rows.append(_scores(code_id, matrix))
+    if pooled:
+        rows.append(_scores("(all codes)", np.hstack(pooled)))
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def _scores(code_id: str, matrix: np.ndarray) -> dict:
+    coder, reference = matrix[0], matrix[1]
+    if len(reference):
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            reference, coder, average="binary", zero_division=np.nan
+        )
+    else:
+        precision = recall = f1 = float("nan")
+    return {"code_id": code_id, "units": len(reference), "reference_coded": int(reference.sum()),
+            "coder_coded": int(coder.sum()), "precision": float(precision), "recall": float(recall),
+            "f1": float(f1), "kappa": kappa(matrix)}
