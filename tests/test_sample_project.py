@@ -97,3 +97,19 @@ def test_rules_generalise_to_held_out_quotes(sample_project):
     precision = true_positive / max(1, sum(len(p) for p in predicted))
     recall = true_positive / sum(len(q["codes"]) for q in quotes)
     assert precision >= 0.6 and recall >= 0.5, (precision, recall)
+
+
+def test_the_sample_has_double_coding_and_a_consensus_with_realistic_disagreement(sample_project):
+    from pleval.coders import available_coders, coder_codings
+    from pleval.reliability import reliability_table
+
+    assert {"ana", "ben", "consensus"} <= set(available_coders(sample_project))
+    codings = coder_codings(sample_project, ["ana", "ben"], "turn")
+    assert codings.problems == []
+    double_coded = {unit.split(":")[0] for unit in set(codings.reviewed["ana"]) & set(codings.reviewed["ben"])}
+    assert len(double_coded) >= 8
+    table = reliability_table(codings.table, codings.reviewed, load_codebook(sample_project.codebook_path).code_ids,
+                              n_resamples=50).set_index("code_id")
+    overall = table.loc["(all codes)", "alpha"]
+    assert 0.4 < overall < 0.95  # coders agree, but not perfectly
+    assert table["alpha"].drop("(all codes)").min() < 0.667 < table["alpha"].max()  # some codes fall short
