@@ -15,6 +15,8 @@ $(BIN)/pleval: pyproject.toml
 sample: $(BIN)/pleval
 	$(BIN)/pleval validate
 	$(BIN)/pleval code --by transcript,school,role
+	$(BIN)/pleval reliability --coders ana,ben
+	$(BIN)/pleval reliability --coders rules --reference consensus
 
 ## Install pleval with its test tools and run every test.
 test: $(BIN)/pleval
