@@ -155,39 +155,13 @@ def import_codings(project_dir, table, coder):
               help="Bootstrap resamples for the confidence intervals.")
 def reliability(project_dir, coder_names, unit, fmt, disagreements, reference, resamples):
     """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
-    from .coders import CoderError, available_coders, coder_codings, disagreement_table
-    from .reliability import reliability_table
+    from .coders import reliability_report
 
-    project = _open(project_dir)
-    names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else [
-        c for c in available_coders(project) if c not in ("rules", "consensus")]
-    if reference:
-        names = [n for n in names if n != reference] + [reference]
-    if len(names) < 2:
-        raise CoderError(f"reliability needs two or more coders; got: {', '.join(names) or 'none'}",
-                         fix="pass --coders a,b (coders with logs in data/codings/, or 'rules')")
-    codings = coder_codings(project, names, unit)
-    for problem in codings.problems:
+    names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else None
+    table, problems = reliability_report(_open(project_dir), names, unit=unit, reference=reference,
+                                         disagreements=disagreements, n_resamples=resamples)
+    for problem in problems:
         _echo_problem(problem)
-    if disagreements:
-        table = disagreement_table(codings)
-    elif reference:
-        import pandas as pd
-
-        from .parsecache import load_codebook_cached
-        from .reliability import scores_against_reference
-
-        code_ids = load_codebook_cached(project).code_ids
-        parts = []
-        for coder in names[:-1]:
-            part = scores_against_reference(codings.table, codings.reviewed, coder, reference, code_ids)
-            parts.append(part.assign(coder=coder, reference=reference))
-        table = pd.concat(parts, ignore_index=True).round(3)
-    else:
-        from .parsecache import load_codebook_cached
-
-        code_ids = load_codebook_cached(project).code_ids
-        table = reliability_table(codings.table, codings.reviewed, code_ids, n_resamples=resamples).round(3)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":

@@ -139,3 +139,41 @@ def disagreement_table(codings: CoderCodings) -> pd.DataFrame:
             row.update({coder: ", ".join(sorted(sets[coder])) or "-" if coder in sets else "" for coder in coders})
             rows.append(row)
     return pd.DataFrame(rows, columns=["unit", "text", *coders])
+
+
+def reliability_report(project: Project, coders: list[str] | None = None, *, unit: str = "turn",
+                       reference: str | None = None, disagreements: bool = False,
+                       n_resamples: int = 1000) -> tuple[pd.DataFrame, list[PlevalError]]:
+    """The table ``pleval reliability`` prints, with the problems met on the way.
+
+    By default the coders are everyone with a log but the consensus. With ``reference``, each coder is scored
+    against it (precision, recall, F1, kappa); with ``disagreements``, the units they disagree on are listed;
+    otherwise agreement, kappa and alpha per code and over all codes.
+
+    Raises
+    ------
+    CoderError
+        With fewer than two coders, or a coder or unit that does not exist.
+    """
+    from .parsecache import load_codebook_cached
+    from .reliability import reliability_table, scores_against_reference
+
+    names = list(coders) if coders else [c for c in available_coders(project) if c not in (RULES, "consensus")]
+    if reference:
+        names = [n for n in names if n != reference] + [reference]
+    if len(names) < 2:
+        raise CoderError(f"reliability needs two or more coders; got: {', '.join(names) or 'none'}",
+                         fix="pass --coders a,b (coders with logs in data/codings/, or 'rules')")
+    codings = coder_codings(project, names, unit)
+    if disagreements:
+        return disagreement_table(codings), codings.problems
+    code_ids = load_codebook_cached(project).code_ids
+    if reference:
+        parts = [
+            scores_against_reference(codings.table, codings.reviewed, coder, reference, code_ids)
+            .assign(coder=coder, reference=reference)
+            for coder in names[:-1]
+        ]
+        return pd.concat(parts, ignore_index=True).round(3), codings.problems
+    table = reliability_table(codings.table, codings.reviewed, code_ids, n_resamples=n_resamples)
+    return table.round(3), codings.problems
