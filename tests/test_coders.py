@@ -78,3 +78,21 @@ def test_reliability_against_a_reference(project):
     rows = {row["code_id"]: row for row in json.loads(result.output)}
     assert rows["time"]["precision"] == 0.5 and rows["time"]["recall"] == 1.0
     assert rows["time"]["coder"] == "ben" and rows["time"]["reference"] == "ana"
+
+
+def test_an_edited_transcript_moves_codings_with_their_text_or_flags_them(make_project):
+    from pleval.imports import import_codings
+
+    project = make_project(transcripts=["two_speakers.txt"])
+    table = project.root / "codings.csv"
+    table.write_text("transcript_id,code_id,segment_id\ntwo-speakers,funding,two-speakers:t001\n"
+                     "two-speakers,time,two-speakers:t003\n")
+    import_codings(project, table, "ana")
+    path = project.transcripts_dir / "two_speakers.txt"
+    text = path.read_text()
+    path.write_text(text.replace("[Recording starts]", "[Recording starts]\nA line added above.")
+                    .replace("We never have common planning anymore.", "Planning is fine now."))
+    codings = coder_codings(project, ["ana", "rules"], "turn")
+    assert ("two-speakers:t001", "ana", "funding") in set(map(tuple, codings.table.values.tolist()))
+    moved = [str(p) for p in codings.problems]
+    assert len(moved) == 1 and "coding 'time' of ana" in moved[0] and "no longer in the edited transcript" in moved[0]

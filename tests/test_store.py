@@ -121,3 +121,16 @@ def test_a_renamed_code_keeps_every_coding_and_a_removed_one_is_reported(tmp_pat
     orphans = log.replay().orphans(without_time)
     assert len(orphans) == 1 and "3 coding(s) use code 'time'" in str(orphans[0])
     assert "renamed_from: [time]" in str(orphans[0])
+
+
+def test_codings_are_reanchored_by_their_text_when_the_transcript_changes():
+    from pleval.store import Event, reanchor
+
+    old = "Intro. We ran out of grant money. Bye."
+    event = Event("e1", "now", "ana", "apply", transcript_id="t", transcript_hash="old", start=7, end=33,
+                  code_id="funding", text=old[7:33])
+    assert reanchor(event, old, "old") == (7, 33)
+    edited = "A new first line.\nIntro. We ran out of grant money. Bye."
+    start, end = reanchor(event, edited, "new")
+    assert edited[start:end] == "We ran out of grant money." and start == 25
+    assert reanchor(event, "Intro. Money is fine now. Bye.", "newer") is None

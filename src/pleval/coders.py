@@ -16,7 +16,8 @@ from .coding import code_project, load_segments
 from .errors import PlevalError
 from .model import segment_id
 from .project import Project
-from .store import CodingLog, coders as logged_coders
+from .store import CodingLog, MovedCodingWarning, reanchor
+from .store import coders as logged_coders
 
 UNITS = ("turn", "sentence", "transcript")
 RULES = "rules"
@@ -67,7 +68,19 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
         else:
             replay = CodingLog(project.root / "data" / "codings", coder).replay()
             problems += replay.problems + replay.orphans(run.codebook)
-            spans = list(replay.codings(run.codebook))
+            spans = []
+            for (transcript_id, _, _, code_id), event in replay.codings(run.codebook).items():
+                transcript = transcripts.get(transcript_id)
+                if transcript is None:
+                    continue
+                where = reanchor(event, transcript.text, transcript.text_hash)
+                if where is None:
+                    problems.append(MovedCodingWarning(
+                        f"coding '{code_id}' of {coder} in '{transcript_id}' (\"{_clip(event.text)}\") is no longer "
+                        "in the edited transcript; it is counted where it was", path=replay.path, line=event.line,
+                        fix="recode that passage"))
+                    where = (event.start, event.end)
+                spans.append((transcript_id, *where, code_id))
             seen = sorted({e.transcript_id for e in replay.events if e.transcript_id in transcripts})
         reviewed[coder] = [u for tid in seen for u in units.of_transcript(tid)]
         for transcript_id, start, end, code_id in spans:
@@ -75,6 +88,11 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                 rows += [(u, coder, code_id) for u in units.touched(transcript_id, start, end)]
     table = pd.DataFrame(sorted(set(rows)), columns=["unit", "coder", "code_id"])
     return CoderCodings(table, reviewed, units.texts, problems)
+
+
+def _clip(text: str | None, width: int = 40) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class _Units:

@@ -105,4 +105,5 @@ def _event(cell: dict, transcripts: dict, codebook, renamed: dict) -> dict:
         segment = next((make_segment_id(transcript.id, t.index) for t in transcript.turns
                         if t.start <= start < t.end), None)
     return {"transcript_id": transcript.id, "transcript_hash": transcript.text_hash,
-            "codebook_hash": codebook.hash, "segment_id": segment, "start": start, "end": end, "code_id": code_id}
+            "codebook_hash": codebook.hash, "segment_id": segment, "start": start, "end": end, "code_id": code_id,
+            "text": transcript.text[start:end]}

@@ -34,6 +34,10 @@ class OrphanCodingWarning(PlevalWarning):
     """A coding names a code the codebook no longer has (nor lists under any code's ``renamed_from``)."""
 
 
+class MovedCodingWarning(PlevalWarning):
+    """A coding's transcript changed and its text could not be found again; it is kept where it was."""
+
+
 class TornLineWarning(PlevalWarning):
     """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
 
@@ -53,6 +57,7 @@ class Event(NamedTuple):
     end: int | None = None
     code_id: str | None = None
     memo: str | None = None
+    text: str | None = None  # the coded span's text when it was coded, to re-anchor it if the transcript changes
     undoes: str | None = None  # for "undo": the id of the event it takes back
     line: int = 0  # where it was read from (not written)
 
@@ -210,3 +215,23 @@ class CodingLog:
 def coders(folder: str | os.PathLike) -> list[str]:
     """The coders who have a log in ``folder``."""
     return sorted(p.stem for p in Path(folder).glob("*.jsonl"))
+
+
+def reanchor(event: Event, text: str, text_hash: str) -> tuple[int, int] | None:
+    """Where a coding's span is in the transcript's current text.
+
+    Unchanged transcript: the recorded span. Changed transcript: the recorded text found again (the occurrence
+    nearest the old position); None if it is no longer there, or the coding recorded no text.
+    """
+    if event.transcript_hash in (None, text_hash) or event.text is None:
+        return event.start, event.end
+    if text[event.start : event.end] == event.text:
+        return event.start, event.end
+    found, at = [], text.find(event.text)
+    while at != -1 and event.text:
+        found.append(at)
+        at = text.find(event.text, at + 1)
+    if not found:
+        return None
+    start = min(found, key=lambda position: abs(position - event.start))
+    return start, start + len(event.text)
