@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .coding import code_project, load_segments
+from .parsecache import load_codebook_cached, load_transcripts_cached
 from .errors import PlevalError
 from .model import segment_id
 from .project import Project
@@ -57,19 +58,21 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
     if unknown:
         raise CoderError(f"no coding log for coder(s): {', '.join(unknown)}",
                          path=project.root / "data" / "codings", fix=f"coders with logs: {', '.join(known)}")
-    run = code_project(project, progress=False)
-    transcripts = {t.id: t for t in run.transcripts}
-    units = _Units(project, run, unit)
-    rows, reviewed, problems = [], {}, list(run.problems)
+    codebook = load_codebook_cached(project)
+    loaded, problems = load_transcripts_cached(project)
+    run = code_project(project, progress=False) if RULES in coders else None  # only the rules need coding
+    transcripts = {t.id: t for t in loaded}
+    units = _Units(project, loaded, codebook, unit)
+    rows, reviewed = [], {}
     for coder in coders:
         if coder == RULES:
             spans = [(c.transcript_id, c.start, c.end, c.code_id) for c in run.codings]
             seen = list(transcripts)
         else:
             replay = CodingLog(project.root / "data" / "codings", coder).replay()
-            problems += replay.problems + replay.orphans(run.codebook)
+            problems += replay.problems + replay.orphans(codebook)
             spans = []
-            for (transcript_id, _, _, code_id), event in replay.codings(run.codebook).items():
+            for (transcript_id, _, _, code_id), event in replay.codings(codebook).items():
                 transcript = transcripts.get(transcript_id)
                 if transcript is None:
                     continue
@@ -98,11 +101,11 @@ def _clip(text: str | None, width: int = 40) -> str:
 class _Units:
     """The participant units of each transcript, with their spans, to place codings on them."""
 
-    def __init__(self, project: Project, run, unit: str):
+    def __init__(self, project: Project, transcripts, codebook, unit: str):
         self.spans: dict[str, list[tuple[int, int, str]]] = {}  # in text order, not overlapping
         self.ends: dict[str, list[int]] = {}
         self.texts: dict[str, str] = {}
-        for transcript in run.transcripts:
+        for transcript in transcripts:
             found = []
             if unit == "transcript":
                 found = [(0, len(transcript.text), transcript.id)]
@@ -113,7 +116,7 @@ class _Units:
                         found.append((turn.start, turn.end, segment_id(transcript.id, turn.index)))
                         self.texts[found[-1][2]] = turn.text
             else:
-                for segment in load_segments(project, transcript, run.codebook):
+                for segment in load_segments(project, transcript, codebook):
                     if not segment.is_interviewer:
                         for sentence in segment.sentences:
                             found.append((sentence.start, sentence.end, sentence.id))

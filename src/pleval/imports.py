@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .codebook import load_codebook
 from .errors import PlevalError
 from .model import segment_id as make_segment_id
 from .project import Project
+from .parsecache import load_codebook_cached, load_transcripts_cached
 from .store import CodingLog
-from .transcripts import load_transcripts
 
 
 class CodingImportError(PlevalError):
@@ -60,9 +59,9 @@ def import_codings(project: Project, table_path: Path, coder: str) -> int:
     if missing:
         raise CodingImportError(f"missing column(s): {', '.join(missing)}", path=table_path, line=1,
                                 fix="name the columns transcript_id, code_id and start/end or segment_id")
-    codebook = load_codebook(project.codebook_path)
+    codebook = load_codebook_cached(project)
     renamed = codebook.renames()
-    transcripts, _ = load_transcripts(project.transcripts_dir, project.root)
+    transcripts, _ = load_transcripts_cached(project)
     by_id = {t.id: t for t in transcripts}
     events, errors = [], []
     first_row = 2  # row 1 is the header, as a spreadsheet numbers rows
