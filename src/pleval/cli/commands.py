@@ -1,4 +1,4 @@
-"""The ``pleval`` command: parse arguments, call one library function, report errors cleanly."""
+"""The commands for transcripts, rule coding, coding tables and reliability."""
 
 from __future__ import annotations
 
@@ -7,58 +7,18 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import PlevalError
-
-EXIT_PROBLEMS = 1
-
-
-def _echo_problem(problem: PlevalError) -> None:
-    click.echo(f"{problem.severity}: {problem}", err=True)
-
-
-class _Group(click.Group):
-    """Turns a PlevalError anywhere below into one clean line and exit code 1, never a traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except PlevalError as error:
-            _echo_problem(error)
-            ctx.exit(EXIT_PROBLEMS)
-
-
-project_option = click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (with data/transcripts and data/codebook.yaml).",
-)
-
-
-def _open(project_dir: Path):
-    from .project import Project
-
-    return Project.open(project_dir)
-
-
-@click.group(cls=_Group)
-@click.version_option(__version__, prog_name="pleval")
-def main():
-    """pleval: transcripts, codebooks, coding and evaluation briefs, reproducibly."""
+from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_option
 
 
 @main.command()
 @project_option
 def validate(project_dir):
     """Check the codebook and every transcript; list every problem at once."""
-    from .validate import validate_project
+    from ..validate import validate_project
 
-    report, counts = validate_project(_open(project_dir))
+    report, counts = validate_project(open_project(project_dir))
     for problem in report.problems:
-        _echo_problem(problem)
+        echo_problem(problem)
     click.echo(
         f"{counts['transcripts']} transcripts ({counts['turns']} turns, {counts['words']:,} words), "
         f"{counts['codes']} codes: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
@@ -76,11 +36,11 @@ def validate(project_dir):
               help="Processes to code with (worth it for many changed transcripts).")
 def code(project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
-    from .coding import code_project, codings_frame, summary_table
+    from ..coding import code_project, codings_frame, summary_table
 
-    run = code_project(_open(project_dir), force=force, progress=progress, jobs=jobs)
+    run = code_project(open_project(project_dir), force=force, progress=progress, jobs=jobs)
     for problem in run.problems:
-        _echo_problem(problem)
+        echo_problem(problem)
     frame = codings_frame(run.transcripts, run.codings)
     columns = {"transcript": "transcript_id"}
     for name in [b.strip() for b in by.split(",") if b.strip()]:
@@ -111,12 +71,12 @@ def export():
               help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx).")
 def export_codings(project_dir, fmt, sources, output):
     """Write every coding as a tidy table (one row per coding)."""
-    from .export import export_codings as run_export
+    from ..export import export_codings as run_export
 
-    project = _open(project_dir)
+    project = open_project(project_dir)
     written, problems = run_export(project, fmt=fmt, sources=sources or None, output=output)
     for problem in problems:
-        _echo_problem(problem)
+        echo_problem(problem)
     if written is not None:
         click.echo(f"wrote {project.relative(written)}", err=True)
 
@@ -135,9 +95,9 @@ def import_codings(project_dir, table, coder):
 
     Columns: transcript_id, code_id, and start and end (code-point offsets) or segment_id.
     """
-    from .imports import import_codings as run_import
+    from ..imports import import_codings as run_import
 
-    project = _open(project_dir)
+    project = open_project(project_dir)
     count = run_import(project, table, coder)
     click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl")
 
@@ -155,13 +115,13 @@ def import_codings(project_dir, table, coder):
               help="Bootstrap resamples for the confidence intervals.")
 def reliability(project_dir, coder_names, unit, fmt, disagreements, reference, resamples):
     """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
-    from .coders import reliability_report
+    from ..coders import reliability_report
 
     names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else None
-    table, problems = reliability_report(_open(project_dir), names, unit=unit, reference=reference,
+    table, problems = reliability_report(open_project(project_dir), names, unit=unit, reference=reference,
                                          disagreements=disagreements, n_resamples=resamples)
     for problem in problems:
-        _echo_problem(problem)
+        echo_problem(problem)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":

@@ -1,0 +1,9 @@
+"""The ``pleval`` command: parse arguments, call one library function, report errors cleanly.
+
+Each module here registers its commands on :data:`main` when imported.
+"""
+
+from . import commands  # noqa: F401  (registers validate, code, export, import, reliability)
+from .base import main
+
+__all__ = ["main"]

@@ -1,0 +1,49 @@
+"""What every ``pleval`` command shares: the top-level group, clean error reporting, ``--project``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import PlevalError
+
+EXIT_PROBLEMS = 1
+
+
+def echo_problem(problem: PlevalError) -> None:
+    click.echo(f"{problem.severity}: {problem}", err=True)
+
+
+class _Group(click.Group):
+    """Turns a PlevalError anywhere below into one clean line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PlevalError as error:
+            echo_problem(error)
+            ctx.exit(EXIT_PROBLEMS)
+
+
+project_option = click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (with data/transcripts and data/codebook.yaml).",
+)
+
+
+def open_project(project_dir: Path):
+    from ..project import Project
+
+    return Project.open(project_dir)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="pleval")
+def main():
+    """pleval: transcripts, codebooks, coding and evaluation briefs, reproducibly."""
