@@ -1,11 +1,11 @@
 """The human coding store: one append-only log per coder under data/codings/.
 
 Every decision a person makes (apply a code to a span, remove it, accept or reject a suggestion, write a memo,
-undo) is one JSON object on one line of ``data/codings/<coder>.jsonl``. A line is written whole under an
-exclusive lock, flushed and fsync'd before :meth:`CodingLog.append` returns, so a decision the caller was told
-is saved survives a crash, and two processes appending at once never interleave. A coder's current coding is
-the replay of the log; nothing in a log is ever rewritten. A torn last line (a crash mid-write) is reported
-and skipped on replay, and the next append starts on a fresh line.
+mark a turn done, undo) is one JSON object on one line of ``data/codings/<coder>.jsonl``. A line is written
+whole under an exclusive lock, flushed and fsync'd before :meth:`CodingLog.append` returns, so a decision the
+caller was told is saved survives a crash, and two processes appending at once never interleave. A coder's
+current coding is the replay of the log; nothing in a log is ever rewritten. A torn last line (a crash
+mid-write) is reported and skipped on replay, and the next append starts on a fresh line.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import NamedTuple
 from .errors import PlevalError, PlevalWarning
 from .model import check_safe_id
 
-ACTIONS = ("apply", "remove", "accept", "reject", "memo", "undo")
+ACTIONS = ("apply", "remove", "accept", "reject", "memo", "review", "undo")  # review: turn done, maybe uncoded
 REQUIRED = ("id", "time", "coder", "action")
 
 

@@ -1,0 +1,67 @@
+"""Static charts (matplotlib) for notebooks and briefs: no JavaScript, nothing fetched, prints as it shows."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+ACCEPTABLE_ALPHA = 0.667  # Krippendorff: tentative conclusions only below 0.667, reliable from 0.8
+GOOD_ALPHA = 0.8
+
+
+def reliability_chart(table: pd.DataFrame, *, title: str = "Agreement per code"):
+    """Krippendorff's alpha per code with its bootstrap interval, and each coder's prevalence beside it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        What :func:`pleval.reliability.reliability_table` returns (columns code_id, alpha, alpha_low,
+        alpha_high, prevalence).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = table[table["code_id"] != "(all codes)"].iloc[::-1]
+    pooled = table[table["code_id"] == "(all codes)"]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))
+    y = range(len(rows))
+    alpha = rows["alpha"].astype(float)
+    low = (alpha - rows["alpha_low"].astype(float)).clip(lower=0)
+    high = (rows["alpha_high"].astype(float) - alpha).clip(lower=0)
+    colours = ["#2e7d32" if a >= GOOD_ALPHA else "#f9a825" if a >= ACCEPTABLE_ALPHA else "#c62828" for a in alpha]
+    ax.barh(list(y), alpha, xerr=[low, high], color=colours, capsize=3, height=0.6)
+    ax.set_yticks(list(y), [f"{c}  ({p})" for c, p in zip(rows["code_id"], rows["prevalence"])], fontsize=8)
+    for line, label in ((ACCEPTABLE_ALPHA, "0.667"), (GOOD_ALPHA, "0.8")):
+        ax.axvline(line, color="#555", linestyle="--", linewidth=0.8)
+        ax.text(line, len(rows) - 0.4, label, fontsize=7, ha="center", color="#555")
+    if not pooled.empty:
+        ax.axvline(float(pooled["alpha"].iloc[0]), color="#1565c0", linewidth=1.2)
+    ax.set_xlim(min(0.0, float(alpha.min()) - 0.05) if len(alpha) else 0, 1)
+    ax.set_xlabel("Krippendorff's alpha (bars: 95% bootstrap interval; blue line: all codes pooled)")
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)  # the caller displays it; keep pyplot's global state empty
+    return fig
+
+
+def scores_chart(scores: pd.DataFrame, *, title: str = "Coder against the reference"):
+    """Precision, recall and F1 per code for one coder scored against a reference (e.g. rules vs consensus).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        What :func:`pleval.reliability.scores_against_reference` returns (code_id, precision, recall, f1).
+    """
+    rows = scores[scores["code_id"] != "(all codes)"].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))
+    y = pd.Series(range(len(rows)), dtype=float)
+    for shift, column, colour in ((-0.25, "precision", "#5c6bc0"), (0, "recall", "#26a69a"), (0.25, "f1", "#ffa726")):
+        ax.barh(y + shift, rows[column].astype(float).fillna(0), height=0.25, color=colour, label=column)
+    ax.set_yticks(list(y), list(rows["code_id"]), fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
