@@ -49,3 +49,21 @@ def sample_project(tmp_path_factory) -> Project:
     root = tmp_path_factory.mktemp("sample")
     shutil.copytree(REPO / "data", root / "data")
     return Project.open(root)
+
+
+@pytest.fixture(scope="session")
+def coded_sample(tmp_path_factory) -> Path:
+    """The sample project with its rule coding cached, to copy from (never written to by tests)."""
+    from pleval.coding import code_project
+
+    root = tmp_path_factory.mktemp("coded-sample")
+    shutil.copytree(REPO / "data", root / "data")
+    code_project(Project.open(root), progress=False)
+    return root
+
+
+@pytest.fixture
+def fresh_sample(coded_sample, tmp_path) -> Project:
+    """A private copy of the coded sample project, for tests that write coding logs."""
+    shutil.copytree(coded_sample, tmp_path / "sample")
+    return Project.open(tmp_path / "sample")

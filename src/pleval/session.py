@@ -18,10 +18,10 @@ from typing import NamedTuple
 from .coders import coder_codings, disagreement_table
 from .coding import code_project, load_segments
 from .errors import PlevalError
-from .model import Codebook, Coding, Evidence, Segment, Transcript
+from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 from .parsecache import load_codebook_cached, load_transcripts_cached
 from .project import Project
-from .store import CodingLog, Event, Replay, coders as logged_coders
+from .store import CodingLog, Event, coders as logged_coders
 
 CONSENSUS = "consensus"
 
@@ -54,9 +54,14 @@ class Applied(NamedTuple):
 
 @dataclass
 class _State:
-    """The coder's log replayed, indexed by segment."""
+    """The coder's log read so far, and its effect indexed by segment (kept up to date incrementally)."""
 
     events: list[Event] = field(default_factory=list)
+    offset: int = 0  # bytes of the log read so far
+    lines: int = 0
+    by_segment: dict[str, list[Event]] = field(default_factory=dict)
+    segment_of_event: dict[str, str] = field(default_factory=dict)
+    effective: set[str] = field(default_factory=set)  # ids of events in force
     applied: dict[str, list[Applied]] = field(default_factory=dict)
     decided: set[str] = field(default_factory=set)
     rejected: set[tuple[str, str]] = field(default_factory=set)  # (segment id, code id)
@@ -107,7 +112,9 @@ class CodingSession:
                 self.segments[segment.id] = segment
                 if not segment.is_interviewer:
                     self._all.append(segment.id)
+        self._chosen = set(chosen)
         self._others: dict[str, dict[str, list[str]]] | None = None
+        self.state = _State()
         self.refresh()
         self.units: list[str] = []
         self.position = 0
@@ -128,35 +135,78 @@ class CodingSession:
         return asked
 
     def refresh(self) -> None:
-        """Re-read the coder's log (another tab or process may have written to it)."""
-        replay = self.log.replay()
-        self.problems += [p for p in replay.problems if str(p) not in {str(q) for q in self.problems}]
-        self.state = self._index(replay)
+        """Read what has been added to the coder's log since the last read (by this session, another tab or
+        another process) and update the turns it touches. Reading only the new lines keeps every action fast
+        however long the log grows."""
+        state = self.state
+        new, problems, state.offset, lines = self.log.read_from(state.offset, state.lines)
+        state.lines += lines
+        known = {str(q) for q in self.problems}
+        self.problems += [p for p in problems if str(p) not in known]
+        touched = set()
+        for event in new:
+            state.events.append(event)
+            sid = self._segment_of(event)
+            if sid is None:
+                continue
+            state.segment_of_event[event.id] = sid
+            state.by_segment.setdefault(sid, []).append(event)
+            state.last_segment = sid
+            touched.add(sid)
+        for sid in touched:
+            self._reindex(sid)
 
-    def _index(self, replay: Replay) -> _State:
-        state = _State(events=replay.events)
-        for event in replay.effective():
-            if event.segment_id is None:
-                continue
-            state.decided.add(event.segment_id)
-            state.last_segment = event.segment_id
-            if event.action == "memo":
-                state.memos[event.segment_id] = event.memo or ""
-            elif event.action == "reject":
-                state.rejected.add((event.segment_id, event.code_id))
-            elif event.action == "accept":
-                state.rejected.discard((event.segment_id, event.code_id))
+    def _segment_of(self, event: Event) -> str | None:
+        """The turn an event belongs to: its segment id, the turn holding its span, or its undone event's turn."""
+        if event.action == "undo" and event.undoes in self.state.segment_of_event:
+            return self.state.segment_of_event[event.undoes]
+        if event.segment_id in self.segments:
+            return event.segment_id
+        transcript = self.transcripts.get(event.transcript_id)
+        if transcript is None or event.start is None or transcript.id not in self._chosen:
+            return None
+        for turn in transcript.turns:
+            if turn.start <= event.start < max(turn.end, turn.start + 1):
+                return segment_id(transcript.id, turn.index)
+        return None
+
+    def _reindex(self, sid: str) -> None:
+        """Recompute one turn's state from its events, as :class:`~pleval.store.Replay` would."""
+        state, segment = self.state, self.segments[sid]
+        events = state.by_segment[sid]
+        undone: set[str] = set()
+        for event in reversed(events):
+            if event.action == "undo" and event.id not in undone:
+                undone.add(event.undoes)
+        effective = [e for e in events if e.action != "undo" and e.id not in undone]
+        state.effective.difference_update(e.id for e in events)
+        state.effective.update(e.id for e in effective)
+        state.decided.discard(sid)
+        state.memos.pop(sid, None)
+        state.rejected = {r for r in state.rejected if r[0] != sid}
         renamed = self.codebook.renames()
-        for (transcript_id, start, end, code_id), event in replay.codings(self.codebook).items():
-            segment = self.segments.get(event.segment_id)
-            if segment is None:
+        spans: dict[tuple[int, int, str], None] = {}
+        for event in effective:
+            state.decided.add(sid)
+            if event.action == "memo":
+                state.memos[sid] = event.memo or ""
+            if event.code_id is None:
                 continue
+            code_id = renamed.get(event.code_id, event.code_id)
+            key = (event.start, event.end, code_id)
+            if event.action in ("apply", "accept"):
+                spans[key] = None
+                state.rejected.discard((sid, code_id))
+            elif event.action in ("remove", "reject"):
+                spans.pop(key, None)
+                if event.action == "reject":
+                    state.rejected.add((sid, code_id))
+        applied = []
+        for start, end, code_id in spans:
             whole = (start, end) == (segment.start, segment.end)
-            sentence_ids = () if whole else tuple(
-                s.id for s in segment.sentences if s.start < end and start < s.end)
-            state.applied.setdefault(segment.id, []).append(
-                Applied(renamed.get(code_id, code_id), start, end, sentence_ids))
-        return state
+            sentence_ids = () if whole else tuple(x.id for x in segment.sentences if x.start < end and start < x.end)
+            applied.append(Applied(code_id, start, end, sentence_ids))
+        state.applied[sid] = applied
 
     def _resume_position(self) -> int:
         """Where the coder left off: their last decision's turn, else the first turn they have not coded."""
@@ -363,15 +413,16 @@ class CodingSession:
 
     def undo(self) -> list[Event]:
         """Take back the coder's latest decision still in force (the undo is itself a new event)."""
-        effective = Replay(self.state.events).effective()
-        if not effective:
+        state = self.state
+        last = next((e for e in reversed(state.events) if e.id in state.effective), None)
+        if last is None:
             return []
-        last = effective[-1]
-        same = [e for e in effective if e.time == last.time and e.action == last.action
-                and e.segment_id == last.segment_id]  # one click may have written several events
-        if last.segment_id in self.units:
-            self.position = self.units.index(last.segment_id)
-        return self._write("undo", [{"undoes": e.id, "segment_id": e.segment_id, "transcript_id": e.transcript_id}
+        sid = state.segment_of_event[last.id]
+        same = [e for e in state.by_segment[sid] if e.id in state.effective and e.time == last.time
+                and e.action == last.action]  # one click may have written several events
+        if sid in self.units:
+            self.position = self.units.index(sid)
+        return self._write("undo", [{"undoes": e.id, "segment_id": sid, "transcript_id": e.transcript_id}
                                     for e in same])
 
 

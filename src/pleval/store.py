@@ -187,29 +187,47 @@ class CodingLog:
 
     def replay(self) -> Replay:
         """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
-        if not self.path.exists():
-            return Replay([], [], self.path)
-        events, problems = [], []
-        with open(self.path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                torn = not raw.endswith(b"\n")
-                try:
-                    record = json.loads(raw)
-                    if not isinstance(record, dict) or any(k not in record for k in REQUIRED):
-                        raise ValueError("missing fields")
-                    if record["action"] not in ACTIONS:
-                        raise ValueError(f"unknown action {record['action']!r}")
-                    fields = {k: v for k, v in record.items() if k in Event._fields and k != "line"}
-                    events.append(Event(**fields, line=number))
-                except (ValueError, TypeError, UnicodeDecodeError) as error:
-                    what = "an unfinished last line (a write cut short)" if torn else f"not a coding event ({error})"
-                    problems.append(TornLineWarning(
-                        f"skipped {what}", path=self.path, line=number,
-                        fix="nothing to do: the decisions before and after it are kept",
-                    ))
+        events, problems, _, _ = self.read_from(0, 0, final=True)
         return Replay(events, problems, self.path)
+
+    def read_from(self, offset: int, lines_before: int = 0, *, final: bool = False):
+        """Read the events written since byte ``offset`` (a session keeping up with its log).
+
+        Returns ``(events, problems, new_offset, lines_read)``. Without ``final``, an unfinished last line is left
+        unread (another process may be writing it) and is read next time; with ``final`` it is reported as torn.
+        """
+        events: list[Event] = []
+        problems: list[PlevalError] = []
+        if not self.path.exists():
+            return events, problems, 0, 0
+        number = lines_before
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            for raw in handle:
+                if not raw.endswith(b"\n") and not final:
+                    break
+                offset += len(raw)
+                number += 1
+                if raw.strip():
+                    self._parse(raw, number, events, problems)
+        return events, problems, offset, number - lines_before
+
+    def _parse(self, raw: bytes, number: int, events: list[Event], problems: list[PlevalError]) -> None:
+        torn = not raw.endswith(b"\n")
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict) or any(k not in record for k in REQUIRED):
+                raise ValueError("missing fields")
+            if record["action"] not in ACTIONS:
+                raise ValueError(f"unknown action {record['action']!r}")
+            fields = {k: v for k, v in record.items() if k in Event._fields and k != "line"}
+            events.append(Event(**fields, line=number))
+        except (ValueError, TypeError, UnicodeDecodeError) as error:
+            what = "an unfinished last line (a write cut short)" if torn else f"not a coding event ({error})"
+            problems.append(TornLineWarning(
+                f"skipped {what}", path=self.path, line=number,
+                fix="nothing to do: the decisions before and after it are kept",
+            ))
 
 
 def coders(folder: str | os.PathLike) -> list[str]:

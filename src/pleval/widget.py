@@ -12,6 +12,7 @@ commands (``n`` next, ``p`` previous, ``u`` next uncoded, ``s`` next suggestion,
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
 
 import ipywidgets as w
@@ -61,7 +62,7 @@ class CodingWidget:
         self._syncing = False
 
         self.header = w.HTML()
-        self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow_y="auto"))
+        self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
         self.others = w.HTML()
         self.suggestions = w.VBox()
         self.code_buttons: dict[str, w.ToggleButton] = {}
@@ -83,8 +84,8 @@ class CodingWidget:
         self.status = w.HTML()
         self.status.add_class("pleval-status")
         self.shortcut = w.Text(placeholder="shortcut + Enter", layout=w.Layout(width="160px"),
-                               tooltip=SHORTCUTS)
-        self.shortcut.on_submit(self._on_shortcut)
+                               tooltip=SHORTCUTS, continuous_update=False)  # a value arrives on Enter
+        self.shortcut.observe(self._on_shortcut, names="value")
 
         meta = [session.transcripts[t].meta for t in {session.segments[s].transcript_id for s in session.pool}]
         self.filter_transcript = w.Dropdown(options=[ALL, *sorted({m.id for m in meta})], description="Transcript")
@@ -197,7 +198,10 @@ class CodingWidget:
         self.render()
 
     def _on_shortcut(self, _):
-        key, self.shortcut.value = self.shortcut.value.strip().lower(), ""
+        key = self.shortcut.value.strip().lower()
+        if not key:
+            return
+        self.shortcut.value = ""  # ready for the next one (this change comes back here empty)
         s = self.session
         moves = {"n": s.next, "p": s.previous, "u": s.next_uncoded, "s": s.next_suggestion}
         if key in moves:
@@ -212,7 +216,7 @@ class CodingWidget:
         elif key.isdigit() and 1 <= int(key) <= len(self._codes):
             code_id = list(self._codes)[int(key) - 1]
             self._act(lambda: s.toggle(code_id), code_id)
-        elif key:
+        else:
             self._say(f"unknown shortcut '{key}': {SHORTCUTS}", error=True)
 
     # -- drawing -------------------------------------------------------------------------------------------
@@ -299,7 +303,12 @@ def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=
                    schools=schools or None)
     if reconcile:
         coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
-        return CodingWidget(ReconcileSession(project, coders, lead=coder or "consensus", **filters))
-    if not coder:
+        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or "consensus", **filters))
+    elif not coder:
         raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
-    return CodingWidget(CodingSession(project, coder, blind=blind, **filters))
+    else:
+        widget = CodingWidget(CodingSession(project, coder, blind=blind, **filters))
+    # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them out
+    # of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
+    gc.freeze()
+    return widget

@@ -1,0 +1,190 @@
+"""The coding session: what a coder sees, and every decision written to their log before it returns."""
+
+from __future__ import annotations
+
+import pytest
+
+from pleval.session import CodingSession, ReconcileSession, SessionError
+from pleval.store import CodingLog
+
+
+@pytest.fixture
+def project(fresh_sample):
+    return fresh_sample
+
+
+def logged(project, coder):
+    return [(e.action, e.code_id, e.segment_id) for e in CodingLog(project.root / "data" / "codings", coder)
+            .replay().events]
+
+
+def test_units_are_participant_turns_of_the_chosen_transcripts(project):
+    session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher"])
+    segments = [session.segments[u] for u in session.units]
+    assert segments and all(not s.is_interviewer for s in segments)
+    assert {s.transcript_id for s in segments} == {"nw-maumee-ridge-teacher"}
+    assert session.progress() == (0, len(segments))
+
+
+def test_unknown_filters_are_refused_with_the_choices(project):
+    with pytest.raises(SessionError, match="unknown transcript"):
+        CodingSession(project, "cara", transcripts=["no-such-interview"])
+    with pytest.raises(SessionError, match="unknown code"):
+        CodingSession(project, "cara", codes=["fundng"])
+
+
+def test_apply_is_in_the_log_before_it_returns_and_toggle_removes(project):
+    session = CodingSession(project, "cara")
+    segment = session.current
+    session.apply("funding")
+    assert logged(project, "cara") == [("apply", "funding", segment.id)]
+    event = CodingLog(project.root / "data" / "codings", "cara").replay().events[0]
+    assert (event.start, event.end, event.text) == (segment.start, segment.end, segment.text)
+    assert event.transcript_hash and event.codebook_hash == session.codebook.hash
+    assert [a.code_id for a in session.applied()] == ["funding"]
+    session.toggle("funding")
+    assert session.applied() == []
+    assert logged(project, "cara")[-1] == ("remove", "funding", segment.id)
+
+
+def test_codes_on_chosen_sentences_get_the_sentence_spans(project):
+    session = CodingSession(project, "cara")
+    while len(session.current.sentences) < 3:
+        session.next()
+    sentences = session.current.sentences
+    session.apply("time", sentences=[1, 3])
+    spans = sorted((a.start, a.end) for a in session.applied())
+    assert spans == [(sentences[0].start, sentences[0].end), (sentences[2].start, sentences[2].end)]
+    assert {a.sentence_ids for a in session.applied()} == {(sentences[0].id,), (sentences[2].id,)}
+    with pytest.raises(SessionError, match="no sentence"):
+        session.apply("time", sentences=[99])
+
+
+def test_accept_and_reject_suggestions(project):
+    session = CodingSession(project, "cara")
+    assert session.next_suggestion() is not None
+    first, *rest = session.suggestions()
+    assert first.status == "pending" and first.source == "rules" and first.evidence
+    session.accept(first.code_id)
+    assert session.suggestions()[0].status == "accepted"
+    assert first.code_id in {a.code_id for a in session.applied()}
+    session.reject(first.code_id)  # changing one's mind takes the code off again
+    assert [s.status for s in session.suggestions() if s.code_id == first.code_id] == ["rejected"]
+    assert first.code_id not in {a.code_id for a in session.applied()}
+    assert [a for a, *_ in logged(project, "cara")] == ["accept", "reject"]
+
+
+def test_undo_is_a_new_event_and_takes_back_the_whole_click(project):
+    session = CodingSession(project, "cara")
+    while len(session.current.sentences) < 2:
+        session.next()
+    session.apply("funding")
+    session.apply("time", sentences=[1, 2])  # one click, two events
+    session.undo()
+    assert [a.code_id for a in session.applied()] == ["funding"]
+    actions = [a for a, *_ in logged(project, "cara")]
+    assert actions == ["apply", "apply", "apply", "undo", "undo"]  # nothing rewritten
+
+
+def test_memo_and_done_count_as_coded(project):
+    session = CodingSession(project, "cara")
+    first = session.current
+    session.done()
+    assert session.is_coded(first) and session.progress()[0] == 1
+    session.next()
+    session.write_memo("Talks about the bus schedule; no theme.")
+    assert session.memo() == "Talks about the bus schedule; no theme."
+    assert session.progress()[0] == 2
+
+
+def test_next_uncoded_skips_decided_turns_and_says_when_none_are_left(project):
+    session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher"])
+    session.done()
+    session.go(1)
+    session.done()
+    session.go(0)
+    assert session.next_uncoded().id == session.units[2]
+    for position in range(len(session.units)):
+        session.go(position)
+        session.done()
+    assert session.next_uncoded() is None
+
+
+def test_reopening_resumes_at_the_last_decision(project):
+    session = CodingSession(project, "cara")
+    session.go(7)
+    session.apply("funding")
+    assert CodingSession(project, "cara").current.id == session.units[7]
+
+
+def test_two_sessions_of_one_coder_see_each_others_decisions(project):
+    tab1 = CodingSession(project, "cara")
+    tab2 = CodingSession(project, "cara")
+    tab1.apply("funding")
+    tab2.apply("time")
+    assert {a.code_id for a in tab2.applied()} == {"funding", "time"}
+    tab1.refresh()
+    assert {a.code_id for a in tab1.applied()} == {"funding", "time"}
+
+
+def test_filters_by_role_school_and_code(project):
+    session = CodingSession(project, "cara")
+    session.filter(roles="principal")
+    assert session.units and {session.segments[u].role for u in session.units} == {"principal"}
+    school = session.transcripts[session.current.transcript_id].meta.school
+    session.filter(schools=[school])
+    assert {session.transcripts[session.segments[u].transcript_id].meta.school for u in session.units} == {school}
+    session.filter(code="regional_support")
+    assert session.units and all("regional_support" in {s.code_id for s in session.suggestions(session.segments[u])}
+                                 for u in session.units)
+
+
+def test_blind_mode_hides_other_coders(project):
+    assert CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher"]).others() == {}
+    open_session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher"], blind=False)
+    seen = {}
+    for unit in open_session.units:
+        seen.update(open_session.others(open_session.segments[unit]))
+    assert {"ana", "ben"} <= set(seen)
+
+
+def test_reconciliation_walks_disagreements_and_writes_consensus(tmp_path, project):
+    (project.root / "data" / "codings" / "consensus.jsonl").unlink()
+    session = ReconcileSession(project, ["ana", "ben"])
+    assert session.coder == "consensus" and session.units
+    assert set(session.units) == set(session.disagreements["unit"])
+    others = session.others()
+    assert others["ana"] != others["ben"]
+    session.take("ben")
+    assert {a.code_id for a in session.applied()} == set(others["ben"])
+    assert session.is_coded()
+    settled = session.accept_agreements()
+    assert settled > 0
+    log = logged(project, "consensus")
+    assert {a for a, *_ in log} == {"apply", "review"}
+    assert not (project.root / "data" / "codings" / "ana.jsonl").read_text().count("consensus")
+
+
+def test_the_session_shows_what_a_full_replay_of_the_log_holds(project):
+    """The session reads its log incrementally; it must agree with a replay from scratch."""
+    session = CodingSession(project, "ana")
+    session.go(3)
+    session.apply("funding")
+    session.undo()
+    session.apply("time")
+    replay = CodingLog(project.root / "data" / "codings", "ana").replay()
+    expected = {(e.segment_id, start, end, code_id)
+                for (_, start, end, code_id), e in replay.codings(session.codebook).items()}
+    shown = {(sid, a.start, a.end, a.code_id) for sid in session.pool for a in session.applied(session.segments[sid])}
+    assert shown == expected and len(expected) > 100
+
+
+def test_a_log_line_written_elsewhere_mid_session_is_picked_up(project):
+    session = CodingSession(project, "cara")
+    other = CodingLog(project.root / "data" / "codings", "cara")
+    segment = session.current
+    other.append("apply", transcript_id=segment.transcript_id, segment_id=segment.id, start=segment.start,
+                 end=segment.end, code_id="funding")
+    assert session.applied() == []
+    session.refresh()
+    assert [a.code_id for a in session.applied()] == ["funding"]

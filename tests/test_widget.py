@@ -1,0 +1,117 @@
+"""The ipywidgets coder, driven headless: a click writes the log, then the widget shows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from pleval.session import SessionError
+from pleval.store import CodingLog
+from pleval.widget import _marked, coding_widget
+
+
+@pytest.fixture
+def project(fresh_sample):
+    return fresh_sample
+
+
+def events(project, coder="cara"):
+    return CodingLog(project.root / "data" / "codings", coder).replay().events
+
+
+def test_toggling_a_code_button_saves_and_says_so(project):
+    widget = coding_widget(project, "cara")
+    widget.code_buttons["funding"].value = True
+    assert [(e.action, e.code_id) for e in events(project)] == [("apply", "funding")]
+    assert "saved funding" in widget.status.value
+    assert widget.progress_label.value.startswith("coded 1 of ")
+    widget.code_buttons["funding"].value = False
+    assert events(project)[-1].action == "remove"
+
+
+def test_redraw_does_not_write(project):
+    widget = coding_widget(project, "cara")
+    widget.code_buttons["funding"].value = True
+    for _ in range(3):
+        widget.render()
+    widget.session.next()
+    widget.render()  # the buttons are set for the new turn without firing their handlers
+    assert len(events(project)) == 1
+    assert not widget.code_buttons["funding"].value
+
+
+def test_suggestion_buttons_accept_and_reject(project):
+    widget = coding_widget(project, "cara")
+    widget.shortcut.value = "s"
+    
+    row = widget.suggestions.children[0]
+    code_id = widget.session.suggestions()[0].code_id
+    row.children[0].click()  # Accept
+    assert (events(project)[-1].action, events(project)[-1].code_id) == ("accept", code_id)
+    assert widget.code_buttons[code_id].value
+    assert widget.suggestions.children[0].children[0].disabled  # already accepted
+    widget.suggestions.children[0].children[1].click()  # Reject
+    assert events(project)[-1].action == "reject" and not widget.code_buttons[code_id].value
+
+
+def test_evidence_is_highlighted_and_text_escaped():
+    from pleval.model import Sentence
+
+    text = "We got <script>alert(1)</script> a grant."
+    sentences = (Sentence("x:t001.s00", 100, 100 + len(text), text),)
+    grant = text.index("grant")
+    out = _marked(text, 100, [(100 + grant, 100 + grant + 5, "#123456", "funding: grant")], sentences)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "<mark style='background:#12345655' title='funding: grant'>grant</mark>" in out
+    assert out.startswith("<sup class='pleval-sentence'>1</sup>")
+
+
+def test_shortcuts_move_toggle_and_undo(project):
+    widget = coding_widget(project, "cara")
+    first = widget.session.current.id
+    widget.shortcut.value = "n"
+    
+    assert widget.session.current.id != first and widget.shortcut.value == ""
+    widget.shortcut.value = "1"
+    
+    code_id = list(widget.code_buttons)[0]
+    assert widget.code_buttons[code_id].value
+    widget.shortcut.value = "z"
+    
+    assert not widget.code_buttons[code_id].value
+    widget.shortcut.value = "q"
+    
+    assert "unknown shortcut" in widget.status.value
+
+
+def test_done_marks_the_turn_and_moves_to_the_next_uncoded(project):
+    widget = coding_widget(project, "cara")
+    first = widget.session.current.id
+    widget._on_done(None)
+    assert events(project)[-1].action == "review" and events(project)[-1].segment_id == first
+    assert widget.session.current.id != first
+    assert "saved done" in widget.status.value
+
+
+def test_a_filter_with_no_turns_says_so(project):
+    widget = coding_widget(project, "cara")
+    widget.filter_transcript.value = "nw-maumee-ridge-teacher"  # one teacher's interview
+    assert widget.session.units
+    widget.filter_role.value = "principal"
+    assert widget.session.units == [] and "No turns match" in widget.header.value
+    widget.filter_role.value = "(all)"
+    assert widget.session.units and "No turns match" not in widget.header.value
+
+
+def test_reconciliation_widget_shows_both_coders_and_takes_one(project):
+    widget = coding_widget(project, "consensus", reconcile="ana,ben")
+    assert "ana:" in widget.others.value and "ben:" in widget.others.value
+    takes = [b for b in widget.root.children[-3].children if b.description == "Take ana's coding"]
+    before = len(events(project, "consensus"))
+    takes[0].click()
+    assert len(events(project, "consensus")) > before
+    assert events(project, "consensus")[-1].action == "review"
+
+
+def test_coding_needs_a_coder_name(project):
+    with pytest.raises(SessionError, match="who is coding"):
+        coding_widget(project, "")
