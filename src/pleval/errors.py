@@ -152,3 +152,14 @@ class ProblemReport:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
+
+
+# --- survey ------------------------------------------------------------------------------------------------
+
+
+class SurveyError(PlevalError):
+    """The survey description or a respondent file is broken or invalid."""
+
+
+class SurveyWarning(PlevalWarning):
+    """The survey is usable but something in it looks unintended (e.g. a school no transcript names)."""

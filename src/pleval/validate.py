@@ -5,18 +5,19 @@ from __future__ import annotations
 from .codebook import check_codebook
 from .errors import PlevalError, ProblemReport, ProjectError
 from .project import Project
+from .survey import check_survey
 from .transcripts import load_transcripts
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:
-    """Validate the codebook and every transcript.
+    """Validate the codebook, every transcript and the survey (if the project has one).
 
     Returns
     -------
     report : ProblemReport
         Every error and warning found, each naming its file and line.
     counts : dict
-        How many transcripts, turns and codes were read successfully.
+        How many transcripts, turns and codes were read successfully, and how many survey responses.
     """
     problems: list[PlevalError] = []
     codebook, codebook_problems = check_codebook(project.codebook_path)
@@ -31,10 +32,13 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
         if not transcripts and not transcript_problems:
             problems.append(ProjectError("no transcripts found", path=project.transcripts_dir,
                                          fix="add .txt, .md, .docx or .vtt transcripts"))
+    survey, survey_problems = check_survey(project, transcripts=transcripts, codebook=codebook)
+    problems += survey_problems
     counts = {
         "transcripts": len(transcripts),
         "turns": sum(len(t.turns) for t in transcripts),
         "words": sum(len(t.text.split()) for t in transcripts),
         "codes": len(codebook.codes) if codebook else 0,
+        "survey_responses": len(survey.responses) if survey else 0,
     }
     return ProblemReport(problems), counts

@@ -4,6 +4,7 @@ Each module here registers its commands on :data:`main` when imported.
 """
 
 from . import commands  # noqa: F401  (registers validate, code, export, import, reliability)
+from . import survey  # noqa: F401  (registers survey)
 from .base import main
 
 __all__ = ["main"]
