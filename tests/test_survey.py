@@ -430,3 +430,14 @@ def test_sample_respondent_files_are_exactly_what_the_seeded_script_writes(tmp_p
     assert list(written.values) == list(shipped.values)
     late = (tmp_path / "responses_2024-2025_late.csv").read_bytes()
     assert late.startswith(b"\xef\xbb\xbfrespondent;school;") and b"\r\n" in late
+
+
+def test_files_patterns_stay_in_the_survey_folder_and_xls_files_are_named(survey_project):
+    project = survey_project("excel_utf8.csv")
+    shutil.copy(SURVEY / "duplicate_respondent.csv", project.root / "data" / "outside.csv")
+    text = (project.survey_dir / "survey.yaml").read_text()
+    (project.survey_dir / "survey.yaml").write_text(text.replace("years:", 'files: ["*.csv", "../*.csv"]\nyears:'))
+    (project.survey_dir / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    data, problems = check_survey(project)
+    assert [s.path for s in data.sources] == ["data/survey/excel_utf8.csv"]
+    assert len(problems) == 1 and "'.xls' files are not read" in str(problems[0]) and problems[0].path.name == "old.xls"

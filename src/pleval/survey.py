@@ -445,9 +445,20 @@ def school_table(transcripts: list[Transcript], survey: Survey | None = None) ->
 
 def response_files(project: Project, survey: Survey) -> list[Path]:
     """The respondent files in data/survey that match the survey's ``files`` patterns, in name order."""
+    folder = project.survey_dir.resolve()
     found = {path for pattern in survey.files for path in project.survey_dir.glob(pattern)
-             if path.is_file() and not path.name.startswith(("~$", "."))}
+             if path.is_file() and not path.name.startswith(("~$", ".")) and path.resolve().is_relative_to(folder)}
     return sorted(found)
+
+
+UNREADABLE_SPREADSHEETS = (".xls", ".ods", ".numbers")
+
+
+def _unread_spreadsheets(project: Project) -> list[PlevalError]:
+    """Spreadsheets in a format pleval does not read would otherwise be left out without a word."""
+    return [SurveyWarning(f"'{path.suffix}' files are not read, so these responses are left out", path=path,
+                          fix="save it as .xlsx or CSV")
+            for path in sorted(project.survey_dir.iterdir()) if path.suffix.lower() in UNREADABLE_SPREADSHEETS]
 
 
 def has_survey(project: Project) -> bool:
@@ -497,6 +508,7 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     if survey is None:
         return None, problems
     files = response_files(project, survey)
+    problems += _unread_spreadsheets(project)
     if not files:
         return None, problems + [SurveyError(f"no respondent files match {', '.join(survey.files)}",
                                              path=project.survey_dir,
