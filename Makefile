@@ -26,6 +26,7 @@ test: $(BIN)/pleval
 bench: $(BIN)/pleval
 	$(BIN)/python benchmarks/bench_coding.py
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_widget.py
 
 clean:
 	rm -rf outputs benchmarks/.corpus
