@@ -163,3 +163,15 @@ class SurveyError(PlevalError):
 
 class SurveyWarning(PlevalWarning):
     """The survey is usable but something in it looks unintended (e.g. a school no transcript names)."""
+
+
+# --- REFI-QDA exchange -------------------------------------------------------------------------------------
+
+
+class RefiError(PlevalError):
+    """A REFI-QDA codebook (.qdc) or project (.qdpx, .qde) cannot be read, exported or imported."""
+
+
+class RefiWarning(PlevalWarning):
+    """Something in a REFI-QDA file was skipped or read in a tolerant way (an empty Sets element, a source
+    without text, positions counted in UTF-16 units)."""
