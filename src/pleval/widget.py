@@ -110,7 +110,8 @@ class CodingWidget:
             take = [self._button(f"Take {coder}'s coding", self._taker(coder)) for coder in session.coders]
             take.append(self._button("Accept all agreements", self._on_agreements))
         self.root = w.VBox([
-            w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school]),
+            w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
+                   layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.progress, self.progress_label]),
             self.header, self.turn, self.others,
             w.HTML("<b>Suggestions</b>"), self.suggestions,
