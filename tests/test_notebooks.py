@@ -1,0 +1,70 @@
+"""The notebooks: committed clean, a parameters cell first, no code of their own, and they run under papermill."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import papermill
+import pytest
+
+from conftest import REPO
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def code_cells(path):
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_there_are_notebooks():
+    assert {"coding.ipynb", "reliability.ipynb"} <= {p.name for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    for cell in code_cells(path):
+        assert cell["outputs"] == [] and cell["execution_count"] is None, f"{path.name}: clear its outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_def_or_class_in_notebooks(path):
+    for cell in code_cells(path):
+        tree = ast.parse("".join(cell["source"]))
+        defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                                                 ast.Lambda))]
+        assert not defined, f"{path.name}: move {type(defined[0]).__name__} into the pleval package"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_parameters_and_only_assigns(path):
+    first = code_cells(path)[0]
+    assert "parameters" in first["metadata"].get("tags", [])
+    tree = ast.parse("".join(first["source"]))
+    assert tree.body and all(isinstance(node, ast.Assign) for node in tree.body)
+
+
+def run(name, project, tmp_path, **parameters):
+    out = tmp_path / f"{name}.out.ipynb"
+    papermill.execute_notebook(REPO / "notebooks" / f"{name}.ipynb", out, kernel_name="python3",
+                               parameters={"project": str(project.root), **parameters}, cwd=REPO / "notebooks",
+                               progress_bar=False)
+    return json.loads(out.read_text())
+
+
+def outputs(notebook, mime):
+    return [o["data"][mime] for c in notebook["cells"] for o in c.get("outputs", []) if mime in o.get("data", {})]
+
+
+def test_reliability_notebook_runs_with_tables_and_charts(fresh_sample, tmp_path):
+    notebook = run("reliability", fresh_sample, tmp_path, resamples=50)
+    assert len(outputs(notebook, "image/png")) == 2  # alpha per code; rules against the consensus
+    tables = "".join("".join(t) for t in outputs(notebook, "text/html"))
+    assert "(all codes)" in tables and "administrator_trust" in tables and "precision" in tables
+
+
+def test_coding_notebook_runs_to_a_widget_without_writing(fresh_sample, tmp_path):
+    logs = sorted(p.name for p in (fresh_sample.root / "data" / "codings").glob("*.jsonl"))
+    notebook = run("coding", fresh_sample, tmp_path, coder="papermill")
+    assert outputs(notebook, "application/vnd.jupyter.widget-view+json")
+    assert sorted(p.name for p in (fresh_sample.root / "data" / "codings").glob("*.jsonl")) == logs
