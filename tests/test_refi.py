@@ -144,15 +144,34 @@ def test_round_trip_into_an_empty_project_gives_back_texts_codebook_and_codings(
     before, after = by_id(sample_copy), by_id(empty_project)
     assert sorted(before) == sorted(after) == sorted(report.transcripts_added)
     assert all(before[i].text == after[i].text and before[i].meta == after[i].meta for i in before)
+    # the codebook comes back byte for byte (comments and rules too): the export carries the file
+    assert empty_project.codebook_path.read_bytes() == sample_copy.codebook_path.read_bytes()
+    for coder in ("ana", "ben", "consensus"):
+        assert logged(empty_project, coder).keys() == logged(sample_copy, coder).keys()
+        assert report.codings[coder] == len(logged(sample_copy, coder))
+
+
+def test_without_the_codebook_file_the_codes_come_back_from_the_refi_codes_alone(sample_copy, empty_project,
+                                                                                 tmp_path):
+    archive = export_project(sample_copy, tmp_path / "project.qdpx", rules=False).path
+    with zipfile.ZipFile(archive) as original:
+        files = {name: original.read(name) for name in original.namelist()}
+    root = etree.fromstring(files["project.qde"])
+    for element in list(root.iter(f"{{{P}}}Note")) + [root.find(f"{{{P}}}NoteRef")]:
+        element.getparent().remove(element)  # as if another tool had dropped pleval's codebook note
+    files["project.qde"] = etree.tostring(root)
+    stripped = tmp_path / "stripped.qdpx"
+    with zipfile.ZipFile(stripped, "w") as archive_out:
+        for name, data in files.items():
+            archive_out.writestr(name, data)
+    import_refi(empty_project, stripped)
     original, imported = load_codebook(sample_copy.codebook_path), load_codebook(empty_project.codebook_path)
     assert (imported.name, imported.version) == (original.name, original.version)
     assert imported.groups == original.groups
     fields = ("id", "label", "group", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "examples")
     assert [[getattr(c, f) for f in fields] for c in imported.codes] == [
         [getattr(c, f) for f in fields] for c in original.codes]
-    for coder in ("ana", "ben", "consensus"):
-        assert logged(empty_project, coder).keys() == logged(sample_copy, coder).keys()
-        assert report.codings[coder] == len(logged(sample_copy, coder))
+    assert all(not c.rules.phrases for c in imported.codes)  # the rules live only in pleval's codebook file
 
 
 def test_importing_our_own_export_again_changes_nothing(sample_copy, tmp_path):
@@ -165,6 +184,71 @@ def test_importing_our_own_export_again_changes_nothing(sample_copy, tmp_path):
     assert report.already == sum(report.in_file["codings"] for _ in [0]) - report.rules_skipped
     assert report.rules_skipped > 0 and not report.codings
     assert [p for p in report.problems if p.severity == "error"] == []
+
+
+def test_memos_travel_as_notes_on_their_span_transcript_code_and_project(sample_copy, empty_project, tmp_path):
+    log = CodingLog(sample_copy.root / "data" / "codings", "ana")
+    event = next(iter(logged(sample_copy, "ana").values()))
+    turn = {"transcript_id": event.transcript_id, "transcript_hash": event.transcript_hash,
+            "segment_id": event.segment_id, "start": event.start, "end": event.end, "text": event.text}
+    log.append("memo", memo="An early draft.", **turn)
+    log.append("memo", memo="She contradicts this later.", **turn)  # the latest memo on a turn is the one kept
+    log.append("memo", memo="Check the district budget.", transcript_id=event.transcript_id)
+    log.append("memo", memo="Merge with time?", code_id="funding")
+    log.append("memo", memo="Second round of coding starts Monday.")
+    archive = export_project(sample_copy, tmp_path / "project.qdpx", rules=False).path
+    root = etree.fromstring(zipfile.ZipFile(archive).read("project.qde"))
+    xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(etree.tostring(root).decode())
+    notes = {n.get("guid"): n.findtext(f"{{{P}}}PlainTextContent") for n in root.iter(f"{{{P}}}Note")}
+    assert "An early draft." not in notes.values() and len(notes) == 5  # four memos and the codebook
+    on_selection = [notes[r.get("targetGUID")] for s in root.iter(f"{{{P}}}PlainTextSelection")
+                    for r in s.findall(f"{{{P}}}NoteRef")]
+    on_code = [notes[r.get("targetGUID")] for c in root.iter(f"{{{P}}}Code") for r in c.findall(f"{{{P}}}NoteRef")]
+    assert on_selection == ["She contradicts this later."] and on_code == ["Merge with time?"]
+    import_refi(empty_project, archive)
+    memos = {(e.transcript_id, e.start, e.end, e.code_id, e.memo)
+             for e in CodingLog(empty_project.root / "data" / "codings", "ana").replay().events if e.action == "memo"}
+    assert memos == {(event.transcript_id, event.start, event.end, None, "She contradicts this later."),
+                     (event.transcript_id, None, None, None, "Check the district budget."),
+                     (None, None, None, "funding", "Merge with time?"),
+                     (None, None, None, None, "Second round of coding starts Monday.")}
+
+
+def test_a_pleval_export_into_a_project_with_another_codebook_brings_the_new_codes_with_their_rules(
+        sample_copy, make_project, tmp_path):
+    project = make_project()
+    report = import_refi(project, export_project(sample_copy, tmp_path / "p.qdpx", rules=False).path)
+    codebook = load_codebook(project.codebook_path)  # still valid: the rules' patterns were checked
+    sample = load_codebook(sample_copy.codebook_path)
+    assert sorted(report.codes_matched) == ["funding", "time"] and len(report.codes_added) == 10
+    assert codebook.code("funding").definition == "Money, grants and budgets for the work."  # not overwritten
+    assert codebook.code("learner_driven").rules == sample.code("learner_driven").rules
+    assert any("code 'funding'" in str(p) for p in report.problems)
+
+
+def test_a_placeholder_txt_takes_its_text_from_the_docx(make_project, tmp_path):
+    import docx
+
+    document = docx.Document()
+    for paragraph in ("Interviewer: How is the money?", "María José: The grant ran out last spring."):
+        document.add_paragraph(paragraph)
+    document.save(tmp_path / "source.docx")
+    text = "Interviewer: How is the money?\nMaría José: The grant ran out last spring."
+    phrases = {"grant": (text, "The grant ran out"), "plan": (text, "How is the money"),
+               "memo": (text, "last spring"), "notes": PHRASES["notes"]}
+    template = (FIXTURES / "two_sources.qde").read_text(encoding="utf-8").replace(
+        'plainTextPath="PATH1"', f'plainTextPath="PATH1" richTextPath="internal://{SOURCE_1}.docx"')
+    qde = interviews_qde_from(template, "NVivo 14.23", UTF16_UNITS, phrases=phrases)
+    path = qdpx(tmp_path / "nvivo.qdpx", qde, {f"sources/{SOURCE_1}.txt": b"\n",
+                                              f"sources/{SOURCE_1}.docx": (tmp_path / "source.docx").read_bytes(),
+                                              f"sources/{SOURCE_2}.txt": FIELD_NOTES.encode()})
+    project = make_project()
+    report = import_refi(project, path)
+    assert any("placed on the Word text" in str(p) for p in report.problems)
+    interview = by_id(project)["lakeview-interview-1"]
+    assert interview.text == text
+    coded = {(interview.text[s:e], c) for (t, s, e, c) in logged(project, "dana-ruiz") if t == interview.id}
+    assert coded == {("The grant ran out", "funding"), ("How is the money", "time")}
 
 
 # --- the real samples --------------------------------------------------------------------------------------
@@ -414,8 +498,8 @@ def test_a_broken_file_leaves_the_project_exactly_as_it_was(make_project, tmp_pa
 
 
 def interviews_qde_from(template: str, origin: str = "QualCoder 3.6", convention: str = CODE_POINTS,
-                        plain_path: str = "internal://{}.txt") -> str:
-    for name, (raw, phrase) in PHRASES.items():
+                        plain_path: str = "internal://{}.txt", phrases: dict = PHRASES) -> str:
+    for name, (raw, phrase) in phrases.items():
         start, end = position(raw, phrase, convention)
         template = template.replace(f"{name.upper()}_START", str(start)).replace(f"{name.upper()}_END", str(end))
     return template.replace("ORIGIN", origin).replace("PATH1", plain_path.format(SOURCE_1)).replace(

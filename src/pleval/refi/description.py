@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+CODEBOOK_NOTE = "pleval codebook (data/codebook.yaml)"  # the project note that carries the codebook file
 HEADINGS = {
     "when to use": "when_to_use",
     "when not to use": "when_not_to_use",

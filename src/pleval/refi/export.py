@@ -9,7 +9,8 @@ transcript as a text source (``sources/<GUID>.txt``, UTF-8, LF, the normalised t
 one PlainTextSelection per coded span with a Coding for each coder and code applied there; a Case per school
 and per participant with their metadata as Variables (the transcript's type, date, interviewer and mentions
 are variables of the source itself); and each coder's memos as Notes, hung on their span, transcript, code or
-the project.
+the project. The codebook file itself travels as one more project note, so that pleval can restore what REFI has
+no place for (rules, survey items, questions).
 
 GUIDs are uuid5 of a fixed pleval namespace and stable keys (the codebook's name, then e.g. the transcript id,
 code id, coder and span), so exporting an unchanged project twice gives the same GUIDs (and the same bytes:
@@ -34,7 +35,8 @@ from ..parsecache import load_codebook_cached, load_transcripts_cached
 from ..project import Project, atomic_write
 from ..store import CodingLog, MovedCodingWarning, reanchor
 from ..store import coders as logged_coders
-from .description import code_description, group_description
+from ..text import decode, normalise
+from .description import CODEBOOK_NOTE, code_description, group_description
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -160,6 +162,7 @@ class _ProjectDocument:
             self.problems += problems
             self.rule_codings = []
         self.by_id = {t.id: t for t in self.transcripts}
+        self.codebook_text = normalise(decode(project.codebook_path.read_bytes(), project.codebook_path)[0])
         self.coders = logged_coders(project.root / "data" / "codings")
         self.selections: dict[tuple[str, int, int], dict] = {}  # (transcript, start, end) -> codings, notes
         self.memos: list[dict] = []
@@ -319,17 +322,19 @@ class _ProjectDocument:
                 _element(element, PROJECT_NS, "NoteRef", targetGUID=note)
             for name, value in source_values[transcript.id].items():
                 self.value(element, declared, name, value)
-        if self.memos:
-            notes = _element(root, PROJECT_NS, "Notes")
-            for memo in self.memos:
-                note = _element(notes, PROJECT_NS, "Note", guid=memo["guid"], name=f"Memo by {memo['coder']}",
-                                creatingUser=user_guid[memo["coder"]], creationDateTime=memo["time"])
-                _element(note, PROJECT_NS, "PlainTextContent", memo["text"])
+        notes = _element(root, PROJECT_NS, "Notes")
+        for memo in self.memos:
+            note = _element(notes, PROJECT_NS, "Note", guid=memo["guid"], name=f"Memo by {memo['coder']}",
+                            creatingUser=user_guid[memo["coder"]], creationDateTime=memo["time"])
+            _element(note, PROJECT_NS, "PlainTextContent", memo["text"])
+        codebook_note = _element(notes, PROJECT_NS, "Note", guid=self.guid("note", "codebook"), name=CODEBOOK_NOTE)
+        _element(codebook_note, PROJECT_NS, "PlainTextContent", self.codebook_text)
         _element(root, PROJECT_NS, "Description",
                  f"Exported by pleval {__version__}.\nCodebook version: {self.codebook.version}")
         for memo in self.memos:
             if not memo["transcript_id"] and not memo["code_id"]:
                 _element(root, PROJECT_NS, "NoteRef", targetGUID=memo["guid"])
+        _element(root, PROJECT_NS, "NoteRef", targetGUID=self.guid("note", "codebook"))
         counts = {"codes": code_count, "groups": len(self.codebook.groups), "sources": len(self.transcripts),
                   "selections": sum(len(v) for v in by_transcript.values()), "codings": codings,
                   "users": len(user_guid), "notes": len(self.memos), "cases": len(cases)}

@@ -17,6 +17,7 @@ importing a file twice changes nothing the second time.
 from __future__ import annotations
 
 import tempfile
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from ..project import Project, atomic_write
 from ..store import CodingLog, StoreError
 from ..text import decode, normalise, sha256_text
 from ..transcripts import parse_transcript, transcript_files
+from .description import CODEBOOK_NOTE
 from .merge import CodebookMerge, merge_codebook, slug
 from .positions import place_selections
 from .reader import RefiFile, read_refi
@@ -59,7 +61,7 @@ class RefiImport:
     problems: list[PlevalError] = field(default_factory=list)
 
     def summary(self) -> str:
-        coders = ", ".join(f"{c} ({n})" for c, n in sorted(self.codings.items())) or "none"
+        coders = ", ".join(f"{c} ({n})" for c, n in sorted(self.codings.items()))
         lines = [
             f"{self.path.name} ({self.origin or 'REFI-QDA'}): {self.in_file['codes']} code(s), "
             f"{self.in_file['sources']} text source(s), {self.in_file['codings']} coding(s)",
@@ -67,8 +69,8 @@ class RefiImport:
             f"{len(self.codes_matched)} code(s) already there",
             f"transcripts: {len(self.transcripts_added)} added, {len(self.transcripts_matched)} already there, "
             f"{len(self.sources_skipped)} source(s) skipped",
-            f"codings: {sum(self.codings.values())} appended to the logs of {coders}; "
-            f"{sum(self.memos.values())} memo(s); {self.already} already in the logs",
+            f"codings: {sum(self.codings.values())} appended" + (f" to the logs of {coders}" if self.codings else "")
+            + f", {sum(self.memos.values())} memo(s); {self.already} already in the logs",
         ]
         if self.rules_skipped:
             lines.append(f"{self.rules_skipped} coding(s) of pleval's rule coder not imported ('pleval code' "
@@ -230,6 +232,7 @@ class _Events:
         self.refi, self.coders, self.hash, self.problems = refi, coders, codebook_hash, problems
         self.by_coder: dict[str, dict[str, list[dict]]] = {}
         self.rules_skipped = 0
+        self.starts: dict[str, list[int]] = {}  # transcript id -> where its turns start
         self.shown = refi.path if refi.qde is None else refi.path / refi.qde
 
     def coder(self, *users) -> str | None:
@@ -253,8 +256,10 @@ class _Events:
         return note.text.strip() or None
 
     def on_text(self, item: _Placed, start: int, end: int) -> dict:
-        segment = next((segment_id(item.transcript_id, t.index) for t in item.turns if t.start <= start < t.end),
-                       None)
+        turns = item.turns
+        starts = self.starts.setdefault(item.transcript_id, [t.start for t in turns])
+        at = bisect_right(starts, start) - 1  # the last turn starting at or before the span
+        segment = segment_id(item.transcript_id, turns[at].index) if at >= 0 and start < turns[at].end else None
         return {"transcript_id": item.transcript_id, "transcript_hash": item.text_hash, "codebook_hash": self.hash,
                 "segment_id": segment, "start": start, "end": end, "text": item.text[start:end]}
 
@@ -379,6 +384,17 @@ def _commit(project: Project, codebook_text: str | None, placed: list[_Placed], 
         raise
 
 
+def _embedded_codebook(refi: RefiFile):
+    """The codebook file a pleval export carries as a project note (not a memo), or None."""
+    if not refi.origin.lower().startswith("pleval"):
+        return None
+    for guid in refi.project_notes:
+        note = refi.notes.get(guid)
+        if note is not None and note.name == CODEBOOK_NOTE and note.text:
+            return note
+    return None
+
+
 def import_refi(project: Project, path: str | Path, *, metadata: str | Path | None = None,
                 coder: str | None = None) -> RefiImport:
     """Import a REFI-QDA codebook or project into ``project``, all or nothing.
@@ -413,12 +429,16 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
     fallback = coder or slug(refi.origin.split()[0] if refi.origin.strip() else "", "-") or "refi"
     CodingLog(project.root / "data" / "codings", fallback)  # a bad --coder name fails here, before any work
     codebook, text = _current_codebook(project)
-    merge = merge_codebook(refi, codebook, text, project.codebook_path)
+    embedded = _embedded_codebook(refi)
+    merge = merge_codebook(refi, codebook, text, project.codebook_path, embedded.text if embedded else None)
     problems.extend(merge.problems)
     merged = _checked(merge.text, project) if merge.text is not None else codebook
     defaults, per_source = load_defaults(metadata)
     placed = _place_sources(project, refi, defaults, per_source, problems)
     events = _Events(refi, _coders(refi, fallback), merged.hash if merged else "", problems)
+    if embedded is not None:  # carried for the codebook, not written by a coder
+        refi.project_notes.remove(embedded.guid)
+        refi.notes.pop(embedded.guid)
     _gather(refi, placed, merge, events)
     fresh, report.already = _new_only(project, events, merged)
     _commit(project, merge.text, placed, fresh)

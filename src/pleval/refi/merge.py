@@ -15,6 +15,10 @@ written whole (with a warning that comments were lost).
 
 A new code without a description gets a definition saying so, so the codebook still validates and the gap
 is visible; a code without a colour takes its parent's or one from a colour-blind-safe palette.
+
+A file exported by pleval also carries the codebook file itself, as a project note (REFI has no place for a
+code's rules, survey items or questions). New codes take those fields from it; and a project that has no
+codebook yet gets that file back byte for byte, comments included, when its codes are the ones in the file.
 """
 
 from __future__ import annotations
@@ -27,13 +31,16 @@ from pathlib import Path
 import yaml
 
 from ..errors import PlevalError, RefiWarning
-from ..model import COLOUR, Codebook
+from ..model import COLOUR, Code, CodeGroup, Codebook
 from .description import parse_description
 from .reader import RefiCode, RefiFile
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: the codebook can be long
 PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
 CODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 COMPARED = ("definition", "when_to_use", "when_not_to_use", "examples")
+EXCHANGED = ("id", "label", "group", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "examples")
+PLEVAL_ONLY = ("rules", "survey_items", "questions", "renamed_from")
 
 
 @dataclass
@@ -76,8 +83,9 @@ def _same(a, b) -> bool:
 
 
 class _Merger:
-    def __init__(self, refi: RefiFile, codebook: Codebook | None, codebook_path: Path):
+    def __init__(self, refi: RefiFile, codebook: Codebook | None, codebook_path: Path, embedded: dict | None):
         self.refi = refi
+        self.embedded = {c.get("id"): c for c in (embedded or {}).get("codes") or [] if isinstance(c, dict)}
         self.path = codebook_path
         self.codes = {code.id: code for code in codebook.codes} if codebook else {}
         self.groups = {group.id: group for group in codebook.groups} if codebook else {}
@@ -217,6 +225,13 @@ class _Merger:
         for name in ("when_to_use", "when_not_to_use", "examples"):
             if fields.get(name):
                 entry[name] = fields[name]
+        kept = self.embedded.get(cid, {})
+        for name in PLEVAL_ONLY if kept.get("label") == entry["label"] else ():
+            value = kept.get(name)
+            if name == "renamed_from" and value:  # an old id that is a code here would not validate
+                value = [old for old in value if old not in self.code_taken]
+            if value:
+                entry[name] = value
         self.new_codes.append(entry)
         self.result.added_codes.append(cid)
         self.colour_of[cid], self.group_of[cid], self.parent_of[cid] = colour, group, parent
@@ -236,10 +251,17 @@ class _Merger:
             self.walk(child, cid, None if inherited == self.fallback else inherited, False)
 
 
-def merge_codebook(refi: RefiFile, codebook: Codebook | None, text: str | None, path: Path) -> CodebookMerge:
+def merge_codebook(refi: RefiFile, codebook: Codebook | None, text: str | None, path: Path,
+                   embedded: str | None = None) -> CodebookMerge:
     """Plan the merge of ``refi``'s codes into ``codebook`` (read from ``text`` at ``path``; both None when the
-    project has no codebook yet). Nothing is written: the caller validates ``result.text`` and commits it."""
-    merger = _Merger(refi, codebook, path)
+    project has no codebook yet). ``embedded`` is the codebook file a pleval export carries. Nothing is written:
+    the caller validates ``result.text`` and commits it."""
+    try:
+        embedded_data = yaml.load(embedded, Loader=_Loader) if embedded else None
+    except yaml.YAMLError:
+        embedded_data = None
+    embedded_data = embedded_data if isinstance(embedded_data, dict) else None
+    merger = _Merger(refi, codebook, path, embedded_data)
     for code in refi.codes:
         merger.walk(code, None, None, True)
     result = merger.result
@@ -249,18 +271,30 @@ def merge_codebook(refi: RefiFile, codebook: Codebook | None, text: str | None, 
     if not merger.new_codes and not merger.new_groups:
         return result
     if text is None:
-        result.text = _new_codebook(refi, merger.new_groups, merger.new_codes)
+        same = embedded_data is not None and _same_codes(embedded_data, merger.new_groups, merger.new_codes)
+        result.text = embedded if same else _new_codebook(refi, merger.new_groups, merger.new_codes)
         return result
     try:
         result.text = _appended(text, merger.new_groups, merger.new_codes, refi.path.name)
     except _CannotAppend:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
         data["groups"] = list(data.get("groups") or []) + merger.new_groups
         data["codes"] = list(data.get("codes") or []) + merger.new_codes
         result.text = _dump(data)
         merger.warn("the codebook's layout could not be extended in place, so it was rewritten whole and its "
                     "comments were lost", "restore the comments from version control if you need them")
     return result
+
+
+def _same_codes(data: dict, groups: list[dict], codes: list[dict]) -> bool:
+    """Whether a codebook file holds exactly these groups and codes (on the fields REFI carries)."""
+    try:
+        theirs = [Code.model_validate(c).model_dump(include=set(EXCHANGED)) for c in data.get("codes") or []]
+        ours = [Code.model_validate(c).model_dump(include=set(EXCHANGED)) for c in codes]
+        return theirs == ours and [CodeGroup.model_validate(g) for g in data.get("groups") or []] == [
+            CodeGroup.model_validate(g) for g in groups]
+    except ValueError:
+        return False
 
 
 class _Dumper(yaml.SafeDumper):
@@ -290,7 +324,7 @@ class _CannotAppend(Exception):
 
 
 def _append_items(text: str, key: str, items: list[dict], note: str) -> str:
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=_Loader)
     sequence = next((value for name, value in root.value if name.value == key), None)
     if not isinstance(sequence, yaml.SequenceNode) or sequence.flow_style or not sequence.value:
         raise _CannotAppend(key)
@@ -310,7 +344,7 @@ def _append_items(text: str, key: str, items: list[dict], note: str) -> str:
 
 
 def _appended(text: str, groups: list[dict], codes: list[dict], note: str) -> str:
-    original = yaml.safe_load(text)
+    original = yaml.load(text, Loader=_Loader)
     new = text if text.endswith("\n") else text + "\n"
     for key, items in (("groups", groups), ("codes", codes)):
         if items:
@@ -319,7 +353,7 @@ def _appended(text: str, groups: list[dict], codes: list[dict], note: str) -> st
     expected["groups"] = list(original.get("groups") or []) + groups
     expected["codes"] = list(original.get("codes") or []) + codes
     try:
-        if yaml.safe_load(new) != expected:
+        if yaml.load(new, Loader=_Loader) != expected:
             raise _CannotAppend("the result reads back differently")
     except yaml.YAMLError:
         raise _CannotAppend("the result is not valid YAML") from None
