@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from .model import Codebook, Coding, Evidence, Transcript, segment_id, sentence_id
 from .segment import SEPARATOR, parse_turns, sentence_starts, turn_sentence_bounds
-from .tokenpatterns import CompiledPattern, EncodedDoc, PatternCompiler, Unsupported
+from .tokenpatterns import EncodedDoc, PatternCompiler, Unsupported
 
 SPANS_KEY = "pleval_rules"
 
@@ -63,9 +63,9 @@ class CodebookRuler:
     Created empty by the ``pleval_codebook_rules`` factory; :meth:`add_codebook` adds the rules.
 
     Phrases are matched over the whole doc by a PhraseMatcher on lemmas. Token patterns are matched within
-    sentences: compiled to regular expressions where they can be (see :mod:`pleval.tokenpatterns`) and run only
-    in the sentences that hold every token they need; the rest by spaCy's Matcher, only in sentences holding a
-    token every match needs (its anchor), since the Matcher visits every token of what it is given.
+    sentences: compiled to regular expressions where they can be (see :mod:`pleval.tokenpatterns`); the rest by
+    spaCy's Matcher, only in sentences holding a token every match needs (its anchor), since the Matcher visits
+    every token of what it is given.
     """
 
     def __init__(self, nlp: Language, name: str, *, spans_key: str = SPANS_KEY):
@@ -78,11 +78,8 @@ class CodebookRuler:
         self.rules_by_hash: dict[int, Rule] = {}
         self.anchors: dict[int, set[int]] = {}  # attribute -> hashes of values that let some pattern match
         self.unanchored = False  # some pattern has no anchor: match patterns in every sentence
-        self.compiled: list[tuple[int, CompiledPattern, tuple]] = []  # (rule hash, pattern, requirement numbers)
-        self.requirement_numbers: dict[frozenset, int] = {}
-        self.index: list[dict[int, list[int]]] = [{}, {}, {}]  # field -> value hash -> requirement numbers
-        self._index_cache: dict[int, tuple] = {}  # field -> (sorted hashes, numbers), built on first use
         self.compiler = PatternCompiler()
+        self.compiled_keys: list[int] = []  # compiled pattern number -> its rule's key hash
 
     def _add_rule(self, rule: Rule) -> None:
         self.rules[rule.key] = rule
@@ -90,25 +87,13 @@ class CodebookRuler:
 
     def _add_pattern(self, rule: Rule, pattern: list[dict]) -> None:
         self._add_rule(rule)
-        strings = self.nlp.vocab.strings
         try:
             compiled = self.compiler.compile(pattern)
         except Unsupported:
             compiled = None
         if compiled is not None:
-            # A requirement is a token every match needs, as the (field, value hash) pairs it may take. Equal
-            # requirements of different patterns share one number, so each is worked out once per doc.
-            numbers = []
-            for requirement in compiled.requirements:
-                hashed = frozenset((field, strings.add(value)) for field, value in requirement)
-                number = self.requirement_numbers.get(hashed)
-                if number is None:
-                    number = self.requirement_numbers[hashed] = len(self.requirement_numbers)
-                    for field, value in hashed:
-                        self.index[field].setdefault(value, []).append(number)
-                    self._index_cache.clear()
-                numbers.append(number)
-            self.compiled.append((strings.add(rule.key), compiled, tuple(numbers)))
+            assert compiled.number == len(self.compiled_keys)
+            self.compiled_keys.append(self.nlp.vocab.strings.add(rule.key))
             return
         self.patterns.add(rule.key, [pattern])  # outside the compiled subset: spaCy's Matcher
         anchor = pattern_anchor(pattern)
@@ -137,59 +122,14 @@ class CodebookRuler:
                 self._add_rule(rule)
                 self.phrases.add(rule.key, [doc])
 
-    def _index_arrays(self, field: int) -> tuple[np.ndarray, list[list[int]]]:
-        """The indexed value hashes of a field as a sorted array, with the requirement numbers of each."""
-        cached = self._index_cache.get(field)
-        if cached is None:
-            keys = sorted(self.index[field])
-            cached = self._index_cache[field] = (np.array(keys, dtype=np.uint64), [self.index[field][k] for k in keys])
-        return cached
-
-    def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
-        """Run each compiled pattern only in the sentences that hold every token it needs."""
-        if not self.compiled or not len(doc):
-            return []
-        values = doc.to_array([LOWER, LEMMA, ORTH])
-        sentence_of = np.searchsorted(starts, np.arange(len(doc)), side="right") - 1
-        # The sentences in which each requirement is met, from the indexed words present in the doc: look the
-        # words up in a sorted array, then visit each (word, sentence) pair once.
-        met: dict[int, set[int]] = {}
-        for field in range(3):
-            keys, numbers = self._index_arrays(field)
-            if not len(keys):
-                continue
-            column = values[:, field]
-            where = np.minimum(np.searchsorted(keys, column), len(keys) - 1)
-            tokens = np.flatnonzero(keys[where] == column)
-            if not len(tokens):
-                continue
-            pairs = np.unique(where[tokens] * len(starts) + sentence_of[tokens])  # sorted by word, then sentence
-            words, first = np.unique(pairs // len(starts), return_index=True)
-            sentences = (pairs % len(starts)).tolist()
-            for word, begin, end in zip(words.tolist(), first.tolist(), first[1:].tolist() + [len(pairs)]):
-                in_sentences = sentences[begin:end]
-                for number in numbers[word]:
-                    met.setdefault(number, set()).update(in_sentences)
-        encoded = None
-        matches = []
-        every_sentence = set(range(len(starts)))
-        for key, compiled, requirements in self.compiled:
-            sentences = every_sentence
-            for number in requirements:
-                sentences = sentences & met.get(number, set())
-                if not sentences:
-                    break
-            if not sentences:
-                continue
-            if encoded is None:
-                encoded = EncodedDoc(doc, starts, self.compiler)
-            for sentence in sorted(sentences):
-                begin, end = encoded.sentences[sentence], encoded.sentences[sentence + 1]
-                for match in compiled.regex.finditer(encoded.text, begin, end):
-                    first, last = encoded.tokens(match)
-                    if last > first:
-                        matches.append((key, first, last))
-        return matches
+    def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> np.ndarray:
+        """Rows (rule key hash, start token, end token) of the compiled patterns, pattern by pattern."""
+        if not self.compiled_keys or not len(doc):
+            return np.zeros((0, 3), dtype=np.uint64)
+        found = self.compiler.find(EncodedDoc(doc, starts, self.compiler))
+        rows = found.astype(np.uint64)
+        rows[:, 0] = np.array(self.compiled_keys, dtype=np.uint64)[found[:, 0]]
+        return rows
 
     def _pattern_matches(self, doc: Doc, starts: np.ndarray) -> list[tuple[int, int, int]]:
         if not len(self.patterns) or not len(doc):
@@ -212,10 +152,13 @@ class CodebookRuler:
 
     def __call__(self, doc: Doc) -> Doc:
         starts = sentence_starts(doc)
-        matches = self.phrases(doc) + self._compiled_matches(doc, starts) + self._pattern_matches(doc, starts)
         # Rows (rule key hash, start token, end token) rather than a SpanGroup: a long transcript has thousands
         # of matches and Span objects cost more to make than the matching itself. doc[start:end] gives the span.
-        doc.user_data[self.spans_key] = np.array(matches, dtype=np.uint64).reshape(-1, 3)
+        doc.user_data[self.spans_key] = np.concatenate([
+            np.array(self.phrases(doc), dtype=np.uint64).reshape(-1, 3),
+            self._compiled_matches(doc, starts),
+            np.array(self._pattern_matches(doc, starts), dtype=np.uint64).reshape(-1, 3),
+        ])
         return doc
 
 

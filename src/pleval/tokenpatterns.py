@@ -1,64 +1,109 @@
-"""spaCy Matcher token patterns, compiled to regular expressions over an encoded token stream.
+"""spaCy Matcher token patterns, compiled to regular expressions over a doc written one character per token.
 
 spaCy's Matcher evaluates ``IN`` / ``NOT_IN`` sets and ``OP`` quantifiers by calling Python for every token
 and every live pattern state; with a real codebook (hundreds of patterns with long word lists) that is a
 hundred times slower than tokenising. The patterns keep spaCy's syntax and are validated by spaCy, but the
 common subset (LOWER, LEMMA, TEXT/ORTH with a string, ``IN`` or ``NOT_IN``; IS_PUNCT, LIKE_NUM, IS_DIGIT,
 IS_ALPHA, IS_SENT_START; OP ``? * +`` and ``{n,m}``) is compiled here to one regular expression per pattern,
-run by ``re`` in C over a string in which every token is written as::
+run by ``re`` in C.
 
-    \\x02 lower \\x03 lemma \\x03 text \\x03 flags \\x04        (sentences are separated by \\x05)
+Each distinct token description in the patterns (a *token spec*: the dict of one token, without ``OP`` and
+``IS_SENT_START``) is numbered. A word's *class* is the set of token specs it satisfies; it depends only on
+which of the patterns' words its lower-case form, lemma and text are, and on its four flags, so a codebook
+gives a few hundred classes however large the corpus. A doc is encoded as one character per token, the
+character of its class, with ``\\x05`` between sentences; a token spec becomes the character set of the
+classes that satisfy it, and a pattern the sequence of those sets with the pattern's quantifiers. Classes are
+numbered as words are first seen, so a pattern's expression is rebuilt when a new class changes one of its
+sets (rarely, once the first docs have been seen).
 
-Patterns outside the subset are reported by :func:`compile_pattern` as unsupported, and the caller matches
-them with spaCy's Matcher. Matches never cross a sentence boundary. tests/test_tokenpatterns.py checks,
-pattern by pattern, that a regex finds a match in exactly the sentences where spaCy's Matcher does.
+Patterns outside the subset are reported by :meth:`PatternCompiler.compile` as unsupported, and the caller
+matches them with spaCy's Matcher. Matches never cross a sentence boundary. tests/test_tokenpatterns.py
+checks, pattern by pattern, that a regex finds a match in exactly the sentences where spaCy's Matcher does.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, ORTH
 from spacy.tokens import Doc
 
-TOKEN, FIELD, END, SENTENCE = "\x02", "\x03", "\x04", "\x05"
+SENTENCE = "\x05"  # between sentences; token classes are written from FIRST_CLASS on
+FIRST_CLASS = 0x100
+_SURROGATES = range(0xD800, 0xE000)  # not valid characters on their own: skipped when numbering classes
 FIELDS = {"LOWER": 0, "LEMMA": 1, "TEXT": 2, "ORTH": 2}
 FLAGS = {"IS_PUNCT": 0, "LIKE_NUM": 1, "IS_DIGIT": 2, "IS_ALPHA": 3}
 FLAG_ATTRS = [IS_PUNCT, LIKE_NUM, IS_DIGIT, IS_ALPHA]
-ANY_FIELD = f"[^{FIELD}{END}]*"
 QUANTIFIER = re.compile(r"^\{(\d*)(?:(,)(\d*))?\}$")
-_CONTROL = re.compile(f"[{TOKEN}{FIELD}{END}{SENTENCE}]")
+NEVER = "(?!)"  # a token spec no word class satisfies (yet)
+
+# A token spec: ((field, wanted, words), ...) and ((flag, value), ...). A word satisfies (field, wanted, words)
+# when (its word in that field is one of words) == wanted: a string or IN list wants it, NOT_IN does not.
+Spec = tuple[tuple[tuple[int, bool, frozenset[str]], ...], tuple[tuple[int, bool], ...]]
 
 
 class Unsupported(ValueError):
     """The pattern uses something outside the compiled subset; match it with spaCy's Matcher instead."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledPattern:
-    regex: re.Pattern
-    requirements: tuple[frozenset[tuple[int, str]], ...]  # per mandatory token: (field, value) alternatives
+    """One compiled pattern. Its expression is :attr:`regex`, current for every doc encoded so far."""
+
+    compiler: PatternCompiler = field(repr=False)
+    number: int
+    pieces: tuple[tuple[str, int, str], ...]  # per token: (sentence-start look-behind, token spec, quantifier)
+    required: tuple[int, ...]  # token specs that some token of every match satisfies
+
+    @property
+    def regex(self) -> re.Pattern:
+        return self.compiler.regex(self)
+
+
+def _character_set(codes: list[int], negated: bool) -> str:
+    """A regex character set of the given code points (as ranges), negated ones also excluding SENTENCE."""
+    parts, codes = [], sorted(codes)
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        parts.append(chr(codes[i]) if i == j else f"{chr(codes[i])}-{chr(codes[j])}")
+        i = j + 1
+    if negated:  # (class characters need no escaping: they are far above every character special to re)
+        return f"[^{SENTENCE}{''.join(parts)}]"
+    return f"[{''.join(parts)}]" if parts else NEVER
 
 
 class PatternCompiler:
-    """Compiles patterns and encodes docs; both share the numbered word lists of the patterns compiled so far."""
+    """Compiles patterns, encodes docs and finds matches; all share the token specs and word classes known so far.
+
+    Compiling a pattern with a token spec not seen before forgets the classes (the new spec can split them):
+    docs encoded before then must be encoded again.
+    """
 
     def __init__(self):
-        self.lists: dict[tuple[int, frozenset[str]], int] = {}  # (field, words) -> list number
-        self.member_of: list[dict[str, list[int]]] = [{}, {}, {}]  # field -> word -> list numbers
-        self.encoded: dict[int, str] = {}  # orth -> encoded token
+        self.specs: dict[Spec, int] = {}
+        self.spec_list: list[Spec] = []
+        self.mentioned: list[dict[str, list[int]]] = [{}, {}, {}]  # field -> word -> specs naming it
+        self.patterns: list[CompiledPattern] = []
+        self._needs: np.ndarray | None = None  # pattern -> rows of the specs it needs (padded), built on first use
+        self._rows: dict[int, int] = {}  # spec some pattern needs, naming the words it needs -> its row
+        self._forget_classes()
 
-    def _list_number(self, field: int, words: frozenset[str]) -> int:
-        number = self.lists.get((field, words))
-        if number is None:
-            number = self.lists[(field, words)] = len(self.lists)
-            for word in words:
-                self.member_of[field].setdefault(word, []).append(number)
-            self.encoded.clear()  # tokens encoded before this list was known lack its number
-        return number
+    def _forget_classes(self) -> None:
+        self.class_of_orth: dict[int, int] = {}  # orth hash -> class number
+        self._classes: dict[tuple, int] = {}  # (flags, mentioned words) -> class number
+        self.codes: list[int] = []  # class number -> its character's code point
+        self._csr: tuple[np.ndarray, np.ndarray] | None = None  # class number -> rows it satisfies (see _candidates)
+        self._members: list[set[int]] = [set() for _ in self.spec_list]  # spec -> code points satisfying it
+        self._plain: dict[tuple[bool, ...], frozenset[int]] = {}  # flags -> specs a word named by none satisfies
+        self._negated: set[int] = set()  # specs last written as the classes NOT satisfying them
+        self._version: list[int] = [0] * len(self.spec_list)  # bumped when a spec's character set changes
+        self._sets: dict[int, tuple[int, str]] = {}  # spec -> (version, character set) last written
+        self._regexes: dict[int, tuple[int, tuple[int, ...], re.Pattern]] = {}  # pattern -> (classes, versions, regex)
 
     def compile(self, pattern: list[dict]) -> CompiledPattern:
         """Compile one spaCy Matcher pattern.
@@ -68,79 +113,209 @@ class PatternCompiler:
         Unsupported
             If it uses an attribute, predicate or operator outside the subset.
         """
-        pieces, requirements = [], []
-        for spec in pattern:
-            token, requirement = self._token_regex(spec)
-            op = spec.get("OP")
+        pieces, required = [], []
+        for token in pattern:
+            look_behind, spec = self._token_spec(token)
+            op = token.get("OP")
             if op is None or op == "1":
-                pieces.append(f"(?:{token})")
-                mandatory = True
+                quantifier, mandatory = "", True
             elif op in ("?", "*", "+"):
-                pieces.append(f"(?:{token}){op}")
-                mandatory = op == "+"
+                quantifier, mandatory = op, op == "+"
             else:
                 counted = QUANTIFIER.match(str(op))
                 if not counted:
                     raise Unsupported(f"OP {op!r}")
                 low, comma, high = counted.groups()
                 low = int(low or 0)
-                pieces.append(f"(?:{token}){{{low}{',' + (high or '') if comma else ''}}}")
-                mandatory = low > 0
-            if mandatory and requirement:
-                requirements.append(requirement)
-        return CompiledPattern(re.compile("".join(pieces)), tuple(requirements))
+                quantifier, mandatory = f"{{{low}{',' + (high or '') if comma else ''}}}", low > 0
+            pieces.append((look_behind, spec, quantifier))
+            if mandatory:
+                required.append(spec)
+        compiled = CompiledPattern(self, len(self.patterns), tuple(pieces), tuple(dict.fromkeys(required)))
+        self.patterns.append(compiled)
+        self._needs = self._csr = None
+        return compiled
 
-    def _token_regex(self, spec: dict) -> tuple[str, frozenset | None]:
-        fields: dict[int, list[str]] = {0: [], 1: [], 2: []}
-        flags = ["."] * len(FLAGS)
-        lists = []
-        sentence_start = ""
-        requirement: set[tuple[int, str]] | None = None
-        for key, value in spec.items():
+    def _token_spec(self, token: dict) -> tuple[str, int]:
+        """The sentence-start look-behind and the number of the token spec of one token of a pattern."""
+        constraints, flags = [], []
+        look_behind = ""
+        for key, value in token.items():
             if key == "OP":
                 continue
             if key in FIELDS:
-                field = FIELDS[key]
                 if isinstance(value, str):
-                    fields[field].append(f"(?={re.escape(value)}{FIELD})")
-                    options = {value}
+                    constraints.append((FIELDS[key], True, frozenset([value])))
                 elif isinstance(value, dict) and len(value) == 1 and set(value) <= {"IN", "NOT_IN"}:
                     (operator, items), = value.items()
                     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
                         raise Unsupported(f"{key} {operator} needs a list of strings")
-                    number = self._list_number(field, frozenset(items))
-                    lists.append(f"(?{'=' if operator == 'IN' else '!'}[^{END}]*,{number},)")
-                    if operator == "NOT_IN":
-                        continue
-                    options = set(items)
+                    constraints.append((FIELDS[key], operator == "IN", frozenset(items)))
                 else:
                     raise Unsupported(f"{key}: {value!r}")
-                if requirement is None:  # one requirement per token suffices
-                    requirement = {(field, v) for v in options}
             elif key in FLAGS and isinstance(value, bool):
-                flags[FLAGS[key]] = "1" if value else "0"
+                flags.append((FLAGS[key], value))
             elif key == "IS_SENT_START" and isinstance(value, bool):
-                sentence_start = f"(?<![^{SENTENCE}])" if value else f"(?<=[{END}])"
+                # at the start of the doc or after a sentence break; or after another token
+                look_behind = f"(?<![^{SENTENCE}])" if value else f"(?<=[^{SENTENCE}])"
             else:
                 raise Unsupported(key)
-        body = FIELD.join("".join(fields[f]) + ANY_FIELD for f in range(3))
-        members = "".join(lists) + ANY_FIELD
-        regex = f"{sentence_start}{TOKEN}{body}{FIELD}{''.join(flags)}{FIELD}{members}{END}"
-        return regex, frozenset(requirement) if requirement else None
+        spec: Spec = (tuple(sorted(constraints, key=repr)), tuple(sorted(flags)))
+        number = self.specs.get(spec)
+        if number is None:
+            number = self.specs[spec] = len(self.spec_list)
+            self.spec_list.append(spec)
+            for field_number, _, words in spec[0]:
+                for word in words:
+                    self.mentioned[field_number].setdefault(word, []).append(number)
+            self._forget_classes()
+        return look_behind, number
 
-    def encode_words(self, doc: Doc, lemmas: dict[int, int]) -> None:
-        """Encode words not seen before (orth hash -> lemma hash) into :attr:`encoded`."""
+    @staticmethod
+    def _satisfies(spec: Spec, words: tuple[str, str, str], flags: tuple[bool, ...]) -> bool:
+        constraints, wanted_flags = spec
+        return all((words[f] in options) == wanted for f, wanted, options in constraints) and all(
+            flags[flag] == value for flag, value in wanted_flags
+        )
+
+    def _class_of(self, words: tuple[str, str, str], flags: tuple[bool, ...]) -> int:
+        """The class of a word: the same for every word naming the same pattern words with the same flags."""
+        named = tuple(word if word in self.mentioned[f] else None for f, word in enumerate(words))
+        key = (flags, named)
+        number = self._classes.get(key)
+        if number is not None:
+            return number
+        number = self._classes[key] = len(self.codes)
+        code = FIRST_CLASS + number
+        if code >= _SURROGATES.start:
+            code += len(_SURROGATES)
+        self.codes.append(code)
+        # As a word named by no spec, except for the specs naming one of its words
+        plain = self._plain.get(flags)
+        if plain is None:  # in no list: it satisfies the specs that want no word (NOT_IN only), flags permitting
+            plain = self._plain[flags] = frozenset(
+                n for n, (constraints, wanted_flags) in enumerate(self.spec_list)
+                if not any(wanted for _, wanted, _ in constraints) and all(flags[f] == v for f, v in wanted_flags))
+        naming = {spec for f, word in enumerate(named) if word is not None for spec in self.mentioned[f][word]}
+        satisfied = (plain - naming) | {n for n in naming if self._satisfies(self.spec_list[n], words, flags)}
+        for spec_number in satisfied:
+            self._members[spec_number].add(code)
+        for spec_number in satisfied ^ self._negated:  # the spec's character set as last written gains it
+            self._version[spec_number] += 1
+        self._csr = None
+        return number
+
+    def classify_words(self, doc: Doc, lemmas: dict[int, int]) -> None:
+        """Record the class of words not seen before (orth hash -> lemma hash) in :attr:`class_of_orth`.
+
+        A token's lemma depends only on its text (see :class:`pleval.nlp.LowercaseLemmas`), so classes are
+        kept by text.
+        """
         strings = doc.vocab.strings
         for orth, lemma in lemmas.items():
             lexeme = doc.vocab[orth]
-            flags = "".join("1" if lexeme.check_flag(attr) else "0" for attr in FLAG_ATTRS)
-            words = (lexeme.lower_, strings[lemma], strings[orth])
-            numbers = set()
-            for field, word in enumerate(words):
-                numbers.update(self.member_of[field].get(word, ()))
-            members = "," + "".join(f"{n}," for n in sorted(numbers))
-            fields = FIELD.join(_CONTROL.sub("", word) for word in words)
-            self.encoded[orth] = f"{TOKEN}{fields}{FIELD}{flags}{FIELD}{members}{END}"
+            flags = tuple(bool(lexeme.check_flag(attr)) for attr in FLAG_ATTRS)
+            self.class_of_orth[orth] = self._class_of((lexeme.lower_, strings[lemma], strings[orth]), flags)
+
+    def _character_set(self, number: int) -> str:
+        """The spec's character set, written anew only when a class has changed it since it was last written.
+
+        It lists the classes satisfying the spec, or (negated) those that do not, whichever are fewer. The
+        choice is made only when the set is written, so every regex built at one version of a spec holds the
+        same set, and :meth:`_class_of` knows which new classes make it stale.
+        """
+        version = self._version[number]
+        written = self._sets.get(number)
+        if written is not None and written[0] == version:
+            return written[1]
+        members = self._members[number]
+        negated = len(self.codes) - len(members) < len(members)
+        if negated:
+            self._negated.add(number)
+        else:
+            self._negated.discard(number)
+        text = _character_set(list(set(self.codes) - members) if negated else list(members), negated)
+        self._sets[number] = (version, text)
+        return text
+
+    def regex(self, compiled: CompiledPattern) -> re.Pattern:
+        """The pattern's expression over every class seen so far."""
+        cached = self._regexes.get(compiled.number)
+        if cached is not None and cached[0] == len(self.codes):  # no class seen since
+            return cached[2]
+        versions = tuple(self._version[spec] for _, spec, _ in compiled.pieces)
+        if cached is not None and cached[1] == versions:
+            self._regexes[compiled.number] = (len(self.codes), versions, cached[2])
+            return cached[2]
+        parts = []
+        for look_behind, spec, quantifier in compiled.pieces:
+            token = self._character_set(spec)
+            parts.append(f"(?:{look_behind}{token}){quantifier}" if look_behind else f"{token}{quantifier}")
+        regex = re.compile("".join(parts))
+        self._regexes[compiled.number] = (len(self.codes), versions, regex)
+        return regex
+
+    def _candidates(self, encoded: EncodedDoc) -> np.ndarray:
+        """Pattern x sentence: whether the sentence holds a word for each token spec the pattern needs.
+
+        Only the specs that name the words they want count (a word outside their lists cannot satisfy them), so
+        common words, which satisfy most NOT_IN specs, cost nothing. No match can lie in the other sentences.
+        """
+        if self._needs is None:
+            needs = [[s for s in p.required if any(wanted for _, wanted, _ in self.spec_list[s][0])]
+                     for p in self.patterns]
+            self._rows = {s: row for row, s in enumerate(dict.fromkeys(s for n in needs for s in n))}
+            width = max((len(n) for n in needs), default=0)
+            padding = len(self._rows)  # a row that is true in every sentence
+            self._needs = np.array([[self._rows[s] for s in n] + [padding] * (width - len(n)) for n in needs],
+                                   dtype=np.int64).reshape(len(needs), max(width, 1))
+        if self._csr is None:  # class number -> the rows it satisfies, as compressed sparse rows
+            number_of = {code: number for number, code in enumerate(self.codes)}
+            rows_of: list[list[int]] = [[] for _ in self.codes]
+            for spec, row in self._rows.items():
+                for code in self._members[spec]:
+                    rows_of[number_of[code]].append(row)
+            counts = np.array([len(r) for r in rows_of], dtype=np.int64)
+            flat = np.array([row for rows in rows_of for row in rows], dtype=np.int64)
+            self._csr = (np.concatenate([[0], np.cumsum(counts)]), flat)
+        starts, rows = self._csr
+        counts = starts[encoded.classes + 1] - starts[encoded.classes]  # each token's rows, beside its sentence
+        first = np.repeat(starts[encoded.classes] - (np.cumsum(counts) - counts), counts)
+        present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
+        present[rows[first + np.arange(len(first))], np.repeat(encoded.sentence_of, counts)] = True
+        present[-1] = True
+        candidates = present[self._needs[:, 0]]
+        for column in range(1, self._needs.shape[1]):
+            candidates &= present[self._needs[:, column]]
+        return candidates
+
+    def find(self, encoded: EncodedDoc) -> np.ndarray:
+        """Every match of every pattern compiled so far, as rows (pattern number, start token, end token).
+
+        Rows are in pattern order, then text order: for each pattern, the non-empty matches ``finditer`` finds
+        left to right, sentence by sentence.
+        """
+        if not self.patterns or not encoded.n_sentences:
+            return np.zeros((0, 3), dtype=np.int64)
+        numbers, sentences = np.nonzero(self._candidates(encoded))  # by pattern, then sentence
+        groups = np.flatnonzero(np.diff(numbers)) + 1
+        groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)])
+        numbers, all_sentences = numbers.tolist(), sentences.tolist()
+        bounds = encoded.sentence_bounds
+        text, token_at = encoded.text, encoded.token_at
+        found = []
+        for begin, end in groups if numbers else ():
+            number, sentences = numbers[begin], all_sentences[begin:end]
+            regex = self.regex(self.patterns[number])
+            if len(sentences) * WHOLE_DOC_FROM > encoded.n_sentences:
+                spans = [m.span() for m in regex.finditer(text)]
+            else:
+                spans = [m.span() for s in sentences for m in regex.finditer(text, bounds[s], bounds[s + 1])]
+            found += [(number, token_at[a], token_at[a] + b - a) for a, b in spans if b > a]
+        return np.array(found, dtype=np.int64).reshape(-1, 3)
+
+
+WHOLE_DOC_FROM = 2  # a pattern possible in more than half the sentences is run over the whole doc at once
 
 
 def compile_pattern(pattern: list[dict]) -> CompiledPattern:
@@ -149,27 +324,39 @@ def compile_pattern(pattern: list[dict]) -> CompiledPattern:
 
 
 class EncodedDoc:
-    """A doc written as the token stream that compiled patterns search, with token positions to map back."""
+    """A doc written one character per token (its class), ``\\x05`` between sentences.
+
+    ``text[p]`` is the token ``p - (sentences before it)``; a match ``[a, b)`` covers tokens
+    ``[token_at[a], token_at[a] + b - a)``. Sentence ``n`` is ``text[sentence_bounds[n]:sentence_bounds[n + 1]]``
+    (with the break before it).
+    """
 
     def __init__(self, doc: Doc, sentence_starts: np.ndarray, compiler: PatternCompiler):
-        cache = compiler.encoded
-        attrs = doc.to_array([ORTH, LEMMA])
-        orths = attrs[:, 0].tolist()
-        missing = {o: i for i, o in enumerate(orths) if o not in cache}
-        if missing:  # a token's lemma depends only on its text (see nlp.LowercaseLemmas), so cache by text
-            compiler.encode_words(doc, {orth: int(attrs[i, 1]) for orth, i in missing.items()})
-        pieces = [cache[orth] for orth in orths]
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        separators = np.zeros(len(pieces), dtype=np.int64)
-        separators[sentence_starts[1:]] = 1
-        for i in sentence_starts[1:].tolist():
-            pieces[i] = SENTENCE + pieces[i]
-        starts = np.cumsum(lengths + separators) - lengths  # where each token's own text begins
-        self.starts = starts.tolist()
-        self.text = "".join(pieces)
-        # sentence n spans encoded text [sentences[n], sentences[n + 1])
-        self.sentences = [0] + (starts[sentence_starts[1:]] - 1).tolist() + [len(self.text)]
+        cache = compiler.class_of_orth
+        attrs = doc.to_array([ORTH, LEMMA]).reshape(-1, 2)
+        words, first, inverse = np.unique(attrs[:, 0], return_index=True, return_inverse=True)
+        words = words.tolist()
+        missing = {orth: int(attrs[i, 1]) for orth, i in zip(words, first.tolist()) if orth not in cache}
+        if missing:
+            compiler.classify_words(doc, missing)
+        n_tokens = len(attrs)
+        self.classes = np.array([cache[orth] for orth in words], dtype=np.int64)[inverse.reshape(-1)]
+        self.n_sentences = len(sentence_starts)
+        breaks = np.zeros(n_tokens, dtype=np.int64)
+        breaks[sentence_starts[1:]] = 1
+        self.sentence_of = np.cumsum(breaks)
+        positions = np.arange(n_tokens) + self.sentence_of  # token i comes after the breaks before it
+        stream = np.full(n_tokens + max(self.n_sentences - 1, 0), ord(SENTENCE), dtype="<u4")
+        stream[positions] = np.array(compiler.codes, dtype=np.uint32)[self.classes] if n_tokens else []
+        self.text = stream.tobytes().decode("utf-32-le")
+        token_at = np.zeros(len(stream) + 1, dtype=np.int64)
+        token_at[positions] = np.arange(n_tokens)
+        token_at[len(stream)] = n_tokens
+        token_at[positions[sentence_starts[1:]] - 1] = sentence_starts[1:]  # a break: the token after it
+        self.token_at = token_at.tolist()
+        self.sentence_bounds = [0] + (positions[sentence_starts[1:]] - 1).tolist() + [len(stream)]
 
     def tokens(self, match: re.Match) -> tuple[int, int]:
         """The token span [start, end) of a regex match."""
-        return bisect_left(self.starts, match.start()), bisect_right(self.starts, match.end() - 1)
+        first = self.token_at[match.start()]
+        return first, first + match.end() - match.start()
