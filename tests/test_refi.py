@@ -20,7 +20,7 @@ from pleval.parsecache import load_transcripts_cached
 from pleval.project import Project
 from pleval.refi import export_codebook, export_project, import_refi, read_refi
 from pleval.refi.description import code_description, parse_description
-from pleval.refi.positions import CODE_POINTS, CRLF_AS_ONE, UTF16_UNITS
+from pleval.refi.positions import CODE_POINTS, CRLF_AS_ONE, UTF16_CRLF_AS_ONE, UTF16_UNITS
 from pleval.store import CodingLog
 from pleval.transcripts import load_transcripts
 
@@ -132,6 +132,21 @@ def test_guids_are_stable_across_exports(sample_copy, tmp_path):
     third = export_project(sample_copy, tmp_path / "three.qdpx", rules=False).path
     assert guids(first) < guids(third)  # the new coding adds a GUID; nothing else changes
     assert len(guids(third) - guids(first)) == 1
+
+
+def test_a_broken_transcript_is_skipped_and_reported(make_project, tmp_path):
+    project = make_project(transcripts=["two_speakers.txt"], bad=["no_speaker_labels.txt"])
+    result = export_project(project, tmp_path / "project.qdpx", rules=False)
+    assert result.counts["sources"] == 1
+    assert any("no_speaker_labels.txt" in str(p) and p.severity == "error" for p in result.problems)
+
+
+def test_control_characters_in_a_memo_do_not_break_the_xml(make_project, tmp_path):
+    project = make_project(transcripts=["two_speakers.txt"])
+    CodingLog(project.root / "data" / "codings", "ana").append("memo", memo="page\x0cbreak")
+    archive = export_project(project, tmp_path / "project.qdpx", rules=False).path
+    root = etree.fromstring(zipfile.ZipFile(archive).read("project.qde"))
+    assert "pagebreak" in [n.findtext(f"{{{P}}}PlainTextContent") for n in root.iter(f"{{{P}}}Note")]
 
 
 # --- the round trip ----------------------------------------------------------------------------------------
@@ -367,7 +382,8 @@ FALLBACK = {"QualCoder 3.6": "qualcoder", "NVivo 14.23": "nvivo", "ATLAS.ti 24.1
 def position(raw: str, phrase: str, convention: str) -> tuple[int, int]:
     before = raw[: raw.index(phrase)]
     measure = {CODE_POINTS: len, UTF16_UNITS: lambda s: len(s.encode("utf-16-le")) // 2,
-               CRLF_AS_ONE: lambda s: len(s.replace("\r\n", "\n"))}[convention]
+               CRLF_AS_ONE: lambda s: len(s.replace("\r\n", "\n")),
+               UTF16_CRLF_AS_ONE: lambda s: len(s.replace("\r\n", "\n").encode("utf-16-le")) // 2}[convention]
     return measure(before), measure(before + phrase)
 
 
@@ -404,11 +420,13 @@ def test_spans_cover_the_words_the_tool_meant(make_project, tmp_path, origin, co
     assert notes.text.startswith("Respondent: Observed the café") and len(notes.turns) == 2
 
 
-def test_positions_written_in_utf16_by_a_tool_that_claims_code_points_are_found_and_reported(make_project,
-                                                                                             tmp_path):
+@pytest.mark.parametrize("origin, written, found", [("SomeTool 1.0", UTF16_UNITS, UTF16_UNITS),
+                                                     ("ATLAS.ti 24.1", UTF16_CRLF_AS_ONE, UTF16_CRLF_AS_ONE)])
+def test_positions_counted_otherwise_than_the_origin_says_are_found_and_reported(make_project, tmp_path, origin,
+                                                                                 written, found):
     project = make_project()
-    report = import_refi(project, interviews(tmp_path, "SomeTool 1.0", UTF16_UNITS))
-    assert any("positions read as UTF-16 code units" in str(p) for p in report.problems)
+    report = import_refi(project, interviews(tmp_path, origin, written))
+    assert any(f"positions read as {found}," in str(p) for p in report.problems)
     transcripts = by_id(project)
     assert {transcripts[t].text[s:e] for (t, s, e, _) in logged(project, "dana-ruiz")} == {
         "the grant ran out", "no time to plan together"}

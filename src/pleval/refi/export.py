@@ -20,6 +20,7 @@ the archive's timestamps are fixed). Positions are code points from 0, end exclu
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import zipfile
 from collections import defaultdict
@@ -66,11 +67,19 @@ class RefiExport:
     problems: list[PlevalError] = field(default_factory=list)
 
 
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value) -> str:
+    """Text XML 1.0 can hold: control characters (say a stray form feed in a memo) are dropped."""
+    return NOT_XML.sub("", str(value))
+
+
 def _element(parent, namespace: str, tag: str, text: str | None = None, **attributes):
-    element = etree.SubElement(parent, f"{{{namespace}}}{tag}", {k: str(v) for k, v in attributes.items()
+    element = etree.SubElement(parent, f"{{{namespace}}}{tag}", {k: _xml_safe(v) for k, v in attributes.items()
                                                                    if v is not None})
     if text is not None:
-        element.text = text
+        element.text = _xml_safe(text)
     return element
 
 

@@ -2,7 +2,7 @@
 
 Section 10.2 of the standard counts Unicode code points from 0 in the source's text file. Tools differ: NVivo
 counts UTF-16 code units (an emoji counts 2), ATLAS.ti counts CRLF as one character although its files hold
-both. The convention is chosen from the file's ``origin`` and then checked: every position must fall inside
+both (and, a .NET program too, may count UTF-16 units as well). The convention is chosen from the file's ``origin`` and then checked: every position must fall inside
 the text, not inside a character or a CRLF pair, and the selections' ends should fall on word boundaries
 about as often as under any other convention. If another convention fits clearly better, it is used and the
 choice reported; if none fits, the file is refused.
@@ -22,7 +22,8 @@ from ..text import BOM, normalise
 CODE_POINTS = "code points"
 UTF16_UNITS = "UTF-16 code units"
 CRLF_AS_ONE = "code points with CRLF counted as one"
-CONVENTIONS = (CODE_POINTS, UTF16_UNITS, CRLF_AS_ONE)
+UTF16_CRLF_AS_ONE = "UTF-16 code units with CRLF counted as one"
+CONVENTIONS = (CODE_POINTS, UTF16_UNITS, CRLF_AS_ONE, UTF16_CRLF_AS_ONE)
 ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 TOLERANCE = 0.1  # how much better another convention must fit before the origin's is overruled
 
@@ -37,6 +38,23 @@ def expected_convention(origin: str) -> str:
     return CODE_POINTS
 
 
+class _Units:
+    """Where the characters outside the Basic Multilingual Plane are, to count a text in UTF-16 code units."""
+
+    def __init__(self, text: str):
+        astral = [match.start() for match in ASTRAL.finditer(text)]
+        self.starts = [index + count for count, index in enumerate(astral)]  # where each starts, in units
+        self.length = len(text) + len(astral)
+
+    def code_point(self, position: int) -> int | None:
+        if not 0 <= position <= self.length:
+            return None
+        before = bisect_left(self.starts, position)
+        if before and self.starts[before - 1] == position - 1:
+            return None  # between the two halves of a surrogate pair
+        return position - before
+
+
 class SourcePositions:
     """Turns positions in one source's text into offsets into its normalised text."""
 
@@ -44,21 +62,18 @@ class SourcePositions:
         self.raw = raw[1:] if raw.startswith(BOM) else raw
         self.text = normalise(self.raw)
         self.removed_cr = [match.start() for match in re.finditer("\r\n", self.raw)]
-        astral = [match.start() for match in ASTRAL.finditer(self.raw)]
-        self.astral_units = [index + count for count, index in enumerate(astral)]  # where each starts, in units
-        self.units = len(self.raw) + len(astral)
+        self.raw_units, self.text_units = _Units(self.raw), _Units(self.text)
 
     def offset(self, position: int, convention: str) -> int | None:
         """The offset into the normalised text, or None if the position cannot be a character boundary."""
-        if convention == CRLF_AS_ONE:
-            return position if 0 <= position <= len(self.text) else None
+        if convention in (CRLF_AS_ONE, UTF16_CRLF_AS_ONE):
+            if convention == UTF16_CRLF_AS_ONE:
+                position = self.text_units.code_point(position)
+            return position if position is not None and 0 <= position <= len(self.text) else None
         if convention == UTF16_UNITS:
-            if not 0 <= position <= self.units:
+            position = self.raw_units.code_point(position)
+            if position is None:
                 return None
-            before = bisect_left(self.astral_units, position)
-            if before and self.astral_units[before - 1] == position - 1:
-                return None  # between the two halves of a surrogate pair
-            position -= before
         elif not 0 <= position <= len(self.raw):
             return None
         if 0 < position < len(self.raw) and self.raw[position - 1] == "\r" and self.raw[position] == "\n":

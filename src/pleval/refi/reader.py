@@ -322,7 +322,10 @@ class _Reader:
         text, why = None, None
         data, why = self.internal(element.get("plainTextPath"))
         if data is not None:
-            text = _decoded(data, self.shown.parent / element.get("plainTextPath"))
+            text, warnings = _decoded(data, self.shown.parent / element.get("plainTextPath"))
+            for warning in warnings:
+                self.warn(f"the text of '{element.get('name') or element.get('guid')}' is not UTF-8; it was read "
+                          "as Windows-1252", element, warning.fix)
             if not text.strip():
                 text, why = None, f"its text file {element.get('plainTextPath')} is empty"
         rich = element.get("richTextPath") or ""
@@ -398,13 +401,16 @@ class _Reader:
         refi.sets = self.sets(root)
 
 
-def _decoded(data: bytes, path: Path) -> str:
+def _decoded(data: bytes, path: Path) -> tuple[str, list]:
     """Source text as the tool wrote it: UTF-8 (or UTF-16 with a BOM), BOM removed, line endings kept."""
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
-    text, _ = decode(data, path)  # UTF-8 with or without BOM; Windows-1252 as a last resort
-    return text
+            return data[len(bom):].decode(codec, errors="replace"), []
+    try:
+        return decode(data, path)  # UTF-8 with or without BOM; Windows-1252 as a last resort, with a warning
+    except PlevalError as error:
+        raise RefiError(f"a text file is neither UTF-8 nor Windows-1252 ({error.message})", path=path,
+                        fix="export the project again with UTF-8 text") from None
 
 
 def _docx_paragraphs(data: bytes, path: Path) -> list[str] | None:
