@@ -1,9 +1,9 @@
 """Run the rule coder over a project, caching results per transcript.
 
-Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.codings.json`` and
-``<id>.segments.json`` (the sentence bounds of each turn, from which segments are rebuilt), keyed by the
-transcript's text and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never
-coded twice. Cache files are replaced atomically.
+Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.rules.json`` with its
+codings and the sentence bounds of each turn (from which segments are rebuilt), keyed by the transcript's text
+and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never coded twice. Cache
+files are replaced atomically.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -22,11 +23,11 @@ from .errors import PlevalError
 from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id, sentence_id
 from .project import Project, atomic_write
 from .rules import RuleCoder
-from .segment import segment_transcript, segments_from_bounds
+from .segment import SentenceBounds, segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .parsecache import load_codebook_cached, load_transcripts_cached
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 #: Columns of :func:`codings_frame`, in order.
 CODING_COLUMNS = [
@@ -51,22 +52,31 @@ def cache_key(transcript: Transcript, codebook: Codebook) -> str:
     return sha256_text(f"{CACHE_FORMAT}|{transcript.text_hash}|{transcript.meta_hash}|{codebook.hash}|{__version__}")
 
 
-def _cache_paths(folder: Path, transcript_id: str):
-    return folder / f"{transcript_id}.codings.json", folder / f"{transcript_id}.segments.json"
+def _cache_path(folder: Path, transcript_id: str) -> Path:
+    return folder / f"{transcript_id}.rules.json"
 
 
-def _read_cached(path, key: str):
+def _read_cached(path: Path, key: str) -> dict | None:
+    """The cache entry's payload (``codings`` rows and ``sentences``), if it is there and current."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return payload["items"] if payload.get("key") == key else None
+    return payload if isinstance(payload, dict) and payload.get("key") == key else None
 
 
-def _write_cached(path, key: str, items: list) -> None:
+def _write_cached(path: Path, key: str, rows: list, bounds: SentenceBounds) -> None:
+    """One file per transcript (files are costly to create): the codings as rows and the sentence bounds."""
+    sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
     with atomic_write(path, encoding="utf-8") as handle:
         # dumps, not dump: only the one-shot encoder is the fast C one
-        handle.write(json.dumps({"key": key, "pleval_version": __version__, "items": items}, ensure_ascii=False))
+        handle.write(json.dumps({"key": key, "pleval_version": __version__, "codings": rows, "sentences": sentences},
+                                ensure_ascii=False))
+
+
+def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
+    counts, starts, ends = (np.array(column, dtype=np.int64) for column in sentences)
+    return SentenceBounds(counts, starts, ends).per_turn()
 
 
 # Cached codings are rows rather than objects (compact, and quick to read back). Everything a row's
@@ -122,11 +132,11 @@ def code_project(
         todo = []
         for transcript in transcripts:
             key = cache_key(transcript, codebook)
-            cached = None if force else _read_cached(_cache_paths(folder, transcript.id)[0], key)
+            cached = None if force else _read_cached(_cache_path(folder, transcript.id), key)
             if cached is None:
                 todo.append(transcript)
             else:
-                found[transcript.id] = _codings_from_rows(cached, transcript, codebook, RuleCoder.source)
+                found[transcript.id] = _codings_from_rows(cached["codings"], transcript, codebook, RuleCoder.source)
                 run.cached.append(transcript.id)
     disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
@@ -137,11 +147,9 @@ def code_project(
     for transcript, (bounds, codings) in tqdm(
         zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
     ):
-        key = cache_key(transcript, codebook)
-        codings_path, segments_path = _cache_paths(folder, transcript.id)
-        _write_cached(segments_path, key, bounds)
         turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
-        _write_cached(codings_path, key, [_coding_row(c, turn_of[c.segment_id]) for c in codings])
+        rows = [_coding_row(c, turn_of[c.segment_id]) for c in codings]
+        _write_cached(_cache_path(folder, transcript.id), cache_key(transcript, codebook), rows, bounds)
         found[transcript.id] = codings
         run.coded.append(transcript.id)
     for transcript in transcripts:
@@ -188,11 +196,9 @@ def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: 
 
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
     """The segments of a transcript, from the cache when it is current, else freshly computed."""
-    key = cache_key(transcript, codebook)
-    _, segments_path = _cache_paths(project.output_path("cache", "rules"), transcript.id)
-    cached = _read_cached(segments_path, key)
+    cached = _read_cached(_cache_path(project.output_path("cache", "rules"), transcript.id), cache_key(transcript, codebook))
     if cached is not None:
-        return segments_from_bounds(transcript, cached)
+        return segments_from_bounds(transcript, _bounds_from_cached(cached["sentences"]))
     return segment_transcript(transcript)
 
 

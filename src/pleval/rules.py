@@ -7,17 +7,17 @@ distinct rules that matched in it (outside excluded sentences) combine to at lea
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from spacy.attrs import LEMMA, LOWER, ORTH
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from .model import Codebook, Coding, Evidence, Transcript, segment_id, sentence_id
-from .segment import SEPARATOR, parse_turns, sentence_starts, turn_sentence_bounds
+from .segment import SentenceBounds, parse_turns, sentence_bounds, sentence_starts, turn_offsets
 from .tokenpatterns import EncodedDoc, PatternCompiler, Unsupported
 
 SPANS_KEY = "pleval_rules"
@@ -177,13 +177,41 @@ def rules_pipeline(codebook: Codebook) -> Language:
     return nlp
 
 
-def _sentences_holding(transcript_id: str, turn, bounds, evidence: tuple[Evidence, ...]) -> tuple[str, ...]:
-    """Ids of the turn's sentences (given by their bounds in the turn) in which the evidence starts, in order."""
-    if not bounds:
-        return ()
-    starts = [turn.start + start for start, _ in bounds]
-    found = {max(bisect_right(starts, e.start) - 1, 0) for e in evidence}
-    return tuple(sentence_id(transcript_id, turn.index, n) for n in sorted(found))
+class TurnScores(NamedTuple):
+    """What the rules found in each turn, as arrays.
+
+    One *group* per (turn, code) with at least one match left after exclusions, in the order codings are made:
+    by turn, then by where the code's first match (before exclusions) came in the ruler's output. Group ``g``
+    is turn ``turn[g]``, code number ``code[g]`` (codebook order), score ``score[g]``, and its matches are rows
+    ``first[g]:first[g + 1]`` of ``rule``, ``start`` and ``end`` (rule number, token span), in text order (then
+    by rule key).
+    """
+
+    turn: np.ndarray
+    code: np.ndarray
+    score: list[float]
+    first: np.ndarray
+    rule: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+class _RuleTable:
+    """The ruler's rules as arrays, numbered in the order of their key hashes (so hashes map by a search)."""
+
+    def __init__(self, ruler: CodebookRuler, codebook: Codebook):
+        self.hashes = np.array(sorted(ruler.rules_by_hash), dtype=np.uint64)
+        self.rules = [ruler.rules_by_hash[h] for h in self.hashes.tolist()]
+        self.code_ids = codebook.code_ids
+        number = {code_id: n for n, code_id in enumerate(self.code_ids)}
+        self.code = np.array([number[r.code_id] for r in self.rules], dtype=np.int64)
+        self.weight = np.array([r.weight for r in self.rules], dtype=np.float64)
+        self.exclude = np.array([r.exclude for r in self.rules], dtype=bool)
+        self.turn_wide = np.array([c.rules.exclude.scope == "turn" for c in codebook.codes], dtype=bool)
+        self.min_score = np.array([c.rules.min_score for c in codebook.codes], dtype=np.float64)
+        by_key = sorted(range(len(self.rules)), key=lambda n: self.rules[n].key)
+        self.key_rank = np.empty(len(self.rules), dtype=np.int64)
+        self.key_rank[by_key] = np.arange(len(self.rules))
 
 
 class RuleCoder:
@@ -196,12 +224,64 @@ class RuleCoder:
         self.code_interviewer = code_interviewer
         self._codes = {code.id: code for code in codebook.codes}
         self._nlp = None
+        self._table = None
 
     @property
     def nlp(self) -> Language:
         if self._nlp is None:
             self._nlp = rules_pipeline(self.codebook)
         return self._nlp
+
+    @property
+    def table(self) -> _RuleTable:
+        if self._table is None:
+            self._table = _RuleTable(self.nlp.get_pipe("pleval_codebook_rules"), self.codebook)
+        return self._table
+
+    def scores(self, doc: Doc, ranges) -> TurnScores:
+        """The rules' matches and scores in each token range (turn) of a doc parsed by :attr:`nlp`.
+
+        Matches in excluded sentences (or a turn excluded as a whole) are dropped before scoring. The score
+        of a code in a turn combines the weights of the distinct rules that matched, ``1 - prod(1 - weight)``,
+        in the order they first match. Codes are returned whatever their score.
+        """
+        table = self.table
+        matches = doc.user_data.get(self.nlp.get_pipe("pleval_codebook_rules").spans_key)
+        if matches is None or not len(matches) or not len(ranges):
+            nothing = np.zeros(0, dtype=np.int64)
+            return TurnScores(nothing, nothing, [], np.zeros(1, dtype=np.int64), nothing, nothing, nothing)
+        rule = np.searchsorted(table.hashes, matches[:, 0])
+        start, end = matches[:, 1].astype(np.int64), matches[:, 2].astype(np.int64)
+        first_tokens = np.array([a for a, _ in ranges], dtype=np.int64)
+        last_tokens = np.array([b for _, b in ranges], dtype=np.int64)
+        turn = np.searchsorted(first_tokens, start, side="right") - 1
+        valid = turn >= 0
+        valid[valid] = start[valid] < last_tokens[turn[valid]]  # else on the separator between turns
+        sentence = np.searchsorted(sentence_starts(doc), start, side="right") - 1
+        code = table.code[rule]
+        pair = turn * len(table.code_ids) + code  # (turn, code)
+        in_sentence = pair * (int(sentence.max()) + 1) + sentence  # (turn, code, sentence)
+        exclusion = valid & table.exclude[rule]
+        turn_wide = exclusion & table.turn_wide[code]
+        hits = np.flatnonzero(valid & ~table.exclude[rule])
+        # codes in the order of their first match in the turn, counting matches later excluded
+        pairs, first_hit = np.unique(pair[hits], return_index=True)
+        order_of_pair = hits[first_hit][np.searchsorted(pairs, pair[hits])]
+        kept = ~np.isin(pair[hits], pair[turn_wide]) & ~np.isin(in_sentence[hits], in_sentence[exclusion & ~turn_wide])
+        hits, order_of_pair = hits[kept], order_of_pair[kept]
+        hits = hits[np.lexsort((table.key_rank[rule[hits]], end[hits], start[hits], order_of_pair, turn[hits]))]
+        groups = np.flatnonzero(np.diff(pair[hits], prepend=-1))  # where each (turn, code) begins
+        first = np.append(groups, len(hits))
+        # each distinct rule's weight once, at its first match in the group
+        distinct = np.zeros(len(hits), dtype=bool)
+        distinct[np.unique(pair[hits] * len(table.rules) + rule[hits], return_index=True)[1]] = True
+        factors = 1.0 - table.weight[rule[hits][distinct]]
+        per_group = np.add.reduceat(distinct.astype(np.int64), groups).tolist() if len(hits) else []
+        score, at = [], 0
+        for n in per_group:  # np.prod over the same factors in the same order: the same float as ever
+            score.append(1.0 - float(np.prod(factors[at:at + n])))
+            at += n
+        return TurnScores(turn[hits][groups], code[hits][groups], score, first, rule[hits], start[hits], end[hits])
 
     def evidence(self, doc: Doc, ranges) -> list[dict[str, tuple[float, list[tuple[Rule, int, int]]]]]:
         """Rule evidence in each token range of a doc parsed by :attr:`nlp` (one range per turn).
@@ -210,43 +290,14 @@ class RuleCoder:
         Matches in excluded sentences (or a turn excluded as a whole) are dropped before scoring. Codes are
         returned whatever their score; callers compare it with the code's ``min_score`` (see :meth:`passes`).
         """
-        ruler: CodebookRuler = self.nlp.get_pipe("pleval_codebook_rules")
+        found = self.scores(doc, ranges)
+        table = self.table
         results: list[dict] = [{} for _ in ranges]
-        matches = doc.user_data.get(ruler.spans_key)
-        if matches is None or not len(matches):
-            return results
-        first_tokens = matches[:, 1].astype(np.int64)
-        turns = np.searchsorted([start for start, _ in ranges], first_tokens, side="right") - 1
-        sentences = np.searchsorted(sentence_starts(doc), first_tokens, side="right") - 1
-        hits: dict[int, dict[str, list]] = {}
-        excluded: dict[int, dict[str, set]] = {}
-        rows = zip(matches[:, 0].tolist(), first_tokens.tolist(), matches[:, 2].tolist(), turns.tolist(),
-                   sentences.tolist())
-        for key, start, end, turn, sentence in rows:
-            if turn < 0 or start >= ranges[turn][1]:
-                continue  # on the separator between turns
-            rule = ruler.rules_by_hash[key]
-            if rule.exclude:
-                scope = self._codes[rule.code_id].rules.exclude.scope
-                excluded.setdefault(turn, {}).setdefault(rule.code_id, set()).add(
-                    "turn" if scope == "turn" else sentence
-                )
-            else:
-                hits.setdefault(turn, {}).setdefault(rule.code_id, []).append((rule, start, end, sentence))
-        for turn, turn_hits in hits.items():
-            turn_excluded = excluded.get(turn, {})
-            for code_id, found in turn_hits.items():
-                blocked = turn_excluded.get(code_id, set())
-                if "turn" in blocked:
-                    continue
-                kept = sorted(
-                    ((rule, start, end) for rule, start, end, sentence in found if sentence not in blocked),
-                    key=lambda hit: (hit[1], hit[2], hit[0].key),
-                )
-                weights = {rule.key: rule.weight for rule, _, _ in kept}
-                if weights:
-                    score = 1.0 - float(np.prod([1.0 - w for w in weights.values()]))
-                    results[turn][code_id] = (score, kept)
+        rows = list(zip(found.rule.tolist(), found.start.tolist(), found.end.tolist()))
+        bounds = found.first.tolist()
+        for g, (turn, code, score) in enumerate(zip(found.turn.tolist(), found.code.tolist(), found.score)):
+            hits = [(table.rules[r], a, b) for r, a, b in rows[bounds[g]:bounds[g + 1]]]
+            results[turn][table.code_ids[code]] = (score, hits)
         return results
 
     def passes(self, code_id: str, score: float) -> bool:
@@ -261,7 +312,7 @@ class RuleCoder:
             for found in self.evidence(doc, ranges)
         ]
 
-    def code_transcript(self, transcript: Transcript) -> tuple[list[list], list[Coding]]:
+    def code_transcript(self, transcript: Transcript) -> tuple[SentenceBounds, list[Coding]]:
         """Segment and rule-code a transcript in one pass of the pipeline.
 
         Returns the sentence bounds of each turn (what the segment cache keeps, see
@@ -269,35 +320,51 @@ class RuleCoder:
         """
         texts = [turn.text for turn in transcript.turns]
         doc, ranges = parse_turns(self.nlp, texts)
-        bounds = turn_sentence_bounds(doc, ranges, texts)
-        codings = []
-        offsets = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts]).tolist()
-        for turn, found, offset, turn_bounds in zip(transcript.turns, self.evidence(doc, ranges), offsets, bounds):
-            if turn.is_interviewer and not self.code_interviewer:
-                continue
-            shift = turn.start - offset  # doc character -> transcript character
-            for code_id, (score, hits) in found.items():
-                if not self.passes(code_id, score):
-                    continue
-                spans = [(doc[start:end], rule) for rule, start, end in hits]
-                evidence = tuple(
-                    Evidence(span.start_char + shift, span.end_char + shift, span.text, rule.key)
-                    for span, rule in spans
-                )
-                codings.append(
-                    Coding(
-                        transcript_id=transcript.id,
-                        segment_id=segment_id(transcript.id, turn.index),
-                        start=turn.start,
-                        end=turn.end,
-                        code_id=code_id,
-                        coder=self.source,
-                        source=self.source,
-                        score=round(score, 4),
-                        codebook_hash=self.codebook.hash,
-                        transcript_hash=transcript.text_hash,
-                        evidence=evidence,
-                        sentence_ids=_sentences_holding(transcript.id, turn, turn_bounds, evidence),
-                    )
-                )
+        bounds = sentence_bounds(doc, ranges, texts)
+        found = self.scores(doc, ranges)
+        table = self.table
+        codings: list[Coding] = []
+        if not len(found.turn):
+            return bounds, codings
+        passing = np.array(found.score) + 1e-9 >= table.min_score[found.code]
+        if not self.code_interviewer:
+            passing &= ~np.array([transcript.turns[t].is_interviewer for t in found.turn.tolist()], dtype=bool)
+        if not passing.any():
+            return bounds, codings
+        # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
+        offsets = turn_offsets(texts)
+        chars = doc.to_array([IDX, LENGTH]).astype(np.int64)
+        start_char = chars[found.start, 0]
+        end_char = chars[found.end - 1, 0] + chars[found.end - 1, 1]
+        turn_of_row = np.repeat(found.turn, np.diff(found.first))
+        sentence_begins = offsets[np.repeat(np.arange(len(texts)), bounds.counts)] + bounds.starts
+        turn_first_sentence = np.cumsum(bounds.counts) - bounds.counts
+        sentence_of_row = np.maximum(
+            np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_row], 0)
+        rows = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_row]).tolist(),
+                        (end_char - offsets[turn_of_row]).tolist(), sentence_of_row.tolist()))
+        bounds_first = found.first.tolist()
+        counts = bounds.counts.tolist()
+        for g in np.flatnonzero(passing).tolist():
+            position = int(found.turn[g])
+            turn, text = transcript.turns[position], texts[position]
+            code_id = table.code_ids[int(found.code[g])]
+            hits = rows[bounds_first[g]:bounds_first[g + 1]]
+            evidence = tuple(Evidence(turn.start + a, turn.start + b, text[a:b], table.rules[r].key)
+                             for r, a, b, _ in hits)
+            sentences = sorted({n for _, _, _, n in hits}) if counts[position] else []
+            codings.append(Coding(
+                transcript_id=transcript.id,
+                segment_id=segment_id(transcript.id, turn.index),
+                start=turn.start,
+                end=turn.end,
+                code_id=code_id,
+                coder=self.source,
+                source=self.source,
+                score=round(found.score[g], 4),
+                codebook_hash=self.codebook.hash,
+                transcript_hash=transcript.text_hash,
+                evidence=evidence,
+                sentence_ids=tuple(sentence_id(transcript.id, turn.index, n) for n in sentences),
+            ))
         return bounds, codings

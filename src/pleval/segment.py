@@ -7,6 +7,7 @@ turn), which spares spaCy's per-doc overhead on thousands of short turns; each t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from spacy.attrs import IDX, SENT_START
@@ -36,39 +37,87 @@ def parse_turns(nlp: Language, texts: Sequence[str]) -> tuple[Doc, list[tuple[in
     """
     doc = nlp.make_doc(SEPARATOR.join(texts))
     chars = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, dtype=np.int64)
-    ranges, offset = [], 0
-    for text in texts:
-        start = int(np.searchsorted(chars, offset))
-        end = int(np.searchsorted(chars, offset + len(text)))
-        ranges.append((start, end))
-        offset += len(text) + len(SEPARATOR)
+    offsets = turn_offsets(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.searchsorted(chars, offsets[:-1])
+    ends = np.searchsorted(chars, offsets[:-1] + lengths)
     if len(doc):
-        preset = np.zeros(len(doc), dtype=np.int64)
-        for start, end in ranges:
-            if end > start:
-                preset[start] = 1
-        doc.from_array([SENT_START], preset.astype(np.uint64).reshape(-1, 1))
-    return nlp(doc), ranges
+        preset = np.zeros(len(doc), dtype=np.uint64)
+        preset[starts[ends > starts]] = 1
+        doc.from_array([SENT_START], preset.reshape(-1, 1))
+    return nlp(doc), list(zip(starts.tolist(), ends.tolist()))
+
+
+def turn_offsets(texts: Sequence[str]) -> np.ndarray:
+    """Where each turn's text starts in ``SEPARATOR.join(texts)``, and (last) the length of that text + SEPARATOR."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate([[0], np.cumsum(lengths + len(SEPARATOR))])
+
+
+class SentenceBounds(NamedTuple):
+    """The sentences of every turn, flat: turn ``t`` has ``counts[t]`` of them, in order; ``starts`` and
+    ``ends`` are character offsets relative to the turn's text, without white space around the sentence."""
+
+    counts: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def per_turn(self) -> list[list[tuple[int, int]]]:
+        """The bounds of each turn's sentences as (start, end) pairs."""
+        pairs = list(zip(self.starts.tolist(), self.ends.tolist()))
+        cuts = np.cumsum(self.counts).tolist()
+        return [pairs[a:b] for a, b in zip([0] + cuts, cuts)]
+
+
+_SPACE = None  # code point -> whether str.isspace() (every white space character is below U+3001)
+
+
+def _is_space(codes: np.ndarray) -> np.ndarray:
+    global _SPACE
+    if _SPACE is None:
+        _SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+    return _SPACE[np.minimum(codes, 0x3001)]
+
+
+def sentence_bounds(doc: Doc, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> SentenceBounds:
+    """Character bounds of each turn's sentences, relative to the turn, without white space around them.
+
+    A turn's sentences are cut where a sentence starts within its token range, and at the end of its text;
+    white space (``str.isspace``) is stripped from both ends of each piece, and pieces of white space dropped.
+    """
+    starts = sentence_starts(doc)
+    offsets = turn_offsets(texts)
+    if not len(starts) or not len(texts):
+        empty = np.zeros(0, dtype=np.int64)
+        return SentenceBounds(np.zeros(len(texts), dtype=np.int64), empty, empty)
+    chars = doc.to_array(IDX).astype(np.int64)
+    first = np.array([a for a, _ in ranges], dtype=np.int64)
+    last = np.array([b for _, b in ranges], dtype=np.int64)
+    turn = np.searchsorted(first, starts, side="right") - 1
+    inside = turn >= 0
+    inside[inside] = starts[inside] < last[turn[inside]]
+    turn = turn[inside]
+    cut = chars[starts[inside]]  # where each sentence of a turn begins, in the doc's text
+    text_end = offsets[:-1] + np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    following = np.append(cut[1:], 0)
+    same_turn = np.append(turn[1:] == turn[:-1], False)
+    cut_end = np.where(same_turn, following, text_end[turn])
+    # strip: the first and last characters of each piece that are not white space
+    codes = np.frombuffer(SEPARATOR.join(texts).encode("utf-32-le"), dtype="<u4")
+    solid = np.flatnonzero(~_is_space(codes))
+    begin, end = np.searchsorted(solid, cut), np.searchsorted(solid, cut_end)
+    kept = begin < end
+    turn = turn[kept]
+    return SentenceBounds(
+        np.bincount(turn, minlength=len(texts)),
+        solid[begin[kept]] - offsets[turn],
+        solid[end[kept] - 1] + 1 - offsets[turn],
+    )
 
 
 def turn_sentence_bounds(doc: Doc, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> list[list]:
     """Character bounds of each turn's sentences, relative to the turn, without white space between them."""
-    starts = sentence_starts(doc)
-    chars = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, dtype=np.int64)
-    result, offset = [], 0
-    for (first, last), text in zip(ranges, texts, strict=True):
-        inside = starts[(starts >= first) & (starts < last)]
-        cuts = [int(chars[i]) - offset for i in inside] + [len(text)]
-        bounds = []
-        for start, end in zip(cuts, cuts[1:]):
-            piece = text[start:end]
-            stripped = piece.strip()
-            if stripped:
-                lead = len(piece) - len(piece.lstrip())
-                bounds.append((start + lead, start + lead + len(stripped)))
-        result.append(bounds)
-        offset += len(text) + len(SEPARATOR)
-    return result
+    return sentence_bounds(doc, ranges, texts).per_turn()
 
 
 def segments_from_bounds(transcript: Transcript, bounds: Iterable[Bounds]) -> list[Segment]:
