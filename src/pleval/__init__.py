@@ -1,22 +1,29 @@
 """pleval: a reproducible workbench for qualitative program evaluation."""
 
+from importlib import import_module
+
 __version__ = "0.1.0"
 
-from .codebook import load_codebook  # noqa: E402
-from .coding import code_project, codings_frame  # noqa: E402
-from .errors import PlevalError  # noqa: E402
-from .project import Project  # noqa: E402
-from .transcripts import load_transcripts, parse_transcript  # noqa: E402
-from .validate import validate_project  # noqa: E402
+# The public API, imported on first use: `import pleval` stays cheap (no spaCy) for commands that do not code.
+_PUBLIC = {
+    "Project": ".project",
+    "PlevalError": ".errors",
+    "load_codebook": ".codebook",
+    "load_transcripts": ".transcripts",
+    "parse_transcript": ".transcripts",
+    "code_project": ".coding",
+    "codings_frame": ".coding",
+    "validate_project": ".validate",
+}
 
-__all__ = [
-    "Project",
-    "PlevalError",
-    "load_codebook",
-    "load_transcripts",
-    "parse_transcript",
-    "code_project",
-    "codings_frame",
-    "validate_project",
-    "__version__",
-]
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name], __name__), name)
+    raise AttributeError(f"module 'pleval' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 ACCEPTABLE_ALPHA = 0.667  # Krippendorff: tentative conclusions only below 0.667, reliable from 0.8
@@ -61,6 +62,32 @@ def scores_chart(scores: pd.DataFrame, *, title: str = "Coder against the refere
     ax.set_yticks(list(y), list(rows["code_id"]), fontsize=8)
     ax.set_xlim(0, 1)
     ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def heatmap(matrix: pd.DataFrame, *, title: str, fmt: str = "{:.0f}", cmap: str = "Blues", label: str = ""):
+    """A labelled heatmap of a table (e.g. code co-occurrence, or codes by role), each cell printed.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Numbers; its index and columns label the rows and columns.
+    fmt : str
+        How each cell's number is printed.
+    """
+    values = matrix.astype(float).to_numpy()
+    fig, ax = plt.subplots(figsize=(0.62 * len(matrix.columns) + 2.8, 0.42 * len(matrix.index) + 1.8))
+    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(matrix.columns)), [str(c) for c in matrix.columns], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(matrix.index)), [str(i) for i in matrix.index], fontsize=8)
+    top = values.max() if values.size else 0
+    for (row, column), value in np.ndenumerate(values):
+        ax.text(column, row, fmt.format(value), ha="center", va="center", fontsize=7,
+                color="white" if top and value > 0.6 * top else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8, label=label)
     ax.set_title(title)
     fig.tight_layout()
     plt.close(fig)

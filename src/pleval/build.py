@@ -1,0 +1,397 @@
+"""``pleval build``: code what changed, run each page's notebook under papermill, convert it for reviewers.
+
+A page is the overview notebook or the brief notebook with one brief's parameters. Each page's inputs
+(transcripts, coding logs, codebook, survey, its briefs.yaml entry, the notebook, the templates, pleval's
+version) are hashed; a page whose hashes match ``outputs/manifest.json`` and whose HTML exists is not run again.
+Pages run one per process (``-j N``) or as tasks on an existing Dask cluster. A failing page keeps papermill's
+executed notebook, with the error at the failing cell, and an error entry in the index; the others go on.
+
+Outputs: ``outputs/notebooks/<page>.ipynb`` (executed), ``outputs/html/<page>.html`` and
+``outputs/html/index.html``, and ``outputs/manifest.json`` (per page: input hashes, parameters, versions,
+timings, status), each written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from tqdm import tqdm
+
+from . import __version__
+from .errors import PlevalError
+from .project import Project, atomic_write
+
+MANIFEST_FORMAT = 1
+KERNEL = "python3"
+OVERVIEW = "overview"
+
+
+class BuildError(PlevalError):
+    """A build was asked for something that does not exist (a brief id, an executor, a notebook)."""
+
+
+@dataclass
+class Page:
+    """One notebook run: which notebook, with which parameters, from which inputs."""
+
+    id: str
+    title: str
+    notebook: Path
+    parameters: dict
+    inputs: dict[str, str]
+    subtitle: str = ""
+    kind: str = "brief"
+
+    @property
+    def key(self) -> str:
+        return _digest(json.dumps({"inputs": self.inputs, "parameters": self.parameters}, sort_keys=True))
+
+
+@dataclass
+class PageResult:
+    id: str
+    status: str  # built, unchanged, failed
+    seconds: float | None = None
+    execute_seconds: float | None = None
+    convert_seconds: float | None = None
+    error: str | None = None
+    built_at: str | None = None
+
+
+@dataclass
+class BuildReport:
+    results: list[PageResult] = field(default_factory=list)
+    problems: list[PlevalError] = field(default_factory=list)
+    coded: int = 0
+    index: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[PageResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def _digest(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def _files_digest(paths) -> str:
+    """One hash over the names and bytes of files, so a rename, an edit, an addition or a removal all count."""
+    total = hashlib.sha256()
+    for path in sorted(paths):
+        total.update(str(path).encode() + b"\0")
+        total.update(hashlib.sha256(path.read_bytes()).digest())
+    return total.hexdigest()
+
+
+def _tree(folder: Path, pattern: str = "*") -> list[Path]:
+    return [p for p in folder.rglob(pattern) if p.is_file() and not p.name.startswith(".")] if folder.exists() else []
+
+
+def _briefs_file(project: Project) -> Path:
+    return project.root / "data" / "briefs.yaml"
+
+
+def _brief_entries(project: Project) -> tuple[list[dict], dict]:
+    """The briefs declared in data/briefs.yaml (id, title, subtitle, ...) and the project-level block."""
+    path = _briefs_file(project)
+    if not path.exists():
+        return [], {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise BuildError(f"briefs.yaml is not valid YAML: {getattr(error, 'problem', error)}", path=path,
+                         line=mark.line + 1 if mark else None, fix="run 'pleval validate' for details") from None
+    briefs = data.get("briefs") if isinstance(data, dict) else None
+    if not isinstance(briefs, list) or not all(isinstance(b, dict) and b.get("id") for b in briefs):
+        raise BuildError("briefs.yaml needs a 'briefs' list whose entries each have an 'id'", path=path,
+                         fix="run 'pleval validate' for details")
+    shared = {k: v for k, v in data.items() if k != "briefs"}
+    return briefs, shared
+
+
+def shared_inputs(project: Project) -> dict[str, str]:
+    """Hashes of what every page reads."""
+    data = project.root / "data"
+    templates = Path(__file__).parent / "templates"
+    return {
+        "transcripts": _files_digest(_tree(project.transcripts_dir)),
+        "codings": _files_digest(_tree(data / "codings", "*.jsonl")),
+        "codebook": _files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
+        "survey": _files_digest(_tree(project.survey_dir)),
+        "templates": _files_digest(_tree(templates)),
+        "pleval": __version__,
+    }
+
+
+def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Path | None = None,
+         overview: bool = True) -> list[Page]:
+    """The pages a build makes: the overview, then every brief (or the chosen ones), with their inputs.
+
+    Raises
+    ------
+    BuildError
+        For a brief id that briefs.yaml does not declare, or a missing notebook.
+    """
+    notebooks = notebooks or project.root / "notebooks"
+    briefs, shared_block = _brief_entries(project)
+    known = [b["id"] for b in briefs]
+    unknown = [b for b in brief_ids or [] if b not in known]
+    if unknown:
+        raise BuildError(f"unknown brief(s): {', '.join(unknown)}", path=_briefs_file(project),
+                         fix=f"briefs declared: {', '.join(known) or 'none'}")
+    inputs = shared_inputs(project)
+    html_dir = project.output_path("html")
+    pages = []
+    if overview and not brief_ids:
+        pages.append(_page(OVERVIEW, "Project overview", notebooks / "overview.ipynb", inputs,
+                           {"project": str(project.root), "output_dir": str(html_dir)}, "overview",
+                           "The corpus, the codes, the survey and the state of the coding"))
+    for brief in briefs:
+        if brief_ids and brief["id"] not in brief_ids:
+            continue
+        entry = _digest(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
+        pages.append(_page(brief["id"], str(brief.get("title", brief["id"])), notebooks / "brief.ipynb",
+                           {**inputs, "brief": entry},
+                           {"project": str(project.root), "brief_id": brief["id"],
+                            "output_dir": str(project.output_path("briefs"))},
+                           "brief", str(brief.get("subtitle", ""))))
+    return pages
+
+
+def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="") -> Page:
+    if not notebook.exists():
+        raise BuildError(f"no notebook {notebook.name} for page '{page_id}'", path=notebook,
+                         fix="restore it from the repository (git checkout notebooks/)")
+    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": _files_digest([notebook])}, subtitle,
+                kind)
+
+
+def run_page(page: dict, outputs: str) -> dict:
+    """Execute one page's notebook with papermill and convert it to HTML. Runs in a worker; takes and returns
+    plain dicts so that any executor (processes, Dask) can carry it.
+
+    A failure (an exception in a cell, a dead kernel) is returned as status ``failed`` with the error, never
+    raised: the executed notebook keeps the error at the failing cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .pages import write_notebook_html
+
+    started = time.perf_counter()
+    executed = Path(outputs) / "notebooks" / f"{page['id']}.ipynb"
+    html = Path(outputs) / "html" / f"{page['id']}.html"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    result = {"id": page["id"], "status": "built", "error": None,
+              "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    try:
+        papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
+                                   kernel_name=KERNEL, cwd=str(Path(page["notebook"]).parent), progress_bar=False,
+                                   log_output=False)
+    except PapermillExecutionError as error:
+        result.update(status="failed", error=f"cell {error.exec_count}: {error.ename}: {error.evalue}")
+    except Exception as error:  # a kernel that died or could not start, an unreadable notebook
+        result.update(status="failed", error=f"{type(error).__name__}: {error}")
+    executed_at = time.perf_counter()
+    if result["status"] == "built":
+        try:
+            write_notebook_html(executed, html, title=page["title"], parameters=page["parameters"],
+                                inputs=page["inputs"], seconds=executed_at - started,
+                                notebook=Path(page["notebook"]).name)
+        except Exception as error:
+            result.update(status="failed", error=f"converting to HTML: {type(error).__name__}: {error}")
+    finished = time.perf_counter()
+    result.update(seconds=finished - started, execute_seconds=executed_at - started,
+                  convert_seconds=finished - executed_at)
+    return result
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return manifest if manifest.get("format") == MANIFEST_FORMAT else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"pleval": __version__, "python": platform.python_version()}
+    for name in ("papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "spacy"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1, force: bool = False,
+          executor: str = "processes", scheduler: str | None = None, progress: bool | None = None,
+          notebooks: Path | None = None) -> BuildReport:
+    """Code what changed, then run every page whose inputs changed (or all, with ``force``).
+
+    Parameters
+    ----------
+    project : Project
+    brief_ids : list of str, optional
+        Build only these briefs (and not the overview).
+    jobs : int
+        Pages run at once (each in its own process, with its own kernel).
+    force : bool
+        Run every page, changed or not.
+    executor : {"processes", "dask"}
+        Where pages run; ``dask`` sends them to the Dask cluster at ``scheduler``.
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Raises
+    ------
+    BuildError
+        For an unknown brief or executor, or a Dask scheduler that cannot be reached.
+    """
+    started = time.perf_counter()
+    if executor not in ("processes", "dask"):
+        raise BuildError(f"unknown executor '{executor}'", fix="use 'processes' or 'dask'")
+    if executor == "dask" and not scheduler:
+        raise BuildError("the dask executor needs --scheduler ADDRESS", fix="e.g. --scheduler tcp://10.0.0.5:8786")
+    report = BuildReport()
+    pages = plan(project, brief_ids, notebooks=notebooks)
+    manifest_path = project.output_path("manifest.json")
+    manifest = _read_manifest(manifest_path)
+    recorded = manifest.get("pages", {})
+    coding_key = _digest(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
+                                    if pages else {}, sort_keys=True))
+    if pages and manifest.get("coded") != coding_key:
+        from .coding import code_project
+
+        run = code_project(project, progress=progress)
+        report.coded = len(run.coded)
+        report.problems += run.problems
+    outputs = str(project.output_path())
+    todo = []
+    for page in pages:
+        before = recorded.get(page.id, {})
+        fresh = (before.get("key") == page.key and before.get("status") == "built"
+                 and (Path(outputs) / "html" / f"{page.id}.html").exists())
+        if fresh and not force:
+            report.results.append(PageResult(page.id, "unchanged", before.get("seconds"), built_at=before.get("built_at")))
+        else:
+            todo.append(page)
+    plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
+    disable = None if progress is None else not progress
+    bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
+    manifest.update(format=MANIFEST_FORMAT, versions=_versions())
+    manifest.setdefault("pages", {})
+    try:
+        for result in _execute(plain, outputs, jobs=jobs, executor=executor, scheduler=scheduler):
+            page = next(p for p in todo if p.id == result["id"])
+            report.results.append(PageResult(**result))
+            manifest["pages"][page.id] = {**result, "key": page.key, "inputs": page.inputs,
+                                          "parameters": page.parameters, "notebook": page.notebook.name,
+                                          "kind": page.kind, "title": page.title, "subtitle": page.subtitle}
+            manifest["coded"] = coding_key
+            _write_json(manifest_path, manifest)  # after every page: a crash keeps what finished
+            bar.update()
+    finally:
+        bar.close()
+    manifest["coded"] = coding_key
+    manifest["finished_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    _write_json(manifest_path, manifest)
+    report.results.sort(key=lambda r: [p.id for p in pages].index(r.id))
+    report.index = _write_index(project, pages, report, manifest)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _execute(pages: dict[str, dict], outputs: str, *, jobs: int, executor: str, scheduler: str | None):
+    """Yield each page's result as it finishes."""
+    if not pages:
+        return
+    if executor == "dask":
+        yield from _execute_dask(pages, outputs, scheduler)
+    elif jobs == 1 or len(pages) == 1:
+        for page in pages.values():
+            yield run_page(page, outputs)
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pages))) as pool:
+            futures = [pool.submit(run_page, page, outputs) for page in pages.values()]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+def _execute_dask(pages: dict[str, dict], outputs: str, scheduler: str):
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise BuildError("the dask executor needs the 'distributed' package",
+                         fix="pip install 'pleval[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as error:
+        raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {error}",
+                         fix="check the address (tcp://HOST:8786) and that the cluster is running") from None
+    try:
+        futures = [client.submit(run_page, page, outputs, key=f"pleval-page-{page['id']}-{time.time_ns()}",
+                                 pure=False) for page in pages.values()]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    with atomic_write(path) as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, default=str)
+
+
+def _write_index(project: Project, pages: list[Page], report: BuildReport, manifest: dict) -> Path:
+    """The index lists this build's pages, then any page built earlier that this build did not touch."""
+    from .pages import write_index
+
+    html_dir = project.output_path("html")
+    by_id = {r.id: r for r in report.results}
+    order = [p.id for p in pages] + [i for i in manifest.get("pages", {}) if i not in {p.id for p in pages}]
+    rows = []
+    for page_id in order:
+        recorded = manifest.get("pages", {}).get(page_id, {})
+        result = by_id.get(page_id)
+        notebook = project.output_path("notebooks", f"{page_id}.ipynb")
+        rows.append({
+            "id": page_id,
+            "title": recorded.get("title", page_id),
+            "subtitle": recorded.get("subtitle", ""),
+            "status": result.status if result else "unchanged",
+            "built_at": recorded.get("built_at"),
+            "seconds": recorded.get("seconds"),
+            "error": recorded.get("error") if recorded.get("status") == "failed" else None,
+            "html": f"{page_id}.html" if (html_dir / f"{page_id}.html").exists() else None,
+            "notebook": os.path.relpath(notebook, html_dir) if notebook.exists() else None,
+        })
+    summary = {"pages": len(rows), "finished_at": manifest.get("finished_at", ""),
+               **{status: sum(r["status"] == status for r in rows) for status in ("built", "unchanged", "failed")}}
+    return write_index(html_dir / "index.html", project_name=_project_title(project), pages=rows, summary=summary)
+
+
+def _project_title(project: Project) -> str:
+    """The evaluation's name from briefs.yaml, else the project folder's."""
+    shared = _brief_entries(project)[1]
+    for key in ("evaluation", "project", "collection"):
+        block = shared.get(key)
+        if isinstance(block, dict) and block.get("name"):
+            return str(block["name"])
+        if isinstance(block, str) and block:
+            return block
+    return f"{project.root.name}: evaluation briefs"

@@ -1,0 +1,44 @@
+"""``pleval build``: every page (the overview and each brief) as an executed notebook and reviewer HTML."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_option
+
+
+@main.command()
+@project_option
+@click.option("--briefs", "brief_ids", help="Comma-separated brief ids to build (default: the overview and every "
+              "brief in data/briefs.yaml).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Pages to run at once, each in its own process and kernel.")
+@click.option("--force", is_flag=True, help="Run every page, even those whose inputs have not changed.")
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
+              help="Run pages in local processes, or on an existing Dask cluster.")
+@click.option("--scheduler", help="The Dask scheduler's address (with --executor dask), e.g. tcp://host:8786.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
+    """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/."""
+    from ..build import build as run_build
+
+    project = open_project(project_dir)
+    ids = [b.strip() for b in brief_ids.split(",") if b.strip()] if brief_ids else None
+    report = run_build(project, ids, jobs=jobs, force=force, executor=executor, scheduler=scheduler,
+                       progress=progress)
+    for problem in report.problems:
+        echo_problem(problem)
+    for result in report.results:
+        took = f" in {result.seconds:.1f} s" if result.status == "built" and result.seconds is not None else ""
+        click.echo(f"{result.status:>9}  {result.id}{took}")
+        if result.error:
+            click.echo(f"           {result.error}", err=True)
+            click.echo(f"           see {project.relative(project.output_path('notebooks', result.id + '.ipynb'))}",
+                       err=True)
+    counts = {s: sum(r.status == s for r in report.results) for s in ("built", "unchanged", "failed")}
+    click.echo(f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed "
+               f"({report.coded} transcript(s) coded) in {report.seconds:.1f} s; "
+               f"open {project.relative(report.index)}")
+    sys.exit(EXIT_PROBLEMS if report.failed else 0)

@@ -1,0 +1,132 @@
+"""``pleval build``: pages run under papermill, converted for reviewers, incrementally, in parallel, on Dask."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+import yaml
+from click.testing import CliRunner
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from pleval.build import BuildError, build, plan
+from pleval.cli import main
+
+BRIEFS = {"evaluation": {"name": "Test evaluation"},
+          "briefs": [{"id": "alpha", "title": "Alpha brief", "subtitle": "First"},
+                     {"id": "beta", "title": "Beta brief"},
+                     {"id": "broken", "title": "Broken brief"}]}
+
+
+def notebook(cells) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return nb
+
+
+@pytest.fixture
+def project(make_project, tmp_path):
+    """A small project with three briefs (one that fails) and two small page notebooks."""
+    project = make_project(transcripts=["two_speakers.txt"])
+    (project.root / "data" / "briefs.yaml").write_text(yaml.safe_dump(BRIEFS, sort_keys=False))
+    folder = project.root / "notebooks"
+    folder.mkdir()
+    parameters = new_code_cell('project = ".."\nbrief_id = "alpha"\noutput_dir = "out"')
+    parameters.metadata["tags"] = ["parameters"]
+    nbformat.write(notebook([
+        parameters,
+        new_code_cell("from IPython.display import Markdown, display\n"
+                      "assert brief_id != 'broken', 'this brief is broken on purpose'\n"
+                      "display(Markdown(f'## Findings for {brief_id}'))\n"
+                      "display(Markdown('## Second section\\n\\nA quote: <script>alert(1)</script>"
+                      "<img src=x onerror=alert(2)>'))"),
+    ]), folder / "brief.ipynb")
+    overview = new_code_cell('project = ".."\noutput_dir = "out"')
+    overview.metadata["tags"] = ["parameters"]
+    nbformat.write(notebook([new_markdown_cell("# Overview\n\n## Corpus"), overview,
+                             new_code_cell("print('overview of', project)")]), folder / "overview.ipynb")
+    return project
+
+
+def statuses(report):
+    return {r.id: r.status for r in report.results}
+
+
+def test_each_page_is_run_converted_and_listed(project):
+    report = build(project, progress=False)
+    assert statuses(report) == {"overview": "built", "alpha": "built", "beta": "built", "broken": "failed"}
+    html = (project.root / "outputs" / "html" / "alpha.html").read_text()
+    assert "Findings for alpha" in html
+    assert "<script" not in html and "onerror" not in html  # nothing executable reaches the page
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert 'class="jp-InputArea"' not in html.replace("jp-MarkdownCell", "")  # no code inputs
+    assert "display(Markdown" not in html
+    assert 'href="#' in html.split('id="pleval-toc"')[1].split("</nav>")[0]  # a table of contents
+    assert "brief_id=alpha" in html and "pleval 0.1.0" in html  # the footer: parameters, version
+    index = (project.root / "outputs" / "html" / "index.html").read_text()
+    assert "Test evaluation" in index and "Alpha brief" in index and 'href="alpha.html"' in index
+    assert "status-failed" in index and "this brief is broken on purpose" in index
+    manifest = json.loads((project.root / "outputs" / "manifest.json").read_text())
+    alpha = manifest["pages"]["alpha"]
+    assert alpha["parameters"]["brief_id"] == "alpha" and alpha["status"] == "built"
+    assert set(alpha["inputs"]) >= {"transcripts", "codings", "codebook", "survey", "brief", "notebook", "pleval"}
+    assert alpha["execute_seconds"] > 0 and "papermill" in manifest["versions"]
+
+
+def test_a_failing_page_keeps_its_executed_notebook_with_the_error(project):
+    report = build(project, ["broken", "alpha"], progress=False)
+    assert statuses(report) == {"alpha": "built", "broken": "failed"}
+    assert "AssertionError" in report.failed[0].error
+    executed = nbformat.read(project.root / "outputs" / "notebooks" / "broken.ipynb", as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["evalue"] == "this brief is broken on purpose"
+    assert not (project.root / "outputs" / "html" / "broken.html").exists()
+
+
+def test_unchanged_pages_are_not_run_again(project):
+    build(project, progress=False)
+    again = build(project, progress=False)
+    assert statuses(again) == {"overview": "unchanged", "alpha": "unchanged", "beta": "unchanged",
+                               "broken": "failed"}  # a failed page is always retried
+    briefs = yaml.safe_load((project.root / "data" / "briefs.yaml").read_text())
+    briefs["briefs"][1]["title"] = "Beta brief, revised"
+    (project.root / "data" / "briefs.yaml").write_text(yaml.safe_dump(briefs, sort_keys=False))
+    assert statuses(build(project, progress=False))["beta"] == "built"
+    assert statuses(build(project, progress=False))["alpha"] == "unchanged"
+    (project.root / "data" / "codings").mkdir(exist_ok=True)
+    (project.root / "data" / "codings" / "ana.jsonl").write_text("")  # a coding log appears: every page
+    assert set(statuses(build(project, progress=False)).values()) == {"built", "failed"}
+    assert statuses(build(project, ["alpha"], force=True, progress=False)) == {"alpha": "built"}
+
+
+def test_pages_run_in_parallel_processes(project):
+    report = build(project, ["alpha", "beta", "broken"], jobs=2, progress=False)
+    assert statuses(report) == {"alpha": "built", "beta": "built", "broken": "failed"}
+    assert (project.root / "outputs" / "html" / "beta.html").exists()
+
+
+def test_pages_run_on_a_dask_cluster(project):
+    distributed = pytest.importorskip("distributed", reason="the dask extra (pip install 'pleval[dask]')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = build(project, ["alpha", "beta"], executor="dask", scheduler=cluster.scheduler_address,
+                       progress=False)
+    assert statuses(report) == {"alpha": "built", "beta": "built"}
+    assert "Findings for beta" in (project.root / "outputs" / "html" / "beta.html").read_text()
+
+
+def test_unknown_briefs_and_executors_are_clean_errors(project):
+    with pytest.raises(BuildError, match="unknown brief"):
+        plan(project, ["gamma"])
+    result = CliRunner().invoke(main, ["build", "--project", str(project.root), "--briefs", "gamma"])
+    assert result.exit_code == 1 and "unknown brief(s): gamma" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["build", "--project", str(project.root), "--executor", "dask"])
+    assert result.exit_code == 1 and "--scheduler" in result.output
+
+
+def test_cli_reports_failures_and_exits_non_zero(project):
+    result = CliRunner().invoke(main, ["build", "--project", str(project.root), "--briefs", "alpha,broken",
+                                       "--no-progress"])
+    assert result.exit_code == 1
+    assert "built  alpha" in result.output and "failed  broken" in result.output
+    assert "outputs/notebooks/broken.ipynb" in result.output and "1 built, 0 unchanged, 1 failed" in result.output
