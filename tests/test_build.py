@@ -8,45 +8,13 @@ import nbformat
 import pytest
 import yaml
 from click.testing import CliRunner
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from pleval.build import BuildError, build, plan
 from pleval.cli import main
 
-BRIEFS = {"evaluation": {"name": "Test evaluation"},
-          "briefs": [{"id": "alpha", "title": "Alpha brief", "subtitle": "First"},
-                     {"id": "beta", "title": "Beta brief"},
-                     {"id": "broken", "title": "Broken brief"}]}
-
-
-def notebook(cells) -> nbformat.NotebookNode:
-    nb = new_notebook(cells=cells)
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-    return nb
-
-
 @pytest.fixture
-def project(make_project, tmp_path):
-    """A small project with three briefs (one that fails) and two small page notebooks."""
-    project = make_project(transcripts=["two_speakers.txt"])
-    (project.root / "data" / "briefs.yaml").write_text(yaml.safe_dump(BRIEFS, sort_keys=False))
-    folder = project.root / "notebooks"
-    folder.mkdir()
-    parameters = new_code_cell('project = ".."\nbrief_id = "alpha"\noutput_dir = "out"')
-    parameters.metadata["tags"] = ["parameters"]
-    nbformat.write(notebook([
-        parameters,
-        new_code_cell("from IPython.display import Markdown, display\n"
-                      "assert brief_id != 'broken', 'this brief is broken on purpose'\n"
-                      "display(Markdown(f'## Findings for {brief_id}'))\n"
-                      "display(Markdown('## Second section\\n\\nA quote: <script>alert(1)</script>"
-                      "<img src=x onerror=alert(2)>'))"),
-    ]), folder / "brief.ipynb")
-    overview = new_code_cell('project = ".."\noutput_dir = "out"')
-    overview.metadata["tags"] = ["parameters"]
-    nbformat.write(notebook([new_markdown_cell("# Overview\n\n## Corpus"), overview,
-                             new_code_cell("print('overview of', project)")]), folder / "overview.ipynb")
-    return project
+def project(small_build_project):
+    return small_build_project
 
 
 def statuses(report):

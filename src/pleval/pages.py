@@ -44,6 +44,13 @@ def _tidy(html: str) -> str:
             value = element.get(attribute)
             if isinstance(value, str) and value.strip().lower().startswith(("javascript:", "vbscript:")):
                 del element[attribute]
+        # A page fetches nothing: images are embedded (data: URIs); any other source or CSS url() goes.
+        for attribute in ("src", "srcset", "poster", "background"):
+            value = element.get(attribute)
+            if isinstance(value, str) and not value.strip().lower().startswith("data:"):
+                del element[attribute]
+        if "url(" in str(element.get("style", "")).lower():
+            del element["style"]
     toc = soup.find(id="pleval-toc")
     main = soup.find("main")
     headings = main.find_all(["h2", "h3"]) if main is not None else []
