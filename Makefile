@@ -11,12 +11,14 @@ $(BIN)/pleval: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-## Install pleval and run its main job on the bundled sample project.
+## Install pleval, check and code the bundled sample project, and build its pages into outputs/html/.
 sample: $(BIN)/pleval
 	$(BIN)/pleval validate
 	$(BIN)/pleval code --by transcript,school,role
 	$(BIN)/pleval reliability --coders ana,ben
 	$(BIN)/pleval reliability --coders rules --reference consensus
+	$(BIN)/pleval build -j 2
+	@echo "open outputs/html/index.html"
 
 ## Install pleval with its test tools and run every test.
 test: $(BIN)/pleval
