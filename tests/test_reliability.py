@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from pleval.reliability import (
-    RELIABILITY_COLUMNS, alpha, bootstrap_interval, kappa, percent_agreement, presence_matrix, reliability_table,
+    RELIABILITY_COLUMNS, alpha, binary_bootstrap, bootstrap_interval, kappa, percent_agreement, presence_matrix,
+    reliability_table,
 )
 
 nan = np.nan
@@ -87,3 +88,29 @@ def test_a_coder_scored_against_a_reference():
     assert table.loc["funding", "recall"] == 0.0 and np.isnan(table.loc["funding", "precision"])
     assert table.loc["(all codes)", "precision"] == pytest.approx(0.5)
     assert table.loc["(all codes)", "recall"] == pytest.approx(1 / 3)
+
+
+def test_the_vectorised_bootstrap_equals_the_packages_on_every_resample():
+    """binary_bootstrap computes kappa and alpha from counts; each resample must match sklearn and krippendorff."""
+    rng = np.random.default_rng(3)
+    for coders in (2, 3):
+        matrix = (rng.random((coders, 60)) < 0.3).astype(float)
+        matrix[rng.random(matrix.shape) < 0.15] = np.nan  # missing data
+        kappas, alphas = binary_bootstrap(matrix, n_resamples=25, random_state=11)
+        draws = np.random.default_rng(11).integers(0, 60, (25, 60))
+        for r in range(25):
+            resample = matrix[:, draws[r]]
+            assert np.isclose(alphas[r], alpha(resample), equal_nan=True)
+            assert np.isclose(kappas[r], kappa(resample), equal_nan=True)
+
+
+def test_reliability_intervals_bracket_the_estimates():
+    rng = np.random.default_rng(5)
+    rows = [(f"u{u}", coder, "c") for u in range(80) for coder in ("a", "b") if rng.random() < 0.3]
+    rows += [(f"u{u}", "b", "c") for u in range(0, 80, 9)]
+    codings = pd.DataFrame(sorted(set(rows)), columns=["unit", "coder", "code_id"])
+    reviewed = {"a": [f"u{u}" for u in range(80)], "b": [f"u{u}" for u in range(80)]}
+    table = reliability_table(codings, reviewed, ["c"], n_resamples=400)
+    row = table.iloc[0]
+    assert row.alpha_low <= row.alpha <= row.alpha_high and row.kappa_low <= row.kappa <= row.kappa_high
+    assert 0 < row.alpha_high - row.alpha_low < 0.6

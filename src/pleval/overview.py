@@ -125,7 +125,7 @@ def coding_status(overview: Overview) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["coder", "turns reviewed", "turns coded", "codings"])
 
 
-def reliability_status(project: Project, *, n_resamples: int = 200) -> pd.DataFrame:
+def reliability_status(project: Project, *, n_resamples: int = 1000) -> pd.DataFrame:
     """Krippendorff's alpha per code between the human coders (not the consensus), with a status: reliable
     (0.8 or more), tentative (0.667 to 0.8), provisional (below 0.667) or 'no double coding'."""
     from .coders import reliability_report
