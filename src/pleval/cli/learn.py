@@ -1,0 +1,101 @@
+"""The commands for the learned coder: evaluate it as a coder, train it, and list its suggestions."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from .base import echo_problem, main, open_project, project_option
+
+unit_option = click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True,
+                           help="The unit the model codes.")
+precision_option = click.option(
+    "--target-precision", type=click.FloatRange(0, 1, min_open=True), default=None,
+    help="Choose each code's threshold for the best recall at this precision (default: the best F1).")
+format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+                             show_default=True)
+
+
+def _echo_table(table, fmt: str) -> None:
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", None):
+            click.echo(table.to_string(index=False))
+
+
+@main.command()
+@project_option
+@unit_option
+@precision_option
+@click.option("--reference", default="consensus", show_default=True,
+              help="The human coder taken as the truth.")
+@click.option("--quotes", "quotes", type=click.Path(dir_okay=False, exists=True),
+              help="Also score the coders on a YAML file of labelled quotes from outside the project.")
+@format_option
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def evaluate(project_dir, unit, target_precision, reference, quotes, fmt, progress):
+    """Judge the rules, the learned model and both combined as coders: leave-one-transcript-out
+    cross-validation against the reference, per code precision, recall, F1 and kappa."""
+    from ..learn.evaluate import evaluate as run_evaluation
+
+    result = run_evaluation(open_project(project_dir), unit, reference=reference,
+                            target_precision=target_precision, quotes=quotes, progress=progress)
+    for problem in result.problems:
+        echo_problem(problem)
+    _echo_table(result.report().round(3), fmt)
+    if fmt == "table":
+        click.echo(f"\n{len(result.held_out)} transcripts held out in turn, {unit}s against '{reference}', "
+                   f"in {result.seconds:.1f} s")
+
+
+@main.command()
+@project_option
+@unit_option
+@precision_option
+@click.option("--force", is_flag=True, help="Retrain even if the saved model is current.")
+def train(project_dir, unit, target_precision, force):
+    """Train the combined coder (rules + model) on the human coding, or load it if nothing changed."""
+    from ..learn.trained import load_or_train
+
+    project = open_project(project_dir)
+    trained = load_or_train(project, unit, target_precision=target_precision, force=force)
+    record = trained.record
+    state = f"trained in {record['training_seconds']:.1f} s" if trained.retrained else "up to date, loaded"
+    click.echo(f"{project.relative(trained.path)}: {state}; {record['units']} units from "
+               f"{len(record['transcripts'])} transcripts ({', '.join(record['coders'])})")
+    for code_id, threshold in record["thresholds"].items():
+        shown = "never suggested" if threshold is None else f"{threshold:.3f}"
+        click.echo(f"  {code_id:24s} {record['positives'][code_id]:4d} coded   threshold {shown}")
+
+
+@main.command()
+@project_option
+@click.argument("transcript_id", required=False)
+@unit_option
+@precision_option
+@click.option("--all", "everything", is_flag=True, help="List every unit and code, not only suggestions.")
+@click.option("--uncertain", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instead, list the N unreviewed units the model is least sure about (what to code next).")
+@click.option("--coder", help="With --uncertain: leave out only the transcripts this coder has reviewed.")
+@format_option
+def suggest(project_dir, transcript_id, unit, target_precision, everything, uncertain, coder, fmt):
+    """The codes the rules and the learned model suggest for a transcript's units, most probable first."""
+    from ..learn.suggest import Suggester
+
+    if (transcript_id is None) == (uncertain is None):
+        raise click.UsageError("give a TRANSCRIPT_ID, or --uncertain N (not both)")
+    suggester = Suggester.for_project(open_project(project_dir), unit, target_precision=target_precision)
+    if uncertain is not None:
+        table = suggester.uncertainty_order(coder=coder, limit=uncertain)
+    else:
+        table = suggester.suggestions(transcript_id, everything=everything)
+        table["evidence"] = table["evidence"].map("; ".join)
+        table = table.drop(columns=["evidence_spans"])
+    table["threshold"] = table["threshold"].map(lambda t: None if math.isinf(t) else t)
+    _echo_table(table.round(3), fmt)

@@ -1,0 +1,1 @@
+"""Learned coding suggestions: a scikit-learn coder trained on people's coding, judged as a coder."""

@@ -1,0 +1,298 @@
+"""The learned coder: a scikit-learn estimator that suggests codes for passages of talk.
+
+Multi-label: each code is a yes/no decision of its own (one-vs-rest). Features are TF-IDF word n-grams and
+character n-grams of the text and, optionally, the codebook rules' scores for the same text (columns named
+``rule:<code id>``), so the model can learn how far to trust each rule. Each code's classifier is a logistic
+regression (or a linear SVM) whose scores are calibrated into probabilities (a sigmoid fitted on out-of-fold
+scores). A per-code decision threshold is chosen on the same out-of-fold probabilities, for the best F1 or,
+with ``target_precision``, for the best recall at that precision; so a fitted coder carries everything it needs
+to decide, and cross-validating the whole estimator is an honest, nested estimate.
+
+The estimator follows scikit-learn's contract: ``__init__`` stores parameters only, ``fit`` returns self, fitted
+state ends in ``_``, prediction checks the estimator is fitted, randomness comes from ``random_state``.
+Nothing here knows about projects or files: :mod:`pleval.learn.training` builds its inputs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import GroupKFold, KFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+TEXT = "text"
+RULE_PREFIX = "rule:"
+NEVER = float("inf")  # the threshold of a code the model never suggests (no threshold reached the target)
+
+
+def as_frame(X) -> pd.DataFrame:
+    """The estimator's input as a DataFrame: a ``text`` column, and any ``rule:<code id>`` score columns.
+
+    A plain sequence of strings is taken as the text alone.
+    """
+    if isinstance(X, pd.DataFrame):
+        if TEXT not in X.columns:
+            raise ValueError(f"the input needs a '{TEXT}' column; it has {list(X.columns)}")
+        return X
+    if isinstance(X, str):
+        raise ValueError("pass a sequence of texts, not a single string")
+    return pd.DataFrame({TEXT: [str(x) for x in X]})
+
+
+def choose_threshold(truth: np.ndarray, probability: np.ndarray, target_precision: float | None = None) -> float:
+    """The decision threshold for one code from out-of-fold probabilities.
+
+    With no ``target_precision``, the threshold of the best F1; with one, the lowest threshold (so the best
+    recall) whose precision reaches it. Returns ``inf`` (never suggest) when the code has no positive unit or
+    no threshold reaches the target precision. A unit is coded when its probability is ``>=`` the threshold.
+
+    Parameters
+    ----------
+    truth : array of 0/1
+        Whether the reference applied the code to each unit.
+    probability : array of float
+        The model's out-of-fold probability for each unit.
+    target_precision : float, optional
+        The precision to reach, between 0 and 1.
+    """
+    truth = np.asarray(truth, dtype=int)
+    if truth.sum() == 0:
+        return NEVER
+    precision, recall, thresholds = precision_recall_curve(truth, probability)
+    precision, recall = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
+    if target_precision is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        best = np.flatnonzero(f1 == f1.max())
+        return float(thresholds[best[-1]])  # of equally good thresholds, the highest (fewest suggestions)
+    reached = np.flatnonzero(precision >= target_precision - 1e-12)
+    return float(thresholds[reached[0]]) if len(reached) else NEVER
+
+
+class LearnedCoder(ClassifierMixin, BaseEstimator):
+    """A multi-label text classifier that codes passages the way the people it learned from did.
+
+    ``fit`` runs one grouped cross-validation: each fold's model scores the texts it did not see; from those
+    out-of-fold scores, each code gets a sigmoid calibration (Platt scaling, a logistic regression on the score,
+    as scikit-learn's ``CalibratedClassifierCV(ensemble=False)`` does) and a decision threshold. The final model
+    is then fitted on every text.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of each code's linear classifier.
+    class_weight : {"balanced", None}
+        Weight positive units up to balance rare codes (the probabilities are calibrated afterwards).
+    classifier : {"logistic", "svm"}
+        Logistic regression, or a linear support vector machine.
+    word_ngrams, char_ngrams : tuple of int
+        The n-gram ranges of the word and character (within word boundaries) TF-IDF features; ``None`` leaves
+        that kind of feature out.
+    min_df : int
+        Keep n-grams found in at least this many training texts.
+    use_rules : bool
+        Use the ``rule:<code id>`` columns of the input as features, when it has them.
+    cv_folds : int
+        Folds of the cross-validation inside ``fit`` that calibrates probabilities and chooses thresholds. With
+        ``groups``, folds never split a group (a transcript); texts whose group is None (e.g. codebook examples)
+        are always in the training part.
+    target_precision : float, optional
+        Choose each code's threshold for the best recall at this precision instead of the best F1.
+    random_state : int, optional
+        Seed of every shuffled split.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The code ids, in the column order of ``Y`` and of :meth:`predict_proba`.
+    thresholds_ : ndarray
+        Each code's decision threshold on its probability (``inf``: never suggested).
+    calibrators_ : list
+        Each code's fitted sigmoid (None for a code with no positive text: probability 0).
+    rule_columns_ : list of str
+        The rule-score columns used as features.
+    pipeline_ : Pipeline
+        The fitted features and per-code classifiers.
+    """
+
+    def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced", classifier: str = "logistic",
+                 word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (2, 5),
+                 min_df: int = 1, use_rules: bool = True, cv_folds: int = 5, target_precision: float | None = None,
+                 random_state: int | None = 0):
+        self.C = C
+        self.class_weight = class_weight
+        self.classifier = classifier
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.use_rules = use_rules
+        self.cv_folds = cv_folds
+        self.target_precision = target_precision
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    # --- building ----------------------------------------------------------------------------------------
+
+    def _features(self, rule_columns: list[str]) -> ColumnTransformer:
+        parts = []
+        if self.word_ngrams is not None:
+            parts.append(("words", TfidfVectorizer(ngram_range=tuple(self.word_ngrams), min_df=self.min_df,
+                                                   sublinear_tf=True, strip_accents="unicode"), TEXT))
+        if self.char_ngrams is not None:
+            parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngrams),
+                                                   min_df=self.min_df, sublinear_tf=True,
+                                                   strip_accents="unicode"), TEXT))
+        if rule_columns:
+            parts.append(("rules", "passthrough", rule_columns))
+        if not parts:
+            raise ValueError("word_ngrams and char_ngrams are both None and there are no rule columns: no features")
+        return ColumnTransformer(parts, sparse_threshold=1.0)
+
+    def _linear(self):
+        if self.classifier == "logistic":
+            return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
+                                      random_state=self.random_state)
+        if self.classifier == "svm":
+            return LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        raise ValueError(f"classifier must be 'logistic' or 'svm', not {self.classifier!r}")
+
+    def _fit_scorer(self, frame: pd.DataFrame, labels: np.ndarray, rule_columns: list[str]) -> Pipeline:
+        pipeline = Pipeline([("features", self._features(rule_columns)),
+                             ("codes", OneVsRestClassifier(self._linear()))])
+        with warnings.catch_warnings():
+            # a code with no positive text in a fold is scored as a constant: expected with rare codes
+            warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+            pipeline.fit(frame, labels)
+        return pipeline
+
+    # --- fitting -----------------------------------------------------------------------------------------
+
+    def fit(self, X, Y, groups: Sequence | None = None):
+        """Learn each code from labelled texts; calibrate it and choose its threshold by cross-validation.
+
+        Parameters
+        ----------
+        X : DataFrame or sequence of str
+            Texts (column ``text``), with rule scores in ``rule:<code id>`` columns if ``use_rules``.
+        Y : DataFrame or array of shape (n_texts, n_codes)
+            1 where the code applies. A DataFrame's columns name the codes.
+        groups : sequence, optional
+            The group of each text (its transcript), so that folds never split one; None for texts that belong
+            to no group and are always trained on.
+
+        Returns
+        -------
+        self
+        """
+        frame = as_frame(X).reset_index(drop=True)
+        classes = np.asarray(Y.columns if isinstance(Y, pd.DataFrame) else np.arange(np.shape(Y)[1]))
+        labels = np.asarray(Y, dtype=int)
+        if labels.ndim != 2 or labels.shape[0] != len(frame):
+            raise ValueError(f"Y must have one row per text ({len(frame)}) and one column per code")
+        rule_columns = [c for c in frame.columns if str(c).startswith(RULE_PREFIX)] if self.use_rules else []
+        scores = np.full(labels.shape, np.nan)
+        for train, test in self._splits(len(frame), groups):
+            scores[test] = self._fit_scorer(frame.iloc[train], labels[train], rule_columns).decision_function(
+                frame.iloc[test])
+        tested = ~np.isnan(scores[:, 0])
+        calibrators, thresholds = [], []
+        for j in range(labels.shape[1]):
+            truth, score = labels[tested, j], scores[tested, j:j + 1]
+            if len(set(truth)) < 2:
+                calibrators.append(None)
+                thresholds.append(NEVER)
+                continue
+            calibrator = LogisticRegression(C=1.0).fit(score, truth)
+            calibrators.append(calibrator)
+            thresholds.append(choose_threshold(truth, calibrator.predict_proba(score)[:, 1], self.target_precision))
+        self.pipeline_ = self._fit_scorer(frame, labels, rule_columns)
+        self.calibrators_ = calibrators
+        self.thresholds_ = np.array(thresholds)
+        self.classes_ = classes
+        self.rule_columns_ = rule_columns
+        return self
+
+    def _splits(self, n: int, groups: Sequence | None):
+        """(train, test) index arrays of the cross-validation inside :meth:`fit`."""
+        if groups is None:
+            folds = min(self.cv_folds, n)
+            yield from KFold(folds, shuffle=True, random_state=self.random_state).split(np.zeros(n))
+            return
+        groups = np.asarray([None if g is None or g != g else str(g) for g in groups], dtype=object)
+        if len(groups) != n:
+            raise ValueError(f"groups must have one entry per text ({n}), not {len(groups)}")
+        grouped = np.flatnonzero(groups != None)  # noqa: E711 (element-wise)
+        always = np.flatnonzero(groups == None)  # noqa: E711
+        distinct = len(set(groups[grouped]))
+        if distinct < 2:
+            raise ValueError("calibrating by cross-validation needs texts from two or more groups")
+        splitter = GroupKFold(min(self.cv_folds, distinct), shuffle=True, random_state=self.random_state)
+        for train, test in splitter.split(grouped, groups=groups[grouped]):
+            yield np.concatenate([grouped[train], always]), grouped[test]
+
+    # --- predicting --------------------------------------------------------------------------------------
+
+    def decision_function(self, X) -> np.ndarray:
+        """Each code's uncalibrated linear score (columns in :attr:`classes_` order) for each text."""
+        check_is_fitted(self, "pipeline_")
+        frame = as_frame(X)
+        missing = [c for c in self.rule_columns_ if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the input lacks rule columns the coder was trained with, e.g. {missing[0]}")
+        scores = np.asarray(self.pipeline_.decision_function(frame), dtype=float)
+        return scores.reshape(len(frame), len(self.classes_))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """The calibrated probability of each code (columns in :attr:`classes_` order) for each text."""
+        scores = self.decision_function(X)
+        result = np.zeros_like(scores)
+        for j, calibrator in enumerate(self.calibrators_):
+            if calibrator is not None:
+                result[:, j] = calibrator.predict_proba(scores[:, j:j + 1])[:, 1]
+        return result
+
+    def predict(self, X) -> np.ndarray:
+        """1 where a code's probability reaches its threshold, per text and code."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def influential_terms(self, X, code: int, n: int = 5) -> list[list[str]]:
+        """For each text, the words that pushed ``code`` (a column index) up most: coefficient x TF-IDF.
+
+        Only word n-grams are reported: character n-grams and rule scores count in the model too, but mean
+        little to a reader.
+        """
+        check_is_fitted(self, "pipeline_")
+        frame = as_frame(X)
+        features: ColumnTransformer = self.pipeline_.named_steps["features"]
+        estimator = self.pipeline_.named_steps["codes"].estimators_[code]
+        if "words" not in features.named_transformers_ or not hasattr(estimator, "coef_"):
+            return [[] for _ in range(len(frame))]  # no word features, or a code never seen (constant)
+        coef = estimator.coef_.ravel()[features.output_indices_["words"]]
+        vectorizer = features.named_transformers_["words"]
+        names = vectorizer.get_feature_names_out()
+        tfidf = vectorizer.transform(frame[TEXT]).tocsr()
+        result = []
+        for row in range(tfidf.shape[0]):
+            columns = tfidf.indices[tfidf.indptr[row]:tfidf.indptr[row + 1]]
+            values = tfidf.data[tfidf.indptr[row]:tfidf.indptr[row + 1]] * coef[columns]
+            order = np.argsort(-values, kind="stable")
+            result.append([str(names[columns[i]]) for i in order[:n] if values[i] > 0])
+        return result

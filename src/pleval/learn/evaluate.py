@@ -1,0 +1,190 @@
+"""The learned coder judged as a coder: leave-one-transcript-out cross-validation against a human reference.
+
+For each transcript the reference (by default the consensus) coded, the model is trained on every other
+transcript's human coding plus the codebook's examples, and codes the held-out transcript's units; its thresholds
+are chosen inside that training (a nested cross-validation), so nothing of the held-out transcript reaches the
+model. The held-out decisions of three coders are then scored against the reference, per code, with the same
+statistics as people (:func:`pleval.reliability.scores_against_reference`):
+
+- ``rules``: the codebook's rules alone (they learn nothing, so they need no folds);
+- ``model``: the learned coder on the text alone;
+- ``combined``: the learned coder with the rules' scores among its features.
+
+Optionally the same three coders, trained on all the project's human coding, are scored on a file of labelled
+quotes from outside the project (micro precision, recall and F1).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import LeaveOneGroupOut
+from tqdm.auto import tqdm
+
+from ..errors import LearningError, PlevalError
+from ..parsecache import load_codebook_cached
+from ..project import Project
+from ..reliability import SCORE_COLUMNS, scores_against_reference
+from ..rules import RuleCoder
+from .quotes import read_quotes
+from .trained import default_coder, load_or_train
+from .training import CONSENSUS, TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set
+
+RULES, MODEL, COMBINED = "rules", "model", "combined"
+CROSS_VALIDATION, QUOTES, LABELS = "leave-one-transcript-out", "quotes", "labels"
+JUDGED = (RULES, MODEL, COMBINED)
+
+#: Columns of :attr:`Evaluation.table`.
+EVALUATION_COLUMNS = ["coder", "reference", *SCORE_COLUMNS]
+
+
+@dataclass
+class Evaluation:
+    """Cross-validated scores of the rules, the model and the combined coder against the reference.
+
+    ``table`` has one row per coder and code (and ``(all codes)``, micro-averaged): see
+    :data:`EVALUATION_COLUMNS`. ``quotes``, when labelled quotes were given, has the same columns for the
+    coders' decisions on the quotes, against their labels (reference ``labels``).
+    """
+
+    unit: str
+    reference: str
+    table: pd.DataFrame
+    held_out: list[str]  # the transcripts, in the order they were held out
+    seconds: float
+    quotes: pd.DataFrame | None = None
+    problems: list[PlevalError] = field(default_factory=list)
+
+    def report(self) -> pd.DataFrame:
+        """Both tests in one table, with a ``test`` column: ``leave-one-transcript-out`` and, with labelled
+        quotes, ``quotes``; rows by test, then code (codebook order, ``(all codes)`` last), then coder."""
+        parts = [self.table.assign(test=CROSS_VALIDATION)]
+        if self.quotes is not None:
+            parts.append(self.quotes.assign(test=QUOTES))
+        table = pd.concat(parts, ignore_index=True)
+        codes = list(dict.fromkeys(table["code_id"]))
+        order = [table["test"].map({CROSS_VALIDATION: 0, QUOTES: 1}), table["code_id"].map(codes.index),
+                 table["coder"].map({c: i for i, c in enumerate(JUDGED)})]
+        table = table.assign(_t=order[0], _c=order[1], _j=order[2]).sort_values(["_t", "_c", "_j"], kind="stable")
+        return table[["test", *EVALUATION_COLUMNS]].reset_index(drop=True)
+
+
+def transcript_folds(training: TrainingSet, reference: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave-one-transcript-out folds: (training rows, test rows) for each transcript the reference coded.
+
+    The test rows are that transcript's units; the training rows are every row of every other transcript and
+    every codebook example, so no transcript is ever in its own training fold.
+    """
+    groups = np.asarray(training.groups, dtype=object)
+    tested = np.flatnonzero([d == reference for d in training.decided_by])
+    folds = []
+    for _, test in LeaveOneGroupOut().split(tested, groups=groups[tested]):
+        test_rows = tested[test]
+        train_rows = np.flatnonzero(groups != groups[test_rows[0]])
+        folds.append((train_rows, test_rows))
+    return folds
+
+
+def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS,
+             target_precision: float | None = None, quotes: str | Path | None = None,
+             progress: bool | None = None) -> Evaluation:
+    """Cross-validate the rules, the model and the combined coder against ``reference``.
+
+    Parameters
+    ----------
+    project : Project
+    unit : {"turn", "sentence"}
+    reference : str
+        The human coder taken as the truth (its decisions come first in the training data).
+    target_precision : float, optional
+        Choose the learned coders' thresholds for this precision instead of the best F1.
+    quotes : path, optional
+        A labelled-quotes file (see :mod:`pleval.learn.quotes`) to score the coders on as well.
+    progress : bool or None
+        Show a progress bar over the folds (None: only on a terminal).
+
+    Raises
+    ------
+    LearningError
+        When the reference has no log, or fewer than three transcripts have human coding.
+    """
+    started = time.perf_counter()
+    people = human_coders(project)
+    if reference not in people:
+        raise LearningError(f"no coding log for the reference coder '{reference}'",
+                            path=project.root / "data" / "codings",
+                            fix=f"pass --reference with one of: {', '.join(people) or '(no human coder yet)'}")
+    if reference in JUDGED:
+        raise LearningError(f"a human coder named '{reference}' cannot be the reference: the name is taken by "
+                            "a judged coder", fix="rename the coder's log")
+    training = training_set(project, unit, coders=[reference, *[p for p in people if p != reference]])
+    if len(training.transcripts) < 3:
+        raise LearningError(
+            f"cross-validation needs human coding of three or more transcripts; found {len(training.transcripts)}",
+            path=project.root / "data" / "codings", fix="code more transcripts, then evaluate again")
+    codebook = load_codebook_cached(project)
+    rule_coder = RuleCoder(codebook)
+    scores, _ = rule_findings(rule_coder, training.texts)
+    inputs = {MODEL: model_input(training.texts, None, training.code_ids),
+              COMBINED: model_input(training.texts, scores, training.code_ids)}
+    labels = training.label_frame.reset_index(drop=True)
+    groups = np.asarray(training.groups, dtype=object)
+    decisions = {RULES: rules_decide(rule_coder, scores)}
+    for name in (MODEL, COMBINED):
+        decisions[name] = np.zeros_like(training.labels)
+    folds = transcript_folds(training, reference)
+    disable = None if progress is None else not progress
+    for train, test in tqdm(folds, desc="cross-validating", unit="transcript", disable=disable):
+        for name in (MODEL, COMBINED):
+            estimator = clone(default_coder(use_rules=name == COMBINED, target_precision=target_precision))
+            estimator.fit(inputs[name].iloc[train], labels.iloc[train], groups=groups[train])
+            decisions[name][test] = estimator.predict(inputs[name].iloc[test])
+    tested = np.concatenate([test for _, test in folds])
+    table = _score(training, reference, decisions, tested)
+    held_out = [str(groups[test[0]]) for _, test in folds]
+    quote_scores = None
+    if quotes is not None:
+        quote_scores = score_quotes(project, quotes, training, rule_coder, target_precision)
+    return Evaluation(unit, reference, table, held_out, time.perf_counter() - started, quote_scores,
+                      training.problems)
+
+
+def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarray],
+           tested: np.ndarray) -> pd.DataFrame:
+    """Per-code scores of each judged coder's held-out decisions against the reference's labels."""
+    units = [training.units[i] for i in tested]
+    rows = []
+    for coder, decided in [(reference, training.labels), *decisions.items()]:
+        for i in tested:
+            rows += [(training.units[i], coder, code_id)
+                     for code_id, value in zip(training.code_ids, decided[i]) if value]
+    codings = pd.DataFrame(rows, columns=["unit", "coder", "code_id"])
+    reviewed = {coder: units for coder in [*decisions, reference]}
+    parts = [
+        scores_against_reference(codings, reviewed, coder, reference, training.code_ids)
+        .assign(coder=coder, reference=reference)
+        for coder in decisions
+    ]
+    return pd.concat(parts, ignore_index=True)[EVALUATION_COLUMNS]
+
+
+def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule_coder: RuleCoder,
+                 target_precision: float | None = None) -> pd.DataFrame:
+    """Scores on labelled quotes (reference ``labels``) of the rules, and of the model and the combined coder
+    trained on all of ``training`` (saved under outputs/models/ like any trained coder)."""
+    quotes = read_quotes(path, rule_coder.codebook)
+    scores, _ = rule_findings(rule_coder, quotes.texts)
+    decisions = {RULES: rules_decide(rule_coder, scores)}
+    for name in (MODEL, COMBINED):
+        trained = load_or_train(project, training.unit, use_rules=name == COMBINED,
+                                target_precision=target_precision, training=training, rule_coder=rule_coder)
+        inputs = model_input(quotes.texts, scores if name == COMBINED else None, quotes.code_ids)
+        decisions[name] = trained.coder.predict(inputs)
+    labelled = TrainingSet(training.unit, quotes.code_ids, quotes.ids, quotes.texts, [None] * len(quotes.ids),
+                           quotes.labels, [LABELS] * len(quotes.ids), training.codebook_hash)
+    return _score(labelled, LABELS, decisions, np.arange(len(quotes.ids)))

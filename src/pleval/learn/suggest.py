@@ -1,0 +1,231 @@
+"""Code suggestions for people coding a transcript, ranked, with their evidence; and which units to review first.
+
+A :class:`Suggester` holds the project's trained combined coder (loaded from outputs/models/, or trained when
+the codebook or the human coding changed) and the rule coder, and serves any number of transcripts:
+
+- :meth:`Suggester.suggestions` lists, for each participant unit of one transcript, the codes the model or the
+  rules suggest, ranked by the model's calibrated probability, each with its evidence: the words the rule
+  matched, or else the words that weighed most in the model (coefficient x TF-IDF), with their positions;
+- :meth:`Suggester.uncertainty_order` lists units no person has reviewed yet, the most uncertain first (the
+  model's probability closest to a code's threshold), the order in which a person's decisions teach the model
+  most (active learning).
+
+Nothing here writes to a coding log: accepting or rejecting a suggestion is the caller's human decision, logged
+through :class:`pleval.store.CodingLog`, and so becomes training data for the next training.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..coding import load_segments
+from ..errors import LearningError
+from ..model import Codebook, Transcript, segment_id
+from ..parsecache import load_codebook_cached, load_transcripts_cached
+from ..project import Project
+from ..rules import RuleCoder
+from ..store import CodingLog
+from .trained import TrainedCoder, load_or_train
+from .training import human_coders, model_input, rule_findings, rules_decide
+
+#: Columns of :meth:`Suggester.suggestions`. ``start``/``end`` and ``evidence_spans`` are code-point offsets into
+#: the transcript's normalised text; ``model``/``rules`` say who suggests the code; ``evidence_source`` is
+#: ``rules`` or ``model``.
+SUGGESTION_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "probability", "threshold", "model",
+                      "rules", "evidence", "evidence_spans", "evidence_source"]
+#: Columns of :meth:`Suggester.uncertainty_order`.
+UNCERTAINTY_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "probability", "threshold",
+                       "uncertainty"]
+UNIT_COLUMNS = ["unit", "transcript_id", "start", "end", "text"]
+
+
+def transcript_units(project: Project, transcript: Transcript, codebook: Codebook, unit: str) -> pd.DataFrame:
+    """The participant units (turns or sentences) of a transcript: unit id, transcript id, start, end, text."""
+    rows = []
+    if unit == "turn":
+        rows = [(segment_id(transcript.id, t.index), transcript.id, t.start, t.end, t.text)
+                for t in transcript.turns if not t.is_interviewer]
+    else:
+        rows = [(s.id, transcript.id, s.start, s.end, s.text)
+                for segment in load_segments(project, transcript, codebook) if not segment.is_interviewer
+                for s in segment.sentences]
+    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+
+
+def uncertainty(probability: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How undecided each decision is: 1 at a code's threshold, falling to 0 at probability 0 or 1.
+
+    Codes never suggested (an infinite threshold) count as certain.
+    """
+    result = np.zeros_like(probability, dtype=float)
+    for j, threshold in enumerate(thresholds):
+        if math.isinf(threshold):
+            continue
+        p = probability[:, j]
+        below = (threshold - p) / max(threshold, 1e-9)
+        above = (p - threshold) / max(1.0 - threshold, 1e-9)
+        result[:, j] = 1.0 - np.clip(np.where(p < threshold, below, above), 0.0, 1.0)
+    return result
+
+
+def _term_spans(text: str, offset: int, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each term (a word n-gram as the vectorizer wrote it) first occurs in the text, in transcript
+    offsets."""
+    spans = []
+    for term in terms:
+        pattern = r"\b" + r"\W+".join(re.escape(word) for word in term.split()) + r"\b"
+        found = re.search(pattern, text, flags=re.IGNORECASE)
+        if found:
+            spans.append((offset + found.start(), offset + found.end()))
+    return spans
+
+
+@dataclass
+class Suggester:
+    """A project's trained combined coder and rule coder, ready to suggest codes in any of its transcripts."""
+
+    project: Project
+    unit: str
+    trained: TrainedCoder
+    rule_coder: RuleCoder
+    codebook: Codebook
+    transcripts: dict[str, Transcript]
+
+    @classmethod
+    def for_project(cls, project: Project, unit: str = "turn", *, target_precision: float | None = None,
+                    force: bool = False) -> Suggester:
+        """Load (or train, when out of date) the project's combined coder for ``unit``.
+
+        Raises
+        ------
+        LearningError
+            When the project has too little human coding to learn from.
+        """
+        codebook = load_codebook_cached(project)
+        rule_coder = RuleCoder(codebook)
+        trained = load_or_train(project, unit, target_precision=target_precision, force=force,
+                                rule_coder=rule_coder)
+        loaded, _ = load_transcripts_cached(project)
+        return cls(project, unit, trained, rule_coder, codebook, {t.id: t for t in loaded})
+
+    def _transcript(self, transcript_id: str) -> Transcript:
+        try:
+            return self.transcripts[transcript_id]
+        except KeyError:
+            raise LearningError(f"no transcript '{transcript_id}' in the project", path=self.project.transcripts_dir,
+                                fix="pass the id of a transcript in data/transcripts (see pleval validate)") from None
+
+    def _units(self, transcript_ids: Iterable[str]) -> pd.DataFrame:
+        frames = [transcript_units(self.project, self._transcript(t), self.codebook, self.unit)
+                  for t in transcript_ids]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=UNIT_COLUMNS)
+
+    def _score(self, units: pd.DataFrame):
+        scores, findings = rule_findings(self.rule_coder, units["text"].tolist())
+        probability = self.trained.coder.predict_proba(model_input(units["text"], scores, self.codebook.code_ids))
+        return probability, rules_decide(self.rule_coder, scores), findings
+
+    def suggestions(self, transcript_id: str, *, everything: bool = False) -> pd.DataFrame:
+        """The codes suggested for each participant unit of a transcript, most probable first.
+
+        Parameters
+        ----------
+        transcript_id : str
+        everything : bool
+            List every unit and code with its probability, not only those the model or the rules suggest.
+
+        Returns
+        -------
+        DataFrame
+            See :data:`SUGGESTION_COLUMNS`.
+
+        Raises
+        ------
+        LearningError
+            For a transcript the project does not have.
+        """
+        units = self._units([transcript_id])
+        probability, by_rules, findings = self._score(units)
+        thresholds = self.trained.coder.thresholds_
+        by_model = probability >= thresholds
+        rows = []
+        for j, code_id in enumerate(self.codebook.code_ids):
+            chosen = np.flatnonzero(np.ones(len(units), bool) if everything else by_model[:, j] | by_rules[:, j])
+            needs_terms = [i for i in chosen if not by_rules[i, j]]
+            terms = dict(zip(needs_terms, self.trained.coder.influential_terms(
+                units["text"].iloc[needs_terms].tolist(), j))) if needs_terms else {}
+            for i in chosen:
+                start = int(units["start"].iat[i])
+                if by_rules[i, j]:
+                    found = findings[i][code_id]
+                    evidence = [f.text for f in found]
+                    spans = [(start + f.start, start + f.end) for f in found]
+                    source = "rules"
+                else:
+                    evidence = terms[i]
+                    spans = _term_spans(units["text"].iat[i], start, evidence)
+                    source = "model"
+                rows.append((units["unit"].iat[i], transcript_id, start, int(units["end"].iat[i]), code_id,
+                             float(probability[i, j]), float(thresholds[j]), bool(by_model[i, j]),
+                             bool(by_rules[i, j]), evidence, spans, source))
+        table = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+        return table.sort_values(["probability", "start", "code_id"], ascending=[False, True, True],
+                                 kind="stable", ignore_index=True)
+
+    def uncertainty_order(self, *, coder: str | None = None, transcripts: Iterable[str] | None = None,
+                          limit: int | None = None) -> pd.DataFrame:
+        """Units nobody has reviewed yet, the most uncertain first: where a human decision teaches the most.
+
+        Parameters
+        ----------
+        coder : str, optional
+            Leave out only the transcripts this coder has reviewed (default: those any human coder has).
+        transcripts : iterable of str, optional
+            Only these transcripts (default: all).
+        limit : int, optional
+            At most this many units.
+
+        Returns
+        -------
+        DataFrame
+            See :data:`UNCERTAINTY_COLUMNS`; ``code_id`` is the unit's most uncertain code.
+        """
+        reviewed: set[str] = set()
+        for person in [coder] if coder else human_coders(self.project):
+            replay = CodingLog(self.project.root / "data" / "codings", person).replay()
+            reviewed |= {e.transcript_id for e in replay.events if e.transcript_id}
+        wanted = list(transcripts) if transcripts is not None else list(self.transcripts)
+        units = self._units([t for t in wanted if t not in reviewed])
+        if units.empty:
+            return pd.DataFrame(columns=UNCERTAINTY_COLUMNS)
+        probability, _, _ = self._score(units)
+        thresholds = self.trained.coder.thresholds_
+        undecided = uncertainty(probability, thresholds)
+        most = undecided.argmax(axis=1)
+        rows = np.arange(len(units))
+        table = units.drop(columns="text").assign(
+            code_id=np.asarray(self.codebook.code_ids)[most], probability=probability[rows, most],
+            threshold=thresholds[most], uncertainty=undecided[rows, most])
+        table = table.sort_values(["uncertainty", "transcript_id", "start"], ascending=[False, True, True],
+                                  kind="stable", ignore_index=True)
+        return table[UNCERTAINTY_COLUMNS].head(limit) if limit is not None else table[UNCERTAINTY_COLUMNS]
+
+
+def suggest(project: Project, transcript_id: str, *, unit: str = "turn", everything: bool = False,
+            target_precision: float | None = None) -> pd.DataFrame:
+    """Ranked suggestions for one transcript (see :meth:`Suggester.suggestions`); for many calls, keep a
+    :class:`Suggester`."""
+    return Suggester.for_project(project, unit, target_precision=target_precision).suggestions(
+        transcript_id, everything=everything)
+
+
+def uncertainty_order(project: Project, *, unit: str = "turn", coder: str | None = None,
+                      limit: int | None = None) -> pd.DataFrame:
+    """Unreviewed units, most uncertain first (see :meth:`Suggester.uncertainty_order`)."""
+    return Suggester.for_project(project, unit).uncertainty_order(coder=coder, limit=limit)

@@ -1,0 +1,160 @@
+"""Trained coders kept under ``outputs/models/``, retrained when what they learned from changes.
+
+Each trained coder is two files: ``<name>.joblib`` (the fitted estimator) and ``<name>.json`` (what made it:
+the codebook hash, the training data's hash, the estimator's parameters, pleval's and scikit-learn's versions,
+when it was trained, how long that took, and the sha256 of the .joblib file). A coder is loaded when its record
+matches the current codebook, training data, parameters and versions, and retrained otherwise. Both files are
+written to a temporary file and renamed; the record is written last and names the model file's hash, so a
+model without a matching record is never used.
+
+The .joblib file is a pickle: pleval only loads the ones it wrote into the project's own ``outputs/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+
+from .. import __version__
+from ..parsecache import load_codebook_cached
+from ..project import Project, atomic_write
+from ..rules import RuleCoder
+from .estimator import LearnedCoder
+from .training import TrainingSet, model_input, rule_findings, training_set
+
+MODEL_FORMAT = 1
+
+
+def default_coder(*, use_rules: bool = True, target_precision: float | None = None,
+                  random_state: int | None = 0) -> LearnedCoder:
+    """The learned coder pleval trains: text features, plus the rules' scores when ``use_rules``.
+
+    Its settings are the ones that measured best in leave-one-transcript-out cross-validation on the sample
+    project (see README.md); the held-out quotes played no part in choosing them.
+    """
+    return LearnedCoder(use_rules=use_rules, target_precision=target_precision, random_state=random_state)
+
+
+@dataclass
+class TrainedCoder:
+    """A fitted learned coder with the record of what made it; ``retrained`` says whether this call fitted it."""
+
+    coder: LearnedCoder
+    record: dict
+    retrained: bool
+    path: Path
+
+
+def model_name(unit: str, use_rules: bool, target_precision: float | None) -> str:
+    """The file name (without suffix) of a trained coder: unit, whether it uses the rules, target precision."""
+    name = f"learned-{unit}-{'rules' if use_rules else 'text'}"
+    return name if target_precision is None else f"{name}-p{target_precision:.2f}"
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _plain(value):
+    """JSON-ready: tuples as lists, infinite thresholds as None."""
+    return json.loads(json.dumps(value, default=lambda v: v.tolist() if isinstance(v, np.ndarray) else str(v)))
+
+
+def model_key(training: TrainingSet, estimator: LearnedCoder) -> dict:
+    """What a trained coder depends on: when any of it changes, the coder is retrained."""
+    return _plain({
+        "format": MODEL_FORMAT, "unit": training.unit, "codebook_hash": training.codebook_hash,
+        "training_hash": training.hash, "params": estimator.get_params(), "pleval_version": __version__,
+        "sklearn_version": sklearn.__version__,
+    })
+
+
+def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder | None) -> LearnedCoder:
+    """Fit ``estimator`` on a training set, with the rules' scores as input when it uses them."""
+    scores = rule_findings(rule_coder, training.texts)[0] if estimator.use_rules else None
+    return estimator.fit(model_input(training.texts, scores, training.code_ids), training.label_frame,
+                         groups=training.groups)
+
+
+def load_or_train(project: Project, unit: str = "turn", *, use_rules: bool = True,
+                  target_precision: float | None = None, force: bool = False,
+                  training: TrainingSet | None = None, rule_coder: RuleCoder | None = None) -> TrainedCoder:
+    """The project's trained coder for ``unit``: loaded from outputs/models/ when current, else trained now.
+
+    Parameters
+    ----------
+    project : Project
+    unit : {"turn", "sentence"}
+    use_rules : bool
+        The combined coder (rules' scores as features) rather than the text-only model.
+    target_precision : float, optional
+        Thresholds for this precision rather than the best F1.
+    force : bool
+        Retrain even when the saved coder is current.
+    training : TrainingSet, optional
+        Already gathered training data (default: :func:`training_set`).
+    rule_coder : RuleCoder, optional
+        A rule coder to reuse (building one takes about a second).
+
+    Raises
+    ------
+    LearningError
+        When the project has too little human coding to learn from.
+    """
+    training = training if training is not None else training_set(project, unit)
+    estimator = default_coder(use_rules=use_rules, target_precision=target_precision)
+    key = model_key(training, estimator)
+    folder = project.output_path("models")
+    name = model_name(training.unit, use_rules, target_precision)
+    model_path, record_path = folder / f"{name}.joblib", folder / f"{name}.json"
+    if not force:
+        loaded = _load_current(model_path, record_path, key)
+        if loaded is not None:
+            return loaded
+    if use_rules and rule_coder is None:
+        rule_coder = RuleCoder(load_codebook_cached(project))
+    started = time.perf_counter()
+    fit_on(training, estimator, rule_coder)
+    seconds = time.perf_counter() - started
+    with atomic_write(model_path, "wb") as handle:
+        joblib.dump(estimator, handle)
+    positives = training.labels.sum(axis=0).tolist()
+    record = {
+        "key": key, "model_sha256": _file_hash(model_path),
+        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "training_seconds": round(seconds, 3), "units": len(training),
+        "transcripts": training.transcripts, "coders": sorted(set(training.decided_by)),
+        "positives": dict(zip(training.code_ids, positives)),
+        "thresholds": {c: (None if math.isinf(t) else round(float(t), 4))
+                       for c, t in zip(training.code_ids, estimator.thresholds_)},
+    }
+    with atomic_write(record_path, encoding="utf-8") as handle:
+        handle.write(json.dumps(record, indent=2, ensure_ascii=False))
+    return TrainedCoder(estimator, record, True, model_path)
+
+
+def _load_current(model_path: Path, record_path: Path, key: dict) -> TrainedCoder | None:
+    """The saved coder if its record matches ``key`` and its file is the one the record names, else None."""
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record.get("key") != key or record.get("model_sha256") != _file_hash(model_path):
+            return None
+        coder = joblib.load(model_path)
+    except (OSError, ValueError, EOFError, AttributeError, ImportError, KeyError, TypeError):
+        return None  # missing, torn or written by other code: train afresh
+    if not isinstance(coder, LearnedCoder):
+        return None
+    return TrainedCoder(coder, record, False, model_path)
