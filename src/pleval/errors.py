@@ -165,6 +165,14 @@ class SurveyWarning(PlevalWarning):
     """The survey is usable but something in it looks unintended (e.g. a school no transcript names)."""
 
 
+# --- learned coding ----------------------------------------------------------------------------------------
+
+
+class LearningError(PlevalError):
+    """The learned coder cannot be trained, loaded or used: too little human coding, an unknown unit or
+    transcript, or a labelled-quotes file that cannot be read."""
+
+
 # --- REFI-QDA exchange -------------------------------------------------------------------------------------
 
 
