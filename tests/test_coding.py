@@ -83,3 +83,33 @@ def test_coding_in_two_processes_gives_the_same_codings(make_project, monkeypatc
     monkeypatch.setattr(pleval.coding, "PARALLEL_FROM", 1)  # the sample is too small to be worth processes
     together = code_project(project, progress=False, force=True, jobs=2)
     assert together.codings == alone.codings and together.coded == alone.coded
+
+
+def test_the_rules_cache_is_one_file_rewritten_only_when_something_is_coded(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    first = code_project(project, progress=False)
+    pack = project.output_path("cache", "rules.pack")
+    assert not project.output_path("cache", "rules").exists()
+    written = pack.read_bytes()
+    assert code_project(project, progress=False).cached == ["two-speakers", "zoom-voice-tags"]
+    assert pack.read_bytes() == written  # nothing coded, nothing written
+    path = project.transcripts_dir / "two_speakers.txt"
+    path.write_text(path.read_text().replace("Sure.", "Sure, sure."))
+    again = code_project(project, progress=False)
+    assert again.coded == ["two-speakers"] and again.cached == ["zoom-voice-tags"]
+    assert [c for c in again.codings if c.transcript_id == "zoom-voice-tags"] == [
+        c for c in first.codings if c.transcript_id == "zoom-voice-tags"]
+
+
+def test_a_damaged_rules_cache_is_coded_afresh(make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    first = code_project(project, progress=False)
+    pack = project.output_path("cache", "rules.pack")
+    head, line = pack.read_bytes().split(b"\n")
+    pack.write_bytes(head + b"\n" + line[: len(line) // 2])  # a torn entry
+    again = code_project(project, progress=False)
+    assert again.coded == ["two-speakers"] and again.codings == first.codings
+    assert code_project(project, progress=False).cached == ["two-speakers"]
+    cached = load_segments(project, first.transcripts[0], first.codebook)
+    pack.write_text("not a pack")
+    assert load_segments(project, first.transcripts[0], first.codebook) == cached  # worked out afresh

@@ -47,11 +47,25 @@ def test_warnings_survive_the_cache_and_a_broken_entry_is_replaced(make_project,
     _, first = load_transcripts_cached(project)
     _, second = load_transcripts_cached(project)
     assert [str(w) for w in first] == [str(w) for w in second] and "Windows-1252" in str(second[0])
-    for entry in project.output_path("cache", "transcripts").iterdir():
-        entry.write_text("{not json")
+    project.output_path("cache", "transcripts.pack").write_text("{not json")
     calls = parse_count(monkeypatch)
     transcripts, _ = load_transcripts_cached(project)
     assert calls == ["two_speakers.txt"] and transcripts[0].id == "two-speakers"
+    assert load_transcripts_cached(project)[0] == transcripts and calls == ["two_speakers.txt"]  # pack rewritten
+
+
+def test_one_pack_file_written_only_when_something_was_parsed(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    load_transcripts_cached(project)
+    pack = project.output_path("cache", "transcripts.pack")
+    assert [p.name for p in pack.parent.iterdir()] == ["transcripts.pack"]
+    written = pack.stat().st_mtime_ns
+    load_transcripts_cached(project)
+    assert pack.stat().st_mtime_ns == written  # nothing parsed, nothing written
+    (project.transcripts_dir / "two_speakers.txt").unlink()
+    transcripts, _ = load_transcripts_cached(project)
+    assert [t.id for t in transcripts] == ["zoom-voice-tags"]
+    assert b"two-speakers" not in pack.read_bytes()  # a removed file's entry is dropped
 
 
 def test_the_validated_codebook_is_reused_until_the_file_changes(make_project, monkeypatch):

@@ -1,15 +1,16 @@
 """Run the rule coder over a project, caching results per transcript.
 
-Results are derived outputs under ``outputs/cache/rules/``: for each transcript, ``<id>.rules.json`` with its
+Results are derived outputs in ``outputs/cache/rules.pack``: for each transcript, a line of JSON with its
 codings and the sentence bounds of each turn (from which segments are rebuilt), keyed by the transcript's text
-and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never coded twice. Cache
-files are replaced atomically.
+and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never coded twice. The
+pack (one file: creating files costs more than writing them) is replaced atomically at the end of a run.
 """
 
 from __future__ import annotations
 
 import gc
 import json
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -52,26 +53,74 @@ def cache_key(transcript: Transcript, codebook: Codebook) -> str:
     return sha256_text(f"{CACHE_FORMAT}|{transcript.text_hash}|{transcript.meta_hash}|{codebook.hash}|{__version__}")
 
 
-def _cache_path(folder: Path, transcript_id: str) -> Path:
-    return folder / f"{transcript_id}.rules.json"
+_PACKS: dict[Path, tuple[bytes, dict[str, bytes]]] = {}  # pack -> (its header line, its lines by transcript)
 
 
-def _read_cached(path: Path, key: str) -> dict | None:
-    """The cache entry's payload (``codings`` rows and ``sentences``), if it is there and current."""
+def _pack_lines(path: Path) -> dict[str, bytes]:
+    """The rules pack's line (undecoded) for each transcript id, read once per version of the file.
+
+    Every pack written has a header of its own (it names the write), so reading that line tells whether the
+    lines read before are still the file's.
+    """
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return payload if isinstance(payload, dict) and payload.get("key") == key else None
+        with open(path, "rb") as handle:
+            head = handle.readline()
+            known = _PACKS.get(path)
+            if known is not None and known[0] == head:
+                return known[1]
+            rest = handle.read().split(b"\n")
+    except OSError:
+        return {}
+    lines: dict[str, bytes] = {}
+    try:
+        header = json.loads(head)
+        if header.get("format") == CACHE_FORMAT and len(header["ids"]) == len(rest):
+            lines = dict(zip(header["ids"], rest))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass  # unreadable: everything is coded afresh
+    _PACKS[path] = (head, lines)
+    return lines
 
 
-def _write_cached(path: Path, key: str, rows: list, bounds: SentenceBounds) -> None:
-    """One file per transcript (files are costly to create): the codings as rows and the sentence bounds."""
-    sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
-    with atomic_write(path, encoding="utf-8") as handle:
+class RulesCache:
+    """The rules' results for a project's transcripts, kept in ``outputs/cache/rules.pack``.
+
+    One line of JSON per transcript: ``{"id", "key", "codings": rows, "sentences": [counts, starts, ends]}``,
+    after a header line listing the ids in order.
+    """
+
+    def __init__(self, project: Project):
+        self.path = project.output_path("cache", "rules.pack")
+        self.lines = _pack_lines(self.path)
+        self.fresh: dict[str, bytes] = {}
+
+    def entry(self, transcript_id: str, key: str) -> dict | None:
+        """The transcript's entry (``codings`` rows and ``sentences``), if it is there and current."""
+        line = self.lines.get(transcript_id)
+        if line is None:
+            return None
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return None
+        return entry if isinstance(entry, dict) and entry.get("key") == key else None
+
+    def put(self, transcript_id: str, key: str, rows: list, bounds: SentenceBounds) -> None:
+        sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
         # dumps, not dump: only the one-shot encoder is the fast C one
-        handle.write(json.dumps({"key": key, "pleval_version": __version__, "codings": rows, "sentences": sentences},
-                                ensure_ascii=False))
+        self.fresh[transcript_id] = json.dumps(
+            {"id": transcript_id, "key": key, "codings": rows, "sentences": sentences}, ensure_ascii=False
+        ).encode("utf-8")
+
+    def save(self, transcript_ids: list[str]) -> None:
+        """Write the pack with the entries of these transcripts (fresh or kept), if it changed."""
+        if not self.fresh and set(transcript_ids) == set(self.lines):
+            return
+        ids = [i for i in transcript_ids if i in self.fresh or i in self.lines]
+        head = json.dumps({"format": CACHE_FORMAT, "pleval_version": __version__, "written": uuid.uuid4().hex,
+                           "ids": ids}, ensure_ascii=False)
+        with atomic_write(self.path, "wb") as handle:
+            handle.write(b"\n".join([head.encode("utf-8")] + [self.fresh.get(i) or self.lines[i] for i in ids]))
 
 
 def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
@@ -127,12 +176,12 @@ def code_project(
     with _collector_paused():  # loading records in bulk (not coding: spaCy's docs do hold cycles)
         transcripts, problems = load_transcripts_cached(project)
         run = CodingRun(codebook, transcripts, [], problems)
-        folder = project.output_path("cache", "rules")
+        cache = RulesCache(project)
         found: dict[str, list[Coding]] = {}
         todo = []
         for transcript in transcripts:
             key = cache_key(transcript, codebook)
-            cached = None if force else _read_cached(_cache_path(folder, transcript.id), key)
+            cached = None if force else cache.entry(transcript.id, key)
             if cached is None:
                 todo.append(transcript)
             else:
@@ -144,14 +193,17 @@ def code_project(
     else:
         coder = RuleCoder(codebook)
         results = (coder.code_transcript(t) for t in todo)
-    for transcript, (bounds, codings) in tqdm(
-        zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
-    ):
-        turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
-        rows = [_coding_row(c, turn_of[c.segment_id]) for c in codings]
-        _write_cached(_cache_path(folder, transcript.id), cache_key(transcript, codebook), rows, bounds)
-        found[transcript.id] = codings
-        run.coded.append(transcript.id)
+    try:
+        for transcript, (bounds, codings) in tqdm(
+            zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
+        ):
+            turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
+            rows = [_coding_row(c, turn_of[c.segment_id]) for c in codings]
+            cache.put(transcript.id, cache_key(transcript, codebook), rows, bounds)
+            found[transcript.id] = codings
+            run.coded.append(transcript.id)
+    finally:  # what was coded is kept, even if the run stops part way
+        cache.save([t.id for t in transcripts])
     for transcript in transcripts:
         run.codings.extend(found[transcript.id])
     return run
@@ -196,7 +248,7 @@ def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: 
 
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
     """The segments of a transcript, from the cache when it is current, else freshly computed."""
-    cached = _read_cached(_cache_path(project.output_path("cache", "rules"), transcript.id), cache_key(transcript, codebook))
+    cached = RulesCache(project).entry(transcript.id, cache_key(transcript, codebook))
     if cached is not None:
         return segments_from_bounds(transcript, _bounds_from_cached(cached["sentences"]))
     return segment_transcript(transcript)

@@ -3,6 +3,11 @@
 Each entry is keyed by the sha256 of the file's bytes (for a transcript, with its sidecar metadata file, if
 any) and pleval's version: any edit, or a new pleval, parses the file afresh. Entries are derived data,
 written atomically, and safe to delete. ``pleval validate`` never uses them.
+
+The parsed transcripts of a project are kept together in one file, ``outputs/cache/transcripts.pack``: a line
+of JSON with every file's record, then the transcripts' texts as UTF-8 (JSON is slow to read for long
+strings). Creating a file costs more than writing a few megabytes, so the pack is read once and written (whole,
+to a temporary file renamed into place) only when a transcript was parsed or removed.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from .readers import SIDECAR_SUFFIX
 from .text import sha256_text
 from .transcripts import load_transcripts, parse_transcript
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def load_codebook_cached(project: Project) -> Codebook:
@@ -89,36 +94,72 @@ def _from_json(data: dict, text: str) -> tuple[Transcript, list[PlevalError]]:
 
 
 class CachedParser:
-    """A drop-in for :func:`pleval.transcripts.parse_transcript` that reuses parses of unchanged files."""
+    """A drop-in for :func:`pleval.transcripts.parse_transcript` that reuses parses of unchanged files.
+
+    Reads the project's pack on first use; :meth:`save` writes it back if anything was parsed afresh or is gone.
+    """
 
     def __init__(self, project: Project):
-        self.folder = project.output_path("cache", "transcripts")
+        self.path = project.output_path("cache", "transcripts.pack")
         self.project = project
+        self._entries: dict[str, dict] | None = None  # relative path -> {"key", "transcript", "text": [a, b]}
+        self._texts = b""
+        self._seen: dict[str, tuple[dict, bytes]] = {}  # entries of this run: relative path -> (entry, text)
+        self._changed = False
 
-    def _entry(self, path: Path) -> tuple[Path, Path]:
-        """The entry's record and, kept apart because JSON is slow to read for long strings, its text."""
-        name = hashlib.sha256(self.project.relative(path).encode()).hexdigest()[:32]
-        return self.folder / f"{name}.json", self.folder / f"{name}.txt"
+    def _read(self) -> None:
+        self._entries = {}
+        try:
+            data = self.path.read_bytes()
+            head, _, self._texts = data.partition(b"\n")
+            pack = json.loads(head)
+            if pack.get("format") == CACHE_FORMAT and isinstance(pack.get("entries"), dict):
+                self._entries = pack["entries"]
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or unreadable: everything is parsed afresh
 
     def __call__(self, path: Path, project_root: Path) -> tuple[Transcript, list[PlevalError]]:
+        if self._entries is None:
+            self._read()
+        name = self.project.relative(path)
         key = _source_hash(path)
-        record, text_file = self._entry(path)
+        entry = self._entries.get(name)
         try:
-            cached = json.loads(record.read_text(encoding="utf-8"))
-            if cached.get("key") == key:
-                text = text_file.read_bytes().decode("utf-8")
-                if sha256_text(text) == cached["transcript"]["text_hash"]:
-                    return _from_json(cached["transcript"], text)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # missing, stale or unreadable: parse afresh
+            if entry is not None and entry["key"] == key:
+                start, end = entry["text"]
+                data = self._texts[start:end]
+                text = data.decode("utf-8")
+                if sha256_text(text) == entry["transcript"]["text_hash"]:
+                    transcript, warnings = _from_json(entry["transcript"], text)
+                    self._seen[name] = (entry, data)
+                    return transcript, warnings
+        except (ValueError, KeyError, TypeError):
+            pass  # stale or damaged: parse afresh
         transcript, warnings = parse_transcript(path, project_root)
-        with atomic_write(text_file, "wb") as handle:
-            handle.write(transcript.text.encode("utf-8"))
-        with atomic_write(record, encoding="utf-8") as handle:
-            handle.write(json.dumps({"key": key, "transcript": _to_json(transcript, warnings)}, ensure_ascii=False))
+        self._seen[name] = ({"key": key, "transcript": _to_json(transcript, warnings)}, transcript.text.encode("utf-8"))
+        self._changed = True
         return transcript, warnings
+
+    def save(self) -> None:
+        """Write the entries of this run's files as the pack, if any was parsed afresh or is gone."""
+        if not self._changed and set(self._seen) == set(self._entries or {}):
+            return
+        entries, offset = {}, 0
+        for name, (entry, data) in self._seen.items():
+            entries[name] = {"key": entry["key"], "transcript": entry["transcript"], "text": [offset, offset + len(data)]}
+            offset += len(data)
+        head = json.dumps({"format": CACHE_FORMAT, "pleval_version": __version__, "entries": entries},
+                          ensure_ascii=False)
+        with atomic_write(self.path, "wb") as handle:
+            handle.write(head.encode("utf-8") + b"\n")
+            for entry, data in self._seen.values():
+                handle.write(data)
 
 
 def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[PlevalError]]:
     """:func:`pleval.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files."""
-    return load_transcripts(project.transcripts_dir, project.root, parse=CachedParser(project))
+    parser = CachedParser(project)
+    loaded = load_transcripts(project.transcripts_dir, project.root, parse=parser)
+    if parser._entries is not None:  # some file was looked at
+        parser.save()
+    return loaded

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -238,12 +238,13 @@ class RuleCoder:
             self._table = _RuleTable(self.nlp.get_pipe("pleval_codebook_rules"), self.codebook)
         return self._table
 
-    def scores(self, doc: Doc, ranges) -> TurnScores:
+    def scores(self, doc: Doc, ranges, *, starts: np.ndarray | None = None) -> TurnScores:
         """The rules' matches and scores in each token range (turn) of a doc parsed by :attr:`nlp`.
 
         Matches in excluded sentences (or a turn excluded as a whole) are dropped before scoring. The score
         of a code in a turn combines the weights of the distinct rules that matched, ``1 - prod(1 - weight)``,
-        in the order they first match. Codes are returned whatever their score.
+        in the order they first match. Codes are returned whatever their score. ``starts``: the doc's
+        :func:`~pleval.segment.sentence_starts`, if already known.
         """
         table = self.table
         matches = doc.user_data.get(self.nlp.get_pipe("pleval_codebook_rules").spans_key)
@@ -257,7 +258,7 @@ class RuleCoder:
         turn = np.searchsorted(first_tokens, start, side="right") - 1
         valid = turn >= 0
         valid[valid] = start[valid] < last_tokens[turn[valid]]  # else on the separator between turns
-        sentence = np.searchsorted(sentence_starts(doc), start, side="right") - 1
+        sentence = np.searchsorted(sentence_starts(doc) if starts is None else starts, start, side="right") - 1
         code = table.code[rule]
         pair = turn * len(table.code_ids) + code  # (turn, code)
         in_sentence = pair * (int(sentence.max()) + 1) + sentence  # (turn, code, sentence)
@@ -276,11 +277,14 @@ class RuleCoder:
         distinct = np.zeros(len(hits), dtype=bool)
         distinct[np.unique(pair[hits] * len(table.rules) + rule[hits], return_index=True)[1]] = True
         factors = 1.0 - table.weight[rule[hits][distinct]]
-        per_group = np.add.reduceat(distinct.astype(np.int64), groups).tolist() if len(hits) else []
-        score, at = [], 0
-        for n in per_group:  # np.prod over the same factors in the same order: the same float as ever
-            score.append(1.0 - float(np.prod(factors[at:at + n])))
-            at += n
+        per_group = np.add.reduceat(distinct.astype(np.int64), groups) if len(hits) else np.zeros(0, np.int64)
+        # 1 - prod(factors), the product taken left to right as np.prod does: one or two factors directly,
+        # more (rare) by np.prod itself, so every score is the same float as ever
+        at = np.cumsum(per_group) - per_group
+        product = factors[at] * np.where(per_group > 1, factors[np.minimum(at + 1, len(factors) - 1)], 1.0)
+        for g in np.flatnonzero(per_group > 2).tolist():
+            product[g] = np.prod(factors[at[g]:at[g] + per_group[g]])
+        score = (1.0 - product).tolist()
         return TurnScores(turn[hits][groups], code[hits][groups], score, first, rule[hits], start[hits], end[hits])
 
     def evidence(self, doc: Doc, ranges) -> list[dict[str, tuple[float, list[tuple[Rule, int, int]]]]]:
@@ -320,8 +324,10 @@ class RuleCoder:
         """
         texts = [turn.text for turn in transcript.turns]
         doc, ranges = parse_turns(self.nlp, texts)
-        bounds = sentence_bounds(doc, ranges, texts)
-        found = self.scores(doc, ranges)
+        chars = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64).reshape(-1, 3)
+        starts = sentence_starts(doc, chars[:, 2])
+        bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])
+        found = self.scores(doc, ranges, starts=starts)
         table = self.table
         codings: list[Coding] = []
         if not len(found.turn):
@@ -333,7 +339,6 @@ class RuleCoder:
             return bounds, codings
         # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
         offsets = turn_offsets(texts)
-        chars = doc.to_array([IDX, LENGTH]).astype(np.int64)
         start_char = chars[found.start, 0]
         end_char = chars[found.end - 1, 0] + chars[found.end - 1, 1]
         turn_of_row = np.repeat(found.turn, np.diff(found.first))

@@ -20,11 +20,12 @@ Bounds = Sequence[tuple[int, int]]  # (start, end) of each sentence, relative to
 SEPARATOR = "\n\n"
 
 
-def sentence_starts(doc: Doc) -> np.ndarray:
-    """Token index at which each sentence of a sentencized doc starts."""
+def sentence_starts(doc: Doc, sent_start: np.ndarray | None = None) -> np.ndarray:
+    """Token index at which each sentence of a sentencized doc starts (``sent_start``: its SENT_START array, if
+    already read)."""
     if not len(doc):
         return np.zeros(0, dtype=np.int64)
-    starts = doc.to_array(SENT_START).astype(np.int64)
+    starts = (doc.to_array(SENT_START) if sent_start is None else sent_start).astype(np.int64)
     starts[0] = 1
     return np.flatnonzero(starts == 1)
 
@@ -79,18 +80,22 @@ def _is_space(codes: np.ndarray) -> np.ndarray:
     return _SPACE[np.minimum(codes, 0x3001)]
 
 
-def sentence_bounds(doc: Doc, ranges: Sequence[tuple[int, int]], texts: Sequence[str]) -> SentenceBounds:
+def sentence_bounds(
+    doc: Doc, ranges: Sequence[tuple[int, int]], texts: Sequence[str], *,
+    starts: np.ndarray | None = None, chars: np.ndarray | None = None,
+) -> SentenceBounds:
     """Character bounds of each turn's sentences, relative to the turn, without white space around them.
 
     A turn's sentences are cut where a sentence starts within its token range, and at the end of its text;
     white space (``str.isspace``) is stripped from both ends of each piece, and pieces of white space dropped.
+    ``starts`` (:func:`sentence_starts`) and ``chars`` (the tokens' IDX) may be given if already known.
     """
-    starts = sentence_starts(doc)
+    starts = sentence_starts(doc) if starts is None else starts
     offsets = turn_offsets(texts)
     if not len(starts) or not len(texts):
         empty = np.zeros(0, dtype=np.int64)
         return SentenceBounds(np.zeros(len(texts), dtype=np.int64), empty, empty)
-    chars = doc.to_array(IDX).astype(np.int64)
+    chars = doc.to_array(IDX).astype(np.int64) if chars is None else chars
     first = np.array([a for a, _ in ranges], dtype=np.int64)
     last = np.array([b for _, b in ranges], dtype=np.int64)
     turn = np.searchsorted(first, starts, side="right") - 1
