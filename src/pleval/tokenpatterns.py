@@ -93,7 +93,13 @@ class PatternCompiler:
         self._rows: dict[int, int] = {}  # spec some pattern needs, naming the words it needs -> its row
         self._forget_classes()
 
+    def _fresh(self) -> None:
+        """Forget the classes if specs were added since they were worked out."""
+        if self._stale:
+            self._forget_classes()
+
     def _forget_classes(self) -> None:
+        self._stale = False
         self.class_of_orth: dict[int, int] = {}  # orth hash -> class number
         self._classes: dict[tuple, int] = {}  # (flags, mentioned words) -> class number
         self.codes: list[int] = []  # class number -> its character's code point
@@ -168,7 +174,7 @@ class PatternCompiler:
             for field_number, _, words in spec[0]:
                 for word in words:
                     self.mentioned[field_number].setdefault(word, []).append(number)
-            self._forget_classes()
+            self._stale = True  # classes are worked out again on next use, for every spec
         return look_behind, number
 
     @staticmethod
@@ -211,6 +217,7 @@ class PatternCompiler:
         A token's lemma depends only on its text (see :class:`pleval.nlp.LowercaseLemmas`), so classes are
         kept by text.
         """
+        self._fresh()
         strings = doc.vocab.strings
         for orth, lemma in lemmas.items():
             lexeme = doc.vocab[orth]
@@ -238,10 +245,15 @@ class PatternCompiler:
         self._sets[number] = (version, text)
         return text
 
-    def regex(self, compiled: CompiledPattern) -> re.Pattern:
-        """The pattern's expression over every class seen so far."""
+    def regex(self, compiled: CompiledPattern, newest: int | None = None) -> re.Pattern:
+        """The pattern's expression over every class seen so far, or over classes up to ``newest``.
+
+        A class's specs never change, so an expression built when ``n`` classes were known is exact for any
+        text of classes below ``n``: it is kept for such text even if classes were added since.
+        """
+        self._fresh()
         cached = self._regexes.get(compiled.number)
-        if cached is not None and cached[0] == len(self.codes):  # no class seen since
+        if cached is not None and (cached[0] == len(self.codes) or (newest is not None and newest < cached[0])):
             return cached[2]
         versions = tuple(self._version[spec] for _, spec, _ in compiled.pieces)
         if cached is not None and cached[1] == versions:
@@ -295,24 +307,33 @@ class PatternCompiler:
         Rows are in pattern order, then text order: for each pattern, the non-empty matches ``finditer`` finds
         left to right, sentence by sentence.
         """
+        self._fresh()
         if not self.patterns or not encoded.n_sentences:
             return np.zeros((0, 3), dtype=np.int64)
-        numbers, sentences = np.nonzero(self._candidates(encoded))  # by pattern, then sentence
+        cells = np.flatnonzero(self._candidates(encoded))  # by pattern, then sentence
+        numbers, all_sentences = divmod(cells, encoded.n_sentences)
         groups = np.flatnonzero(np.diff(numbers)) + 1
         groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)])
-        numbers, all_sentences = numbers.tolist(), sentences.tolist()
+        numbers, all_sentences = numbers.tolist(), all_sentences.tolist()
         bounds = encoded.sentence_bounds
-        text, token_at = encoded.text, encoded.token_at
-        found = []
+        text, newest = encoded.text, encoded.newest
+        found, spans = [], []
         for begin, end in groups if numbers else ():
             number, sentences = numbers[begin], all_sentences[begin:end]
-            regex = self.regex(self.patterns[number])
             if len(sentences) * WHOLE_DOC_FROM > encoded.n_sentences:
-                spans = [m.span() for m in regex.finditer(text)]
+                regex = self.regex(self.patterns[number], max(newest))
+                matched = [m.span() for m in regex.finditer(text)]
             else:
-                spans = [m.span() for s in sentences for m in regex.finditer(text, bounds[s], bounds[s + 1])]
-            found += [(number, token_at[a], token_at[a] + b - a) for a, b in spans if b > a]
-        return np.array(found, dtype=np.int64).reshape(-1, 3)
+                regex = self.regex(self.patterns[number], max(newest[s] for s in sentences))
+                matched = [m.span() for s in sentences for m in regex.finditer(text, bounds[s], bounds[s + 1])]
+            matched = [span for span in matched if span[1] > span[0]]
+            found += [number] * len(matched)
+            spans += matched
+        if not found:
+            return np.zeros((0, 3), dtype=np.int64)
+        spans = np.array(spans, dtype=np.int64)
+        first = encoded.token_at[spans[:, 0]]
+        return np.column_stack([np.array(found, dtype=np.int64), first, first + spans[:, 1] - spans[:, 0]])
 
 
 WHOLE_DOC_FROM = 2  # a pattern possible in more than half the sentences is run over the whole doc at once
@@ -332,15 +353,19 @@ class EncodedDoc:
     """
 
     def __init__(self, doc: Doc, sentence_starts: np.ndarray, compiler: PatternCompiler):
+        compiler._fresh()
         cache = compiler.class_of_orth
         attrs = doc.to_array([ORTH, LEMMA]).reshape(-1, 2)
-        words, first, inverse = np.unique(attrs[:, 0], return_index=True, return_inverse=True)
+        words, inverse = np.unique(attrs[:, 0], return_inverse=True)
+        inverse = inverse.reshape(-1)
         words = words.tolist()
-        missing = {orth: int(attrs[i, 1]) for orth, i in zip(words, first.tolist()) if orth not in cache}
-        if missing:
-            compiler.classify_words(doc, missing)
+        missing = [n for n, orth in enumerate(words) if orth not in cache]
+        if missing:  # with the lemma of the word's first token
+            first = np.full(len(words), len(inverse), dtype=np.int64)
+            np.minimum.at(first, inverse, np.arange(len(inverse)))
+            compiler.classify_words(doc, {words[n]: int(attrs[first[n], 1]) for n in missing})
         n_tokens = len(attrs)
-        self.classes = np.array([cache[orth] for orth in words], dtype=np.int64)[inverse.reshape(-1)]
+        self.classes = np.array([cache[orth] for orth in words], dtype=np.int64)[inverse]
         self.n_sentences = len(sentence_starts)
         breaks = np.zeros(n_tokens, dtype=np.int64)
         breaks[sentence_starts[1:]] = 1
@@ -353,10 +378,12 @@ class EncodedDoc:
         token_at[positions] = np.arange(n_tokens)
         token_at[len(stream)] = n_tokens
         token_at[positions[sentence_starts[1:]] - 1] = sentence_starts[1:]  # a break: the token after it
-        self.token_at = token_at.tolist()
+        self.token_at = token_at
         self.sentence_bounds = [0] + (positions[sentence_starts[1:]] - 1).tolist() + [len(stream)]
+        # the newest class (the highest number) in each sentence
+        self.newest = np.maximum.reduceat(self.classes, sentence_starts).tolist() if n_tokens else []
 
     def tokens(self, match: re.Match) -> tuple[int, int]:
         """The token span [start, end) of a regex match."""
-        first = self.token_at[match.start()]
+        first = int(self.token_at[match.start()])
         return first, first + match.end() - match.start()
