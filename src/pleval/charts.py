@@ -92,3 +92,71 @@ def heatmap(matrix: pd.DataFrame, *, title: str, fmt: str = "{:.0f}", cmap: str 
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def prevalence_by_role_chart(table: pd.DataFrame, *, title: str = "Who voiced each theme"):
+    """Per theme, the share of participants of each role who voiced it, labelled "voiced/participants".
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per theme and role: ``theme`` (its label), ``role``, ``voiced`` (participants of the role who
+        voiced it) and ``participants`` (participants of the role in the brief).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    themes = list(dict.fromkeys(table["theme"]))
+    roles = list(dict.fromkeys(table["role"]))
+    height = 0.8 / max(len(roles), 1)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(themes) * max(len(roles), 1) * 0.6 + 1.6))
+    colours = plt.get_cmap("tab10")
+    for j, role in enumerate(roles):
+        rows = table[table["role"] == role].set_index("theme").reindex(themes)
+        share = (rows["voiced"] / rows["participants"]).fillna(0).to_numpy(dtype=float)
+        y = np.arange(len(themes)) + (j - (len(roles) - 1) / 2) * height
+        ax.barh(y, 100 * share, height=height * 0.9, color=colours(j % 10), label=role.replace("_", " "))
+        for yy, value, voiced, total in zip(y, share, rows["voiced"], rows["participants"]):
+            if pd.notna(total):
+                ax.text(100 * value + 1, yy, f"{int(voiced)}/{int(total)}", va="center", fontsize=7)
+    ax.set_yticks(range(len(themes)), themes, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 112)
+    ax.set_xlabel("% of participants in the role who voiced the theme (labels: voiced/participants)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def survey_figures_chart(table: pd.DataFrame, *, title: str = "Survey: percent agreeing"):
+    """Percent agreeing per item with its 95% interval and n; a suppressed item shows no bar and says so.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per figure: ``label``, ``n``, ``percent``, ``ci_low``, ``ci_high`` (0-100, missing when
+        suppressed), ``suppressed`` and ``suppress_below``.
+    """
+    rows = table.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.4))
+    for i, row in rows.iterrows():
+        if row["suppressed"]:
+            ax.text(1, i, f"suppressed (n = {int(row['n'])} < {int(row['suppress_below'])})", va="center",
+                    fontsize=8, color="#555")
+            continue
+        low, high = row["percent"] - row["ci_low"], row["ci_high"] - row["percent"]
+        ax.barh(i, row["percent"], xerr=[[low], [high]], color="#4a7bb7", capsize=3, height=0.6)
+        ax.text(min(row["ci_high"] + 1.5, 101), i, f"{row['percent']:.0f}%  (n = {int(row['n'])})", va="center",
+                fontsize=8)
+    ax.set_yticks(range(len(rows)), [str(label) for label in rows["label"]], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 125)
+    ax.set_xticks([0, 20, 40, 60, 80, 100])
+    ax.set_xlabel("% agreeing (agree or strongly agree), bars: Wilson 95% interval")
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -183,3 +183,14 @@ class RefiError(PlevalError):
 class RefiWarning(PlevalWarning):
     """Something in a REFI-QDA file was skipped or read in a tolerant way (an empty Sets element, a source
     without text, positions counted in UTF-16 units)."""
+
+
+# --- briefs ------------------------------------------------------------------------------------------------
+
+
+class BriefError(PlevalError):
+    """briefs.yaml is broken or invalid, or a brief cannot be drafted from the project's data."""
+
+
+class BriefWarning(PlevalWarning):
+    """A brief can be drafted, but something in briefs.yaml looks unintended (e.g. filters no transcript meets)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .brief_config import check_briefs
 from .codebook import check_codebook
 from .errors import PlevalError, ProblemReport, ProjectError
 from .project import Project
@@ -10,14 +11,14 @@ from .transcripts import load_transcripts
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:
-    """Validate the codebook, every transcript and the survey (if the project has one).
+    """Validate the codebook, every transcript, the survey and briefs.yaml (if the project has them).
 
     Returns
     -------
     report : ProblemReport
         Every error and warning found, each naming its file and line.
     counts : dict
-        How many transcripts, turns and codes were read successfully, and how many survey responses.
+        How many transcripts, turns and codes were read successfully, how many survey responses and briefs.
     """
     problems: list[PlevalError] = []
     codebook, codebook_problems = check_codebook(project.codebook_path)
@@ -34,11 +35,14 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
                                          fix="add .txt, .md, .docx or .vtt transcripts"))
     survey, survey_problems = check_survey(project, transcripts=transcripts, codebook=codebook)
     problems += survey_problems
+    briefs = check_briefs(project, codebook=codebook, transcripts=transcripts)
+    problems += briefs.problems
     counts = {
         "transcripts": len(transcripts),
         "turns": sum(len(t.turns) for t in transcripts),
         "words": sum(len(t.text.split()) for t in transcripts),
         "codes": len(codebook.codes) if codebook else 0,
         "survey_responses": len(survey.responses) if survey else 0,
+        "briefs": len(briefs.briefs.briefs) if briefs.briefs else 0,
     }
     return ProblemReport(problems), counts

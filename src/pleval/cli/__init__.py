@@ -3,6 +3,7 @@
 Each module here registers its commands on :data:`main` when imported.
 """
 
+from . import brief  # noqa: F401  (registers brief)
 from . import build  # noqa: F401  (registers build)
 from . import commands  # noqa: F401  (registers validate, code, export, import, reliability)
 from . import refi  # noqa: F401  (registers export refi, import refi)

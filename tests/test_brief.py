@@ -1,0 +1,292 @@
+"""Every brief of the sample project: figures recomputed with plain pandas, quotes verbatim after redaction,
+no name in any output, quotes from participants only and one per person per section, the reliability gate."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from markupsafe import escape
+
+from pleval.brief_attribution import Attributor, profile_of
+from pleval.brief_config import transcript_school_year
+from pleval.brief_model import BriefContext, trace_quote
+from pleval.brief_render import build_briefs
+from pleval.coders import reliability_report
+from pleval.model import Brief
+from pleval.parsecache import load_transcripts_cached
+from pleval.project import Project
+from pleval.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
+
+OUTPUTS = (".json", ".md", ".html")
+SAMPLE_BRIEFS = {"sustaining-strategies", "barriers", "framework-components", "region-northwest", "region-northeast",
+                 "region-central", "region-southwest", "region-southeast"}
+
+
+@pytest.fixture(scope="module")
+def drafted(coded_sample, tmp_path_factory):
+    """Every sample brief drafted once, into a private copy of the coded sample project."""
+    root = tmp_path_factory.mktemp("briefs") / "sample"
+    shutil.copytree(coded_sample, root)
+    project = Project.open(root)
+    run = build_briefs(project)
+    context = BriefContext.load(project)
+    briefs = {w.brief_id: Brief.model_validate_json((root / "outputs" / "briefs" / f"{w.brief_id}.json").read_text())
+              for w in run.written}
+    return project, run, context, briefs
+
+
+def quotes_of(theme):
+    return [*theme.examples, *([theme.pull_quote] if theme.pull_quote else [])]
+
+
+def test_every_sample_brief_is_drafted_with_its_three_files(drafted):
+    project, run, _, briefs = drafted
+    assert not run.failed
+    assert set(briefs) == SAMPLE_BRIEFS
+    for brief_id in briefs:
+        for suffix in OUTPUTS:
+            assert (project.outputs / "briefs" / f"{brief_id}{suffix}").stat().st_size > 0
+        assert (project.outputs / "redaction" / f"{brief_id}.json").exists()
+
+
+# --- survey figures, recomputed from the respondent files with plain pandas ----------------------------------
+
+
+def plain_responses(root: Path) -> tuple[pd.DataFrame, dict]:
+    """The respondent files read with pandas alone, answers as level labels, schools' attributes attached."""
+    survey = yaml.safe_load((root / "data" / "survey" / "survey.yaml").read_text())
+    frames = [pd.read_csv(p, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
+              for p in sorted((root / "data" / "survey").glob("*.csv"))]
+    frames += [pd.read_excel(p, dtype=str) for p in sorted((root / "data" / "survey").glob("*.xlsx"))]
+    responses = pd.concat([f.rename(columns=str.lower) for f in frames], ignore_index=True)
+    transcripts, _ = load_transcripts_cached(Project.open(root))
+    schools = {t.meta.school: (t.meta.region, t.meta.school_level, t.meta.pathway) for t in transcripts}
+    schools.update({s["name"]: (s["region"], s["school_level"], s["pathway"]) for s in survey.get("schools", [])})
+    for i, column in enumerate(("region", "school_level", "pathway")):
+        responses[column] = responses["school"].map(lambda s, i=i: schools[s][i])
+    return responses, survey
+
+
+def test_every_figure_matches_a_plain_pandas_recomputation(drafted):
+    project, _, _, briefs = drafted
+    responses, survey = plain_responses(project.root)
+    checked = 0
+    for brief in briefs.values():
+        for theme in brief.themes:
+            for item in theme.figures:
+                figure = item.figure
+                rows = responses
+                for column, values in (("year", figure.filters.years), ("region", figure.filters.regions),
+                                       ("school_level", figure.filters.levels), ("pathway", figure.filters.pathways)):
+                    if values:
+                        rows = rows[rows[column].isin(values)]
+                scale = survey["scales"][next(i["scale"] for i in survey["items"] if i["id"] == figure.item_id)]
+                levels = [level.casefold() for level in scale["levels"]]
+                labels = rows[figure.item_id].dropna().str.strip().map(
+                    lambda v: levels[int(v) - 1] if v.isdigit() else v.casefold())
+                answered = labels[labels.isin(levels)]
+                agree = int(answered.isin([a.casefold() for a in scale["agree"]]).sum())
+                assert figure.n == len(answered), (brief.id, figure.item_id)
+                assert figure.schools == rows["school"].nunique()
+                if len(answered) < survey["suppress_below"]:
+                    assert figure.suppressed and figure.percent is None and figure.agree is None
+                else:
+                    assert figure.agree == agree
+                    assert figure.percent == pytest.approx(100 * agree / len(answered))
+                    assert f"{5 * int(100 * agree / len(answered) / 5 + 0.5)}%" in item.sentence
+                checked += 1
+    assert checked >= 30
+
+
+def test_survey_footnote_counts_the_schools_that_administered_it(drafted):
+    project, _, _, briefs = drafted
+    responses, _ = plain_responses(project.root)
+    brief = briefs["sustaining-strategies"]
+    schools = responses[responses["year"] == "2023-2024"]["school"].nunique()
+    assert brief.footnote.startswith(f"¹The Ohio Personalized Learning Implementation Survey was administered in "
+                                     f"{schools} schools in 2023–2024")
+
+
+# --- quotes ----------------------------------------------------------------------------------------------------
+
+
+def test_every_quote_is_verbatim_in_the_redacted_transcript(drafted):
+    project, _, context, briefs = drafted
+    quotes = 0
+    for brief in briefs.values():
+        for theme in brief.themes:
+            for quote in quotes_of(theme):
+                transcript, redacted = trace_quote(project, quote, context=context)
+                where = quote.provenance
+                assert quote.text in redacted.text
+                assert redacted.text[where.redacted_start:where.redacted_end] == quote.text
+                assert redacted.span(where.start, where.end) == (where.redacted_start, where.redacted_end)
+                turn = transcript.turns[int(where.segment[1:])]
+                assert turn.start <= where.start < where.end <= turn.end
+                assert 15 <= len(quote.text.split()) <= 60 and quote.words == len(quote.text.split())
+                quotes += 1
+    assert quotes >= 50
+
+
+def test_quotes_come_from_participants_and_never_two_from_one_person_in_a_section(drafted):
+    project, _, context, briefs = drafted
+    for brief in briefs.values():
+        segments = []
+        for theme in brief.themes:
+            people = []
+            for quote in quotes_of(theme):
+                transcript, _ = trace_quote(project, quote, context=context)
+                turn = transcript.turns[int(quote.provenance.segment[1:])]
+                assert not turn.is_interviewer and turn.role == quote.role
+                people.append(turn.name)
+                segments.append((transcript.id, turn.index))
+            assert len(people) == len(set(people)), (brief.id, theme.code_id)
+            assert 2 <= len(theme.examples) <= 3 or theme.prevalence.participants < 3
+        assert len(segments) == len(set(segments))  # no turn quoted twice in a brief
+
+
+def test_quotes_prefer_human_confirmed_turns(drafted):
+    _, _, _, briefs = drafted
+    sources = [q.provenance.source for b in briefs.values() for t in b.themes for q in t.examples]
+    share = sum(s != "rules" for s in sources) / len(sources)
+    counted = [n for b in briefs.values() for t in b.themes for s, n in t.prevalence.sources_total.items()
+               if s != "rules"]
+    totals = [t.prevalence.transcripts_total for b in briefs.values() for t in b.themes]
+    assert share > sum(counted) / sum(totals)  # more often human-confirmed than the transcripts are
+
+
+def test_every_attribution_fits_two_participants_or_more(drafted):
+    project, _, context, briefs = drafted
+    attributor = Attributor(context.counted.transcripts, state="Ohio")
+    for brief in briefs.values():
+        for theme in brief.themes:
+            for quote in quotes_of(theme):
+                transcript, _ = trace_quote(project, quote, context=context)
+                found = attributor.attribute(profile_of(transcript, quote.role))
+                assert quote.attribution == found.text and quote.shared_by == found.shared_by >= 2
+                assert quote.short_attribution == attributor.sign(profile_of(transcript, quote.role)).text
+
+
+# --- de-identification ----------------------------------------------------------------------------------------
+
+
+def identifying_names(root: Path) -> tuple[list[str], list[str]]:
+    """(names matched in any case, single name words matched as written) that no output may contain."""
+    transcripts, _ = load_transcripts_cached(Project.open(root))
+    survey = yaml.safe_load((root / "data" / "survey" / "survey.yaml").read_text())
+    phrases, words = set(), set()
+    for t in transcripts:
+        phrases.add(t.id)
+        people = [p.name for p in [*t.meta.participants, *t.meta.mentions]] + list(t.meta.interviewers)
+        for name in people:
+            parts = [w for w in name.split() if w.rstrip(".") not in ("Mr", "Mrs", "Ms", "Dr")]
+            phrases.add(" ".join(parts))
+            words.update(w for w in parts if len(w) > 2)
+        for name, endings in ((t.meta.school, SCHOOL_WORDS), (t.meta.district, DISTRICT_WORDS)):
+            phrases.add(name)
+            if short_form(name, endings):
+                phrases.add(short_form(name, endings))
+    for school in survey.get("schools", []):
+        phrases.update([school["name"], school["district"], short_form(school["name"], SCHOOL_WORDS)])
+    return sorted(p for p in phrases if p), sorted(words)
+
+
+def readable(path: Path) -> str:
+    """An output as a reader sees it: HTML entities and Markdown escapes undone."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        text = re.sub(r"\\(.)", r"\1", text)
+    return html.unescape(text)
+
+
+def test_no_participant_school_or_district_name_appears_in_any_output(drafted):
+    project, _, _, briefs = drafted
+    phrases, words = identifying_names(project.root)
+    assert len(phrases) > 150 and "Alum Bend" in phrases and "Alum Bend High School" in phrases
+    leaks = []
+    for brief_id in briefs:
+        for suffix in OUTPUTS:
+            text = readable(project.outputs / "briefs" / f"{brief_id}{suffix}")
+            flat = " ".join(text.split())
+            leaks += [(brief_id, suffix, p) for p in phrases
+                      if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", flat, re.IGNORECASE)]
+            leaks += [(brief_id, suffix, w) for w in words if re.search(rf"(?<![\w'’-]){re.escape(w)}(?!\w)", flat)]
+    assert not leaks
+
+
+def test_the_brief_json_names_transcripts_only_by_their_texts_hash(drafted):
+    project, _, context, briefs = drafted
+    hashes = {t.text_hash for t in context.counted.transcripts}
+    for brief in briefs.values():
+        assert set(brief.provenance["transcripts"]) <= hashes
+        text = (project.outputs / "briefs" / f"{brief.id}.json").read_text()
+        assert not any(t.id in text for t in context.counted.transcripts)
+
+
+# --- counts, the reliability gate, and the rendered structure --------------------------------------------------
+
+
+def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
+    project, _, context, briefs = drafted
+    brief = briefs["sustaining-strategies"]
+    selected = [t for t in context.counted.transcripts
+                if t.meta.pathway == "LAUNCH" and transcript_school_year(t) == "2023-2024"]
+    assert brief.counts["transcripts"] == len(selected) and brief.counts["schools"] == len(
+        {t.meta.school for t in selected})
+    for theme in brief.themes:
+        p = theme.prevalence
+        assert p.transcripts_total == len(selected)
+        assert sum(p.sources.values()) == p.transcripts <= p.transcripts_total
+        assert p.schools <= p.schools_total and sum(r.voiced for r in p.roles) == p.participants
+        assert theme.narrative[0].startswith(f"Educators and leaders in {p.schools} of the {p.schools_total} schools")
+
+
+def test_reliability_gate_marks_themes_below_the_threshold_provisional(drafted):
+    project, _, _, briefs = drafted
+    table, _ = reliability_report(project, ["ana", "ben"], n_resamples=0)
+    alpha = dict(zip(table["code_id"], table["alpha"]))
+    seen = set()
+    for brief in briefs.values():
+        markdown = (project.outputs / "briefs" / f"{brief.id}.md").read_text()
+        page = (project.outputs / "briefs" / f"{brief.id}.html").read_text()
+        for theme in brief.themes:
+            assert theme.reliability.alpha == pytest.approx(alpha[theme.code_id], abs=5e-4)
+            assert theme.reliability.provisional == (alpha[theme.code_id] < 0.667)
+            seen.add(theme.reliability.provisional)
+            if theme.reliability.provisional:
+                assert f"## {theme.heading} (provisional)" in markdown
+                assert f"alpha {theme.reliability.alpha:.3f}" in markdown and "Provisional</span>" in page
+            else:
+                assert f"## {theme.heading}\n" in markdown
+    assert seen == {True, False}
+
+
+def test_rendered_html_is_self_contained_and_has_every_section(drafted):
+    project, _, _, briefs = drafted
+    for brief in briefs.values():
+        page = (project.outputs / "briefs" / f"{brief.id}.html").read_text()
+        assert "Content-Security-Policy" in page and "<script" not in page.lower()
+        sources = re.findall(r'(?:src|href)="([^"]*)"', page)
+        assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+        for theme in brief.themes:
+            assert f'id="theme-{theme.code_id}"' in page and escape(theme.heading) in page
+            for quote in theme.examples:
+                assert escape(quote.text) in page
+        for heading in ("Questions to Consider", "About this brief", "Suggested citation"):
+            assert heading in page
+        assert escape(brief.footnote or "") in page
+
+
+def test_markdown_links_its_chart_files(drafted):
+    project, _, _, briefs = drafted
+    for brief in briefs.values():
+        markdown = (project.outputs / "briefs" / f"{brief.id}.md").read_text()
+        charts = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+        assert charts and all((project.outputs / "briefs" / c).stat().st_size > 1000 for c in charts)
+        assert markdown.count("### Examples") == sum(bool(t.examples) for t in brief.themes)

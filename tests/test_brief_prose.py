@@ -1,0 +1,89 @@
+"""Drafted sentences: rounded as the seed rounds, small counts as counts, suppressed figures never stated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pleval.brief_prose import (
+    citation, nearest_five, prevalence_sentences, provisional_sentence, share_phrase, sources_sentence,
+    survey_sentence,
+)
+from pleval.model import EvaluationInfo, Prevalence, RoleCount, SurveyFigure, SurveyFilters, ThemeReliability
+
+
+def figure(agree, n, *, suppress_below=10, **filters):
+    suppressed = n < suppress_below
+    return SurveyFigure(
+        item_id="time_to_collaborate", wording="Time is provided.", agreed_that="time was provided for them",
+        survey="Implementation Survey", population="educators", n=n, agree=None if suppressed else agree,
+        percent=None if suppressed else 100 * agree / n, ci_low=None, ci_high=None, suppressed=suppressed,
+        suppress_below=suppress_below, agree_levels=("Agree",), filters=SurveyFilters(**filters), schools=3,
+        years=("2023-2024",), sources=(), survey_hash="h")
+
+
+@pytest.mark.parametrize("percent, rounded", [(40.12, 40), (42.5, 45), (42.49, 40), (95.57, 95), (67.3, 65)])
+def test_nearest_five_rounds_half_up(percent, rounded):
+    assert nearest_five(percent) == rounded
+
+
+def test_seed_style_sentence_with_the_footnote_mark():
+    sentence = survey_sentence(figure(130, 324, years=["2023-2024"]))
+    assert sentence == ("Approximately 40% of educators in schools that administered the Implementation Survey¹ "
+                        "in 2023–2024 agreed that time was provided for them.")
+    assert "¹" not in survey_sentence(figure(130, 324), mark=False)
+
+
+def test_rounding_never_overstates():
+    assert share_phrase(figure(98, 100)) == "More than 95%"  # 98% would round to 100%
+    assert share_phrase(figure(2, 100)) == "Fewer than 5%"  # 2% would round to 0%
+    assert share_phrase(figure(100, 100)) == "All 100"
+    assert share_phrase(figure(0, 100)) == "None of the 100"
+
+
+def test_small_counts_are_stated_as_counts():
+    sentence = survey_sentence(figure(12, 18, regions=["northwest"]), state="Ohio")
+    assert sentence.startswith("12 of the 18 educators who answered in schools in northwest Ohio that administered")
+    assert "%" not in sentence
+
+
+def test_a_suppressed_figure_is_never_stated():
+    small = figure(7, 8)
+    assert share_phrase(small) is None
+    sentence = survey_sentence(small)
+    assert "%" not in sentence and not re.search(r"\b[1-9]\b", sentence.replace("2023–2024", ""))
+    assert sentence.startswith("Fewer than 10 educators")
+
+
+def test_prevalence_is_stated_as_counts_with_roles_and_regions():
+    prevalence = Prevalence(
+        transcripts=9, transcripts_total=11, schools=7, schools_total=9, participants=12, participants_total=22,
+        turns=30, roles=(RoleCount(role="teacher", voiced=10, participants=16),
+                         RoleCount(role="principal", voiced=1, participants=2)),
+        regions=("northwest", "central"), regions_total=("northwest", "central", "southwest"),
+        sources={"consensus": 4, "human": 0, "rules": 5}, sources_total={"consensus": 5, "human": 0, "rules": 6})
+    sentences = prevalence_sentences(prevalence, about="how they share their expertise")
+    assert sentences[0] == "Educators and leaders in 7 of the 9 schools described how they share their expertise."
+    assert sentences[1] == "It came up in 9 of the 11 interviews and focus groups, from 10 educators and 1 principal."
+    assert sentences[2] == "It was voiced in schools in 2 of the 3 regions (northwest and central)."
+    assert sources_sentence(prevalence) == ("Counts come from the coders' consensus for 5 of the 11 transcripts and "
+                                            "the codebook's rules for the other 6, which no one has coded by hand yet.")
+
+
+def test_provisional_sentence_gives_the_agreement():
+    low = ThemeReliability(alpha=0.6291, coders=("ana", "ben"), units=100, human_codings=30, threshold=0.667,
+                           provisional=True, reason="")
+    assert provisional_sentence(low) == ("Provisional: coders' agreement on this theme is below 0.667 "
+                                         "(Krippendorff's alpha 0.629), so its counts and quotes may change.")
+    good = low.model_copy(update={"alpha": 0.8, "provisional": False})
+    assert provisional_sentence(good) is None
+    none = low.model_copy(update={"alpha": None, "human_codings": 0})
+    assert "no one has coded this theme by hand" in provisional_sentence(none)
+
+
+def test_citation_in_the_seeds_form():
+    evaluation = EvaluationInfo(name="E", authors=["Zweig, J.", "Kennedy, K."], organisation="Org", year=2024,
+                                url="example.org/briefs")
+    assert citation(evaluation, title="Insights", subtitle="Strategies") == \
+        "Zweig, J., & Kennedy, K. (2024). Insights: Strategies. Org. Retrieved from example.org/briefs"

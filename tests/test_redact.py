@@ -1,0 +1,143 @@
+"""De-identification: names, schools, districts, ESCs, labels, emails and phones become placeholders."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pleval.model import RedactionTerms
+from pleval.parsecache import load_transcripts_cached
+from pleval.project import Project
+from pleval.redact import Redactor, redaction_report, redaction_summary, short_form, trie_pattern, unlisted_capitalised
+
+BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+
+
+@pytest.fixture
+def transcripts(tmp_path):
+    shutil.copytree(BRIEF_PROJECT, tmp_path / "project")
+    loaded, problems = load_transcripts_cached(Project.open(tmp_path / "project"))
+    assert not problems
+    return {t.id: t for t in loaded}
+
+
+@pytest.fixture
+def redactor(transcripts):
+    return Redactor(list(transcripts.values()))
+
+
+def test_people_named_in_metadata_become_their_roles(transcripts, redactor):
+    text = redactor.redact(transcripts["hilltop-teacher"]).text
+    for name in ("Rosalind", "Carver", "Tobias", "Quill", "Wren", "Dana", "Smith"):
+        assert not re.search(rf"\b{name}\b", text), name
+    # "Mr. Quill" (title and last name) and "Tobias" (first name) are the principal the metadata mentions
+    assert "and [principal] has been behind us" in text
+    assert "[principal] found us common planning time" in text
+    assert "A student of mine, [name], wrote" in text  # a mention without a role
+
+
+def test_speaker_labels_become_roles(transcripts, redactor):
+    teacher = redactor.redact(transcripts["hilltop-teacher"]).text
+    assert teacher.startswith("[interviewer]: Thanks for talking")
+    assert "\n[teacher]: Honestly, it has been" in teacher
+    group = redactor.redact(transcripts["riverbend-focus-group"]).text
+    assert "\n[teacher]: At [school] we never" in group  # "P1:" is a teacher
+    assert "\n[instructional coach]: As the coach" in group  # "P3:" is the coach
+    assert "P1:" not in group and "P3:" not in group
+
+
+def test_schools_districts_and_their_short_forms(transcripts, redactor):
+    assert "at [school], and" in redactor.redact(transcripts["hilltop-teacher"]).text  # "Hilltop" alone
+    principal = redactor.redact(transcripts["hilltop-principal"]).text
+    assert "support the work at [school]?" in principal  # "Hilltop Elementary"
+    text = redactor.redact_text("Maple Grove Local Schools and Maple Grove and Otter Creek City Schools")
+    assert text.text == "[district] and [district] and [district]"
+    assert short_form("Alum Bend High School", ["High School"]) == "Alum Bend"
+    assert short_form("Delaware Run Local Schools", ["Local Schools"]) == "Delaware Run"
+
+
+def test_esc_named_in_the_talk_is_redacted_everywhere(transcripts, redactor):
+    text = redactor.redact(transcripts["sunfield-coach"]).text
+    assert "from the [ESC] comes once a month" in text  # "Cardinal Valley ESC"
+    assert "[ESC] also runs the summer institute" in text  # the bare name, learnt from "... ESC"
+    assert "Cardinal" not in text
+
+
+def test_emails_and_phone_numbers(transcripts, redactor):
+    text = redactor.redact(transcripts["hilltop-teacher"]).text
+    assert "write to me at [email] or call [phone] if" in text
+    assert "@" not in text and "0182" not in text
+
+
+def test_single_names_match_only_capitalised_and_multi_word_names_in_any_case(transcripts):
+    redactor = Redactor(list(transcripts.values()), terms=RedactionTerms(names=["Autumn Reyes"]))
+    text = redactor.redact_text("In the autumn, Autumn met AUTUMN REYES; the autumnal light. Autumn's class.").text
+    assert text == "In the autumn, [name] met [name]; the autumnal light. [name]'s class."
+
+
+def test_a_transcripts_own_people_decide_a_shared_names_placeholder():
+    from pleval.model import Participant, Person, Transcript, TranscriptMeta, Turn
+
+    def transcript(tid, participant, role, mention_role):
+        meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", school="A School", district="A District",
+                              region="central", school_level="middle", locale="urban", pathway="LAUNCH",
+                              interviewer="Ivy Interviewer", participants=[Participant(name=participant, role=role)],
+                              mentions=[Person(name="Sam Castle", role=mention_role)])
+        text = f"{participant}: Castle said so."
+        turn = Turn(0, participant, participant, role, "Castle said so.", len(participant) + 2, len(text), 1)
+        return Transcript(meta, text, (turn,), f"{tid}.txt", "txt", "x", "y")
+
+    one = transcript("one", "Ann Lee", "teacher", "principal")
+    two = transcript("two", "Bo Ray", "teacher", "district_leader")
+    redactor = Redactor([one, two])
+    assert redactor.redact(one).text == "[teacher]: [principal] said so."
+    assert redactor.redact(two).text == "[teacher]: [district leader] said so."
+    assert redactor.redact_text("Castle said so.").text == "[name] said so."  # elsewhere: two roles, no role
+
+
+def test_offsets_map_original_spans_onto_the_redacted_text(transcripts, redactor):
+    for transcript in transcripts.values():
+        redacted = redactor.redact(transcript)
+        for rep in redacted.replacements:
+            start, end = redacted.span(rep.start, rep.end)
+            assert redacted.text[start:end] == rep.placeholder
+        for turn in transcript.turns:
+            start, end = redacted.span(turn.start, turn.end)
+            inside = [r for r in redacted.replacements if turn.start <= r.start < turn.end]
+            expected = transcript.text[turn.start:turn.end]
+            for rep in sorted(inside, key=lambda r: -r.start):
+                expected = (expected[: rep.start - turn.start] + rep.placeholder
+                            + expected[rep.end - turn.start:])
+            assert redacted.text[start:end] == expected
+
+
+def test_redaction_report_says_what_was_replaced_how_often_and_where(transcripts, redactor):
+    redacted = [redactor.redact(t) for t in transcripts.values()]
+    report = redaction_report(redacted, transcripts=transcripts, flagged={"x:t001": ["Krebs"]})
+    assert report["terms"]["rcarver@maplegrove.k12.oh.us"] == {"placeholder": "[email]", "category": "email",
+                                                                "count": 1}
+    assert report["terms"]["Rosalind Carver"]["category"] == "speaker_label"
+    assert sum(t["count"] for t in report["terms"].values()) == sum(len(r.replacements) for r in redacted)
+    items = {t["transcript_id"]: t["items"] for t in report["transcripts"]}
+    phone = next(i for i in items["hilltop-teacher"] if i["placeholder"] == "[phone]")
+    assert phone["segment"] == "hilltop-teacher:t001"
+    assert transcripts["hilltop-teacher"].text[phone["start"]:phone["end"]] == "419-555-0182"
+    assert report["flagged"] == {"x:t001": ["Krebs"]}
+    summary = json.dumps(redaction_summary(redacted))
+    assert "Carver" not in summary and "Hilltop" not in summary and summary.count("[") >= 5
+
+
+def test_unlisted_capitalised_words_are_flagged_for_a_person_to_check():
+    text = "We did the Krebs cycle in January. Then Tuesday we met. I think Mamaw agreed."
+    assert unlisted_capitalised(text, {"cycle"}) == ["Krebs", "Mamaw"]
+
+
+def test_trie_pattern_prefers_the_longest_term():
+    pattern = re.compile(rf"(?:{trie_pattern(['Alum Bend', 'Alum Bend High School', 'Alum'])})\b")
+    assert pattern.match("Alum Bend High School is").group() == "Alum Bend High School"
+    assert pattern.match("Alum  Bend High").group() == "Alum  Bend"
+    assert pattern.match("Alumni") is None
