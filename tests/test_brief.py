@@ -130,6 +130,7 @@ def test_every_quote_is_verbatim_in_the_redacted_transcript(drafted):
                 turn = transcript.turns[int(where.segment[1:])]
                 assert turn.start <= where.start < where.end <= turn.end
                 assert 15 <= len(quote.text.split()) <= 60 and quote.words == len(quote.text.split())
+                assert not re.match(r"[^\[\]]*\]", quote.text) and not quote.text.endswith("[")  # no cut "[laughs]"
                 quotes += 1
     assert quotes >= 50
 
@@ -171,6 +172,16 @@ def test_every_attribution_fits_two_participants_or_more(drafted):
                 found = attributor.attribute(profile_of(transcript, quote.role))
                 assert quote.attribution == found.text and quote.shared_by == found.shared_by >= 2
                 assert quote.short_attribution == attributor.sign(profile_of(transcript, quote.role)).text
+
+
+def test_a_quote_opens_on_the_speakers_words():
+    from pleval.brief_quotes import trimmed
+
+    text = "I strongly suggested. [laughs] No, honestly, we share. [pause"
+    start, end = trimmed(text, text.index("laughs"), len(text))
+    assert text[start:end] == "No, honestly, we share."
+    start, end = trimmed(text, text.index("[laughs]"), text.index(" [pause"))
+    assert text[start:end] == "No, honestly, we share."
 
 
 # --- de-identification ----------------------------------------------------------------------------------------

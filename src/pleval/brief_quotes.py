@@ -105,8 +105,8 @@ def best_window(segment: Segment, redacted: RedactedText, *, coded: tuple[int, i
         for last in lasts:
             start, end = trimmed(text, first.start, last.end)
             r_start, r_end = redacted.span(start, end)
-            text = redacted.text[r_start:r_end]
-            words = len(text.split())
+            quote = redacted.text[r_start:r_end]
+            words = len(quote.split())
             if words < MIN_WORDS:
                 continue
             if words > MAX_WORDS:
@@ -115,10 +115,10 @@ def best_window(segment: Segment, redacted: RedactedText, *, coded: tuple[int, i
             covers = start < coded[1] and coded[0] < end
             if (narrow and not covers) or (not narrow and evidence and not inside):
                 continue  # the window must hold what was coded: the coded sentences, or the rules' evidence
-            flagged = unlisted_capitalised(text, common_words)
-            score = _window_score(words, text, len(inside), covers, len(flagged))
+            flagged = unlisted_capitalised(quote, common_words)
+            score = _window_score(words, quote, len(inside), covers, len(flagged))
             if best is None or score > best[-1]:
-                best = (start, end, r_start, r_end, text, words, inside, tuple(flagged), score)
+                best = (start, end, r_start, r_end, quote, words, inside, tuple(flagged), score)
     return best
 
 
