@@ -105,12 +105,9 @@ class RulesCache:
             return None
         return entry if isinstance(entry, dict) and entry.get("key") == key else None
 
-    def put(self, transcript_id: str, key: str, rows: list, bounds: SentenceBounds) -> None:
-        sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
-        # dumps, not dump: only the one-shot encoder is the fast C one
-        self.fresh[transcript_id] = json.dumps(
-            {"id": transcript_id, "key": key, "codings": rows, "sentences": sentences}, ensure_ascii=False
-        ).encode("utf-8")
+    def put(self, transcript_id: str, line: bytes) -> None:
+        """Keep a transcript's new entry, made by :func:`_cache_line`."""
+        self.fresh[transcript_id] = line
 
     def save(self, transcript_ids: list[str]) -> None:
         """Write the pack with the entries of these transcripts (fresh or kept), if it changed."""
@@ -130,21 +127,38 @@ def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
 
 # Cached codings are rows rather than objects (compact, and quick to read back). Everything a row's
 # transcript already says is left out: the span and ids come from the turn, the hashes are the cache key's.
-def _coding_row(c: Coding, turn_index: int) -> list:
-    evidence = [[e.start, e.end, e.text, e.rule] for e in c.evidence]
-    sentences = [int(s.rsplit(".s", 1)[1]) for s in c.sentence_ids]
-    return [turn_index, c.code_id, c.score, evidence, sentences]
+def _coding_rows(transcript: Transcript, codings: list[Coding]) -> list[list]:
+    turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
+    return [
+        [turn_of[c.segment_id], c.code_id, c.score, [list(e) for e in c.evidence],
+         [int(s[s.rindex(".s") + 2:]) for s in c.sentence_ids]]
+        for c in codings
+    ]
+
+
+def _cache_line(transcript: Transcript, key: str, bounds: SentenceBounds, codings: list[Coding]) -> bytes:
+    """A transcript's entry in the rules pack: its codings as rows and its sentence bounds, as a line of JSON."""
+    sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
+    # dumps, not dump: only the one-shot encoder is the fast C one
+    return json.dumps(
+        {"id": transcript.id, "key": key, "codings": _coding_rows(transcript, codings), "sentences": sentences},
+        ensure_ascii=False,
+    ).encode("utf-8")
 
 
 def _codings_from_rows(rows: list, transcript: Transcript, codebook: Codebook, coder: str) -> list[Coding]:
+    transcript_id, turns, codebook_hash, text_hash = transcript.id, transcript.turns, codebook.hash, transcript.text_hash
+    evidence_of = Evidence._make
+    segment_ids: dict[int, str] = {}
     codings = []
     for turn_index, code_id, score, evidence, sentences in rows:
-        turn = transcript.turns[turn_index]
-        sid = segment_id(transcript.id, turn_index)
+        turn = turns[turn_index]
+        sid = segment_ids.get(turn_index)
+        if sid is None:
+            sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
         codings.append(Coding(
-            transcript.id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook.hash,
-            transcript.text_hash, tuple(Evidence(*e) for e in evidence),
-            tuple(sentence_id(transcript.id, turn_index, n) for n in sentences),
+            transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
+            tuple(map(evidence_of, evidence)), tuple(sentence_id(transcript_id, turn_index, n) for n in sentences),
         ))
     return codings
 
@@ -189,17 +203,19 @@ def code_project(
                 run.cached.append(transcript.id)
     disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
-        results = _code_in_processes(codebook, todo, jobs)
+        # workers send back each transcript's cache entry; its codings are read from it as from the cache
+        results = (
+            (line, _codings_from_rows(json.loads(line)["codings"], transcript, codebook, RuleCoder.source))
+            for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
+        )
     else:
         coder = RuleCoder(codebook)
-        results = (coder.code_transcript(t) for t in todo)
+        results = (_coded(coder, transcript) for transcript in todo)
     try:
-        for transcript, (bounds, codings) in tqdm(
+        for transcript, (line, codings) in tqdm(
             zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
         ):
-            turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
-            rows = [_coding_row(c, turn_of[c.segment_id]) for c in codings]
-            cache.put(transcript.id, cache_key(transcript, codebook), rows, bounds)
+            cache.put(transcript.id, line)
             found[transcript.id] = codings
             run.coded.append(transcript.id)
     finally:  # what was coded is kept, even if the run stops part way
@@ -234,8 +250,14 @@ def _start_worker(codebook: Codebook) -> None:
     _worker_coder = RuleCoder(codebook)
 
 
-def _code_in_worker(transcript: Transcript):
-    return _worker_coder.code_transcript(transcript)
+def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding]]:
+    """Code a transcript: its cache entry and its codings."""
+    bounds, codings = coder.code_transcript(transcript)
+    return _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, codings), codings
+
+
+def _code_in_worker(transcript: Transcript) -> bytes:
+    return _coded(_worker_coder, transcript)[0]
 
 
 def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):
