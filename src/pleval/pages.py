@@ -56,14 +56,21 @@ def _tidy(html: str) -> str:
     headings = main.find_all(["h2", "h3"]) if main is not None else []
     if toc is not None and len(headings) > 1:
         listing = soup.new_tag("ol")
+        current = None  # the last section's entry, to nest its subsections under
         for number, heading in enumerate(headings, start=1):
             if not heading.get("id"):
                 heading["id"] = f"section-{number}"
-            item = soup.new_tag("li", attrs={"class": f"toc-{heading.name}"})
+            item = soup.new_tag("li")
             link = soup.new_tag("a", href=f"#{heading['id']}")
             link.string = heading.get_text(" ", strip=True).rstrip("¶").strip()
             item.append(link)
-            listing.append(item)
+            if heading.name == "h3" and current is not None:
+                if current.ol is None:
+                    current.append(soup.new_tag("ol"))
+                current.ol.append(item)
+            else:
+                listing.append(item)
+                current = item
         toc.append(listing)
     return str(soup)
 
