@@ -12,6 +12,7 @@ import gc
 import json
 import uuid
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from dataclasses import dataclass, field
 
@@ -158,9 +159,15 @@ def _codings_from_rows(rows: list, transcript: Transcript, codebook: Codebook, c
             sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
         codings.append(Coding(
             transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
-            tuple(map(evidence_of, evidence)), tuple(sentence_id(transcript_id, turn_index, n) for n in sentences),
+            tuple(map(evidence_of, evidence)), tuple(sid + _sentence_suffix(n) for n in sentences),
         ))
     return codings
+
+
+@lru_cache(maxsize=1024)
+def _sentence_suffix(number: int) -> str:
+    """What :func:`pleval.model.sentence_id` adds to a segment id for sentence ``number``."""
+    return sentence_id("t", 0, number)[len(segment_id("t", 0)):]
 
 
 def code_project(
@@ -230,13 +237,16 @@ def _collector_paused():
     """Pause Python's cyclic garbage collector while hundreds of thousands of small records are made.
 
     None of them can form a reference cycle, yet each collection pass walks them all: on a large corpus the
-    passes cost a third of a cached run.
+    passes cost a third of a cached run. On the way out they are moved to the oldest generation (freeze, then
+    unfreeze: nothing is collected or kept alive by it), or the first allocation after would walk them all.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 

@@ -30,9 +30,10 @@ import numpy as np
 from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, ORTH
 from spacy.tokens import Doc
 
-SENTENCE = "\x05"  # between sentences; token classes are written from FIRST_CLASS on
-FIRST_CLASS = 0x100
-_SURROGATES = range(0xD800, 0xE000)  # not valid characters on their own: skipped when numbering classes
+SENTENCE = "\x05"  # between sentences
+# Token classes are written from U+10000 on: re keeps a set of such characters as a list, where for lower ones
+# it builds a map of 65,536 entries, which made compiling each expression (again as classes appear) costly.
+FIRST_CLASS = 0x10000
 FIELDS = {"LOWER": 0, "LEMMA": 1, "TEXT": 2, "ORTH": 2}
 FLAGS = {"IS_PUNCT": 0, "LIKE_NUM": 1, "IS_DIGIT": 2, "IS_ALPHA": 3}
 FLAG_ATTRS = [IS_PUNCT, LIKE_NUM, IS_DIGIT, IS_ALPHA]
@@ -103,7 +104,8 @@ class PatternCompiler:
         self.class_of_orth: dict[int, int] = {}  # orth hash -> class number
         self._classes: dict[tuple, int] = {}  # (flags, mentioned words) -> class number
         self.codes: list[int] = []  # class number -> its character's code point
-        self._csr: tuple[np.ndarray, np.ndarray] | None = None  # class number -> rows it satisfies (see _candidates)
+        self._satisfied: list[set[int]] = []  # class number -> the specs it satisfies
+        self._forget_rows()
         self._members: list[set[int]] = [set() for _ in self.spec_list]  # spec -> code points satisfying it
         self._plain: dict[tuple[bool, ...], frozenset[int]] = {}  # flags -> specs a word named by none satisfies
         self._negated: set[int] = set()  # specs last written as the classes NOT satisfying them
@@ -139,7 +141,8 @@ class PatternCompiler:
                 required.append(spec)
         compiled = CompiledPattern(self, len(self.patterns), tuple(pieces), tuple(dict.fromkeys(required)))
         self.patterns.append(compiled)
-        self._needs = self._csr = None
+        self._needs = None
+        self._forget_rows()
         return compiled
 
     def _token_spec(self, token: dict) -> tuple[str, int]:
@@ -193,8 +196,6 @@ class PatternCompiler:
             return number
         number = self._classes[key] = len(self.codes)
         code = FIRST_CLASS + number
-        if code >= _SURROGATES.start:
-            code += len(_SURROGATES)
         self.codes.append(code)
         # As a word named by no spec, except for the specs naming one of its words
         plain = self._plain.get(flags)
@@ -208,7 +209,7 @@ class PatternCompiler:
             self._members[spec_number].add(code)
         for spec_number in satisfied ^ self._negated:  # the spec's character set as last written gains it
             self._version[spec_number] += 1
-        self._csr = None
+        self._satisfied.append(satisfied)
         return number
 
     def classify_words(self, doc: Doc, lemmas: dict[int, int]) -> None:
@@ -267,6 +268,12 @@ class PatternCompiler:
         self._regexes[compiled.number] = (len(self.codes), versions, regex)
         return regex
 
+    def _forget_rows(self) -> None:
+        # class number -> the rows (see _candidates) it satisfies, as compressed sparse rows
+        self._csr_starts = np.zeros(1, dtype=np.int64)
+        self._csr_rows = np.zeros(0, dtype=np.int64)
+        self._csr_classes = 0  # classes in them so far
+
     def _candidates(self, encoded: EncodedDoc) -> np.ndarray:
         """Pattern x sentence: whether the sentence holds a word for each token spec the pattern needs.
 
@@ -281,16 +288,15 @@ class PatternCompiler:
             padding = len(self._rows)  # a row that is true in every sentence
             self._needs = np.array([[self._rows[s] for s in n] + [padding] * (width - len(n)) for n in needs],
                                    dtype=np.int64).reshape(len(needs), max(width, 1))
-        if self._csr is None:  # class number -> the rows it satisfies, as compressed sparse rows
-            number_of = {code: number for number, code in enumerate(self.codes)}
-            rows_of: list[list[int]] = [[] for _ in self.codes]
-            for spec, row in self._rows.items():
-                for code in self._members[spec]:
-                    rows_of[number_of[code]].append(row)
-            counts = np.array([len(r) for r in rows_of], dtype=np.int64)
-            flat = np.array([row for rows in rows_of for row in rows], dtype=np.int64)
-            self._csr = (np.concatenate([[0], np.cumsum(counts)]), flat)
-        starts, rows = self._csr
+        if self._csr_classes < len(self.codes):  # classes seen since: their rows, appended
+            added = [[self._rows[s] for s in self._satisfied[n] if s in self._rows]
+                     for n in range(self._csr_classes, len(self.codes))]
+            counts = np.cumsum([len(rows) for rows in added], dtype=np.int64)
+            self._csr_starts = np.concatenate([self._csr_starts, self._csr_starts[-1] + counts])
+            self._csr_rows = np.concatenate([self._csr_rows, np.array([r for rows in added for r in rows],
+                                                                       dtype=np.int64)])
+            self._csr_classes = len(self.codes)
+        starts, rows = self._csr_starts, self._csr_rows
         counts = starts[encoded.classes + 1] - starts[encoded.classes]  # each token's rows, beside its sentence
         first = np.repeat(starts[encoded.classes] - (np.cumsum(counts) - counts), counts)
         present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
