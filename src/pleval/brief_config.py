@@ -88,7 +88,8 @@ def select_transcripts(transcripts: list[Transcript], filters: BriefFilters) -> 
 
 
 def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Located, path: Path,
-                 codebook: Codebook | None, transcripts: list[Transcript] | None) -> list[tuple[int | None, PlevalError]]:
+                 codebook: Codebook | None, transcripts: list[Transcript] | None
+                 ) -> list[tuple[int | None, PlevalError]]:
     """Problems across the file, each with the index of the brief it breaks (None: a shared block's)."""
     found: list[tuple[int | None, PlevalError]] = []
     code_ids = set(codebook.code_ids) if codebook is not None else None
@@ -260,7 +261,7 @@ def load_briefs(project: Project, *, codebook: Codebook | None = None,
     errors = [p for p in check.problems if p.severity == "error"]
     if not errors:
         raise BriefError("the project has no briefs.yaml", path=briefs_path(project),
-                         fix="declare briefs in data/briefs.yaml (see the sample project)")
+                         fix="declare briefs in data/briefs.yaml, as the sample project does")
     first = errors[0]
     if len(errors) > 1:
         first.message += f" (and {len(errors) - 1} more; run 'pleval validate' to list them all)"

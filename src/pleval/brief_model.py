@@ -82,6 +82,11 @@ class BriefContext:
             self.redactions[transcript.id] = self.redactor.redact(transcript)
         return self.redactions[transcript.id]
 
+    def scrubbed(self, text: str | None) -> str | None:
+        """Hand-written text from briefs.yaml, de-identified like the quotes (a safety net: an evaluator may
+        name a school in passing)."""
+        return None if text is None else self.redactor.redact_text(text).text
+
     def segments_of(self, transcript: Transcript) -> list:
         if transcript.id not in self.segments:
             self.segments[transcript.id] = load_segments(self.project, transcript, self.counted.codebook)
@@ -197,7 +202,8 @@ def _scope(spec: BriefSpec, state: str) -> str:
     if filters.pathways:
         scope += f" in the {listed(list(filters.pathways))} pathway{'s' if len(filters.pathways) > 1 else ''}"
     if filters.regions:
-        scope += f" in {listed(list(filters.regions))} {state}" if state else f" in the {listed(list(filters.regions))} region"
+        regions = listed(list(filters.regions))
+        scope += f" in {regions} {state}" if state else f" in the {regions} region"
     if filters.years:
         scope += f" in the {school_years(filters.years)} school year{'s' if len(filters.years) > 1 else ''}"
     return scope
@@ -262,7 +268,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
             narrative=tuple(narrative + ([provisional] if provisional else [])),
-            hand_written=spec.text.themes.get(code_id),
+            hand_written=context.scrubbed(spec.text.themes.get(code_id)),
             figures=_figures(code, filters, context, first=not any(t.figures for t in themes)),
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
             pull_quote=as_brief_quote(pull, context.attributor) if pull else None, questions=tuple(code.questions),
@@ -321,9 +327,13 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     }
     return Brief(
         id=spec.id, title=spec.title, subtitle=spec.subtitle, filters=spec.filters, lead=tuple(lead),
-        hand_written_lead=spec.text.lead, themes=tuple(themes), questions=_questions(themes, spec.questions),
+        hand_written_lead=context.scrubbed(spec.text.lead), themes=tuple(themes),
+        questions=_questions(themes, spec.questions),
         footnote=note, about=tuple(about), citation=citation(evaluation, title=spec.title, subtitle=spec.subtitle),
-        sidebars=tuple([*briefs.sidebars, *spec.sidebars]), closing=spec.text.closing, counts=counts,
+        sidebars=tuple(panel.model_copy(update={"text": context.scrubbed(panel.text),
+                                                "items": [context.scrubbed(item) for item in panel.items]})
+                       for panel in [*briefs.sidebars, *spec.sidebars]),
+        closing=context.scrubbed(spec.text.closing), counts=counts,
         redaction=redaction_summary(redactions.values()), provenance=provenance,
     )
 

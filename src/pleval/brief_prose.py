@@ -92,7 +92,8 @@ def survey_scope(figure: SurveyFigure, *, state: str = "", mark: bool = True) ->
     schools = " ".join(words + ["schools"])
     if filters.regions:
         regions = listed(list(filters.regions))
-        schools += f" in {regions} {state}" if state else f" in the {regions} region{'s' if len(filters.regions) > 1 else ''}"
+        plural = "s" if len(filters.regions) > 1 else ""
+        schools += f" in {regions} {state}" if state else f" in the {regions} region{plural}"
     return (f"{schools} that administered the {figure.survey}{FOOTNOTE_MARK if mark else ''} in "
             f"{school_years(figure.years)}")
 
@@ -138,8 +139,8 @@ def prevalence_sentences(prevalence: Prevalence, *, about: str) -> list[str]:
     """How widely a theme was voiced: schools, interviews and focus groups, roles and regions, as counts."""
     p = prevalence
     if p.transcripts == 0:
-        return [f"No one in the {counted(p.transcripts_total, 'interview and focus group', 'interviews and focus groups')}"
-                f" of this brief was coded as describing {about}."]
+        talks = counted(p.transcripts_total, "interview and focus group", "interviews and focus groups")
+        return [f"No one in the {talks} of this brief was coded as describing {about}."]
     sentences = [f"{who(p)} in {_of(p.schools, p.schools_total, 'school')} described {about}."]
     roles = [_noun(r.role, r.voiced) for r in p.roles if r.voiced]
     talks = _of(p.transcripts, p.transcripts_total, "interview or focus group", "interviews and focus groups")
@@ -201,8 +202,8 @@ def lead_sentences(*, interviews: int, focus_groups: int, participants: int, sch
     talks = listed([counted(interviews, "interview") if interviews else "",
                     counted(focus_groups, "focus group") if focus_groups else ""])
     kind = f"{listed([LEVEL_ADJECTIVES.get(level, level) for level in levels])} school" if levels else "school"
-    sentences = [f"This brief draws on {talks} with {counted(participants, 'educator or leader', 'educators and leaders')} "
-                 f"in {counted(schools, kind)}{scope}."]
+    people = counted(participants, "educator or leader", "educators and leaders")
+    sentences = [f"This brief draws on {talks} with {people} in {counted(schools, kind)}{scope}."]
     voiced = sorted((t for t in themes if t[1]), key=lambda t: -t[1])
     if voiced and schools == 1:
         sentences.append(f"There, {listed([topic for topic, _ in voiced])} came up.")
@@ -241,7 +242,8 @@ def about_paragraphs(evaluation: EvaluationInfo, *, interviews: int, focus_group
     text += f", coded against the evaluation's codebook of {counted(codes, 'theme')}"
     if survey:
         name, responses, survey_schools, years = survey
-        text += f", and on {counted(responses, 'response')} to the {name} from {counted(survey_schools, 'school')} in {years}"
+        text += (f", and on {counted(responses, 'response')} to the {name} from {counted(survey_schools, 'school')} "
+                 f"in {years}")
     paragraphs.append(text + ".")
     paragraphs.append("Theme counts come from the coders' consensus where a transcript has been reconciled, from "
                       "human coding where it has been coded by hand, and otherwise from the codebook's rules. "
