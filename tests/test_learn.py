@@ -69,7 +69,7 @@ def test_estimator_follows_the_scikit_learn_contract():
     check_no_attributes_set_in_init("LearnedCoder", coder)
     check_get_params_invariance("LearnedCoder", coder)
     check_set_params("LearnedCoder", coder)
-    assert clone(LearnedCoder(C=0.5, use_rules=False)).get_params()["C"] == 0.5
+    assert clone(LearnedCoder(C=0.5, keep_rules=True)).get_params() == LearnedCoder(C=0.5, keep_rules=True).get_params()
 
 
 def test_an_unfitted_coder_refuses_to_predict():
@@ -116,11 +116,27 @@ def test_learns_a_known_answer_and_names_its_evidence():
 def test_rule_columns_are_features_when_asked_and_then_required():
     texts, labels, groups = _known_texts()
     frame = pd.DataFrame({"text": texts, "rule:funding": labels[:, 0] * 0.9, "rule:time": 0.0})
-    coder = _small_coder().fit(frame, labels, groups=groups)
+    coder = _small_coder(use_rules=True).fit(frame, labels, groups=groups)
     assert coder.rule_columns_ == ["rule:funding", "rule:time"]
     with pytest.raises(ValueError, match="rule columns"):
         coder.predict_proba(["the levy"])
-    assert _small_coder(use_rules=False).fit(frame, labels, groups=groups).rule_columns_ == []
+    assert _small_coder().fit(frame, labels, groups=groups).rule_columns_ == []  # the text alone by default
+
+
+def test_a_coder_that_keeps_the_rules_codes_what_they_code_and_adds_what_it_learned():
+    texts, labels, groups = _known_texts()
+    ruled = np.zeros_like(labels)
+    ruled[:, 0] = [int("levy" in t) for t in texts]  # rules that know one money word only
+    frame = pd.DataFrame({"text": texts, "ruled:funding": ruled[:, 0], "ruled:time": ruled[:, 1]})
+    coder = _small_coder(keep_rules=True).fit(frame, pd.DataFrame(labels, columns=["funding", "time"]),
+                                             groups=groups)
+    probe = pd.DataFrame({"text": ["the kids like class", "we cannot afford the stipend", "the levy"],
+                          "ruled:funding": [1, 0, 1], "ruled:time": [0, 0, 0]})
+    decided = coder.predict(probe)
+    assert decided[0, 0] == 1 and coder.predict_proba(probe)[0, 0] < coder.thresholds_[0]  # the rules' call
+    assert decided[1, 0] == 1  # the model adds money talk the rules miss
+    with pytest.raises(ValueError, match="ruled:0"):  # codes named by column number
+        _small_coder(keep_rules=True).fit(texts, labels, groups=groups)
 
 
 def test_a_code_nobody_applied_is_never_suggested():
@@ -147,6 +163,16 @@ def test_threshold_for_a_target_precision_keeps_the_best_recall():
     assert choose_threshold(truth, probability, target_precision=0.8) == pytest.approx(0.35)
     assert choose_threshold(truth, probability, target_precision=0.95) == pytest.approx(0.6)
     assert choose_threshold(np.array([0, 0, 1]), np.array([0.9, 0.8, 0.1]), target_precision=0.9) == NEVER
+
+
+def test_threshold_added_to_decisions_made_anyway_is_chosen_for_the_union():
+    truth = np.array([1, 1, 0, 1, 0, 1])
+    probability = np.array([0.1, 0.2, 0.5, 0.6, 0.7, 0.8])
+    already = np.array([1, 1, 0, 0, 0, 0])  # the rules found the first two
+    # union F1: alone 2/4 found (0.667); +0.8: 3 of 3 (0.857); +0.7: 3 of 4 (0.75); +0.6: 4 of 5 (0.889)
+    assert choose_threshold(truth, probability, already=already) == pytest.approx(0.6)
+    assert choose_threshold(truth, probability, target_precision=1.0, already=already) == pytest.approx(0.8)
+    assert choose_threshold(np.array([1, 0, 0]), np.array([0.1, 0.9, 0.8]), already=np.array([1, 0, 0])) == NEVER
 
 
 def test_a_target_precision_suggests_fewer_codes():

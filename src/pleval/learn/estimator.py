@@ -2,7 +2,8 @@
 
 Multi-label: each code is a yes/no decision of its own (one-vs-rest). Features are TF-IDF word n-grams and
 character n-grams of the text and, optionally, the codebook rules' scores for the same text (columns named
-``rule:<code id>``), so the model can learn how far to trust each rule. Each code's classifier is a logistic
+``rule:<code id>``). Optionally too, the coder adds to the rules rather than replacing them (``keep_rules``):
+it codes what the rules code (columns ``ruled:<code id>``) and, beyond that, what the model is sure enough of. Each code's classifier is a logistic
 regression (or a linear SVM) whose scores are calibrated into probabilities (a sigmoid fitted on out-of-fold
 scores). A per-code decision threshold is chosen on the same out-of-fold probabilities, for the best F1 or,
 with ``target_precision``, for the best recall at that precision; so a fitted coder carries everything it needs
@@ -24,7 +25,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
@@ -32,7 +32,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 TEXT = "text"
-RULE_PREFIX = "rule:"
+RULE_PREFIX = "rule:"  # the rules' score for a code, a feature
+RULED_PREFIX = "ruled:"  # 1 where the rules code the text: kept by a coder that adds to the rules
 NEVER = float("inf")  # the threshold of a code the model never suggests (no threshold reached the target)
 
 
@@ -50,12 +51,15 @@ def as_frame(X) -> pd.DataFrame:
     return pd.DataFrame({TEXT: [str(x) for x in X]})
 
 
-def choose_threshold(truth: np.ndarray, probability: np.ndarray, target_precision: float | None = None) -> float:
+def choose_threshold(truth: np.ndarray, probability: np.ndarray, target_precision: float | None = None,
+                     already: np.ndarray | None = None) -> float:
     """The decision threshold for one code from out-of-fold probabilities.
 
     With no ``target_precision``, the threshold of the best F1; with one, the lowest threshold (so the best
-    recall) whose precision reaches it. Returns ``inf`` (never suggest) when the code has no positive unit or
-    no threshold reaches the target precision. A unit is coded when its probability is ``>=`` the threshold.
+    recall) whose precision reaches it. ``already`` marks units coded whatever the probability (by the rules,
+    when the model adds to them): the threshold is then chosen for the F1 or precision of the union. Returns
+    ``inf`` (the model never adds the code) when the best F1 is reached without the model, or no threshold
+    reaches the target precision. A unit is coded when its probability is ``>=`` the threshold.
 
     Parameters
     ----------
@@ -65,19 +69,28 @@ def choose_threshold(truth: np.ndarray, probability: np.ndarray, target_precisio
         The model's out-of-fold probability for each unit.
     target_precision : float, optional
         The precision to reach, between 0 and 1.
+    already : array of 0/1, optional
+        Units coded anyway.
     """
     truth = np.asarray(truth, dtype=int)
-    if truth.sum() == 0:
+    probability = np.asarray(probability, dtype=float)
+    already = np.zeros(len(truth), bool) if already is None else np.asarray(already, dtype=bool)
+    positives = truth.sum()
+    if positives == 0:
         return NEVER
-    precision, recall, thresholds = precision_recall_curve(truth, probability)
-    precision, recall = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
+    order = np.argsort(-probability[~already], kind="stable")
+    ranked, hits = probability[~already][order], truth[~already][order]
+    last_of_value = np.append(ranked[1:] != ranked[:-1], True)  # a threshold takes every tie with it
+    thresholds = np.concatenate([[NEVER], ranked[last_of_value]])
+    coded = already.sum() + np.concatenate([[0], np.flatnonzero(last_of_value) + 1])
+    agreed = (truth & already).sum() + np.concatenate([[0], np.cumsum(hits)[last_of_value]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(coded > 0, agreed / coded, np.nan)
     if target_precision is None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-        best = np.flatnonzero(f1 == f1.max())
-        return float(thresholds[best[-1]])  # of equally good thresholds, the highest (fewest suggestions)
+        f1 = 2 * agreed / (coded + positives)
+        return float(thresholds[np.flatnonzero(f1 == f1.max())[0]])  # of equal F1s, the fewest suggestions
     reached = np.flatnonzero(precision >= target_precision - 1e-12)
-    return float(thresholds[reached[0]]) if len(reached) else NEVER
+    return float(thresholds[reached[-1]]) if len(reached) else NEVER
 
 
 class LearnedCoder(ClassifierMixin, BaseEstimator):
@@ -103,6 +116,10 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         Keep n-grams found in at least this many training texts.
     use_rules : bool
         Use the ``rule:<code id>`` columns of the input as features, when it has them.
+    keep_rules : bool
+        Add to the rules rather than replace them: code a text wherever its ``ruled:<code id>`` column is 1, and
+        wherever the model's probability reaches the threshold, chosen for the F1 (or precision) of the two
+        together.
     cv_folds : int
         Folds of the cross-validation inside ``fit`` that calibrates probabilities and chooses thresholds. With
         ``groups``, folds never split a group (a transcript); texts whose group is None (e.g. codebook examples)
@@ -127,9 +144,9 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced", classifier: str = "logistic",
-                 word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (2, 5),
-                 min_df: int = 1, use_rules: bool = True, cv_folds: int = 5, target_precision: float | None = None,
-                 random_state: int | None = 0):
+                 word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (3, 6),
+                 min_df: int = 2, use_rules: bool = False, keep_rules: bool = False, cv_folds: int = 5,
+                 target_precision: float | None = None, random_state: int | None = 0):
         self.C = C
         self.class_weight = class_weight
         self.classifier = classifier
@@ -137,6 +154,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.use_rules = use_rules
+        self.keep_rules = keep_rules
         self.cv_folds = cv_folds
         self.target_precision = target_precision
         self.random_state = random_state
@@ -168,8 +186,9 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
 
     def _linear(self):
         if self.classifier == "logistic":
-            return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
-                                      random_state=self.random_state)
+            # the dual problem: far fewer texts than n-grams, where liblinear's dual solver is many times faster
+            return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True,
+                                      max_iter=1000, random_state=self.random_state)
         if self.classifier == "svm":
             return LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         raise ValueError(f"classifier must be 'logistic' or 'svm', not {self.classifier!r}")
@@ -191,7 +210,8 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame or sequence of str
-            Texts (column ``text``), with rule scores in ``rule:<code id>`` columns if ``use_rules``.
+            Texts (column ``text``), with rule scores in ``rule:<code id>`` columns if ``use_rules``, and the
+            rules' decisions in ``ruled:<code id>`` columns if ``keep_rules``.
         Y : DataFrame or array of shape (n_texts, n_codes)
             1 where the code applies. A DataFrame's columns name the codes.
         groups : sequence, optional
@@ -208,6 +228,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         if labels.ndim != 2 or labels.shape[0] != len(frame):
             raise ValueError(f"Y must have one row per text ({len(frame)}) and one column per code")
         rule_columns = [c for c in frame.columns if str(c).startswith(RULE_PREFIX)] if self.use_rules else []
+        ruled = self._ruled(frame, classes)
         scores = np.full(labels.shape, np.nan)
         for train, test in self._splits(len(frame), groups):
             scores[test] = self._fit_scorer(frame.iloc[train], labels[train], rule_columns).decision_function(
@@ -222,13 +243,24 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
                 continue
             calibrator = LogisticRegression(C=1.0).fit(score, truth)
             calibrators.append(calibrator)
-            thresholds.append(choose_threshold(truth, calibrator.predict_proba(score)[:, 1], self.target_precision))
+            thresholds.append(choose_threshold(truth, calibrator.predict_proba(score)[:, 1], self.target_precision,
+                                               already=ruled[tested, j]))
         self.pipeline_ = self._fit_scorer(frame, labels, rule_columns)
         self.calibrators_ = calibrators
         self.thresholds_ = np.array(thresholds)
         self.classes_ = classes
         self.rule_columns_ = rule_columns
         return self
+
+    def _ruled(self, frame: pd.DataFrame, classes) -> np.ndarray:
+        """The rules' decisions (texts x codes) a coder that keeps the rules adds to; zeros otherwise."""
+        if not self.keep_rules:
+            return np.zeros((len(frame), len(classes)), dtype=bool)
+        columns = [f"{RULED_PREFIX}{c}" for c in classes]
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"keep_rules needs the rules' decisions in columns like {missing[0]}")
+        return frame[columns].to_numpy(dtype=float) > 0
 
     def _splits(self, n: int, groups: Sequence | None):
         """(train, test) index arrays of the cross-validation inside :meth:`fit`."""
@@ -270,8 +302,10 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         return result
 
     def predict(self, X) -> np.ndarray:
-        """1 where a code's probability reaches its threshold, per text and code."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+        """1 where a code's probability reaches its threshold (or, with ``keep_rules``, the rules code it), per
+        text and code."""
+        decided = self.predict_proba(X) >= self.thresholds_
+        return (decided | self._ruled(as_frame(X), self.classes_)).astype(int)
 
     def influential_terms(self, X, code: int, n: int = 5) -> list[list[str]]:
         """For each text, the words that pushed ``code`` (a column index) up most: coefficient x TF-IDF.

@@ -8,7 +8,8 @@ statistics as people (:func:`pleval.reliability.scores_against_reference`):
 
 - ``rules``: the codebook's rules alone (they learn nothing, so they need no folds);
 - ``model``: the learned coder on the text alone;
-- ``combined``: the learned coder with the rules' scores among its features.
+- ``combined``: the rules plus what the learned coder adds to them (each code's threshold chosen, inside the
+  training, for the F1 of the two together).
 
 Optionally the same three coders, trained on all the project's human coding, are scored on a file of labelled
 quotes from outside the project (micro precision, recall and F1).
@@ -130,18 +131,18 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     codebook = load_codebook_cached(project)
     rule_coder = RuleCoder(codebook)
     scores, _ = rule_findings(rule_coder, training.texts)
+    decisions = {RULES: rules_decide(rule_coder, scores)}
     inputs = {MODEL: model_input(training.texts, None, training.code_ids),
-              COMBINED: model_input(training.texts, scores, training.code_ids)}
+              COMBINED: model_input(training.texts, scores, training.code_ids, decisions[RULES])}
     labels = training.label_frame.reset_index(drop=True)
     groups = np.asarray(training.groups, dtype=object)
-    decisions = {RULES: rules_decide(rule_coder, scores)}
     for name in (MODEL, COMBINED):
         decisions[name] = np.zeros_like(training.labels)
     folds = transcript_folds(training, reference)
     disable = None if progress is None else not progress
     for train, test in tqdm(folds, desc="cross-validating", unit="transcript", disable=disable):
         for name in (MODEL, COMBINED):
-            estimator = clone(default_coder(use_rules=name == COMBINED, target_precision=target_precision))
+            estimator = clone(default_coder(combined=name == COMBINED, target_precision=target_precision))
             estimator.fit(inputs[name].iloc[train], labels.iloc[train], groups=groups[train])
             decisions[name][test] = estimator.predict(inputs[name].iloc[test])
     tested = np.concatenate([test for _, test in folds])
@@ -181,9 +182,9 @@ def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule
     scores, _ = rule_findings(rule_coder, quotes.texts)
     decisions = {RULES: rules_decide(rule_coder, scores)}
     for name in (MODEL, COMBINED):
-        trained = load_or_train(project, training.unit, use_rules=name == COMBINED,
+        trained = load_or_train(project, training.unit, combined=name == COMBINED,
                                 target_precision=target_precision, training=training, rule_coder=rule_coder)
-        inputs = model_input(quotes.texts, scores if name == COMBINED else None, quotes.code_ids)
+        inputs = model_input(quotes.texts, scores, quotes.code_ids, decisions[RULES])
         decisions[name] = trained.coder.predict(inputs)
     labelled = TrainingSet(training.unit, quotes.code_ids, quotes.ids, quotes.texts, [None] * len(quotes.ids),
                            quotes.labels, [LABELS] * len(quotes.ids), training.codebook_hash)

@@ -3,9 +3,10 @@
 A :class:`Suggester` holds the project's trained combined coder (loaded from outputs/models/, or trained when
 the codebook or the human coding changed) and the rule coder, and serves any number of transcripts:
 
-- :meth:`Suggester.suggestions` lists, for each participant unit of one transcript, the codes the model or the
-  rules suggest, ranked by the model's calibrated probability, each with its evidence: the words the rule
-  matched, or else the words that weighed most in the model (coefficient x TF-IDF), with their positions;
+- :meth:`Suggester.suggestions` lists, for each participant unit of one transcript, the codes the combined
+  coder suggests (the rules', and those the model adds), ranked by the model's calibrated probability, each
+  with its evidence: the words the rule matched, or else the words that weighed most in the model
+  (coefficient x TF-IDF), with their positions;
 - :meth:`Suggester.uncertainty_order` lists units no person has reviewed yet, the most uncertain first (the
   model's probability closest to a code's threshold), the order in which a person's decisions teach the model
   most (active learning).
@@ -128,8 +129,10 @@ class Suggester:
 
     def _score(self, units: pd.DataFrame):
         scores, findings = rule_findings(self.rule_coder, units["text"].tolist())
-        probability = self.trained.coder.predict_proba(model_input(units["text"], scores, self.codebook.code_ids))
-        return probability, rules_decide(self.rule_coder, scores), findings
+        by_rules = rules_decide(self.rule_coder, scores)
+        probability = self.trained.coder.predict_proba(
+            model_input(units["text"], scores, self.codebook.code_ids, by_rules))
+        return probability, by_rules.astype(bool), findings
 
     def suggestions(self, transcript_id: str, *, everything: bool = False) -> pd.DataFrame:
         """The codes suggested for each participant unit of a transcript, most probable first.
@@ -204,9 +207,11 @@ class Suggester:
         units = self._units([t for t in wanted if t not in reviewed])
         if units.empty:
             return pd.DataFrame(columns=UNCERTAINTY_COLUMNS)
-        probability, _, _ = self._score(units)
+        probability, by_rules, _ = self._score(units)
         thresholds = self.trained.coder.thresholds_
         undecided = uncertainty(probability, thresholds)
+        if self.trained.coder.keep_rules:
+            undecided[by_rules] = 0.0  # the combined coder codes what the rules code, whatever the model says
         most = undecided.argmax(axis=1)
         rows = np.arange(len(units))
         table = units.drop(columns="text").assign(

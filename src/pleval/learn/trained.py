@@ -29,19 +29,20 @@ from ..parsecache import load_codebook_cached
 from ..project import Project, atomic_write
 from ..rules import RuleCoder
 from .estimator import LearnedCoder
-from .training import TrainingSet, model_input, rule_findings, training_set
+from .training import TrainingSet, model_input, rule_findings, rules_decide, training_set
 
 MODEL_FORMAT = 1
 
 
-def default_coder(*, use_rules: bool = True, target_precision: float | None = None,
+def default_coder(*, combined: bool = True, target_precision: float | None = None,
                   random_state: int | None = 0) -> LearnedCoder:
-    """The learned coder pleval trains: text features, plus the rules' scores when ``use_rules``.
+    """The learned coder pleval trains: the text model alone, or ``combined`` with the rules (it codes what the
+    rules code and adds what the model finds, each code's threshold chosen for the F1 of the two together).
 
     Its settings are the ones that measured best in leave-one-transcript-out cross-validation on the sample
     project (see README.md); the held-out quotes played no part in choosing them.
     """
-    return LearnedCoder(use_rules=use_rules, target_precision=target_precision, random_state=random_state)
+    return LearnedCoder(keep_rules=combined, target_precision=target_precision, random_state=random_state)
 
 
 @dataclass
@@ -54,9 +55,9 @@ class TrainedCoder:
     path: Path
 
 
-def model_name(unit: str, use_rules: bool, target_precision: float | None) -> str:
-    """The file name (without suffix) of a trained coder: unit, whether it uses the rules, target precision."""
-    name = f"learned-{unit}-{'rules' if use_rules else 'text'}"
+def model_name(unit: str, combined: bool, target_precision: float | None) -> str:
+    """The file name (without suffix) of a trained coder: unit, combined with the rules or not, precision."""
+    name = f"learned-{unit}-{'combined' if combined else 'model'}"
     return name if target_precision is None else f"{name}-p{target_precision:.2f}"
 
 
@@ -83,13 +84,16 @@ def model_key(training: TrainingSet, estimator: LearnedCoder) -> dict:
 
 
 def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder | None) -> LearnedCoder:
-    """Fit ``estimator`` on a training set, with the rules' scores as input when it uses them."""
-    scores = rule_findings(rule_coder, training.texts)[0] if estimator.use_rules else None
-    return estimator.fit(model_input(training.texts, scores, training.code_ids), training.label_frame,
+    """Fit ``estimator`` on a training set, with the rules' scores and decisions as input when it uses them."""
+    scores = decided = None
+    if estimator.use_rules or estimator.keep_rules:
+        scores = rule_findings(rule_coder, training.texts)[0]
+        decided = rules_decide(rule_coder, scores)
+    return estimator.fit(model_input(training.texts, scores, training.code_ids, decided), training.label_frame,
                          groups=training.groups)
 
 
-def load_or_train(project: Project, unit: str = "turn", *, use_rules: bool = True,
+def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True,
                   target_precision: float | None = None, force: bool = False,
                   training: TrainingSet | None = None, rule_coder: RuleCoder | None = None) -> TrainedCoder:
     """The project's trained coder for ``unit``: loaded from outputs/models/ when current, else trained now.
@@ -98,8 +102,8 @@ def load_or_train(project: Project, unit: str = "turn", *, use_rules: bool = Tru
     ----------
     project : Project
     unit : {"turn", "sentence"}
-    use_rules : bool
-        The combined coder (rules' scores as features) rather than the text-only model.
+    combined : bool
+        The combined coder (the rules plus what the model adds) rather than the model alone.
     target_precision : float, optional
         Thresholds for this precision rather than the best F1.
     force : bool
@@ -115,16 +119,16 @@ def load_or_train(project: Project, unit: str = "turn", *, use_rules: bool = Tru
         When the project has too little human coding to learn from.
     """
     training = training if training is not None else training_set(project, unit)
-    estimator = default_coder(use_rules=use_rules, target_precision=target_precision)
+    estimator = default_coder(combined=combined, target_precision=target_precision)
     key = model_key(training, estimator)
     folder = project.output_path("models")
-    name = model_name(training.unit, use_rules, target_precision)
+    name = model_name(training.unit, combined, target_precision)
     model_path, record_path = folder / f"{name}.joblib", folder / f"{name}.json"
     if not force:
         loaded = _load_current(model_path, record_path, key)
         if loaded is not None:
             return loaded
-    if use_rules and rule_coder is None:
+    if (estimator.use_rules or estimator.keep_rules) and rule_coder is None:
         rule_coder = RuleCoder(load_codebook_cached(project))
     started = time.perf_counter()
     fit_on(training, estimator, rule_coder)
