@@ -106,10 +106,10 @@ def test_suppressed_figures_carry_no_number_and_small_ones_are_counts(project):
 def test_hand_written_text_is_de_identified_too(project):
     path = project.root / "data" / "briefs.yaml"
     path.write_text(path.read_text().replace("A hand-written lead for the test brief.",
-                                             "A hand-written lead: Rosalind Carver at Hilltop said so."))
+                                             "A hand-written lead, as Rosalind Carver at Hilltop said."))
     assert run("brief", "all-themes", "--project", str(project.root)).exit_code == 0
     brief = Brief.model_validate_json((project.outputs / "briefs" / "all-themes.json").read_text())
-    assert brief.hand_written_lead == "A hand-written lead: [teacher] at [school] said so."
+    assert brief.hand_written_lead == "A hand-written lead, as [teacher] at [school] said."
 
 
 def test_questions_come_from_the_codebook(project):
