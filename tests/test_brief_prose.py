@@ -87,3 +87,17 @@ def test_citation_in_the_seeds_form():
                                 url="example.org/briefs")
     assert citation(evaluation, title="Insights", subtitle="Strategies") == \
         "Zweig, J., & Kennedy, K. (2024). Insights: Strategies. Org. Retrieved from example.org/briefs"
+
+
+def test_sources_sentence_names_each_coding_the_counts_rest_on():
+    def prevalence(**totals):
+        return Prevalence(transcripts=1, transcripts_total=sum(totals.values()), schools=1, schools_total=1,
+                          participants=1, participants_total=1, turns=1, roles=(), regions=(), regions_total=(),
+                          sources={"consensus": 0, "human": 0, "rules": 1},
+                          sources_total={"consensus": 0, "human": 0, "rules": 0, **totals})
+
+    assert sources_sentence(prevalence(consensus=2, human=3, rules=4)) == (
+        "Counts come from the coders' consensus for 2 of the 9 transcripts, human coding for 3 (the codes most of "
+        "their coders applied) and the codebook's rules for the other 4, which no one has coded by hand yet.")
+    assert sources_sentence(prevalence(rules=4)).startswith("These counts rest on the codebook's rules alone")
+    assert sources_sentence(prevalence(consensus=4)) == "These counts rest on the coders' consensus."
