@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
-import krippendorff
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+
+# scikit-learn and krippendorff (with scipy) take seconds to import: they are imported where used, so that a
+# brief or a notebook that only reads coefficients does not pay for them.
 
 #: Columns of :func:`reliability_table`, in order.
 RELIABILITY_COLUMNS = [
@@ -65,6 +66,8 @@ def kappa(matrix: np.ndarray) -> float:
     a, b = matrix[0, both], matrix[1, both]
     if not both.any() or (len(set(a)) == 1 and len(set(b)) == 1 and a[0] == b[0]):
         return float("nan")  # one category only: kappa is undefined
+    from sklearn.metrics import cohen_kappa_score
+
     return float(cohen_kappa_score(a, b))
 
 
@@ -74,6 +77,8 @@ def alpha(matrix: np.ndarray, level: str = "nominal") -> float:
     values = matrix[:, pairable]
     if values.size == 0 or len(set(values[~np.isnan(values)])) < 2:
         return float("nan")  # no variation: alpha is undefined
+    import krippendorff
+
     return float(krippendorff.alpha(reliability_data=values, level_of_measurement=level))
 
 
@@ -206,6 +211,8 @@ def scores_against_reference(codings: pd.DataFrame, reviewed: Mapping[str, Seque
 def _scores(code_id: str, matrix: np.ndarray) -> dict:
     coder, reference = matrix[0], matrix[1]
     if len(reference):
+        from sklearn.metrics import precision_recall_fscore_support
+
         precision, recall, f1, _ = precision_recall_fscore_support(
             reference, coder, average="binary", zero_division=np.nan
         )
