@@ -8,6 +8,7 @@ pack (one file: creating files costs more than writing them) is replaced atomica
 
 from __future__ import annotations
 
+import base64
 import gc
 import json
 import uuid
@@ -29,7 +30,7 @@ from .segment import SentenceBounds, segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .parsecache import load_codebook_cached, load_transcripts_cached
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 #: Columns of :func:`codings_frame`, in order.
 CODING_COLUMNS = [
@@ -86,8 +87,8 @@ def _pack_lines(path: Path) -> dict[str, bytes]:
 class RulesCache:
     """The rules' results for a project's transcripts, kept in ``outputs/cache/rules.pack``.
 
-    One line of JSON per transcript: ``{"id", "key", "codings": rows, "sentences": [counts, starts, ends]}``,
-    after a header line listing the ids in order.
+    One line of JSON per transcript: ``{"id", "key", "codings": rows, "sentences": [counts, starts, ends]}``
+    (the sentence bounds as packed arrays), after a header line listing the ids in order.
     """
 
     def __init__(self, project: Project):
@@ -121,9 +122,17 @@ class RulesCache:
             handle.write(b"\n".join([head.encode("utf-8")] + [self.fresh.get(i) or self.lines[i] for i in ids]))
 
 
+def _packed(array: np.ndarray) -> str:
+    """An array of offsets as text for the cache: little-endian 32-bit integers in base64 (quick both ways)."""
+    return base64.b64encode(array.astype("<i4").tobytes()).decode("ascii")
+
+
+def _unpacked(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<i4").astype(np.int64)
+
+
 def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
-    counts, starts, ends = (np.array(column, dtype=np.int64) for column in sentences)
-    return SentenceBounds(counts, starts, ends).per_turn()
+    return SentenceBounds(*(_unpacked(column) for column in sentences)).per_turn()
 
 
 # Cached codings are rows rather than objects (compact, and quick to read back). Everything a row's
@@ -139,7 +148,7 @@ def _coding_rows(transcript: Transcript, codings: list[Coding]) -> list[list]:
 
 def _cache_line(transcript: Transcript, key: str, bounds: SentenceBounds, codings: list[Coding]) -> bytes:
     """A transcript's entry in the rules pack: its codings as rows and its sentence bounds, as a line of JSON."""
-    sentences = [bounds.counts.tolist(), bounds.starts.tolist(), bounds.ends.tolist()]
+    sentences = [_packed(bounds.counts), _packed(bounds.starts), _packed(bounds.ends)]
     # dumps, not dump: only the one-shot encoder is the fast C one
     return json.dumps(
         {"id": transcript.id, "key": key, "codings": _coding_rows(transcript, codings), "sentences": sentences},

@@ -85,17 +85,24 @@ class LowercaseLemmas:
             lemma = self._by_lower[lower_hash] = self.strings.add(self.table.get(lower, lower))
         return lemma
 
+    def _lemmas(self, lowers: np.ndarray) -> np.ndarray:
+        """The lemma hash of each lower-case word hash: one look-up per distinct word."""
+        words, positions = np.unique(lowers, return_inverse=True)
+        known, lemma = self._by_lower, self._lemma
+        lemmas = np.array([known[w] if w in known else lemma(w) for w in words.tolist()], dtype=np.uint64)
+        return lemmas[positions.reshape(-1)]
+
     def __call__(self, doc: Doc) -> Doc:
-        return next(self.pipe([doc]))
+        if len(doc):
+            doc.from_array([LEMMA], self._lemmas(doc.to_array(LOWER)).reshape(-1, 1))
+        return doc
 
     def pipe(self, stream, batch_size: int = 256):
         """Lemmatise docs a batch at a time: arrays of hashes, one look-up per distinct word, no Token objects."""
         for batch in minibatch(stream, batch_size):
             arrays = [doc.to_array(LOWER) for doc in batch]
             if arrays:
-                words, positions = np.unique(np.concatenate(arrays), return_inverse=True)
-                lemmas = np.fromiter((self._lemma(w) for w in words.tolist()), dtype=np.uint64, count=len(words))
-                lemmas = lemmas[positions]
+                lemmas = self._lemmas(np.concatenate(arrays))
             offset = 0
             for doc, array in zip(batch, arrays):
                 if len(array):

@@ -284,10 +284,14 @@ class PatternCompiler:
             needs = [[s for s in p.required if any(wanted for _, wanted, _ in self.spec_list[s][0])]
                      for p in self.patterns]
             self._rows = {s: row for row, s in enumerate(dict.fromkeys(s for n in needs for s in n))}
-            width = max((len(n) for n in needs), default=0)
+            # patterns by how many specs they need, most first, so each column is and-ed over a prefix
+            self._by_needs = sorted(range(len(needs)), key=lambda n: -len(needs[n]))
+            self._needing = [sum(len(n) > column for n in needs) for column in range(max(map(len, needs), default=0))]
             padding = len(self._rows)  # a row that is true in every sentence
-            self._needs = np.array([[self._rows[s] for s in n] + [padding] * (width - len(n)) for n in needs],
-                                   dtype=np.int64).reshape(len(needs), max(width, 1))
+            width = max(len(self._needing), 1)
+            self._needs = np.array(
+                [[self._rows[s] for s in needs[n]] + [padding] * (width - len(needs[n])) for n in self._by_needs],
+                dtype=np.int64).reshape(len(needs), width)
         if self._csr_classes < len(self.codes):  # classes seen since: their rows, appended
             added = [[self._rows[s] for s in self._satisfied[n] if s in self._rows]
                      for n in range(self._csr_classes, len(self.codes))]
@@ -302,9 +306,11 @@ class PatternCompiler:
         present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
         present[rows[first + np.arange(len(first))], np.repeat(encoded.sentence_of, counts)] = True
         present[-1] = True
-        candidates = present[self._needs[:, 0]]
-        for column in range(1, self._needs.shape[1]):
-            candidates &= present[self._needs[:, column]]
+        met = present[self._needs[:, 0]]
+        for column, needing in enumerate(self._needing[1:], start=1):
+            met[:needing] &= present[self._needs[:needing, column]]
+        candidates = np.empty_like(met)
+        candidates[self._by_needs] = met
         return candidates
 
     def find(self, encoded: EncodedDoc) -> np.ndarray:
