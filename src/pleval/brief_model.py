@@ -21,7 +21,6 @@ from .brief_prose import (
     provisional_sentence, school_years, sources_sentence, survey_sentence,
 )
 from .brief_quotes import as_brief_quote, choose_quotes, quote_candidates
-from .coding import load_segments
 from .coding_sources import SOURCES, CountedCodings, counted_codings, human_agreement
 from .errors import BriefError, PlevalError
 from .model import (
@@ -89,6 +88,8 @@ class BriefContext:
 
     def segments_of(self, transcript: Transcript) -> list:
         if transcript.id not in self.segments:
+            from .coding import load_segments  # spaCy: imported only when segments are needed
+
             self.segments[transcript.id] = load_segments(self.project, transcript, self.counted.codebook)
         return self.segments[transcript.id]
 

@@ -23,7 +23,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .brief_model import AssembledBrief, BriefContext, assemble_brief
-from .charts import prevalence_by_role_chart, survey_figures_chart
 from .coding_sources import SOURCE_NAMES
 from .errors import PlevalError
 from .model import Brief
@@ -95,6 +94,8 @@ def survey_table(brief: Brief) -> pd.DataFrame:
 
 def brief_charts(brief: Brief) -> dict:
     """The brief's charts as matplotlib figures: ``prevalence`` (by role) and, with survey figures, ``survey``."""
+    from .charts import prevalence_by_role_chart, survey_figures_chart  # matplotlib: only when drawing
+
     charts = {"prevalence": prevalence_by_role_chart(roles_table(brief), title="Who voiced each theme")}
     table = survey_table(brief).drop_duplicates("item_id")
     if not table.empty:
@@ -174,6 +175,7 @@ class WrittenBrief:
     brief_id: str
     paths: list[Path] = field(default_factory=list)
     report: Path | None = None
+    charts: dict[str, Path] = field(default_factory=dict)  # chart name -> its PNG
 
 
 def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None) -> WrittenBrief:
@@ -181,10 +183,14 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     redaction report to outputs/redaction/ (it holds the names replaced: keep it inside the project).
 
     Everything is rendered before anything is written, and each file is written to a temporary file and
-    renamed, so a failure leaves no half-written file.
+    renamed, so a failure leaves no half-written file. Files already written for this very brief (its JSON
+    unchanged, e.g. by ``pleval build`` drafting ahead) are kept as they are, without drawing the charts again.
     """
     brief = assembled.brief
     folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
+    current = _written_already(project, brief, folder)
+    if current is not None:
+        return current
     charts = {name: png_bytes(figure) for name, figure in brief_charts(brief).items()}
     names = {name: f"{brief.id}.{name}.png" for name in charts}
     contents: dict[str, str | bytes] = {
@@ -200,11 +206,28 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
         with atomic_write(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
             handle.write(content)
         written.paths.append(path)
+    written.charts = {name: folder / file for name, file in names.items()}
     report = project.output_path("redaction", f"{brief.id}.json")
     with atomic_write(report, "w", encoding="utf-8") as handle:
         json.dump(assembled.redaction_report, handle, indent=2, ensure_ascii=False)
     written.report = report
     return written
+
+
+def _written_already(project: Project, brief: Brief, folder: Path) -> WrittenBrief | None:
+    """The files of this brief if they are all there and were written for the same brief."""
+    model = folder / f"{brief.id}.json"
+    report = project.output_path("redaction", f"{brief.id}.json")
+    try:
+        if model.read_text(encoding="utf-8") != brief.model_dump_json(indent=2):
+            return None
+    except OSError:
+        return None
+    charts = {path.name[len(brief.id) + 1: -len(".png")]: path for path in sorted(folder.glob(f"{brief.id}.*.png"))}
+    paths = [model, folder / f"{brief.id}.md", folder / f"{brief.id}.html", *charts.values()]
+    if "prevalence" not in charts or not all(p.exists() for p in paths) or not report.exists():
+        return None
+    return WrittenBrief(brief.id, paths, report, charts)
 
 
 @dataclass

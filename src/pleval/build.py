@@ -290,6 +290,11 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             report.results.append(PageResult(page.id, "unchanged", before.get("seconds"), built_at=before.get("built_at")))
         else:
             todo.append(page)
+    briefs_todo = [p.id for p in todo if p.kind == "brief"]
+    if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
+        from .brief_cache import prepare_briefs
+
+        prepare_briefs(project, briefs_todo)  # one shared load here, instead of one per kernel
     plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
     disable = None if progress is None else not progress
     bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)

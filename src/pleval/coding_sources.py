@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .coding import code_project
 from .errors import PlevalError
 from .model import Codebook, ThemeReliability, Transcript, segment_id
 from .parsecache import load_codebook_cached
@@ -134,6 +133,8 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
         If the codebook is invalid.
     """
     codebook = load_codebook_cached(project)
+    from .coding import code_project  # spaCy: imported only when codings are counted
+
     run = code_project(project, progress=False)
     problems: list[PlevalError] = list(run.problems)
     loaded = run.transcripts if transcripts is None else list(transcripts)
