@@ -113,3 +113,16 @@ def test_the_sample_has_double_coding_and_a_consensus_with_realistic_disagreemen
     overall = table.loc["(all codes)", "alpha"]
     assert 0.4 < overall < 0.95  # coders agree, but not perfectly
     assert table["alpha"].drop("(all codes)").min() < 0.667 < table["alpha"].max()  # some codes fall short
+
+
+def test_outputs_get_the_usual_permissions_not_private_ones(tmp_path):
+    import os
+
+    from pleval.project import atomic_write
+
+    target = tmp_path / "page.html"
+    with atomic_write(target) as handle:
+        handle.write("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -73,12 +73,17 @@ class Project:
             return str(path)
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once: the process's umask, to give new outputs the usual permissions
+
+
 @contextmanager
 def atomic_write(path: Path, mode: str = "w", **kwargs):
     """Write to a temporary file beside ``path`` and rename it into place, so no reader sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes files private; outputs are shared like any file
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
         os.replace(tmp, path)
