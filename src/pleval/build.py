@@ -185,7 +185,14 @@ def run_page(page: dict, outputs: str) -> dict:
     raised: the executed notebook keeps the error at the failing cell.
     """
     import papermill
+    from jupyter_client.manager import AsyncKernelManager
     from papermill.exceptions import PapermillExecutionError
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(AsyncKernelManager):
+        """Kernels talk over local sockets: nothing listens on the network (and none warns that it does)."""
+
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
     from .pages import write_notebook_html
 
@@ -199,7 +206,7 @@ def run_page(page: dict, outputs: str) -> dict:
     try:
         papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
                                    kernel_name=KERNEL, cwd=str(Path(page["notebook"]).parent), progress_bar=False,
-                                   log_output=False)
+                                   log_output=False, kernel_manager_class=LocalKernelManager)
     except PapermillExecutionError as error:
         result.update(status="failed", error=f"cell {error.exec_count}: {error.ename}: {error.evalue}")
     except Exception as error:  # a kernel that died or could not start, an unreadable notebook
