@@ -227,6 +227,7 @@ def code_project(
     else:
         coder = RuleCoder(codebook)
         results = (_coded(coder, transcript) for transcript in todo)
+    gc.freeze()  # what exists now lives through the run: spare the collector walking it (see _collector_paused)
     try:
         for transcript, (line, codings) in tqdm(
             zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
@@ -235,6 +236,7 @@ def code_project(
             found[transcript.id] = codings
             run.coded.append(transcript.id)
     finally:  # what was coded is kept, even if the run stops part way
+        gc.unfreeze()
         cache.save([t.id for t in transcripts])
     for transcript in transcripts:
         run.codings.extend(found[transcript.id])

@@ -11,41 +11,68 @@ from functools import lru_cache
 
 import numpy as np
 import spacy
-from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
+from spacy.attrs import LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
-from spacy.util import minibatch
+
+
+WORDS_KEY = "pleval_words"
+
+
+def doc_words(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    """The doc's distinct words (sorted orth hashes) and, for each token, the index of its word.
+
+    What pleval's components work out for a token (sentence-final or not, lemma, pattern class) depends on its
+    text alone, so each does it once per distinct word. The first that needs the words keeps them in
+    ``doc.user_data`` for the others; they are worked out again if the doc's length has changed since.
+    """
+    kept = doc.user_data.get(WORDS_KEY)
+    if kept is not None and len(kept[1]) == len(doc):
+        return kept
+    words, inverse = np.unique(doc.to_array(ORTH).reshape(-1), return_inverse=True)
+    kept = doc.user_data[WORDS_KEY] = (words, inverse.reshape(-1))
+    return kept
 
 
 class ArraySentencizer(Sentencizer):
     """spaCy's rule-based sentencizer with the same rule and ``punct_chars``, computed on arrays.
 
     A sentence starts at the first token that is neither punctuation nor a sentence-final character after
-    a sentence-final character. spaCy's version walks Token objects in Python; this one finds the
-    sentence-final tokens among the doc's word hashes at once, which is several times faster and gives
+    a sentence-final character. spaCy's version walks Token objects in Python; this one marks each distinct
+    word once (sentence-final, other punctuation, or neither), which is several times faster and gives
     identical boundaries (tests/test_nlp.py checks that).
     """
+
+    FINAL, PUNCT, CONTENT = 2, 1, 0
 
     def __init__(self, name: str = "sentencizer", *, punct_chars=None, overwrite: bool = False, scorer=None):
         super().__init__(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
         self._final = None
+        self._marks: dict[int, int] = {}  # orth hash -> FINAL, PUNCT or CONTENT
+
+    def _mark(self, doc: Doc, orth: int) -> int:
+        if self._final is None:
+            self._final = frozenset(doc.vocab.strings.add(c) for c in self.punct_chars)
+        mark = self.FINAL if orth in self._final else self.PUNCT if doc.vocab[orth].is_punct else self.CONTENT
+        self._marks[orth] = mark
+        return mark
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        if self._final is None:
-            self._final = np.array(sorted(doc.vocab.strings.add(c) for c in self.punct_chars), dtype=np.uint64)
-        attrs = doc.to_array([ORTH, IS_PUNCT, SENT_START]).reshape(-1, 3)
-        is_final = self._final[np.searchsorted(self._final, attrs[:, 0]) % len(self._final)] == attrs[:, 0]
-        final = np.flatnonzero(is_final)
-        content = np.flatnonzero(~is_final & (attrs[:, 1] == 0))
+        words, inverse = doc_words(doc)
+        known = self._marks
+        marks = np.array([known[w] if w in known else self._mark(doc, w) for w in words.tolist()], dtype=np.int8)
+        kind = marks[inverse]
+        final = np.flatnonzero(kind == self.FINAL)
+        content = np.flatnonzero(kind == self.CONTENT)
         after = np.searchsorted(content, final, side="right")
         starts = np.full(len(doc), -1, dtype=np.int64)
         starts[0] = 1
         starts[content[after[after < len(content)]]] = 1
         if not self.overwrite:
-            existing = attrs[:, 2].astype(np.int64)  # SENT_START as set before: 1, -1 or 0 (unset)
+            existing = doc.to_array(SENT_START).astype(np.int64)  # as set before: 1, -1 or 0 (unset)
             starts = np.where(existing != 0, existing, starts)
         doc.from_array([SENT_START], starts.astype(np.uint64).reshape(-1, 1))
         return doc
@@ -67,16 +94,15 @@ def make_array_sentencizer(nlp: Language, name: str, punct_chars, overwrite: boo
 class LowercaseLemmas:
     """Set each token's lemma to the lookup lemma of its lower-cased text (or the lower-cased text itself).
 
-    Lemmas are cached per lower-cased word, so the table is consulted once per word type, not per token.
+    Lemmas are cached per word, so the table is consulted once per word type, not per token.
     """
 
     def __init__(self, nlp: Language, name: str, *, table_name: str = "lemma_lookup"):
-        from spacy.lookups import load_lookups
-
         self.name = name
-        self.table = load_lookups(nlp.lang, [table_name]).get_table(table_name)
+        self.table = _lookup_table(nlp.lang, table_name)
         self.strings = nlp.vocab.strings
-        self._by_lower: dict[int, int] = {}
+        self._by_lower: dict[int, int] = {}  # lower-case hash -> lemma hash
+        self._by_orth: dict[int, int] = {}  # orth hash -> lemma hash
 
     def _lemma(self, lower_hash: int) -> int:
         lemma = self._by_lower.get(lower_hash)
@@ -85,30 +111,31 @@ class LowercaseLemmas:
             lemma = self._by_lower[lower_hash] = self.strings.add(self.table.get(lower, lower))
         return lemma
 
-    def _lemmas(self, lowers: np.ndarray) -> np.ndarray:
-        """The lemma hash of each lower-case word hash: one look-up per distinct word."""
-        words, positions = np.unique(lowers, return_inverse=True)
-        known, lemma = self._by_lower, self._lemma
-        lemmas = np.array([known[w] if w in known else lemma(w) for w in words.tolist()], dtype=np.uint64)
-        return lemmas[positions.reshape(-1)]
+    def _lemma_of_word(self, doc: Doc, orth: int) -> int:
+        lemma = self._by_orth[orth] = self._lemma(doc.vocab[orth].lower)
+        return lemma
 
     def __call__(self, doc: Doc) -> Doc:
+        """Lemmatise a doc: one look-up per distinct word, no Token objects."""
         if len(doc):
-            doc.from_array([LEMMA], self._lemmas(doc.to_array(LOWER)).reshape(-1, 1))
+            words, inverse = doc_words(doc)
+            known = self._by_orth
+            lemmas = np.array([known[w] if w in known else self._lemma_of_word(doc, w) for w in words.tolist()],
+                              dtype=np.uint64)
+            doc.from_array([LEMMA], lemmas[inverse].reshape(-1, 1))
         return doc
 
     def pipe(self, stream, batch_size: int = 256):
-        """Lemmatise docs a batch at a time: arrays of hashes, one look-up per distinct word, no Token objects."""
-        for batch in minibatch(stream, batch_size):
-            arrays = [doc.to_array(LOWER) for doc in batch]
-            if arrays:
-                lemmas = self._lemmas(np.concatenate(arrays))
-            offset = 0
-            for doc, array in zip(batch, arrays):
-                if len(array):
-                    doc.from_array([LEMMA], lemmas[offset : offset + len(array)].reshape(-1, 1))
-                offset += len(array)
-                yield doc
+        for doc in stream:
+            yield self(doc)
+
+
+@lru_cache(maxsize=4)
+def _lookup_table(lang: str, table_name: str):
+    """A spacy-lookups-data table, loaded once per process (it is static data)."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups(lang, [table_name]).get_table(table_name)
 
 
 @Language.factory("pleval_lowercase_lemmas", default_config={"table_name": "lemma_lookup"})

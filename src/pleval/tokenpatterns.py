@@ -27,8 +27,10 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM, ORTH
+from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM
 from spacy.tokens import Doc
+
+from .nlp import doc_words
 
 SENTENCE = "\x05"  # between sentences
 # Token classes are written from U+10000 on: re keeps a set of such characters as a list, where for lower ones
@@ -367,16 +369,15 @@ class EncodedDoc:
     def __init__(self, doc: Doc, sentence_starts: np.ndarray, compiler: PatternCompiler):
         compiler._fresh()
         cache = compiler.class_of_orth
-        attrs = doc.to_array([ORTH, LEMMA]).reshape(-1, 2)
-        words, inverse = np.unique(attrs[:, 0], return_inverse=True)
-        inverse = inverse.reshape(-1)
+        words, inverse = doc_words(doc)
         words = words.tolist()
         missing = [n for n, orth in enumerate(words) if orth not in cache]
         if missing:  # with the lemma of the word's first token
             first = np.full(len(words), len(inverse), dtype=np.int64)
             np.minimum.at(first, inverse, np.arange(len(inverse)))
-            compiler.classify_words(doc, {words[n]: int(attrs[first[n], 1]) for n in missing})
-        n_tokens = len(attrs)
+            lemmas = doc.to_array(LEMMA)
+            compiler.classify_words(doc, {words[n]: int(lemmas[first[n]]) for n in missing})
+        n_tokens = len(inverse)
         self.classes = np.array([cache[orth] for orth in words], dtype=np.int64)[inverse]
         self.n_sentences = len(sentence_starts)
         breaks = np.zeros(n_tokens, dtype=np.int64)
