@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import platform
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -187,12 +189,16 @@ def run_page(page: dict, outputs: str) -> dict:
     import papermill
     from jupyter_client.manager import AsyncKernelManager
     from papermill.exceptions import PapermillExecutionError
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, Unicode
+
+    sockets = tempfile.mkdtemp(prefix="pleval-kernel-")
 
     class LocalKernelManager(AsyncKernelManager):
-        """Kernels talk over local sockets: nothing listens on the network (and none warns that it does)."""
+        """The kernel talks over local sockets in a folder of its own: nothing listens on the network (and no
+        kernel warns that it does), and kernels running at once never share a socket."""
 
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+        ip = Unicode(os.path.join(sockets, "kernel"), config=True)
 
     from .pages import write_notebook_html
 
@@ -211,6 +217,8 @@ def run_page(page: dict, outputs: str) -> dict:
         result.update(status="failed", error=f"cell {error.exec_count}: {error.ename}: {error.evalue}")
     except Exception as error:  # a kernel that died or could not start, an unreadable notebook
         result.update(status="failed", error=f"{type(error).__name__}: {error}")
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     executed_at = time.perf_counter()
     if result["status"] == "built":
         try:
