@@ -13,7 +13,6 @@ import gc
 import json
 import uuid
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from dataclasses import dataclass, field
 
@@ -23,9 +22,9 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .errors import PlevalError
-from .model import Codebook, Coding, Evidence, Segment, Transcript, segment_id, sentence_id
+from .model import Codebook, Coding, Segment, Transcript, segment_id
 from .project import Project, atomic_write
-from .rules import RuleCoder
+from .rules import RuleCoder, codings_from_rows
 from .segment import SentenceBounds, segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .parsecache import load_codebook_cached, load_transcripts_cached
@@ -135,48 +134,14 @@ def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
     return SentenceBounds(*(_unpacked(column) for column in sentences)).per_turn()
 
 
-# Cached codings are rows rather than objects (compact, and quick to read back). Everything a row's
-# transcript already says is left out: the span and ids come from the turn, the hashes are the cache key's.
-def _coding_rows(transcript: Transcript, codings: list[Coding]) -> list[list]:
-    turn_of = {segment_id(transcript.id, turn.index): turn.index for turn in transcript.turns}
-    return [
-        [turn_of[c.segment_id], c.code_id, c.score, [list(e) for e in c.evidence],
-         [int(s[s.rindex(".s") + 2:]) for s in c.sentence_ids]]
-        for c in codings
-    ]
-
-
-def _cache_line(transcript: Transcript, key: str, bounds: SentenceBounds, codings: list[Coding]) -> bytes:
-    """A transcript's entry in the rules pack: its codings as rows and its sentence bounds, as a line of JSON."""
+def _cache_line(transcript: Transcript, key: str, bounds: SentenceBounds, rows: list[list]) -> bytes:
+    """A transcript's entry in the rules pack: its codings as rows (see :meth:`RuleCoder.coding_rows`) and its
+    sentence bounds, as a line of JSON."""
     sentences = [_packed(bounds.counts), _packed(bounds.starts), _packed(bounds.ends)]
     # dumps, not dump: only the one-shot encoder is the fast C one
     return json.dumps(
-        {"id": transcript.id, "key": key, "codings": _coding_rows(transcript, codings), "sentences": sentences},
-        ensure_ascii=False,
+        {"id": transcript.id, "key": key, "codings": rows, "sentences": sentences}, ensure_ascii=False
     ).encode("utf-8")
-
-
-def _codings_from_rows(rows: list, transcript: Transcript, codebook: Codebook, coder: str) -> list[Coding]:
-    transcript_id, turns, codebook_hash, text_hash = transcript.id, transcript.turns, codebook.hash, transcript.text_hash
-    evidence_of = Evidence._make
-    segment_ids: dict[int, str] = {}
-    codings = []
-    for turn_index, code_id, score, evidence, sentences in rows:
-        turn = turns[turn_index]
-        sid = segment_ids.get(turn_index)
-        if sid is None:
-            sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
-        codings.append(Coding(
-            transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
-            tuple(map(evidence_of, evidence)), tuple(sid + _sentence_suffix(n) for n in sentences),
-        ))
-    return codings
-
-
-@lru_cache(maxsize=1024)
-def _sentence_suffix(number: int) -> str:
-    """What :func:`pleval.model.sentence_id` adds to a segment id for sentence ``number``."""
-    return sentence_id("t", 0, number)[len(segment_id("t", 0)):]
 
 
 def code_project(
@@ -215,13 +180,13 @@ def code_project(
             if cached is None:
                 todo.append(transcript)
             else:
-                found[transcript.id] = _codings_from_rows(cached["codings"], transcript, codebook, RuleCoder.source)
+                found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RuleCoder.source)
                 run.cached.append(transcript.id)
     disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
     if jobs > 1 and len(todo) >= PARALLEL_FROM:
         # workers send back each transcript's cache entry; its codings are read from it as from the cache
         results = (
-            (line, _codings_from_rows(json.loads(line)["codings"], transcript, codebook, RuleCoder.source))
+            (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
             for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
         )
     else:
@@ -272,9 +237,10 @@ def _start_worker(codebook: Codebook) -> None:
 
 
 def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding]]:
-    """Code a transcript: its cache entry and its codings."""
-    bounds, codings = coder.code_transcript(transcript)
-    return _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, codings), codings
+    """Code a transcript: its cache entry and its codings (made from the rows, as from the cache)."""
+    bounds, rows = coder.coding_rows(transcript)
+    line = _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows)
+    return line, codings_from_rows(rows, transcript, coder.codebook.hash, coder.source)
 
 
 def _code_in_worker(transcript: Transcript) -> bytes:

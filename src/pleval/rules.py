@@ -8,6 +8,7 @@ distinct rules that matched in it (outside excluded sentences) combine to at lea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -316,11 +317,12 @@ class RuleCoder:
             for found in self.evidence(doc, ranges)
         ]
 
-    def code_transcript(self, transcript: Transcript) -> tuple[SentenceBounds, list[Coding]]:
-        """Segment and rule-code a transcript in one pass of the pipeline.
+    def coding_rows(self, transcript: Transcript) -> tuple[SentenceBounds, list[list]]:
+        """Segment and rule-code a transcript in one pass of the pipeline, the codings as compact rows.
 
         Returns the sentence bounds of each turn (what the segment cache keeps, see
-        :func:`pleval.segment.segments_from_bounds`) and the codings.
+        :func:`pleval.segment.segments_from_bounds`) and one row per coding, as :func:`codings_from_rows` reads
+        them: ``[turn index, code id, score, [[start, end, text, rule key], ...], [sentence numbers]]``.
         """
         texts = [turn.text for turn in transcript.turns]
         doc, ranges = parse_turns(self.nlp, texts)
@@ -329,47 +331,71 @@ class RuleCoder:
         bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])
         found = self.scores(doc, ranges, starts=starts)
         table = self.table
-        codings: list[Coding] = []
+        rows: list[list] = []
         if not len(found.turn):
-            return bounds, codings
+            return bounds, rows
         passing = np.array(found.score) + 1e-9 >= table.min_score[found.code]
         if not self.code_interviewer:
             passing &= ~np.array([transcript.turns[t].is_interviewer for t in found.turn.tolist()], dtype=bool)
         if not passing.any():
-            return bounds, codings
+            return bounds, rows
         # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
         offsets = turn_offsets(texts)
         start_char = chars[found.start, 0]
         end_char = chars[found.end - 1, 0] + chars[found.end - 1, 1]
-        turn_of_row = np.repeat(found.turn, np.diff(found.first))
+        turn_of_match = np.repeat(found.turn, np.diff(found.first))
         sentence_begins = offsets[np.repeat(np.arange(len(texts)), bounds.counts)] + bounds.starts
         turn_first_sentence = np.cumsum(bounds.counts) - bounds.counts
-        sentence_of_row = np.maximum(
-            np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_row], 0)
-        rows = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_row]).tolist(),
-                        (end_char - offsets[turn_of_row]).tolist(), sentence_of_row.tolist()))
-        bounds_first = found.first.tolist()
+        sentence_of_match = np.maximum(
+            np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_match], 0)
+        matches = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_match]).tolist(),
+                           (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist()))
+        first = found.first.tolist()
         counts = bounds.counts.tolist()
+        keys = [rule.key for rule in table.rules]
         for g in np.flatnonzero(passing).tolist():
             position = int(found.turn[g])
             turn, text = transcript.turns[position], texts[position]
-            code_id = table.code_ids[int(found.code[g])]
-            hits = rows[bounds_first[g]:bounds_first[g + 1]]
-            evidence = tuple(Evidence(turn.start + a, turn.start + b, text[a:b], table.rules[r].key)
-                             for r, a, b, _ in hits)
-            sentences = sorted({n for _, _, _, n in hits}) if counts[position] else []
-            codings.append(Coding(
-                transcript_id=transcript.id,
-                segment_id=segment_id(transcript.id, turn.index),
-                start=turn.start,
-                end=turn.end,
-                code_id=code_id,
-                coder=self.source,
-                source=self.source,
-                score=round(found.score[g], 4),
-                codebook_hash=self.codebook.hash,
-                transcript_hash=transcript.text_hash,
-                evidence=evidence,
-                sentence_ids=tuple(sentence_id(transcript.id, turn.index, n) for n in sentences),
-            ))
-        return bounds, codings
+            hits = matches[first[g]:first[g + 1]]
+            rows.append([
+                turn.index, table.code_ids[int(found.code[g])], round(found.score[g], 4),
+                [[turn.start + a, turn.start + b, text[a:b], keys[r]] for r, a, b, _ in hits],
+                sorted({n for _, _, _, n in hits}) if counts[position] else [],
+            ])
+        return bounds, rows
+
+    def code_transcript(self, transcript: Transcript) -> tuple[SentenceBounds, list[Coding]]:
+        """Segment and rule-code a transcript in one pass of the pipeline.
+
+        Returns the sentence bounds of each turn (what the segment cache keeps, see
+        :func:`pleval.segment.segments_from_bounds`) and the codings.
+        """
+        bounds, rows = self.coding_rows(transcript)
+        return bounds, codings_from_rows(rows, transcript, self.codebook.hash, self.source)
+
+
+def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, coder: str) -> list[Coding]:
+    """The codings a coder's rows stand for (see :meth:`RuleCoder.coding_rows`).
+
+    Rows leave out everything the transcript says: a coding's span and ids come from its turn.
+    """
+    transcript_id, turns, text_hash = transcript.id, transcript.turns, transcript.text_hash
+    evidence_of = Evidence._make
+    segment_ids: dict[int, str] = {}
+    codings = []
+    for turn_index, code_id, score, evidence, sentences in rows:
+        turn = turns[turn_index]
+        sid = segment_ids.get(turn_index)
+        if sid is None:
+            sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
+        codings.append(Coding(
+            transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
+            tuple(map(evidence_of, evidence)), tuple(sid + _sentence_suffix(n) for n in sentences),
+        ))
+    return codings
+
+
+@lru_cache(maxsize=1024)
+def _sentence_suffix(number: int) -> str:
+    """What :func:`pleval.model.sentence_id` adds to a segment id for sentence ``number``."""
+    return sentence_id("t", 0, number)[len(segment_id("t", 0)):]
