@@ -188,3 +188,25 @@ def test_a_log_line_written_elsewhere_mid_session_is_picked_up(project):
     assert session.applied() == []
     session.refresh()
     assert [a.code_id for a in session.applied()] == ["funding"]
+
+
+def test_the_models_suggestions_appear_beside_the_rules_and_are_human_decisions(project):
+    session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher", "sw-sycamore-run-focus-group"],
+                            model=True)
+    session.wait_for_model(timeout=300)
+    by_model = [(sid, s) for sid in session.pool for s in session.suggestions(session.segments[sid])
+                if s.source == "model"]
+    assert by_model, "the model added no suggestion to the rules'"
+    sid, suggestion = by_model[0]
+    assert 0 < suggestion.score <= 1 and all(e.rule == "model" for e in suggestion.evidence)
+    session.go(session.units.index(sid))
+    session.accept(suggestion.code_id)
+    assert logged(project, "cara")[-1] == ("accept", suggestion.code_id, sid)
+
+
+def test_uncertainty_order_puts_the_models_least_certain_turns_first(project):
+    session = CodingSession(project, "cara", transcripts=["sw-sycamore-run-focus-group"], order="uncertainty")
+    text_order = CodingSession(project, "dana", transcripts=["sw-sycamore-run-focus-group"]).units
+    assert sorted(session.units) == sorted(text_order) and session.units != text_order
+    with pytest.raises(SessionError, match="unknown order"):
+        CodingSession(project, "cara", order="random")

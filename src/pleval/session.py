@@ -12,6 +12,7 @@ chosen sentences of it. A turn counts as coded once the coder has made any decis
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -82,6 +83,12 @@ class CodingSession:
         these speaker roles, these schools.
     blind : bool
         Hide other coders' decisions (double coding). With ``blind=False`` :meth:`others` shows them.
+    model : bool
+        Also show the learned coder's suggestions (:mod:`pleval.learn`; trained first if the coding or the
+        codebook changed). They are worked out in the background, the current transcript first.
+    order : {"text", "uncertainty"}
+        The order of the turns: as they come, or the model's most uncertain turns first (active learning:
+        where a decision teaches the model most), then the rest.
 
     Raises
     ------
@@ -90,7 +97,7 @@ class CodingSession:
     """
 
     def __init__(self, project: Project, coder: str, *, transcripts=None, codes=None, roles=None, schools=None,
-                 blind: bool = True):
+                 blind: bool = True, model: bool = False, order: str = "text"):
         self.project = project
         self.coder = coder
         self.blind = blind
@@ -116,10 +123,56 @@ class CodingSession:
         self._others: dict[str, dict[str, list[str]]] | None = None
         self.state = _State()
         self.refresh()
+        if order not in ("text", "uncertainty"):
+            raise SessionError(f"unknown order '{order}'", fix="use 'text' or 'uncertainty'")
+        self._model = None
+        self._model_suggested: dict[str, list[Coding]] = {}
+        self._model_thread: threading.Thread | None = None
+        if model or order == "uncertainty":
+            self._start_model(chosen, order)
         self.units: list[str] = []
         self.position = 0
         self.filter(roles=roles, schools=schools)
         self.position = self._resume_position()
+        if self._model is not None:
+            self._model_thread = threading.Thread(target=self._prefetch, args=(chosen,), daemon=True)
+            self._model_thread.start()
+
+    # -- the learned coder -----------------------------------------------------------------------------------
+
+    def _start_model(self, chosen: list[str], order: str) -> None:
+        from .learn.suggest import Suggester
+
+        try:
+            self._model = Suggester.for_project(self.project)
+        except PlevalError as error:  # too little human coding to learn from: rules only, and say so
+            self.problems.append(error)
+            return
+        if order == "uncertainty":
+            ranked = self._model.uncertainty_order(coder=self.coder, transcripts=chosen)
+            first = [u for u in ranked["unit"] if u in self.segments]
+            self._all = list(dict.fromkeys(first + self._all))
+
+    def _prefetch(self, chosen: list[str]) -> None:
+        """Work out the model's suggestions transcript by transcript, the current one first."""
+        current = self.segments[self.units[self.position]].transcript_id if self.units else None
+        for transcript_id in sorted(chosen, key=lambda t: t != current):
+            try:
+                frame = self._model.suggestions(transcript_id)
+            except PlevalError as error:
+                self.problems.append(error)
+                continue
+            for row in frame[frame["model"] & ~frame["rules"]].itertuples(index=False):
+                evidence = tuple(Evidence(a, b, w, "model") for (a, b), w in zip(row.evidence_spans, row.evidence))
+                transcript = self.transcripts[transcript_id]
+                self._model_suggested.setdefault(row.unit, []).append(Coding(
+                    transcript_id, row.unit, int(row.start), int(row.end), row.code_id, "model", "model",
+                    round(float(row.probability), 4), self.codebook.hash, transcript.text_hash, evidence))
+
+    def wait_for_model(self, timeout: float | None = None) -> None:
+        """Block until the model's suggestions are worked out for every transcript (for scripts and tests)."""
+        if self._model_thread is not None:
+            self._model_thread.join(timeout)
 
     # -- reading the log -------------------------------------------------------------------------------------
 
@@ -243,13 +296,13 @@ class CodingSession:
         segment = segment or self.current
         applied = {a.code_id for a in self.state.applied.get(segment.id, [])}
         found = []
-        for c in self._suggested.get(segment.id, []):
+        for c in [*self._suggested.get(segment.id, []), *self._model_suggested.get(segment.id, [])]:
             if c.code_id not in self.codes:
                 continue
             status = ("accepted" if c.code_id in applied
                       else "rejected" if (segment.id, c.code_id) in self.state.rejected else "pending")
             found.append(Suggestion(c.code_id, c.score, c.source, c.start, c.end, c.evidence, c.sentence_ids, status))
-        return sorted(found, key=lambda s: (-s.score, s.code_id))
+        return sorted(found, key=lambda s: (s.source != "rules", -s.score, s.code_id))  # rules', then model's
 
     def applied(self, segment: Segment | None = None) -> list[Applied]:
         """The codes the coder has on the turn."""

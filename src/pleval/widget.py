@@ -293,11 +293,13 @@ class CodingWidget:
 
 
 def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=None, codes=None, roles=None,
-                  schools=None, blind: bool = True, reconcile: list[str] | str | None = None) -> CodingWidget:
+                  schools=None, blind: bool = True, reconcile: list[str] | str | None = None, model: bool = False,
+                  order: str = "text") -> CodingWidget:
     """Open a coding session for ``coder`` and return its widget (display it as a cell's last value).
 
     With ``reconcile`` (two or more coders, a list or comma-separated), the widget walks the turns they
-    disagree on and writes the lead's decisions to ``coder`` (default ``consensus``).
+    disagree on and writes the lead's decisions to ``coder`` (default ``consensus``). With ``model``, the learned
+    coder's suggestions appear beside the rules'; ``order="uncertainty"`` shows its most uncertain turns first.
     """
     project = project if isinstance(project, Project) else Project.open(project)
     filters = dict(transcripts=transcripts or None, codes=codes or None, roles=roles or None,
@@ -308,7 +310,7 @@ def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=
     elif not coder:
         raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
     else:
-        widget = CodingWidget(CodingSession(project, coder, blind=blind, **filters))
+        widget = CodingWidget(CodingSession(project, coder, blind=blind, model=model, order=order, **filters))
     # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them out
     # of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
     gc.freeze()
