@@ -113,3 +113,25 @@ def test_a_damaged_rules_cache_is_coded_afresh(make_project):
     cached = load_segments(project, first.transcripts[0], first.codebook)
     pack.write_text("not a pack")
     assert load_segments(project, first.transcripts[0], first.codebook) == cached  # worked out afresh
+
+
+def test_coding_leaves_no_reference_cycles(make_project):
+    """code_project pauses the cyclic collector while it codes, which is only harmless if coding makes none."""
+    import gc
+
+    from pleval.parsecache import load_codebook_cached, load_transcripts_cached
+    from pleval.rules import RuleCoder
+
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "focus_group_p_labels.txt"])
+    transcripts, _ = load_transcripts_cached(project)
+    coder = RuleCoder(load_codebook_cached(project))
+    coder.code_transcript(transcripts[0])  # the pipeline is built (and may keep cycles of its own) once
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        codings = [c for t in transcripts for c in coder.code_transcript(t)[1]]
+        assert gc.collect() == 0 and codings
+    finally:
+        if enabled:
+            gc.enable()

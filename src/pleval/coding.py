@@ -168,7 +168,7 @@ def code_project(
         If the codebook is invalid (nothing can be coded without it).
     """
     codebook = load_codebook_cached(project)
-    with _collector_paused():  # loading records in bulk (not coding: spaCy's docs do hold cycles)
+    with _collector_paused():  # nothing below makes reference cycles (tests/test_coding.py checks coding)
         transcripts, problems = load_transcripts_cached(project)
         run = CodingRun(codebook, transcripts, [], problems)
         cache = RulesCache(project)
@@ -182,27 +182,25 @@ def code_project(
             else:
                 found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RuleCoder.source)
                 run.cached.append(transcript.id)
-    disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
-    if jobs > 1 and len(todo) >= PARALLEL_FROM:
-        # workers send back each transcript's cache entry; its codings are read from it as from the cache
-        results = (
-            (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
-            for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
-        )
-    else:
-        coder = RuleCoder(codebook)
-        results = (_coded(coder, transcript) for transcript in todo)
-    gc.freeze()  # what exists now lives through the run: spare the collector walking it (see _collector_paused)
-    try:
-        for transcript, (line, codings) in tqdm(
-            zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
-        ):
-            cache.put(transcript.id, line)
-            found[transcript.id] = codings
-            run.coded.append(transcript.id)
-    finally:  # what was coded is kept, even if the run stops part way
-        gc.unfreeze()
-        cache.save([t.id for t in transcripts])
+        disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
+        if jobs > 1 and len(todo) >= PARALLEL_FROM:
+            # workers send back each transcript's cache entry; its codings are read from it as from the cache
+            results = (
+                (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
+                for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
+            )
+        else:
+            coder = RuleCoder(codebook)
+            results = (_coded(coder, transcript) for transcript in todo)
+        try:
+            for transcript, (line, codings) in tqdm(
+                zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
+            ):
+                cache.put(transcript.id, line)
+                found[transcript.id] = codings
+                run.coded.append(transcript.id)
+        finally:  # what was coded is kept, even if the run stops part way
+            cache.save([t.id for t in transcripts])
     for transcript in transcripts:
         run.codings.extend(found[transcript.id])
     return run
@@ -212,9 +210,10 @@ def code_project(
 def _collector_paused():
     """Pause Python's cyclic garbage collector while hundreds of thousands of small records are made.
 
-    None of them can form a reference cycle, yet each collection pass walks them all: on a large corpus the
-    passes cost a third of a cached run. On the way out they are moved to the oldest generation (freeze, then
-    unfreeze: nothing is collected or kept alive by it), or the first allocation after would walk them all.
+    None of them can form a reference cycle (memory is freed as usual, by reference counts), yet each
+    collection pass walks them all: on a large corpus the passes cost a third of a cached run, and a few percent
+    of a first one. On the way out they are moved to the oldest generation (freeze, then unfreeze: nothing is
+    collected or kept alive by it), or the first allocation after would walk them all.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -233,6 +232,7 @@ _worker_coder: RuleCoder | None = None
 
 def _start_worker(codebook: Codebook) -> None:
     global _worker_coder
+    gc.freeze()  # a forked worker shares its parent's objects: the collector touching them would copy them
     _worker_coder = RuleCoder(codebook)
 
 
