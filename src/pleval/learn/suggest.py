@@ -100,17 +100,17 @@ class Suggester:
 
     @classmethod
     def for_project(cls, project: Project, unit: str = "turn", *, target_precision: float | None = None,
-                    force: bool = False) -> Suggester:
+                    semantic: bool = False, force: bool = False) -> Suggester:
         """Load (or train, when out of date) the project's combined coder for ``unit``.
 
         Raises
         ------
         LearningError
-            When the project has too little human coding to learn from.
+            When the project has too little human coding to learn from, or ``semantic`` without the extra.
         """
         codebook = load_codebook_cached(project)
         rule_coder = RuleCoder(codebook)
-        trained = load_or_train(project, unit, target_precision=target_precision, force=force,
+        trained = load_or_train(project, unit, target_precision=target_precision, semantic=semantic, force=force,
                                 rule_coder=rule_coder)
         loaded, _ = load_transcripts_cached(project)
         return cls(project, unit, trained, rule_coder, codebook, {t.id: t for t in loaded})
@@ -130,8 +130,13 @@ class Suggester:
     def _score(self, units: pd.DataFrame):
         scores, findings = rule_findings(self.rule_coder, units["text"].tolist())
         by_rules = rules_decide(self.rule_coder, scores)
+        similarities = None
+        if self.trained.coder.use_semantic:
+            from .semantic import code_similarities  # the optional extra: imported only when asked for
+
+            similarities = code_similarities(self.codebook, units["text"].tolist())
         probability = self.trained.coder.predict_proba(
-            model_input(units["text"], scores, self.codebook.code_ids, by_rules))
+            model_input(units["text"], scores, self.codebook.code_ids, by_rules, similarities))
         return probability, by_rules.astype(bool), findings
 
     def suggestions(self, transcript_id: str, *, everything: bool = False) -> pd.DataFrame:

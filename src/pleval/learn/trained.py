@@ -31,18 +31,20 @@ from ..rules import RuleCoder
 from .estimator import LearnedCoder
 from .training import TrainingSet, model_input, rule_findings, rules_decide, training_set
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # raise whenever training changes, so saved models are retrained
 
 
-def default_coder(*, combined: bool = True, target_precision: float | None = None,
+def default_coder(*, combined: bool = True, semantic: bool = False, target_precision: float | None = None,
                   random_state: int | None = 0) -> LearnedCoder:
     """The learned coder pleval trains: the text model alone, or ``combined`` with the rules (it codes what the
     rules code and adds what the model finds, each code's threshold chosen for the F1 of the two together).
 
     Its settings are the ones that measured best in leave-one-transcript-out cross-validation on the sample
-    project (see README.md); the held-out quotes played no part in choosing them.
+    project (see README.md); the held-out quotes played no part in choosing them. ``semantic`` adds each text's
+    similarity in meaning to each code (the optional semantic extra, :mod:`pleval.learn.semantic`).
     """
-    return LearnedCoder(keep_rules=combined, target_precision=target_precision, random_state=random_state)
+    return LearnedCoder(keep_rules=combined, use_semantic=semantic, target_precision=target_precision,
+                        random_state=random_state)
 
 
 @dataclass
@@ -55,9 +57,10 @@ class TrainedCoder:
     path: Path
 
 
-def model_name(unit: str, combined: bool, target_precision: float | None) -> str:
-    """The file name (without suffix) of a trained coder: unit, combined with the rules or not, precision."""
-    name = f"learned-{unit}-{'combined' if combined else 'model'}"
+def model_name(unit: str, combined: bool, target_precision: float | None, semantic: bool = False) -> str:
+    """The file name (without suffix) of a trained coder: unit, combined with the rules or not, semantic
+    features or not, target precision."""
+    name = f"learned-{unit}-{'combined' if combined else 'model'}{'-semantic' if semantic else ''}"
     return name if target_precision is None else f"{name}-p{target_precision:.2f}"
 
 
@@ -83,17 +86,22 @@ def model_key(training: TrainingSet, estimator: LearnedCoder) -> dict:
     })
 
 
-def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder | None) -> LearnedCoder:
-    """Fit ``estimator`` on a training set, with the rules' scores and decisions as input when it uses them."""
-    scores = decided = None
+def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder) -> LearnedCoder:
+    """Fit ``estimator`` on a training set, with the rules' scores and decisions, and the semantic similarities,
+    as input when it uses them."""
+    scores = decided = similarities = None
     if estimator.use_rules or estimator.keep_rules:
         scores = rule_findings(rule_coder, training.texts)[0]
         decided = rules_decide(rule_coder, scores)
-    return estimator.fit(model_input(training.texts, scores, training.code_ids, decided), training.label_frame,
-                         groups=training.groups)
+    if estimator.use_semantic:
+        from .semantic import code_similarities  # the optional extra: imported only when asked for
+
+        similarities = code_similarities(rule_coder.codebook, training.texts)
+    return estimator.fit(model_input(training.texts, scores, training.code_ids, decided, similarities),
+                         training.label_frame, groups=training.groups)
 
 
-def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True,
+def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True, semantic: bool = False,
                   target_precision: float | None = None, force: bool = False,
                   training: TrainingSet | None = None, rule_coder: RuleCoder | None = None) -> TrainedCoder:
     """The project's trained coder for ``unit``: loaded from outputs/models/ when current, else trained now.
@@ -104,6 +112,8 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
     unit : {"turn", "sentence"}
     combined : bool
         The combined coder (the rules plus what the model adds) rather than the model alone.
+    semantic : bool
+        Add the semantic similarities as features (needs the semantic extra).
     target_precision : float, optional
         Thresholds for this precision rather than the best F1.
     force : bool
@@ -116,20 +126,20 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
     Raises
     ------
     LearningError
-        When the project has too little human coding to learn from.
+        When the project has too little human coding to learn from, or ``semantic`` without the extra.
     """
     training = training if training is not None else training_set(project, unit)
-    estimator = default_coder(combined=combined, target_precision=target_precision)
+    estimator = default_coder(combined=combined, semantic=semantic, target_precision=target_precision)
     key = model_key(training, estimator)
     folder = project.output_path("models")
-    name = model_name(training.unit, combined, target_precision)
+    name = model_name(training.unit, combined, target_precision, semantic)
     model_path, record_path = folder / f"{name}.joblib", folder / f"{name}.json"
     if not force:
         loaded = _load_current(model_path, record_path, key)
         if loaded is not None:
             return loaded
-    if (estimator.use_rules or estimator.keep_rules) and rule_coder is None:
-        rule_coder = RuleCoder(load_codebook_cached(project))
+    if rule_coder is None:
+        rule_coder = RuleCoder(load_codebook_cached(project))  # its pipeline is built only if the rules are used
     started = time.perf_counter()
     fit_on(training, estimator, rule_coder)
     seconds = time.perf_counter() - started

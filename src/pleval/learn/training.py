@@ -29,7 +29,7 @@ from ..project import Project
 from ..rules import RuleCoder
 from ..segment import SEPARATOR, parse_turns
 from ..text import sha256_text
-from .estimator import RULE_PREFIX, RULED_PREFIX, TEXT
+from .estimator import RULE_PREFIX, RULED_PREFIX, SEMANTIC_PREFIX, TEXT
 
 LEARN_UNITS = ("turn", "sentence")
 CONSENSUS = "consensus"
@@ -199,11 +199,12 @@ def rules_decide(coder: RuleCoder, scores: np.ndarray) -> np.ndarray:
 
 
 def model_input(texts: Sequence[str], scores: np.ndarray | None, code_ids: Sequence[str],
-                decided: np.ndarray | None = None) -> pd.DataFrame:
+                decided: np.ndarray | None = None, similarities: np.ndarray | None = None) -> pd.DataFrame:
     """The learned coder's input: a ``text`` column; with rule ``scores``, a ``rule:<code>`` column per code;
-    with the rules' ``decided`` codes, a ``ruled:<code>`` column per code."""
+    with the rules' ``decided`` codes, a ``ruled:<code>`` column per code; with semantic ``similarities``, a
+    ``semantic:<code>`` column per code."""
     columns = {TEXT: list(texts)}
-    for prefix, values in ((RULE_PREFIX, scores), (RULED_PREFIX, decided)):
+    for prefix, values in ((RULE_PREFIX, scores), (RULED_PREFIX, decided), (SEMANTIC_PREFIX, similarities)):
         if values is not None:
             columns.update({f"{prefix}{code_id}": values[:, j] for j, code_id in enumerate(code_ids)})
     return pd.DataFrame(columns)

