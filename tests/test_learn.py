@@ -118,7 +118,7 @@ def test_rule_columns_are_features_when_asked_and_then_required():
     frame = pd.DataFrame({"text": texts, "rule:funding": labels[:, 0] * 0.9, "rule:time": 0.0})
     coder = _small_coder(use_rules=True).fit(frame, labels, groups=groups)
     assert coder.rule_columns_ == ["rule:funding", "rule:time"]
-    with pytest.raises(ValueError, match="rule columns"):
+    with pytest.raises(ValueError, match="lacks rule or semantic columns .* e.g. rule:funding"):
         coder.predict_proba(["the levy"])
     assert _small_coder().fit(frame, labels, groups=groups).rule_columns_ == []  # the text alone by default
 
