@@ -75,10 +75,11 @@ def _to_json(transcript: Transcript, warnings: list[PlevalError]) -> dict:
 
 
 def _from_json(data: dict, text: str) -> tuple[Transcript, list[PlevalError]]:
-    turns = tuple(
-        Turn(index, speaker, name, role, text[start:end], start, end, line, t0, t1)
+    new = tuple.__new__  # a named tuple's own constructor is a Python function: a corpus has many turns
+    turns = tuple([
+        new(Turn, (index, speaker, name, role, text[start:end], start, end, line, t0, t1))
         for index, speaker, name, role, start, end, line, t0, t1 in data["turns"]
-    )
+    ])
     transcript = Transcript(
         meta=TranscriptMeta.model_validate(data["meta"]),
         text=text,

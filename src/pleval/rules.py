@@ -380,7 +380,7 @@ def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, co
     Rows leave out everything the transcript says: a coding's span and ids come from its turn.
     """
     transcript_id, turns, text_hash = transcript.id, transcript.turns, transcript.text_hash
-    evidence_of = Evidence._make
+    new = tuple.__new__  # a named tuple's own constructor is a Python function: hundreds of thousands are made
     segment_ids: dict[int, str] = {}
     codings = []
     for turn_index, code_id, score, evidence, sentences in rows:
@@ -388,10 +388,11 @@ def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, co
         sid = segment_ids.get(turn_index)
         if sid is None:
             sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
-        codings.append(Coding(
+        codings.append(new(Coding, (
             transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
-            tuple(map(evidence_of, evidence)), tuple(sid + _sentence_suffix(n) for n in sentences),
-        ))
+            tuple([new(Evidence, (start, end, text, rule)) for start, end, text, rule in evidence]),
+            tuple([sid + _sentence_suffix(n) for n in sentences]),
+        )))
     return codings
 
 
