@@ -75,16 +75,18 @@ def uncertainty(probability: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return result
 
 
-def _term_spans(text: str, offset: int, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Where each term (a word n-gram as the vectorizer wrote it) first occurs in the text, in transcript
-    offsets."""
-    spans = []
+def _term_spans(text: str, offset: int, terms: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """The words of each term (a word n-gram as the vectorizer wrote it, lower-cased) as the text has them,
+    and where they first occur, in transcript offsets. A term not found as written (accents are stripped in
+    the model) is left out, so words and spans stay paired."""
+    words, spans = [], []
     for term in terms:
         pattern = r"\b" + r"\W+".join(re.escape(word) for word in term.split()) + r"\b"
         found = re.search(pattern, text, flags=re.IGNORECASE)
         if found:
+            words.append(found.group())
             spans.append((offset + found.start(), offset + found.end()))
-    return spans
+    return words, spans
 
 
 @dataclass
@@ -176,8 +178,7 @@ class Suggester:
                     spans = [(start + f.start, start + f.end) for f in found]
                     source = "rules"
                 else:
-                    evidence = terms[i]
-                    spans = _term_spans(units["text"].iat[i], start, evidence)
+                    evidence, spans = _term_spans(units["text"].iat[i], start, terms[i])
                     source = "model"
                 rows.append((units["unit"].iat[i], transcript_id, start, int(units["end"].iat[i]), code_id,
                              float(probability[i, j]), float(thresholds[j]), bool(by_model[i, j]),
