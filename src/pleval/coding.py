@@ -244,7 +244,9 @@ def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding
 
 
 def _code_in_worker(transcript: Transcript) -> bytes:
-    return _coded(_worker_coder, transcript)[0]
+    """A worker codes a transcript and sends back its cache entry only (the parent makes the codings)."""
+    bounds, rows = _worker_coder.coding_rows(transcript)
+    return _cache_line(transcript, cache_key(transcript, _worker_coder.codebook), bounds, rows)
 
 
 def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):
