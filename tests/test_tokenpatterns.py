@@ -102,3 +102,28 @@ def test_compiled_patterns_agree_with_spacy_on_generated_text(words, pick):
 def test_patterns_outside_the_subset_are_left_to_spacy(pattern):
     with pytest.raises(Unsupported):
         compile_pattern(pattern)
+
+
+def test_one_compiler_doc_by_doc_agrees_with_spacy(corpus_docs):
+    """As the ruler uses it: words (and so classes) first seen in a later doc still match as spaCy says."""
+    compiler = PatternCompiler()
+    compiled = [compiler.compile(pattern) for pattern in PATTERNS + EXTRA]
+    matchers = []
+    for pattern in PATTERNS + EXTRA:
+        matcher = Matcher(corpus_docs[0].vocab)
+        matcher.add("p", [pattern])
+        matchers.append(matcher)
+    classes_seen, disagreements = [], []
+    for doc in corpus_docs:
+        starts = sentence_starts(doc).tolist()
+        bounds = starts + [len(doc)]
+        found = compiler.find(EncodedDoc(doc, sentence_starts(doc), compiler))
+        classes_seen.append(len(compiler.codes))
+        for number, matcher in enumerate(matchers):
+            expected = {n for n in range(len(starts)) if matcher(doc[bounds[n] : bounds[n + 1]])}
+            got = {max(n for n in range(len(starts)) if starts[n] <= first)
+                   for p, first, _ in found.tolist() if p == number}
+            if got != expected:
+                disagreements.append((compiled[number], doc.text))
+    assert disagreements == []
+    assert classes_seen[-1] > classes_seen[0]  # later docs did bring new classes
