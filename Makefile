@@ -29,6 +29,8 @@ bench: $(BIN)/pleval
 	$(BIN)/python benchmarks/bench_coding.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_widget.py
+	$(BIN)/python benchmarks/bench_learn.py
+	$(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf outputs benchmarks/.corpus

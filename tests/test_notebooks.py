@@ -57,7 +57,7 @@ def outputs(notebook, mime):
 
 
 def test_reliability_notebook_runs_with_tables_and_charts(fresh_sample, tmp_path):
-    notebook = run("reliability", fresh_sample, tmp_path, resamples=50)
+    notebook = run("reliability", fresh_sample, tmp_path, resamples=50, judge_model=False)  # test_learn judges it
     assert len(outputs(notebook, "image/png")) == 2  # alpha per code; rules against the consensus
     tables = "".join("".join(t) for t in outputs(notebook, "text/html"))
     assert "(all codes)" in tables and "administrator_trust" in tables and "precision" in tables
