@@ -35,6 +35,35 @@ def doc_words(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
     return kept
 
 
+class WordValues:
+    """A value worked out once per word (orth hash) and looked up for all of a doc's distinct words at once.
+
+    The known words are kept as a sorted array with their values beside them: a doc's words are found with one
+    search, and words not seen before are worked out (by the caller, all at once) and slotted in.
+    """
+
+    def __init__(self, dtype):
+        self.words = np.zeros(0, dtype=np.uint64)
+        self.values = np.zeros(0, dtype=dtype)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def lookup(self, words: np.ndarray, work_out) -> np.ndarray:
+        """The values of ``words`` (sorted, distinct); ``work_out(new_words)`` gives those of words not seen before."""
+        at = np.searchsorted(self.words, words)
+        known = at < len(self.words)
+        known[known] = self.words[at[known]] == words[known]
+        if not known.all():
+            new = words[~known]
+            values = np.asarray(work_out(new), dtype=self.values.dtype)
+            where = np.searchsorted(self.words, new)
+            self.words = np.insert(self.words, where, new)
+            self.values = np.insert(self.values, where, values)
+            at = np.searchsorted(self.words, words)
+        return self.values[at]
+
+
 class ArraySentencizer(Sentencizer):
     """spaCy's rule-based sentencizer with the same rule and ``punct_chars``, computed on arrays.
 
@@ -49,21 +78,18 @@ class ArraySentencizer(Sentencizer):
     def __init__(self, name: str = "sentencizer", *, punct_chars=None, overwrite: bool = False, scorer=None):
         super().__init__(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
         self._final = None
-        self._marks: dict[int, int] = {}  # orth hash -> FINAL, PUNCT or CONTENT
+        self._marks = WordValues(np.int8)  # FINAL, PUNCT or CONTENT
 
     def _mark(self, doc: Doc, orth: int) -> int:
         if self._final is None:
             self._final = frozenset(doc.vocab.strings.add(c) for c in self.punct_chars)
-        mark = self.FINAL if orth in self._final else self.PUNCT if doc.vocab[orth].is_punct else self.CONTENT
-        self._marks[orth] = mark
-        return mark
+        return self.FINAL if orth in self._final else self.PUNCT if doc.vocab[orth].is_punct else self.CONTENT
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         words, inverse = doc_words(doc)
-        known = self._marks
-        marks = np.array([known[w] if w in known else self._mark(doc, w) for w in words.tolist()], dtype=np.int8)
+        marks = self._marks.lookup(words, lambda new: [self._mark(doc, w) for w in new.tolist()])
         kind = marks[inverse]
         final = np.flatnonzero(kind == self.FINAL)
         content = np.flatnonzero(kind == self.CONTENT)
@@ -102,7 +128,7 @@ class LowercaseLemmas:
         self.table = _lookup_table(nlp.lang, table_name)
         self.strings = nlp.vocab.strings
         self._by_lower: dict[int, int] = {}  # lower-case hash -> lemma hash
-        self._by_orth: dict[int, int] = {}  # orth hash -> lemma hash
+        self._by_orth = WordValues(np.uint64)  # orth hash -> lemma hash
 
     def _lemma(self, lower_hash: int) -> int:
         lemma = self._by_lower.get(lower_hash)
@@ -111,17 +137,12 @@ class LowercaseLemmas:
             lemma = self._by_lower[lower_hash] = self.strings.add(self.table.get(lower, lower))
         return lemma
 
-    def _lemma_of_word(self, doc: Doc, orth: int) -> int:
-        lemma = self._by_orth[orth] = self._lemma(doc.vocab[orth].lower)
-        return lemma
-
     def __call__(self, doc: Doc) -> Doc:
         """Lemmatise a doc: one look-up per distinct word, no Token objects."""
         if len(doc):
             words, inverse = doc_words(doc)
-            known = self._by_orth
-            lemmas = np.array([known[w] if w in known else self._lemma_of_word(doc, w) for w in words.tolist()],
-                              dtype=np.uint64)
+            vocab = doc.vocab
+            lemmas = self._by_orth.lookup(words, lambda new: [self._lemma(vocab[w].lower) for w in new.tolist()])
             doc.from_array([LEMMA], lemmas[inverse].reshape(-1, 1))
         return doc
 

@@ -30,7 +30,7 @@ import numpy as np
 from spacy.attrs import IS_ALPHA, IS_DIGIT, IS_PUNCT, LEMMA, LIKE_NUM
 from spacy.tokens import Doc
 
-from .nlp import doc_words
+from .nlp import WordValues, doc_words
 
 SENTENCE = "\x05"  # between sentences
 # Token classes are written from U+10000 on: re keeps a set of such characters as a list, where for lower ones
@@ -103,7 +103,7 @@ class PatternCompiler:
 
     def _forget_classes(self) -> None:
         self._stale = False
-        self.class_of_orth: dict[int, int] = {}  # orth hash -> class number
+        self.class_of_word = WordValues(np.int64)  # orth hash -> class number
         self._classes: dict[tuple, int] = {}  # (flags, mentioned words) -> class number
         self.codes: list[int] = []  # class number -> its character's code point
         self._satisfied: list[set[int]] = []  # class number -> the specs it satisfies
@@ -214,18 +214,20 @@ class PatternCompiler:
         self._satisfied.append(satisfied)
         return number
 
-    def classify_words(self, doc: Doc, lemmas: dict[int, int]) -> None:
-        """Record the class of words not seen before (orth hash -> lemma hash) in :attr:`class_of_orth`.
+    def classify_words(self, doc: Doc, lemmas: dict[int, int]) -> list[int]:
+        """The class numbers of words (orth hash -> lemma hash), in that order.
 
         A token's lemma depends only on its text (see :class:`pleval.nlp.LowercaseLemmas`), so classes are
-        kept by text.
+        kept by text (in :attr:`class_of_word`).
         """
         self._fresh()
         strings = doc.vocab.strings
+        classes = []
         for orth, lemma in lemmas.items():
             lexeme = doc.vocab[orth]
             flags = tuple(bool(lexeme.check_flag(attr)) for attr in FLAG_ATTRS)
-            self.class_of_orth[orth] = self._class_of((lexeme.lower_, strings[lemma], strings[orth]), flags)
+            classes.append(self._class_of((lexeme.lower_, strings[lemma], strings[orth]), flags))
+        return classes
 
     def _character_set(self, number: int) -> str:
         """The spec's character set, written anew only when a class has changed it since it was last written.
@@ -368,17 +370,16 @@ class EncodedDoc:
 
     def __init__(self, doc: Doc, sentence_starts: np.ndarray, compiler: PatternCompiler):
         compiler._fresh()
-        cache = compiler.class_of_orth
         words, inverse = doc_words(doc)
-        words = words.tolist()
-        missing = [n for n, orth in enumerate(words) if orth not in cache]
-        if missing:  # with the lemma of the word's first token
+
+        def classify(new: np.ndarray) -> list[int]:  # with the lemma of each new word's first token
             first = np.full(len(words), len(inverse), dtype=np.int64)
             np.minimum.at(first, inverse, np.arange(len(inverse)))
-            lemmas = doc.to_array(LEMMA)
-            compiler.classify_words(doc, {words[n]: int(lemmas[first[n]]) for n in missing})
+            lemmas = doc.to_array(LEMMA).reshape(-1)[first[np.searchsorted(words, new)]]
+            return compiler.classify_words(doc, dict(zip(new.tolist(), lemmas.tolist())))
+
         n_tokens = len(inverse)
-        self.classes = np.array([cache[orth] for orth in words], dtype=np.int64)[inverse]
+        self.classes = compiler.class_of_word.lookup(words, classify)[inverse]
         self.n_sentences = len(sentence_starts)
         breaks = np.zeros(n_tokens, dtype=np.int64)
         breaks[sentence_starts[1:]] = 1
