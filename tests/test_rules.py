@@ -90,3 +90,22 @@ def test_patterns_outside_the_compiled_subset_still_match_through_spacy(tmp_path
     ruler = coder.nlp.get_pipe("pleval_codebook_rules")
     assert len(ruler.patterns) == 1  # the REGEX pattern went to spaCy's Matcher
     assert coder.code_texts(["We lost our planning time.", "Planning. Time is short."]) == [{"time": 1.0}, {}]
+
+
+def test_interviewer_turns_are_coded_on_request_patterns_and_all(tmp_path):
+    """Patterns are not searched in turns the coder will not code; asked to code the interviewer, it does."""
+    codebook = load_codebook(FIXTURES / "codebooks" / "two_codes.yaml")
+    transcript = transcript_of(("teacher", "No time to plan, and we ran out of money."))
+    question = transcript.turns[0]._replace(text="Did you have no time to plan?")
+    text = transcript.text.replace("Tell me about the grant?", question.text)
+    shift = len(question.text) - len(transcript.turns[0].text)
+    turns = (question._replace(end=question.start + len(question.text)),
+             *(t._replace(start=t.start + shift, end=t.end + shift) for t in transcript.turns[1:]))
+    transcript = Transcript(transcript.meta, text, turns, "t.txt", "txt", "hash", "meta")
+    _, participant_only = RuleCoder(codebook).code_transcript(transcript)
+    _, everyone = RuleCoder(codebook, code_interviewer=True).code_transcript(transcript)
+    assert {(c.segment_id, c.code_id) for c in participant_only} == {("t:t001", "time"), ("t:t001", "funding")}
+    assert {(c.segment_id, c.code_id) for c in everyone} == {("t:t000", "time"), ("t:t001", "time"),
+                                                             ("t:t001", "funding")}
+    assert [c for c in everyone if c.segment_id == "t:t001"] == participant_only
+    assert {e.rule for c in everyone for e in c.evidence if c.segment_id == "t:t000"} == {"time/pattern/0"}

@@ -18,7 +18,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from .model import Codebook, Coding, Evidence, Transcript, segment_id, sentence_id
-from .segment import SentenceBounds, parse_turns, sentence_bounds, sentence_starts, turn_offsets
+from .segment import UNCODED_KEY, SentenceBounds, parse_turns, sentence_bounds, sentence_starts, turn_offsets
 from .tokenpatterns import EncodedDoc, PatternCompiler, Unsupported
 
 SPANS_KEY = "pleval_rules"
@@ -124,10 +124,19 @@ class CodebookRuler:
                 self.phrases.add(rule.key, [doc])
 
     def _compiled_matches(self, doc: Doc, starts: np.ndarray) -> np.ndarray:
-        """Rows (rule key hash, start token, end token) of the compiled patterns, pattern by pattern."""
+        """Rows (rule key hash, start token, end token) of the compiled patterns, pattern by pattern.
+
+        Sentences of turns marked uncoded (see :func:`pleval.segment.parse_turns`) are not searched.
+        """
         if not self.compiled_keys or not len(doc):
             return np.zeros((0, 3), dtype=np.uint64)
-        found = self.compiler.find(EncodedDoc(doc, starts, self.compiler))
+        searched = None
+        uncoded = doc.user_data.get(UNCODED_KEY)
+        if uncoded is not None and len(uncoded[0]):
+            first, last = uncoded
+            inside = np.searchsorted(first, starts, side="right") - 1
+            searched = (inside < 0) | (starts >= last[np.maximum(inside, 0)])
+        found = self.compiler.find(EncodedDoc(doc, starts, self.compiler), searched)
         rows = found.astype(np.uint64)
         rows[:, 0] = np.array(self.compiled_keys, dtype=np.uint64)[found[:, 0]]
         return rows
@@ -325,7 +334,8 @@ class RuleCoder:
         them: ``[turn index, code id, score, [[start, end, text, rule key], ...], [sentence numbers]]``.
         """
         texts = [turn.text for turn in transcript.turns]
-        doc, ranges = parse_turns(self.nlp, texts)
+        uncoded = None if self.code_interviewer else [turn.is_interviewer for turn in transcript.turns]
+        doc, ranges = parse_turns(self.nlp, texts, uncoded=uncoded)
         chars = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64).reshape(-1, 3)
         starts = sentence_starts(doc, chars[:, 2])
         bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])

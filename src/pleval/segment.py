@@ -30,11 +30,18 @@ def sentence_starts(doc: Doc, sent_start: np.ndarray | None = None) -> np.ndarra
     return np.flatnonzero(starts == 1)
 
 
-def parse_turns(nlp: Language, texts: Sequence[str]) -> tuple[Doc, list[tuple[int, int]]]:
+UNCODED_KEY = "pleval_uncoded"
+
+
+def parse_turns(
+    nlp: Language, texts: Sequence[str], *, uncoded: Sequence[bool] | None = None
+) -> tuple[Doc, list[tuple[int, int]]]:
     """Parse turn texts as one doc; return it with each turn's token range ``[start, end)``.
 
     The doc's text is ``SEPARATOR.join(texts)``. Every turn starts a sentence, and no sentence, phrase or
-    pattern can run from one turn into the next (the separator is a token of its own).
+    pattern can run from one turn into the next (the separator is a token of its own). ``uncoded`` marks the
+    turns whose codes the caller will not use: their token ranges are left in ``doc.user_data[UNCODED_KEY]``,
+    and the rules may skip some of their work there (a turn's matches bear on that turn alone).
     """
     doc = nlp.make_doc(SEPARATOR.join(texts))
     chars = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, dtype=np.int64)
@@ -46,6 +53,9 @@ def parse_turns(nlp: Language, texts: Sequence[str]) -> tuple[Doc, list[tuple[in
         preset = np.zeros(len(doc), dtype=np.uint64)
         preset[starts[ends > starts]] = 1
         doc.from_array([SENT_START], preset.reshape(-1, 1))
+    if uncoded is not None:
+        skip = np.asarray(uncoded, dtype=bool)
+        doc.user_data[UNCODED_KEY] = (starts[skip], ends[skip])
     return nlp(doc), list(zip(starts.tolist(), ends.tolist()))
 
 

@@ -317,16 +317,19 @@ class PatternCompiler:
         candidates[self._by_needs] = met
         return candidates
 
-    def find(self, encoded: EncodedDoc) -> np.ndarray:
+    def find(self, encoded: EncodedDoc, sentences: np.ndarray | None = None) -> np.ndarray:
         """Every match of every pattern compiled so far, as rows (pattern number, start token, end token).
 
         Rows are in pattern order, then text order: for each pattern, the non-empty matches ``finditer`` finds
-        left to right, sentence by sentence.
+        left to right, sentence by sentence. ``sentences`` (a mask) limits the search to those sentences.
         """
         self._fresh()
         if not self.patterns or not encoded.n_sentences:
             return np.zeros((0, 3), dtype=np.int64)
-        cells = np.flatnonzero(self._candidates(encoded))  # by pattern, then sentence
+        candidates = self._candidates(encoded)
+        if sentences is not None:
+            candidates &= sentences
+        cells = np.flatnonzero(candidates)  # by pattern, then sentence
         numbers, all_sentences = divmod(cells, encoded.n_sentences)
         groups = np.flatnonzero(np.diff(numbers)) + 1
         groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)])
