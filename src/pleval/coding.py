@@ -29,7 +29,7 @@ from .segment import SentenceBounds, segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .parsecache import load_codebook_cached, load_transcripts_cached
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 
 #: Columns of :func:`codings_frame`, in order.
 CODING_COLUMNS = [

@@ -331,11 +331,12 @@ class RuleCoder:
 
         Returns the sentence bounds of each turn (what the segment cache keeps, see
         :func:`pleval.segment.segments_from_bounds`) and one row per coding, as :func:`codings_from_rows` reads
-        them: ``[turn index, code id, score, [[start, end, text, rule key], ...], [sentence numbers]]``.
+        them: ``[turn index, code id, score, [[start, end, rule key], ...], [sentence numbers]]`` (the evidence's
+        text is the transcript's between its offsets).
         """
         texts = [turn.text for turn in transcript.turns]
-        uncoded = None if self.code_interviewer else [turn.is_interviewer for turn in transcript.turns]
-        doc, ranges = parse_turns(self.nlp, texts, uncoded=uncoded)
+        interviewer = [turn.is_interviewer for turn in transcript.turns]
+        doc, ranges = parse_turns(self.nlp, texts, uncoded=None if self.code_interviewer else interviewer)
         chars = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64).reshape(-1, 3)
         starts = sentence_starts(doc, chars[:, 2])
         bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])
@@ -346,7 +347,7 @@ class RuleCoder:
             return bounds, rows
         passing = np.array(found.score) + 1e-9 >= table.min_score[found.code]
         if not self.code_interviewer:
-            passing &= ~np.array([transcript.turns[t].is_interviewer for t in found.turn.tolist()], dtype=bool)
+            passing &= ~np.array(interviewer, dtype=bool)[found.turn]
         if not passing.any():
             return bounds, rows
         # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
@@ -365,11 +366,11 @@ class RuleCoder:
         keys = [rule.key for rule in table.rules]
         for g in np.flatnonzero(passing).tolist():
             position = int(found.turn[g])
-            turn, text = transcript.turns[position], texts[position]
+            turn = transcript.turns[position]
             hits = matches[first[g]:first[g + 1]]
             rows.append([
                 turn.index, table.code_ids[int(found.code[g])], round(found.score[g], 4),
-                [[turn.start + a, turn.start + b, text[a:b], keys[r]] for r, a, b, _ in hits],
+                [[turn.start + a, turn.start + b, keys[r]] for r, a, b, _ in hits],
                 sorted({n for _, _, _, n in hits}) if counts[position] else [],
             ])
         return bounds, rows
@@ -387,7 +388,8 @@ class RuleCoder:
 def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, coder: str) -> list[Coding]:
     """The codings a coder's rows stand for (see :meth:`RuleCoder.coding_rows`).
 
-    Rows leave out everything the transcript says: a coding's span and ids come from its turn.
+    Rows leave out everything the transcript says: a coding's span and ids come from its turn, its evidence's
+    words from the turn's text.
     """
     transcript_id, turns, text_hash = transcript.id, transcript.turns, transcript.text_hash
     new = tuple.__new__  # a named tuple's own constructor is a Python function: hundreds of thousands are made
@@ -398,9 +400,11 @@ def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, co
         sid = segment_ids.get(turn_index)
         if sid is None:
             sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
+        text, offset = turn.text, turn.start
         codings.append(new(Coding, (
             transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
-            tuple([new(Evidence, (start, end, text, rule)) for start, end, text, rule in evidence]),
+            tuple([new(Evidence, (start, end, text[start - offset:end - offset], rule))
+                   for start, end, rule in evidence]),
             tuple([sid + _sentence_suffix(n) for n in sentences]),
         )))
     return codings
