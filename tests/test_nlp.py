@@ -43,3 +43,11 @@ def test_turns_parsed_together_each_start_a_sentence_and_keep_their_own_sentence
     assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds)] == [
         ["Yes"], ["and then we"], ["went home.", "It rained!"], ["Okay."],
     ]
+
+
+def test_lemmas_of_a_batch_are_those_of_each_doc_alone():
+    texts = ["Teachers RAN out of Grants", "", "the kids were running", "Grants. grants? GRANTS!"] * 3
+    nlp = blank_pipeline()
+    alone = [[t.lemma_ for t in nlp(text)] for text in texts]
+    assert [[t.lemma_ for t in doc] for doc in nlp.pipe(texts, batch_size=5)] == alone
+    assert alone[0] == ["teacher", "run", "out", "of", "grant"]

@@ -15,6 +15,7 @@ from spacy.attrs import LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 
 WORDS_KEY = "pleval_words"
@@ -147,8 +148,23 @@ class LowercaseLemmas:
         return doc
 
     def pipe(self, stream, batch_size: int = 256):
-        for doc in stream:
-            yield self(doc)
+        """Lemmatise docs a batch at a time: the words of a batch looked up together (many short docs, e.g.
+        the codebook's phrases, would otherwise cost more in array calls than in look-ups)."""
+        vocab = None
+        for batch in minibatch(stream, batch_size):
+            orths = [doc.to_array(ORTH).reshape(-1) for doc in batch]
+            if orths and vocab is None:
+                vocab = batch[0].vocab
+            everything = np.concatenate(orths) if orths else np.zeros(0, dtype=np.uint64)
+            words, inverse = np.unique(everything, return_inverse=True)
+            lemmas = self._by_orth.lookup(words, lambda new: [self._lemma(vocab[w].lower) for w in new.tolist()])
+            lemmas = lemmas[inverse.reshape(-1)]
+            offset = 0
+            for doc, array in zip(batch, orths):
+                if len(array):
+                    doc.from_array([LEMMA], lemmas[offset : offset + len(array)].reshape(-1, 1))
+                offset += len(array)
+                yield doc
 
 
 @lru_cache(maxsize=4)
@@ -159,7 +175,7 @@ def _lookup_table(lang: str, table_name: str):
     return load_lookups(lang, [table_name]).get_table(table_name)
 
 
-@Language.factory("pleval_lowercase_lemmas", default_config={"table_name": "lemma_lookup"})
+@Language.factory("pleval_lowercase_lemmas", assigns=["token.lemma"], default_config={"table_name": "lemma_lookup"})
 def make_lowercase_lemmas(nlp: Language, name: str, table_name: str) -> LowercaseLemmas:
     return LowercaseLemmas(nlp, name, table_name=table_name)
 

@@ -116,8 +116,11 @@ class CodebookRuler:
                 self._add_pattern(Rule(f"{code.id}/pattern/{n}", code.id, pattern.weight, False), pattern.pattern)
             for n, pattern in enumerate(rules.exclude.patterns):
                 self._add_pattern(Rule(f"{code.id}/exclude-pattern/{n}", code.id, 0.0, True), pattern)
-        # Phrase patterns need lemmas, so they go through the pipeline (without this component).
-        with self.nlp.select_pipes(disable=[self.name]):
+        # Phrase patterns need lemmas, so they go through the components that set them (or, if none says so,
+        # through every other component; never this one).
+        others = [name for name in self.nlp.pipe_names if name != self.name]
+        lemmatizers = [name for name in others if "token.lemma" in self.nlp.get_pipe_meta(name).assigns]
+        with self.nlp.select_pipes(enable=lemmatizers or others):
             docs = self.nlp.pipe(text for _, text in phrase_rules)
             for (rule, _), doc in zip(phrase_rules, docs):
                 self._add_rule(rule)
