@@ -215,6 +215,7 @@ class _RuleTable:
     def __init__(self, ruler: CodebookRuler, codebook: Codebook):
         self.hashes = np.array(sorted(ruler.rules_by_hash), dtype=np.uint64)
         self.rules = [ruler.rules_by_hash[h] for h in self.hashes.tolist()]
+        self.keys = [rule.key for rule in self.rules]
         self.code_ids = codebook.code_ids
         number = {code_id: n for n, code_id in enumerate(self.code_ids)}
         self.code = np.array([number[r.code_id] for r in self.rules], dtype=np.int64)
@@ -366,7 +367,7 @@ class RuleCoder:
                            (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist()))
         first = found.first.tolist()
         counts = bounds.counts.tolist()
-        keys = [rule.key for rule in table.rules]
+        keys = table.keys
         for g in np.flatnonzero(passing).tolist():
             position = int(found.turn[g])
             turn = transcript.turns[position]
