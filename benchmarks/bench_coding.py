@@ -9,7 +9,8 @@ Generates a corpus of at least 2M words (turns of the sample transcripts recombi
 Every timing is the best of several rounds, and each round times everything in turn (the tokenizer, a first
 coding run, a cached re-run, a first coding run with two processes), so that both sides of a ratio are measured
 under the same conditions on a shared machine, whose load drifts over the minutes a benchmark takes. Every
-first run starts cold: a new pipeline and an empty outputs/ folder; every tokenizer run a new tokenizer.
+first run starts cold: a new pipeline and an empty outputs/ folder; every tokenizer run a new tokenizer. The
+garbage left by one timing is collected before the next, so that no timing pays for another's.
 
 Usage: python benchmarks/bench_coding.py [--words 2000000] [--seed 7] [--codebook data/codebook.yaml] [--rounds 3]
 
@@ -21,6 +22,7 @@ commits to check that a change to the coder changed nothing it codes.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import shutil
 import time
@@ -96,8 +98,14 @@ def _print_digests(corpus: Project) -> None:
             print(f"{name}, jobs={jobs}: {count:,} codings, sha256 {digest}")
 
 
+def _settle() -> None:
+    """Collect the garbage of the timings before, so that the next does not pay for it."""
+    gc.collect()
+
+
 def _time_tokenizer(texts: list[str]) -> float:
     tokenizer = spacy.blank("en")
+    _settle()
     start = time.perf_counter()
     for _ in tokenizer.pipe(texts):
         pass
@@ -129,20 +137,25 @@ def main() -> None:
     for _ in range(args.rounds):
         tokenizer_seconds = min(tokenizer_seconds, _time_tokenizer(texts))
         shutil.rmtree(project.outputs, ignore_errors=True)
+        _settle()
         start = time.perf_counter()
         run = code_project(project, progress=False)
         coding_seconds = min(coding_seconds, time.perf_counter() - start)
         assert len(run.coded) == len(transcripts) and (first is None or run.codings == first.codings)
         first = first or run
+        _settle()
         start = time.perf_counter()
         cached = code_project(project, progress=False)
         cached_seconds = min(cached_seconds, time.perf_counter() - start)
         assert len(cached.cached) == len(transcripts) and cached.codings == first.codings
         shutil.rmtree(project.outputs, ignore_errors=True)
+        del run, cached
+        _settle()
         start = time.perf_counter()
         parallel = code_project(project, progress=False, jobs=2)
         parallel_seconds = min(parallel_seconds, time.perf_counter() - start)
         assert len(parallel.coded) == len(transcripts) and parallel.codings == first.codings
+        del parallel
 
     print(f"tokenizer only : {n_words / tokenizer_seconds:,.0f} words/s ({tokenizer_seconds:.1f} s)")
     print(f"rule coding    : {n_words / coding_seconds:,.0f} words/s ({coding_seconds:.1f} s, "

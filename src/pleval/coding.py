@@ -167,8 +167,8 @@ def code_project(
     PlevalError
         If the codebook is invalid (nothing can be coded without it).
     """
-    codebook = load_codebook_cached(project)
-    with _collector_paused():  # nothing below makes reference cycles (tests/test_coding.py checks coding)
+    with _collector_paused():  # coding makes no reference cycles (tests/test_coding.py checks); what else does
+        codebook = load_codebook_cached(project)  # is collected after the run
         transcripts, problems = load_transcripts_cached(project)
         run = CodingRun(codebook, transcripts, [], problems)
         cache = RulesCache(project)
@@ -220,8 +220,9 @@ def _collector_paused():
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if not gc.get_freeze_count():  # (objects a caller froze must stay frozen)
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
