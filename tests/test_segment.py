@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from pleval.nlp import blank_pipeline
 from pleval.segment import SEPARATOR, parse_turns, sentence_bounds, sentence_starts, turn_sentence_bounds
 
-PIECES = ["We", "tried", "it", ".", "!", "?", "...", "Yes", "3.5", "e.g.", "(", ")", "“", "”", " ", "  ", "\n", "\n\n",
+PIECES = ["We", "tried", "it", ".", "!", "?", "...", "Yes", "3.5", "e.g.", "(", ")", "“", "”", " ", "  ", "\n",
+          "\n\n",
           "\t", "\u00a0", "\u2003", "\u2028", "\x05", "😀", "-", "—"]
 
 

@@ -147,7 +147,9 @@ class CachedParser:
             return
         entries, offset = {}, 0
         for name, (entry, data) in self._seen.items():
-            entries[name] = {"key": entry["key"], "transcript": entry["transcript"], "text": [offset, offset + len(data)]}
+            entries[name] = {
+                "key": entry["key"], "transcript": entry["transcript"], "text": [offset, offset + len(data)],
+            }
             offset += len(data)
         head = json.dumps({"format": CACHE_FORMAT, "pleval_version": __version__, "entries": entries},
                           ensure_ascii=False)
