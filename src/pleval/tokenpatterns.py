@@ -10,11 +10,13 @@ run by ``re`` in C.
 Each distinct token description in the patterns (a *token spec*: the dict of one token, without ``OP`` and
 ``IS_SENT_START``) is numbered. A word's *class* is the set of token specs it satisfies; it depends only on
 which of the patterns' words its lower-case form, lemma and text are, and on its four flags, so a codebook
-gives a few hundred classes however large the corpus. A doc is encoded as one character per token, the
-character of its class, with ``\\x05`` between sentences; a token spec becomes the character set of the
-classes that satisfy it, and a pattern the sequence of those sets with the pattern's quantifiers. Classes are
-numbered as words are first seen, so a pattern's expression is rebuilt when a new class changes one of its
-sets (rarely, once the first docs have been seen).
+gives a bounded number of classes however large the corpus (about a thousand for the sample codebook). A doc
+is encoded as one character per token, the character of its class, with ``\\x05`` between sentences; a token
+spec becomes the character set of the classes that satisfy it, and a pattern the sequence of those sets with
+the pattern's quantifiers. Classes are numbered as words are first seen, so a pattern's expression is rebuilt
+when a new class changes one of its sets and the text to search holds that class (rarely, once the first docs
+have been seen). A pattern is searched only in the sentences holding, for each of its mandatory tokens whose
+spec names the words it wants, a word satisfying that spec: no match can lie elsewhere.
 
 Patterns outside the subset are reported by :meth:`PatternCompiler.compile` as unsupported, and the caller
 matches them with spaCy's Matcher. Matches never cross a sentence boundary. tests/test_tokenpatterns.py
