@@ -206,6 +206,7 @@ def test_the_models_suggestions_appear_beside_the_rules_and_are_human_decisions(
 
 def test_uncertainty_order_puts_the_models_least_certain_turns_first(project):
     session = CodingSession(project, "cara", transcripts=["sw-sycamore-run-focus-group"], order="uncertainty")
+    session.wait_for_model(timeout=300)  # no background work left running into other tests
     text_order = CodingSession(project, "dana", transcripts=["sw-sycamore-run-focus-group"]).units
     assert sorted(session.units) == sorted(text_order) and session.units != text_order
     with pytest.raises(SessionError, match="unknown order"):
