@@ -109,18 +109,3 @@ def test_interviewer_turns_are_coded_on_request_patterns_and_all(tmp_path):
                                                              ("t:t001", "funding")}
     assert [c for c in everyone if c.segment_id == "t:t001"] == participant_only
     assert {e.rule for c in everyone for e in c.evidence if c.segment_id == "t:t000"} == {"time/pattern/0"}
-
-
-def test_transcripts_coded_together_get_what_each_gets_alone(coder):
-    transcripts = [
-        transcript_of(("teacher", "We ran out of money. No time to plan, honestly.")),
-        transcript_of(("teacher", "The grant ended."), ("teacher", "A budget of words. We plan together. Time out!")),
-        transcript_of(),
-        transcript_of(("teacher", "")),
-    ]
-    together = coder.coding_rows_batch(transcripts)
-    assert [rows for _, rows in together][:2] != [[], []]
-    for transcript, (bounds, rows) in zip(transcripts, together):
-        alone_bounds, alone_rows = coder.coding_rows(transcript)
-        assert rows == alone_rows
-        assert [column.tolist() for column in bounds] == [column.tolist() for column in alone_bounds]

@@ -25,7 +25,7 @@ from .errors import PlevalError
 from .model import Codebook, Coding, Segment, Transcript, segment_id
 from .project import Project, atomic_write
 from .rules import RuleCoder, codings_from_rows
-from .segment import SEPARATOR, SentenceBounds, segment_transcript, segments_from_bounds
+from .segment import SentenceBounds, segment_transcript, segments_from_bounds
 from .text import sha256_text
 from .parsecache import load_codebook_cached, load_transcripts_cached
 
@@ -191,7 +191,7 @@ def code_project(
             )
         else:
             coder = RuleCoder(codebook)
-            results = (coded for batch in _batches(todo) for coded in _coded(coder, batch))
+            results = (_coded(coder, transcript) for transcript in todo)
         try:
             for transcript, (line, codings) in tqdm(
                 zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
@@ -237,48 +237,25 @@ def _start_worker(codebook: Codebook) -> None:
     _worker_coder = RuleCoder(codebook)
 
 
-BATCH_CHARACTERS = 200_000  # transcripts are parsed together up to this much text (spaCy's limit is 1,000,000)
+def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding]]:
+    """Code a transcript: its cache entry and its codings (made from the rows, as from the cache)."""
+    bounds, rows = coder.coding_rows(transcript)
+    line = _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows)
+    return line, codings_from_rows(rows, transcript, coder.codebook.hash, coder.source)
 
 
-def _batches(transcripts: list[Transcript]) -> list[list[Transcript]]:
-    """Consecutive transcripts in groups of at most BATCH_CHARACTERS (or one transcript), in order."""
-    batches: list[list[Transcript]] = []
-    size = BATCH_CHARACTERS
-    for transcript in transcripts:
-        length = sum(len(turn.text) + len(SEPARATOR) for turn in transcript.turns)
-        if size + length > BATCH_CHARACTERS:
-            batches.append([])
-            size = 0
-        batches[-1].append(transcript)
-        size += length
-    return batches
-
-
-def _coded(coder: RuleCoder, batch: list[Transcript]) -> list[tuple[bytes, list[Coding]]]:
-    """Code transcripts, parsed as one doc: each one's cache entry and codings (made from the rows, as from
-    the cache)."""
-    return [
-        (_cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows),
-         codings_from_rows(rows, transcript, coder.codebook.hash, coder.source))
-        for transcript, (bounds, rows) in zip(batch, coder.coding_rows_batch(batch))
-    ]
-
-
-def _code_in_worker(batch: list[Transcript]) -> list[bytes]:
-    """A worker codes transcripts and sends back their cache entries only (the parent makes the codings)."""
-    return [
-        _cache_line(transcript, cache_key(transcript, _worker_coder.codebook), bounds, rows)
-        for transcript, (bounds, rows) in zip(batch, _worker_coder.coding_rows_batch(batch))
-    ]
+def _code_in_worker(transcript: Transcript) -> bytes:
+    """A worker codes a transcript and sends back its cache entry only (the parent makes the codings)."""
+    bounds, rows = _worker_coder.coding_rows(transcript)
+    return _cache_line(transcript, cache_key(transcript, _worker_coder.codebook), bounds, rows)
 
 
 def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):
-    """Code transcripts in ``jobs`` processes, a batch at a time, yielding each one's entry in the order given."""
+    """Code transcripts in ``jobs`` processes, yielding results in the order given."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(codebook,)) as pool:
-        for lines in pool.map(_code_in_worker, _batches(transcripts)):
-            yield from lines
+        yield from pool.map(_code_in_worker, transcripts, chunksize=4)
 
 
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:

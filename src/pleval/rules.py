@@ -7,7 +7,6 @@ distinct rules that matched in it (outside excluded sentences) combine to at lea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -339,63 +338,46 @@ class RuleCoder:
         them: ``[turn index, code id, score, [[start, end, rule key], ...], [sentence numbers]]`` (the evidence's
         text is the transcript's between its offsets).
         """
-        return self.coding_rows_batch([transcript])[0]
-
-    def coding_rows_batch(self, transcripts: Sequence[Transcript]) -> list[tuple[SentenceBounds, list[list]]]:
-        """:meth:`coding_rows` for each of several transcripts, all their turns parsed as one doc.
-
-        That spares the pipeline's cost per doc; each turn's sentences, matches and scores are its own either
-        way (the turns of one transcript are parsed together too).
-        """
-        turns = [turn for transcript in transcripts for turn in transcript.turns]
-        owner = [n for n, transcript in enumerate(transcripts) for _ in transcript.turns]
-        texts = [turn.text for turn in turns]
-        interviewer = [turn.is_interviewer for turn in turns]
+        texts = [turn.text for turn in transcript.turns]
+        interviewer = [turn.is_interviewer for turn in transcript.turns]
         doc, ranges = parse_turns(self.nlp, texts, uncoded=None if self.code_interviewer else interviewer)
         chars = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64).reshape(-1, 3)
         starts = sentence_starts(doc, chars[:, 2])
         bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])
-        rows: list[list[list]] = [[] for _ in transcripts]
         found = self.scores(doc, ranges, starts=starts)
         table = self.table
+        rows: list[list] = []
+        if not len(found.turn):
+            return bounds, rows
         passing = np.array(found.score) + 1e-9 >= table.min_score[found.code]
         if not self.code_interviewer:
             passing &= ~np.array(interviewer, dtype=bool)[found.turn]
-        if passing.any():
-            # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
-            offsets = turn_offsets(texts)
-            start_char = chars[found.start, 0]
-            end_char = chars[found.end - 1, 0] + chars[found.end - 1, 1]
-            turn_of_match = np.repeat(found.turn, np.diff(found.first))
-            sentence_begins = offsets[np.repeat(np.arange(len(texts)), bounds.counts)] + bounds.starts
-            turn_first_sentence = np.cumsum(bounds.counts) - bounds.counts
-            sentence_of_match = np.maximum(
-                np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_match],
-                0)
-            matches = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_match]).tolist(),
-                               (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist()))
-            first = found.first.tolist()
-            counts = bounds.counts.tolist()
-            keys = table.keys
-            for g in np.flatnonzero(passing).tolist():
-                position = int(found.turn[g])
-                turn = turns[position]
-                hits = matches[first[g]:first[g + 1]]
-                rows[owner[position]].append([
-                    turn.index, table.code_ids[int(found.code[g])], round(found.score[g], 4),
-                    [[turn.start + a, turn.start + b, keys[r]] for r, a, b, _ in hits],
-                    sorted({n for _, _, _, n in hits}) if counts[position] else [],
-                ])
-        # each transcript's share of the sentence bounds
-        turn_cuts = np.cumsum([0] + [len(transcript.turns) for transcript in transcripts])
-        sentence_cuts = np.concatenate([[0], np.cumsum(bounds.counts)])[turn_cuts].tolist()
-        turn_cuts = turn_cuts.tolist()
-        return [
-            (SentenceBounds(bounds.counts[turn_cuts[n]:turn_cuts[n + 1]],
-                            bounds.starts[sentence_cuts[n]:sentence_cuts[n + 1]],
-                            bounds.ends[sentence_cuts[n]:sentence_cuts[n + 1]]), rows[n])
-            for n in range(len(transcripts))
-        ]
+        if not passing.any():
+            return bounds, rows
+        # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
+        offsets = turn_offsets(texts)
+        start_char = chars[found.start, 0]
+        end_char = chars[found.end - 1, 0] + chars[found.end - 1, 1]
+        turn_of_match = np.repeat(found.turn, np.diff(found.first))
+        sentence_begins = offsets[np.repeat(np.arange(len(texts)), bounds.counts)] + bounds.starts
+        turn_first_sentence = np.cumsum(bounds.counts) - bounds.counts
+        sentence_of_match = np.maximum(
+            np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_match], 0)
+        matches = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_match]).tolist(),
+                           (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist()))
+        first = found.first.tolist()
+        counts = bounds.counts.tolist()
+        keys = table.keys
+        for g in np.flatnonzero(passing).tolist():
+            position = int(found.turn[g])
+            turn = transcript.turns[position]
+            hits = matches[first[g]:first[g + 1]]
+            rows.append([
+                turn.index, table.code_ids[int(found.code[g])], round(found.score[g], 4),
+                [[turn.start + a, turn.start + b, keys[r]] for r, a, b, _ in hits],
+                sorted({n for _, _, _, n in hits}) if counts[position] else [],
+            ])
+        return bounds, rows
 
     def code_transcript(self, transcript: Transcript) -> tuple[SentenceBounds, list[Coding]]:
         """Segment and rule-code a transcript in one pass of the pipeline.
