@@ -287,17 +287,53 @@ class PatternCompiler:
         common words, which satisfy most NOT_IN specs, cost nothing. No match can lie in the other sentences.
         """
         if self._needs is None:
-            needs = [[s for s in p.required if any(wanted for _, wanted, _ in self.spec_list[s][0])]
-                     for p in self.patterns]
-            self._rows = {s: row for row, s in enumerate(dict.fromkeys(s for n in needs for s in n))}
-            # patterns by how many specs they need, most first, so each column is and-ed over a prefix
-            self._by_needs = sorted(range(len(needs)), key=lambda n: -len(needs[n]))
-            self._needing = [sum(len(n) > column for n in needs) for column in range(max(map(len, needs), default=0))]
-            padding = len(self._rows)  # a row that is true in every sentence
-            width = max(len(self._needing), 1)
-            self._needs = np.array(
-                [[self._rows[s] for s in needs[n]] + [padding] * (width - len(needs[n])) for n in self._by_needs],
-                dtype=np.int64).reshape(len(needs), width)
+            self._all_needs = [[s for s in p.required if any(wanted for _, wanted, _ in self.spec_list[s][0])]
+                               for p in self.patterns]
+            self._set_needs(self._all_needs)
+            self._pruned = False
+        if not self._pruned and len(encoded.classes) >= PRUNE_FROM:
+            # A spec that common words satisfy (say, LOWER IN [the, a, to]) filters few sentences and costs the
+            # most to track: in the first long doc, find those on more than COMMON of its tokens, and keep them
+            # only for patterns that need nothing else. (Which sentences are searched changes; no match does.)
+            self._update_rows()
+            tokens = np.bincount(self._token_rows(encoded)[0], minlength=len(self._rows))
+            common = {s for s, row in self._rows.items() if tokens[row] > COMMON * len(encoded.classes)}
+            if common:
+                self._set_needs([[s for s in n if s not in common] or n for n in self._all_needs])
+            self._pruned = True
+        self._update_rows()
+        rows, sentences = self._token_rows(encoded)
+        present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
+        present[rows, sentences] = True
+        present[-1] = True
+        met = present[self._needs[:, 0]]
+        for column, needing in enumerate(self._needing[1:], start=1):
+            met[:needing] &= present[self._needs[:needing, column]]
+        candidates = np.empty_like(met)
+        candidates[self._by_needs] = met
+        return candidates
+
+    def _set_needs(self, needs: list[list[int]]) -> None:
+        """The rows (of ``present`` in :meth:`_candidates`) of the specs each pattern needs."""
+        self._rows = {s: row for row, s in enumerate(dict.fromkeys(s for n in needs for s in n))}
+        self._forget_rows()
+        # patterns by how many specs they need, most first, so each column is and-ed over a prefix
+        self._by_needs = sorted(range(len(needs)), key=lambda n: -len(needs[n]))
+        self._needing = [sum(len(n) > column for n in needs) for column in range(max(map(len, needs), default=0))]
+        padding = len(self._rows)  # a row that is true in every sentence
+        width = max(len(self._needing), 1)
+        self._needs = np.array(
+            [[self._rows[s] for s in needs[n]] + [padding] * (width - len(needs[n])) for n in self._by_needs],
+            dtype=np.int64).reshape(len(needs), width)
+
+    def _token_rows(self, encoded: EncodedDoc) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's rows, beside its sentence: (rows, sentences), one pair per row a token satisfies."""
+        starts, rows = self._csr_starts, self._csr_rows
+        counts = starts[encoded.classes + 1] - starts[encoded.classes]
+        first = np.repeat(starts[encoded.classes] - (np.cumsum(counts) - counts), counts)
+        return rows[first + np.arange(len(first))], np.repeat(encoded.sentence_of, counts)
+
+    def _update_rows(self) -> None:
         if self._csr_classes < len(self.codes):  # classes seen since: their rows, appended
             added = [[self._rows[s] for s in self._satisfied[n] if s in self._rows]
                      for n in range(self._csr_classes, len(self.codes))]
@@ -306,18 +342,6 @@ class PatternCompiler:
             self._csr_rows = np.concatenate([self._csr_rows, np.array([r for rows in added for r in rows],
                                                                        dtype=np.int64)])
             self._csr_classes = len(self.codes)
-        starts, rows = self._csr_starts, self._csr_rows
-        counts = starts[encoded.classes + 1] - starts[encoded.classes]  # each token's rows, beside its sentence
-        first = np.repeat(starts[encoded.classes] - (np.cumsum(counts) - counts), counts)
-        present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
-        present[rows[first + np.arange(len(first))], np.repeat(encoded.sentence_of, counts)] = True
-        present[-1] = True
-        met = present[self._needs[:, 0]]
-        for column, needing in enumerate(self._needing[1:], start=1):
-            met[:needing] &= present[self._needs[:needing, column]]
-        candidates = np.empty_like(met)
-        candidates[self._by_needs] = met
-        return candidates
 
     def find(self, encoded: EncodedDoc, sentences: np.ndarray | None = None) -> np.ndarray:
         """Every match of every pattern compiled so far, as rows (pattern number, start token, end token).
@@ -358,6 +382,8 @@ class PatternCompiler:
 
 
 WHOLE_DOC_FROM = 2  # a pattern possible in more than half the sentences is run over the whole doc at once
+COMMON = 0.03  # a spec satisfied by more of a doc's tokens than this filters too little to be worth tracking
+PRUNE_FROM = 2000  # tokens of a doc long enough to tell which specs are common
 
 
 def compile_pattern(pattern: list[dict]) -> CompiledPattern:
