@@ -252,13 +252,16 @@ class RuleCoder:
             self._table = _RuleTable(self.nlp.get_pipe("pleval_codebook_rules"), self.codebook)
         return self._table
 
-    def scores(self, doc: Doc, ranges, *, starts: np.ndarray | None = None) -> TurnScores:
+    def scores(
+        self, doc: Doc, ranges, *, starts: np.ndarray | None = None, turns: np.ndarray | None = None
+    ) -> TurnScores:
         """The rules' matches and scores in each token range (turn) of a doc parsed by :attr:`nlp`.
 
         Matches in excluded sentences (or a turn excluded as a whole) are dropped before scoring. The score
         of a code in a turn combines the weights of the distinct rules that matched, ``1 - prod(1 - weight)``,
         in the order they first match. Codes are returned whatever their score. ``starts``: the doc's
-        :func:`~pleval.segment.sentence_starts`, if already known.
+        :func:`~pleval.segment.sentence_starts`, if already known; ``turns``: a mask of the turns to score
+        (by default every one; a turn's score depends on its own matches only).
         """
         table = self.table
         matches = doc.user_data.get(self.nlp.get_pipe("pleval_codebook_rules").spans_key)
@@ -272,6 +275,8 @@ class RuleCoder:
         turn = np.searchsorted(first_tokens, start, side="right") - 1
         valid = turn >= 0
         valid[valid] = start[valid] < last_tokens[turn[valid]]  # else on the separator between turns
+        if turns is not None:
+            valid[valid] = turns[turn[valid]]
         sentence = np.searchsorted(sentence_starts(doc) if starts is None else starts, start, side="right") - 1
         code = table.code[rule]
         pair = turn * len(table.code_ids) + code  # (turn, code)
@@ -339,19 +344,18 @@ class RuleCoder:
         text is the transcript's between its offsets).
         """
         texts = [turn.text for turn in transcript.turns]
-        interviewer = [turn.is_interviewer for turn in transcript.turns]
-        doc, ranges = parse_turns(self.nlp, texts, uncoded=None if self.code_interviewer else interviewer)
+        uncoded = None if self.code_interviewer else np.array([turn.is_interviewer for turn in transcript.turns],
+                                                               dtype=bool)
+        doc, ranges = parse_turns(self.nlp, texts, uncoded=uncoded)
         chars = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64).reshape(-1, 3)
         starts = sentence_starts(doc, chars[:, 2])
         bounds = sentence_bounds(doc, ranges, texts, starts=starts, chars=chars[:, 0])
-        found = self.scores(doc, ranges, starts=starts)
+        found = self.scores(doc, ranges, starts=starts, turns=None if uncoded is None else ~uncoded)
         table = self.table
         rows: list[list] = []
         if not len(found.turn):
             return bounds, rows
         passing = np.array(found.score) + 1e-9 >= table.min_score[found.code]
-        if not self.code_interviewer:
-            passing &= ~np.array(interviewer, dtype=bool)[found.turn]
         if not passing.any():
             return bounds, rows
         # the matches of the codings: characters (in the doc's text), and sentence numbers within the turn
