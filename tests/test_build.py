@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -72,6 +73,31 @@ def test_pages_run_in_parallel_processes(project):
     report = build(project, ["alpha", "beta", "broken"], jobs=2, progress=False)
     assert statuses(report) == {"alpha": "built", "beta": "built", "broken": "failed"}
     assert (project.root / "outputs" / "html" / "beta.html").exists()
+
+
+def test_each_page_runs_in_a_kernel_launched_ahead_and_none_is_left_running(project, monkeypatch):
+    import psutil
+
+    from pleval import kernels
+
+    launched, closed = [], []
+
+    class Counted(kernels.Kernel):
+        def __init__(self, cwd):
+            super().__init__(cwd)
+            launched.append(self)
+
+        def close(self):
+            closed.append(self)
+            super().close()
+
+    monkeypatch.setattr(kernels, "Kernel", Counted)
+    report = build(project, ["alpha", "beta", "broken"], progress=False)
+    assert statuses(report) == {"alpha": "built", "beta": "built", "broken": "failed"}
+    assert len(launched) == 3 and closed == launched  # one per page, each launched before it was needed
+    assert all(not Path(kernel.sockets).exists() for kernel in launched)
+    assert not [child for child in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(
+        child.cmdline())]
 
 
 def test_pages_run_on_a_dask_cluster(project):

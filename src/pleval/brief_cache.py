@@ -1,47 +1,116 @@
 """Briefs drafted ahead: ``pleval build`` drafts every brief it is about to run in one process, sharing one load
-of the project, and keeps each under ``outputs/cache/briefs/``; the brief notebook's kernel then reads its
-brief instead of importing the NLP and statistics stack and loading the project again.
+of the project, writes its files and keeps what the brief notebook shows (the Markdown parts, the tables as HTML,
+the chart files) under ``outputs/cache/briefs/``. The notebook's kernel then reads that with :func:`view_brief`
+instead of importing the NLP, statistics and plotting stack and loading the project again.
 
-A kept brief is used only while its key matches: the hash of the transcripts, coding logs, codebook, survey,
-briefs.yaml and pleval's version. Otherwise :func:`load_brief` drafts the brief afresh, exactly as
-:func:`pleval.brief_model.assemble_brief` would.
+A kept brief is used only while its key matches (the hash of the transcripts, coding logs, codebook, survey,
+briefs.yaml and pleval's version) and its files are where the notebook wants them. Otherwise :func:`view_brief`
+drafts the brief afresh, exactly as :func:`pleval.brief_model.assemble_brief` would, and renders it the same way.
+
+This module imports nothing heavy itself: the kernel of every brief page imports it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .digests import files_digest, tree
 from .errors import PlevalError
 from .project import Project, atomic_write
+
+SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "years"]
 
 
 def brief_key(project: Project) -> str:
     """The hash of everything a brief is drafted from."""
-    from .build import _files_digest, _tree
-
     data = project.root / "data"
     parts = {
-        "transcripts": _files_digest(_tree(project.transcripts_dir)),
-        "codings": _files_digest(_tree(data / "codings", "*.jsonl")),
-        "codebook": _files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
-        "survey": _files_digest(_tree(project.survey_dir)),
-        "briefs": _files_digest([data / "briefs.yaml"]) if (data / "briefs.yaml").exists() else "",
+        "transcripts": files_digest(tree(project.transcripts_dir)),
+        "codings": files_digest(tree(data / "codings", "*.jsonl")),
+        "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
+        "survey": files_digest(tree(project.survey_dir)),
+        "briefs": files_digest([data / "briefs.yaml"]) if (data / "briefs.yaml").exists() else "",
         "pleval": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class BriefView:
+    """A brief as its notebook shows it.
+
+    Attributes
+    ----------
+    parts : dict of str to str
+        Markdown of each part of the brief (see :data:`pleval.brief_render.MARKDOWN_PARTS`).
+    tables : dict of str to str
+        HTML of the ``prevalence`` table and, when the brief has survey figures, the ``survey`` table.
+    charts : dict of str to str
+        Chart name to the PNG file written with the brief.
+    folder : str
+        Where the brief's JSON, Markdown, HTML and charts were written.
+    """
+
+    brief_id: str
+    parts: dict[str, str]
+    tables: dict[str, str]
+    charts: dict[str, str]
+    folder: str
+    model: dict = field(default_factory=dict, repr=False)
+
+    def markdown(self, *parts: str):
+        """The named parts, in order, as one IPython Markdown display object."""
+        from IPython.display import Markdown
+
+        return Markdown("".join(self.parts[part] for part in parts))
+
+    def table(self, name: str):
+        """The ``prevalence`` or ``survey`` table as an IPython HTML display object."""
+        from IPython.display import HTML
+
+        return HTML(self.tables[name])
+
+    def images(self) -> list:
+        """The charts, as IPython Image display objects."""
+        from IPython.display import Image
+
+        return [Image(filename=path) for path in self.charts.values()]
+
+    @property
+    def brief(self):
+        """The brief itself (:class:`pleval.model.Brief`), for looking further in a notebook."""
+        from .model import Brief
+
+        return Brief.model_validate(self.model)
 
 
 def _kept(project: Project, brief_id: str) -> Path:
     return project.output_path("cache", "briefs", f"{brief_id}.json")
 
 
+def render_view(assembled, written) -> BriefView:
+    """What the notebook shows of a drafted brief (``assembled``) whose files are ``written``."""
+    from .brief_render import MARKDOWN_PARTS, markdown_part, prevalence_table, survey_table
+
+    brief = assembled.brief
+    tables = {"prevalence": prevalence_table(brief)._repr_html_()}
+    figures = survey_table(brief)
+    if len(figures):
+        tables["survey"] = figures[SURVEY_COLUMNS].round(1)._repr_html_()
+    folder = written.paths[0].parent if written.paths else Path()
+    return BriefView(brief.id, {part: markdown_part(brief, part) for part in MARKDOWN_PARTS}, tables,
+                     {name: str(path) for name, path in written.charts.items()}, str(folder),
+                     brief.model_dump(mode="json"))
+
+
 def prepare_briefs(project: Project, brief_ids: list[str]) -> dict[str, PlevalError]:
-    """Draft and write (outputs/briefs/) the named briefs in this process and keep them for the notebooks. Returns the briefs that could not
-    be drafted, with why; their notebooks will draft them again and fail with the same error, where a reviewer
-    sees it."""
+    """Draft, write (outputs/briefs/) and keep the named briefs in this process, for their notebooks to show.
+    Returns the briefs that could not be drafted, with why; their notebooks will draft them again and fail with
+    the same error, where a reviewer sees it."""
     from .brief_model import BriefContext, assemble_brief
     from .brief_render import write_brief
 
@@ -56,32 +125,37 @@ def prepare_briefs(project: Project, brief_ids: list[str]) -> dict[str, PlevalEr
     for brief_id in brief_ids:
         try:
             assembled = assemble_brief(project, brief_id, context=context)
-            write_brief(project, assembled)
+            view = render_view(assembled, write_brief(project, assembled))
         except PlevalError as error:
             failed[brief_id] = error
             continue
         with atomic_write(_kept(project, brief_id), "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "brief": assembled.brief.model_dump(mode="json"),
-                       "redaction_report": assembled.redaction_report}, handle, ensure_ascii=False)
+            json.dump({"key": key, "view": view.__dict__}, handle, ensure_ascii=False)
     return failed
 
 
-def load_brief(project: Project, brief_id: str):
-    """The brief, as drafted ahead by ``pleval build`` if its inputs have not changed since, else drafted now.
+def view_brief(project: Project | str, brief_id: str, output_dir: str | Path | None = None) -> BriefView:
+    """The brief as drafted ahead by ``pleval build`` if its inputs have not changed since and its files are in
+    ``output_dir`` (default outputs/briefs); else drafted, written there and rendered now.
 
-    Returns
-    -------
-    pleval.brief_model.AssembledBrief
+    Raises
+    ------
+    PlevalError
+        If the brief cannot be drafted (an unknown id, an invalid briefs.yaml, codebook or survey).
     """
-    from .brief_model import AssembledBrief
-    from .model import Brief
-
+    project = project if isinstance(project, Project) else Project.open(project)
+    folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
     try:
         kept = json.loads(_kept(project, brief_id).read_text(encoding="utf-8"))
-        if kept.get("key") == brief_key(project):
-            return AssembledBrief(Brief.model_validate(kept["brief"]), kept["redaction_report"])
-    except (OSError, ValueError, KeyError):
+        view = BriefView(**kept["view"])
+        files = [Path(view.folder) / f"{brief_id}.json", *map(Path, view.charts.values())]
+        if (kept["key"] == brief_key(project) and Path(view.folder).resolve() == folder.resolve()
+                and all(path.exists() for path in files)):
+            return view
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     from .brief_model import assemble_brief
+    from .brief_render import write_brief
 
-    return assemble_brief(project, brief_id)
+    assembled = assemble_brief(project, brief_id)
+    return render_view(assembled, write_brief(project, assembled, folder))

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
-import shutil
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import yaml
 from tqdm import tqdm
 
 from . import __version__
+from .digests import files_digest, tree
 from .errors import PlevalError
 from .project import Project, atomic_write
 
@@ -86,19 +87,6 @@ def _digest(data: bytes | str) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
-def _files_digest(paths) -> str:
-    """One hash over the names and bytes of files, so a rename, an edit, an addition or a removal all count."""
-    total = hashlib.sha256()
-    for path in sorted(paths):
-        total.update(str(path).encode() + b"\0")
-        total.update(hashlib.sha256(path.read_bytes()).digest())
-    return total.hexdigest()
-
-
-def _tree(folder: Path, pattern: str = "*") -> list[Path]:
-    return [p for p in folder.rglob(pattern) if p.is_file() and not p.name.startswith(".")] if folder.exists() else []
-
-
 def _briefs_file(project: Project) -> Path:
     return project.root / "data" / "briefs.yaml"
 
@@ -127,11 +115,11 @@ def shared_inputs(project: Project) -> dict[str, str]:
     data = project.root / "data"
     templates = Path(__file__).parent / "templates"
     return {
-        "transcripts": _files_digest(_tree(project.transcripts_dir)),
-        "codings": _files_digest(_tree(data / "codings", "*.jsonl")),
-        "codebook": _files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
-        "survey": _files_digest(_tree(project.survey_dir)),
-        "templates": _files_digest(_tree(templates)),
+        "transcripts": files_digest(tree(project.transcripts_dir)),
+        "codings": files_digest(tree(data / "codings", "*.jsonl")),
+        "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
+        "survey": files_digest(tree(project.survey_dir)),
+        "templates": files_digest(tree(templates)),
         "pleval": __version__,
     }
 
@@ -175,31 +163,25 @@ def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="")
     if not notebook.exists():
         raise BuildError(f"no notebook {notebook.name} for page '{page_id}'", path=notebook,
                          fix="restore it from the repository (git checkout notebooks/)")
-    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": _files_digest([notebook])}, subtitle,
+    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": files_digest([notebook])}, subtitle,
                 kind)
 
 
-def run_page(page: dict, outputs: str) -> dict:
+def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
     """Execute one page's notebook with papermill and convert it to HTML. Runs in a worker; takes and returns
     plain dicts so that any executor (processes, Dask) can carry it.
+
+    The page runs in the kernel launched ahead in this process, if any (see :mod:`pleval.kernels`). With
+    ``next_cwd``, the next page's kernel is launched there as soon as this page's has run, so that it boots while
+    this page is converted.
 
     A failure (an exception in a cell, a dead kernel) is returned as status ``failed`` with the error, never
     raised: the executed notebook keeps the error at the failing cell.
     """
     import papermill
-    from jupyter_client.manager import AsyncKernelManager
     from papermill.exceptions import PapermillExecutionError
-    from traitlets import CaselessStrEnum, Unicode
 
-    sockets = tempfile.mkdtemp(prefix="pleval-kernel-")
-
-    class LocalKernelManager(AsyncKernelManager):
-        """The kernel talks over local sockets in a folder of its own: nothing listens on the network (and no
-        kernel warns that it does), and kernels running at once never share a socket."""
-
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-        ip = Unicode(os.path.join(sockets, "kernel"), config=True)
-
+    from . import kernels
     from .pages import write_notebook_html
 
     started = time.perf_counter()
@@ -209,16 +191,21 @@ def run_page(page: dict, outputs: str) -> dict:
     html.parent.mkdir(parents=True, exist_ok=True)
     result = {"id": page["id"], "status": "built", "error": None,
               "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    kernel = None
     try:
+        kernel = kernels.take(_notebook_folder(page))
         papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
-                                   kernel_name=KERNEL, cwd=str(Path(page["notebook"]).parent), progress_bar=False,
-                                   log_output=False, kernel_manager_class=LocalKernelManager)
+                                   kernel_name=KERNEL, progress_bar=False, log_output=False, km=kernel.manager,
+                                   request_save_on_cell_execute=False)  # saved once, at the end (or the error)
     except PapermillExecutionError as error:
         result.update(status="failed", error=f"cell {error.exec_count}: {error.ename}: {error.evalue}")
     except Exception as error:  # a kernel that died or could not start, an unreadable notebook
         result.update(status="failed", error=f"{type(error).__name__}: {error}")
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+        if next_cwd is not None:
+            kernels.launch_ahead(next_cwd)
+        if kernel is not None:
+            kernel.stop()  # it goes while the page is converted
     executed_at = time.perf_counter()
     if result["status"] == "built":
         try:
@@ -227,10 +214,17 @@ def run_page(page: dict, outputs: str) -> dict:
                                 notebook=Path(page["notebook"]).name)
         except Exception as error:
             result.update(status="failed", error=f"converting to HTML: {type(error).__name__}: {error}")
+    if kernel is not None:
+        kernel.close()
     finished = time.perf_counter()
     result.update(seconds=finished - started, execute_seconds=executed_at - started,
                   convert_seconds=finished - executed_at)
     return result
+
+
+def _notebook_folder(page: dict) -> str:
+    """Where a page's kernel runs: its notebook's folder, so the notebook's relative paths hold."""
+    return str(Path(page["notebook"]).parent)
 
 
 def _read_manifest(path: Path) -> dict:
@@ -289,12 +283,6 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     recorded = manifest.get("pages", {})
     coding_key = _digest(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
                                     if pages else {}, sort_keys=True))
-    if pages and manifest.get("coded") != coding_key:
-        from .coding import code_project
-
-        run = code_project(project, progress=progress)
-        report.coded = len(run.coded)
-        report.problems += run.problems
     outputs = str(project.output_path())
     todo = []
     for page in pages:
@@ -305,28 +293,36 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             report.results.append(PageResult(page.id, "unchanged", before.get("seconds"), built_at=before.get("built_at")))
         else:
             todo.append(page)
-    briefs_todo = [p.id for p in todo if p.kind == "brief"]
-    if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
-        from .brief_cache import prepare_briefs
-
-        prepare_briefs(project, briefs_todo)  # one shared load here, instead of one per kernel
     plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
     disable = None if progress is None else not progress
-    bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
-    try:
-        for result in _execute(plain, outputs, jobs=jobs, executor=executor, scheduler=scheduler):
-            page = next(p for p in todo if p.id == result["id"])
-            report.results.append(PageResult(**result))
-            manifest["pages"][page.id] = {**result, "key": page.key, "inputs": page.inputs,
-                                          "parameters": page.parameters, "notebook": page.notebook.name,
-                                          "kind": page.kind, "title": page.title, "subtitle": page.subtitle}
-            manifest["coded"] = coding_key
-            _write_json(manifest_path, manifest)  # after every page: a crash keeps what finished
-            bar.update()
-    finally:
-        bar.close()
+    # The kernels boot while this process codes what changed and drafts the briefs.
+    with _runner(plain, outputs, jobs=jobs, executor=executor, scheduler=scheduler) as run:
+        if pages and manifest.get("coded") != coding_key:
+            from .coding import code_project
+
+            coded = code_project(project, progress=progress)
+            report.coded = len(coded.coded)
+            report.problems += coded.problems
+        briefs_todo = [p.id for p in todo if p.kind == "brief"]
+        if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
+            from .brief_cache import prepare_briefs
+
+            prepare_briefs(project, briefs_todo)  # one shared load here, instead of one per kernel
+        bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
+        try:
+            for result in run():
+                page = next(p for p in todo if p.id == result["id"])
+                report.results.append(PageResult(**result))
+                manifest["pages"][page.id] = {**result, "key": page.key, "inputs": page.inputs,
+                                              "parameters": page.parameters, "notebook": page.notebook.name,
+                                              "kind": page.kind, "title": page.title, "subtitle": page.subtitle}
+                manifest["coded"] = coding_key
+                _write_json(manifest_path, manifest)  # after every page: a crash keeps what finished
+                bar.update()
+        finally:
+            bar.close()
     manifest["coded"] = coding_key
     manifest["finished_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     _write_json(manifest_path, manifest)
@@ -336,20 +332,63 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     return report
 
 
-def _execute(pages: dict[str, dict], outputs: str, *, jobs: int, executor: str, scheduler: str | None):
-    """Yield each page's result as it finishes."""
+@contextmanager
+def _runner(pages: dict[str, dict], outputs: str, *, jobs: int, executor: str, scheduler: str | None):
+    """Get ready to run ``pages`` and yield a function that runs them, yielding each result as it finishes.
+
+    Kernels are launched on entry (in this process, or in each worker of the pool), so that they boot while the
+    build codes the transcripts and drafts the briefs. On exit, kernels no page took are shut down.
+    """
     if not pages:
-        return
-    if executor == "dask":
-        yield from _execute_dask(pages, outputs, scheduler)
+        yield lambda: iter(())
+    elif executor == "dask":
+        yield lambda: _execute_dask(pages, outputs, scheduler)
     elif jobs == 1 or len(pages) == 1:
-        for page in pages.values():
-            yield run_page(page, outputs)
+        from . import kernels
+
+        folders = [_notebook_folder(page) for page in pages.values()]
+        kernels.launch_ahead(folders[0])
+        try:
+            yield lambda: (run_page(page, outputs, next(iter(folders[number + 1:]), None))
+                           for number, page in enumerate(pages.values()))
+        finally:
+            kernels.discard()
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pages))) as pool:
-            futures = [pool.submit(run_page, page, outputs) for page in pages.values()]
-            for future in as_completed(futures):
-                yield future.result()
+        workers = min(jobs, len(pages))
+        launches = multiprocessing.Value("i", len(pages) - workers)  # kernels still to launch ahead, shared
+        folder = _notebook_folder(next(iter(pages.values())))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(folder, launches)) as pool:
+            for _ in range(workers):  # start the workers, and so their kernels, now rather than at the first page
+                pool.submit(os.getpid)
+
+            def run():
+                futures = [pool.submit(_run_in_worker, page, outputs) for page in pages.values()]
+                for future in as_completed(futures):
+                    yield future.result()
+
+            yield run
+
+
+_launches = None  # in a pool's worker: how many kernels the workers may still launch ahead, shared among them
+
+
+def _start_worker(folder: str, launches) -> None:
+    import multiprocessing.util
+
+    from . import kernels
+
+    global _launches
+    _launches = launches
+    kernels.launch_ahead(folder)
+    multiprocessing.util.Finalize(None, kernels.discard, exitpriority=10)  # workers end without atexit
+
+
+def _run_in_worker(page: dict, outputs: str) -> dict:
+    """:func:`run_page` in a pool's worker, launching the next kernel ahead while pages remain to be started."""
+    with _launches.get_lock():
+        ahead = _launches.value > 0
+        _launches.value -= ahead
+    return run_page(page, outputs, _notebook_folder(page) if ahead else None)
 
 
 def _execute_dask(pages: dict[str, dict], outputs: str, scheduler: str):
