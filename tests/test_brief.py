@@ -301,3 +301,18 @@ def test_markdown_links_its_chart_files(drafted):
         charts = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
         assert charts and all((project.outputs / "briefs" / c).stat().st_size > 1000 for c in charts)
         assert markdown.count("### Examples") == sum(bool(t.examples) for t in brief.themes)
+
+
+def test_markdown_parts_rendered_together_match_each_part_alone_and_the_whole(drafted):
+    from pleval.brief_render import MARKDOWN_PARTS, markdown_part, markdown_parts, render_markdown
+
+    _, _, _, briefs = drafted
+    brief = briefs["barriers"]
+    images = {"prevalence": "barriers.prevalence.png"}
+    parts = markdown_parts(brief, images)
+    assert list(parts) == list(MARKDOWN_PARTS)
+    assert parts == {part: markdown_part(brief, part, images) for part in MARKDOWN_PARTS}
+    whole = render_markdown(brief, images)
+    assert all(text in whole for text in parts.values()) and parts["header"].startswith(f"# {brief.title}")
+    with pytest.raises(ValueError, match="unknown part"):
+        markdown_part(brief, "appendix")

@@ -94,7 +94,7 @@ def _kept(project: Project, brief_id: str) -> Path:
 
 def render_view(assembled, written) -> BriefView:
     """What the notebook shows of a drafted brief (``assembled``) whose files are ``written``."""
-    from .brief_render import MARKDOWN_PARTS, markdown_part, prevalence_table, survey_table
+    from .brief_render import markdown_parts, prevalence_table, survey_table
 
     brief = assembled.brief
     tables = {"prevalence": prevalence_table(brief)._repr_html_()}
@@ -102,7 +102,7 @@ def render_view(assembled, written) -> BriefView:
     if len(figures):
         tables["survey"] = figures[SURVEY_COLUMNS].round(1)._repr_html_()
     folder = written.paths[0].parent if written.paths else Path()
-    return BriefView(brief.id, {part: markdown_part(brief, part) for part in MARKDOWN_PARTS}, tables,
+    return BriefView(brief.id, markdown_parts(brief), tables,
                      {name: str(path) for name, path in written.charts.items()}, str(folder),
                      brief.model_dump(mode="json"))
 

@@ -12,6 +12,7 @@ Nothing here computes a figure: every number and sentence comes from the :class:
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import re
@@ -45,7 +46,10 @@ def _markdown_finalize(value):
     return value if isinstance(value, Markup) else Markup(markdown_escape(value))
 
 
+@functools.lru_cache(maxsize=None)
 def _environment(markdown: bool) -> Environment:
+    # one per kind for the process: an Environment keeps its compiled templates, and compiling costs more than
+    # rendering a brief (it still reloads a template whose file changed)
     options = dict(loader=PackageLoader("pleval", "templates/brief"), autoescape=True, undefined=StrictUndefined,
                    keep_trailing_newline=True)
     if markdown:
@@ -151,9 +155,29 @@ def markdown_part(brief: Brief, part: str, images: dict[str, str] | None = None)
     between its charts and tables."""
     if part not in MARKDOWN_PARTS:
         raise ValueError(f"unknown part '{part}': use one of {', '.join(MARKDOWN_PARTS)}")
+    return markdown_parts(brief, images, parts=(part,))[part]
+
+
+def markdown_parts(brief: Brief, images: dict[str, str] | None = None, *, parts: tuple[str, ...] = MARKDOWN_PARTS
+                   ) -> dict[str, str]:
+    """Every part of the brief as Markdown (see :func:`markdown_part`), rendered from one set of values.
+
+    Parameters
+    ----------
+    brief : Brief
+    images : dict of str to str, optional
+        Chart name to the path the Markdown links.
+    parts : tuple of str, optional
+        The parts wanted, each one of :data:`MARKDOWN_PARTS` (default: all of them).
+
+    Returns
+    -------
+    dict of str to str
+        Part name to its Markdown, in the order of ``parts``.
+    """
     template = _environment(markdown=True).get_template("brief.md.j2")
     context = template.new_context(_markdown_values(brief, images or {}))
-    return "".join(template.blocks[part](context))
+    return {part: "".join(template.blocks[part](context)) for part in parts}
 
 
 def render_html(brief: Brief, images: dict[str, bytes]) -> str:
