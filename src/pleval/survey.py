@@ -344,9 +344,9 @@ def _header_columns(header: list[str], survey: Survey, path: Path):
     return positions, problems
 
 
-def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Project):
-    """One respondent file as records (one per row), with every problem in it."""
-    header, rows, problems = read_response_table(path)
+def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Project, read=read_response_table):
+    """One respondent file as records (one per row), with every problem in it; ``read`` reads its cells."""
+    header, rows, problems = read(path)
     positions, header_problems = _header_columns(header, survey, path)
     problems += header_problems
     if any(p.severity == "error" for p in header_problems):
@@ -484,7 +484,8 @@ def _responses_frame(records: list[dict], survey: Survey, schools: pd.DataFrame)
 
 
 def check_survey(project: Project, *, transcripts: list[Transcript] | None = None,
-                 codebook: Codebook | None = None) -> tuple[SurveyData | None, list[PlevalError]]:
+                 codebook: Codebook | None = None, cached: bool = False
+                 ) -> tuple[SurveyData | None, list[PlevalError]]:
     """Validate the survey description and every respondent file, collecting every problem.
 
     Parameters
@@ -494,6 +495,9 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
         The project's transcripts, whose metadata describes the schools (read from the cache if not given).
     codebook : Codebook, optional
         When given, each item's linked codes are checked against it and its codes' ``survey_items``.
+    cached : bool, optional
+        Reuse the cells of respondent files read before and unchanged since (:mod:`pleval.surveycache`); every
+        row is validated all the same.
 
     Returns
     -------
@@ -520,14 +524,22 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     schools = school_table(transcripts, survey)
     names = {_folded(name): name for name in schools["school"]}
     records, sources = [], []
+    if cached:
+        from .surveycache import CachedTables
+
+        read = CachedTables(project)
+    else:
+        read = read_response_table
     for path in files:
         try:
-            file_records, file_problems = _read_rows(path, survey, names, project)
+            file_records, file_problems = _read_rows(path, survey, names, project, read)
         except SurveyError as error:
             file_records, file_problems = [], [error]
         records += file_records
         problems += file_problems
         sources.append(SurveySource(path=project.relative(path), sha256=sha256_bytes(path.read_bytes())))
+    if cached:
+        read.save()
     problems += _duplicate_respondents(records, project)
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -557,14 +569,15 @@ def _duplicate_respondents(records: list[dict], project: Project) -> list[Pleval
 
 
 def load_survey(project: Project, *, transcripts: list[Transcript] | None = None) -> SurveyData:
-    """Load and validate the project's survey.
+    """Load and validate the project's survey, not reading again respondent files unchanged since they were last
+    read (:mod:`pleval.surveycache`).
 
     Raises
     ------
     SurveyError
         If the project has no survey, or it has any error: the first error, with a count of the others.
     """
-    data, problems = check_survey(project, transcripts=transcripts)
+    data, problems = check_survey(project, transcripts=transcripts, cached=True)
     if data is not None:
         return data
     errors = [p for p in problems if p.severity == "error"]
