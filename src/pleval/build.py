@@ -3,8 +3,9 @@
 A page is the overview notebook or the brief notebook with one brief's parameters. Each page's inputs
 (transcripts, coding logs, codebook, survey, its briefs.yaml entry, the notebook, the templates, pleval's
 version) are hashed; a page whose hashes match ``outputs/manifest.json`` and whose HTML exists is not run again.
-Pages run one per process (``-j N``) or as tasks on an existing Dask cluster. A failing page keeps papermill's
-executed notebook, with the error at the failing cell, and an error entry in the index; the others go on.
+Pages run one per process (``-j N``) or as tasks on an existing Dask cluster (:mod:`pleval.runners`). A failing
+page keeps papermill's executed notebook, with the error at the failing cell, and an error entry in the index;
+the others go on.
 
 Outputs: ``outputs/notebooks/<page>.ipynb`` (executed), ``outputs/html/<page>.html`` and
 ``outputs/html/index.html``, and ``outputs/manifest.json`` (per page: input hashes, parameters, versions,
@@ -16,12 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,9 +30,9 @@ from . import __version__
 from .digests import files_digest, tree
 from .errors import PlevalError
 from .project import Project, atomic_write
+from .runners import runner
 
 MANIFEST_FORMAT = 1
-KERNEL = "python3"
 OVERVIEW = "overview"
 
 
@@ -167,66 +165,6 @@ def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="")
                 kind)
 
 
-def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
-    """Execute one page's notebook with papermill and convert it to HTML. Runs in a worker; takes and returns
-    plain dicts so that any executor (processes, Dask) can carry it.
-
-    The page runs in the kernel launched ahead in this process, if any (see :mod:`pleval.kernels`). With
-    ``next_cwd``, the next page's kernel is launched there as soon as this page's has run, so that it boots while
-    this page is converted.
-
-    A failure (an exception in a cell, a dead kernel) is returned as status ``failed`` with the error, never
-    raised: the executed notebook keeps the error at the failing cell.
-    """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    from . import kernels
-    from .pages import write_notebook_html
-
-    started = time.perf_counter()
-    executed = Path(outputs) / "notebooks" / f"{page['id']}.ipynb"
-    html = Path(outputs) / "html" / f"{page['id']}.html"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    result = {"id": page["id"], "status": "built", "error": None,
-              "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
-    kernel = None
-    try:
-        kernel = kernels.take(_notebook_folder(page))
-        papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
-                                   kernel_name=KERNEL, progress_bar=False, log_output=False, km=kernel.manager,
-                                   request_save_on_cell_execute=False)  # saved once, at the end (or the error)
-    except PapermillExecutionError as error:
-        result.update(status="failed", error=f"cell {error.exec_count}: {error.ename}: {error.evalue}")
-    except Exception as error:  # a kernel that died or could not start, an unreadable notebook
-        result.update(status="failed", error=f"{type(error).__name__}: {error}")
-    finally:
-        if next_cwd is not None:
-            kernels.launch_ahead(next_cwd)
-        if kernel is not None:
-            kernel.stop()  # it goes while the page is converted
-    executed_at = time.perf_counter()
-    if result["status"] == "built":
-        try:
-            write_notebook_html(executed, html, title=page["title"], parameters=page["parameters"],
-                                inputs=page["inputs"], seconds=executed_at - started,
-                                notebook=Path(page["notebook"]).name)
-        except Exception as error:
-            result.update(status="failed", error=f"converting to HTML: {type(error).__name__}: {error}")
-    if kernel is not None:
-        kernel.close()
-    finished = time.perf_counter()
-    result.update(seconds=finished - started, execute_seconds=executed_at - started,
-                  convert_seconds=finished - executed_at)
-    return result
-
-
-def _notebook_folder(page: dict) -> str:
-    """Where a page's kernel runs: its notebook's folder, so the notebook's relative paths hold."""
-    return str(Path(page["notebook"]).parent)
-
-
 def _read_manifest(path: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -297,22 +235,22 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     disable = None if progress is None else not progress
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
-    # The kernels boot while this process codes what changed and drafts the briefs.
-    with _runner(plain, outputs, jobs=jobs, executor=executor, scheduler=scheduler) as run:
+    # The kernels boot while this process codes what changed and drafts the briefs; the pages that need no draft
+    # (the overview) run while the briefs are drafted.
+    with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
         if pages and manifest.get("coded") != coding_key:
-            from .coding import code_project
-
-            coded = code_project(project, progress=progress)
-            report.coded = len(coded.coded)
-            report.problems += coded.problems
+            report.coded, problems = _code(project, progress)
+            report.problems += problems
+        pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
         if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
             from .brief_cache import prepare_briefs
 
             prepare_briefs(project, briefs_todo)  # one shared load here, instead of one per kernel
+        pages_runner.start([plain[page_id] for page_id in briefs_todo])
         bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
         try:
-            for result in run():
+            for result in pages_runner.results():
                 page = next(p for p in todo if p.id == result["id"])
                 report.results.append(PageResult(**result))
                 manifest["pages"][page.id] = {**result, "key": page.key, "inputs": page.inputs,
@@ -332,83 +270,12 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     return report
 
 
-@contextmanager
-def _runner(pages: dict[str, dict], outputs: str, *, jobs: int, executor: str, scheduler: str | None):
-    """Get ready to run ``pages`` and yield a function that runs them, yielding each result as it finishes.
+def _code(project: Project, progress: bool | None) -> tuple[int, list[PlevalError]]:
+    """Code what changed; only the counts are kept, not the codings (a big corpus has many)."""
+    from .coding import code_project
 
-    Kernels are launched on entry (in this process, or in each worker of the pool), so that they boot while the
-    build codes the transcripts and drafts the briefs. On exit, kernels no page took are shut down.
-    """
-    if not pages:
-        yield lambda: iter(())
-    elif executor == "dask":
-        yield lambda: _execute_dask(pages, outputs, scheduler)
-    elif jobs == 1 or len(pages) == 1:
-        from . import kernels
-
-        folders = [_notebook_folder(page) for page in pages.values()]
-        kernels.launch_ahead(folders[0])
-        try:
-            yield lambda: (run_page(page, outputs, next(iter(folders[number + 1:]), None))
-                           for number, page in enumerate(pages.values()))
-        finally:
-            kernels.discard()
-    else:
-        workers = min(jobs, len(pages))
-        launches = multiprocessing.Value("i", len(pages) - workers)  # kernels still to launch ahead, shared
-        folder = _notebook_folder(next(iter(pages.values())))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(folder, launches)) as pool:
-            for _ in range(workers):  # start the workers, and so their kernels, now rather than at the first page
-                pool.submit(os.getpid)
-
-            def run():
-                futures = [pool.submit(_run_in_worker, page, outputs) for page in pages.values()]
-                for future in as_completed(futures):
-                    yield future.result()
-
-            yield run
-
-
-_launches = None  # in a pool's worker: how many kernels the workers may still launch ahead, shared among them
-
-
-def _start_worker(folder: str, launches) -> None:
-    import multiprocessing.util
-
-    from . import kernels
-
-    global _launches
-    _launches = launches
-    kernels.launch_ahead(folder)
-    multiprocessing.util.Finalize(None, kernels.discard, exitpriority=10)  # workers end without atexit
-
-
-def _run_in_worker(page: dict, outputs: str) -> dict:
-    """:func:`run_page` in a pool's worker, launching the next kernel ahead while pages remain to be started."""
-    with _launches.get_lock():
-        ahead = _launches.value > 0
-        _launches.value -= ahead
-    return run_page(page, outputs, _notebook_folder(page) if ahead else None)
-
-
-def _execute_dask(pages: dict[str, dict], outputs: str, scheduler: str):
-    try:
-        from distributed import Client, as_completed as dask_completed
-    except ImportError:
-        raise BuildError("the dask executor needs the 'distributed' package",
-                         fix="pip install 'pleval[dask]'") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as error:
-        raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {error}",
-                         fix="check the address (tcp://HOST:8786) and that the cluster is running") from None
-    try:
-        futures = [client.submit(run_page, page, outputs, key=f"pleval-page-{page['id']}-{time.time_ns()}",
-                                 pure=False) for page in pages.values()]
-        for future in dask_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
+    run = code_project(project, progress=progress)
+    return len(run.coded), list(run.problems)
 
 
 def _write_json(path: Path, data: dict) -> None:
