@@ -152,7 +152,7 @@ def main() -> None:
         print(f"no-op rebuild of {len(briefs) + 1} pages: {noop:.2f} s (target <= 2 s)")
         if args.scale:
             big = copy_project(root / "scale")
-            words = grow(big, 1000, 8000, 18)
+            words = grow(big, 1000, 6000, 18)
             with PeakMemory() as memory:
                 start = time.perf_counter()
                 code_project(big, progress=False, jobs=2)

@@ -107,31 +107,37 @@ def render_view(assembled, written) -> BriefView:
                      brief.model_dump(mode="json"))
 
 
-def prepare_briefs(project: Project, brief_ids: list[str]) -> dict[str, PlevalError]:
-    """Draft, write (outputs/briefs/) and keep the named briefs in this process, for their notebooks to show.
-    Returns the briefs that could not be drafted, with why; their notebooks will draft them again and fail with
-    the same error, where a reviewer sees it."""
+def draft_ahead(project: Project, brief_ids: list[str]):
+    """Draft, write (outputs/briefs/) and keep the named briefs in this process, one after another, for their
+    notebooks to show; yield each brief's id as it is done, with None or the error that kept it from being drafted
+    (its notebook will draft it again and fail with the same error, where a reviewer sees it)."""
     from .brief_model import BriefContext, assemble_brief
     from .brief_render import write_brief
 
-    failed: dict[str, PlevalError] = {}
     if not brief_ids:
-        return failed
+        return
     key = brief_key(project)
     try:
         context = BriefContext.load(project)
     except PlevalError as error:
-        return {brief_id: error for brief_id in brief_ids}
+        for brief_id in brief_ids:
+            yield brief_id, error
+        return
     for brief_id in brief_ids:
         try:
             assembled = assemble_brief(project, brief_id, context=context)
             view = render_view(assembled, write_brief(project, assembled))
         except PlevalError as error:
-            failed[brief_id] = error
+            yield brief_id, error
             continue
         with atomic_write(_kept(project, brief_id), "w", encoding="utf-8") as handle:
             json.dump({"key": key, "view": view.__dict__}, handle, ensure_ascii=False)
-    return failed
+        yield brief_id, None
+
+
+def prepare_briefs(project: Project, brief_ids: list[str]) -> dict[str, PlevalError]:
+    """:func:`draft_ahead` every named brief; returns those that could not be drafted, with why."""
+    return {brief_id: error for brief_id, error in draft_ahead(project, brief_ids) if error is not None}
 
 
 def view_brief(project: Project | str, brief_id: str, output_dir: str | Path | None = None) -> BriefView:

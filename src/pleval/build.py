@@ -235,8 +235,8 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     disable = None if progress is None else not progress
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
-    # The kernels boot while this process codes what changed and drafts the briefs; the pages that need no draft
-    # (the overview) run while the briefs are drafted.
+    # The kernels boot while this process codes what changed and drafts the briefs; with -j N, pages run while
+    # the briefs are drafted: the overview from the start, each brief once drafted.
     with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
         if pages and manifest.get("coded") != coding_key:
             report.coded, problems = _code(project, progress)
@@ -244,10 +244,14 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
         pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
         if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
-            from .brief_cache import prepare_briefs
+            from .brief_cache import draft_ahead
 
-            prepare_briefs(project, briefs_todo)  # one shared load here, instead of one per kernel
-        pages_runner.start([plain[page_id] for page_id in briefs_todo])
+            # One shared load of the project here, instead of one per kernel; each brief's page starts as soon
+            # as its draft is kept (a brief that cannot be drafted fails in its notebook, with the error shown).
+            for brief_id, _ in draft_ahead(project, briefs_todo):
+                pages_runner.start([plain[brief_id]])
+        else:
+            pages_runner.start([plain[brief_id] for brief_id in briefs_todo])
         bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
         try:
             for result in pages_runner.results():
