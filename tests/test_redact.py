@@ -141,3 +141,34 @@ def test_trie_pattern_prefers_the_longest_term():
     assert pattern.match("Alum Bend High School is").group() == "Alum Bend High School"
     assert pattern.match("Alum  Bend High").group() == "Alum  Bend"
     assert pattern.match("Alumni") is None
+
+
+def _with_full_pattern(redactor, text, transcript_id=None, fixed=()):
+    """What redact_text found before texts were scanned with only the alternatives they can match."""
+    found = []
+    for match in redactor.pattern.finditer(text):
+        start, end = match.span()
+        if any(f.start < end and start < f.end for f in fixed):
+            continue
+        kind = match.lastgroup
+        placeholder, category = ((f"[{kind}]", kind) if kind in ("email", "phone")
+                                 else redactor.lookup(match.group("term"), transcript_id))
+        found.append((start, end, match.group(), placeholder, category))
+    return sorted([(f.start, f.end, f.original, f.placeholder, f.category) for f in fixed] + found)
+
+
+@pytest.mark.parametrize("text", [
+    "Lorraine Castillo said to call 614-555-0100 or write lc@alum.k12.oh.us, ask Mr. Stuckey.",
+    "No email here, only a year 2023-2024 and Alum Bend High School.",
+    "Mail angela@example.org; no phone.",
+    "Call (614) 555-0100 x12 before the Delaware Run Local Schools board meets.",
+])
+def test_scanning_only_the_alternatives_a_text_can_match_finds_the_same(transcripts, redactor, text):
+    transcript = transcripts["hilltop-teacher"]  # it holds an email and a phone number
+    labels = [r for r in redactor.redact(transcript).replacements if r.category == "speaker_label"]
+    assert [(r.start, r.end, r.original, r.placeholder, r.category)
+            for r in redactor.redact_text(text, transcript.id).replacements] == _with_full_pattern(
+        redactor, text, transcript.id)
+    whole = redactor.redact(transcript)
+    assert [(r.start, r.end, r.original, r.placeholder, r.category) for r in whole.replacements] == \
+        _with_full_pattern(redactor, transcript.text, transcript.id, labels)

@@ -32,6 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from .model import INTERVIEWER, RedactionTerms, Transcript
@@ -64,6 +65,7 @@ PLACEHOLDERS = {"school": "[school]", "district": "[district]", "esc": "[ESC]", 
                 "name": "[name]", "email": "[email]", "phone": "[phone]"}
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PHONE = r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
+_PHONE_HINT = re.compile(r"\d{3}[\s.-]\d{4}")  # what every phone number holds
 
 
 def role_placeholder(role: str | None) -> str:
@@ -190,6 +192,11 @@ class Redactor:
         Names no metadata lists (briefs.yaml's ``redact`` block).
     schools : iterable of (school, district, esc), optional
         Schools described elsewhere (survey.yaml's ``schools``).
+
+    Attributes
+    ----------
+    lower_words : set of str
+        Every word the transcripts write in lower case (as ``_LOWER_WORD`` finds them).
     """
 
     def __init__(self, transcripts: list[Transcript], *, terms: RedactionTerms | None = None,
@@ -275,7 +282,7 @@ class Redactor:
         Elementary, "Riverside's team"), and a first name's short form ("Jess" for Jessica) where the talk uses
         it. Only words that never occur in lower case in any transcript are taken (so "Coal", "Great" and
         "Harvest" stay), and no generic word of an institution's name ("STEM", "Academy", "Exempted")."""
-        lower = {w for t in transcripts for w in _LOWER_WORD.findall(t.text)}
+        lower = self.lower_words = {w for t in transcripts for w in _LOWER_WORD.findall(t.text)}
         capitalised = {w for t in transcripts for w in _CAPITALISED.findall(t.text)}
         for key, (placeholder, category) in list(self._global.items()):
             if " " in key and category in ("school", "district", "esc", "place"):
@@ -317,8 +324,23 @@ class Redactor:
                   for form in (k[:1].upper() + k[1:], k.upper(), self._cased(k))}
         # a single name may take a plural s ("four Anas", "the Dales and the Ricks")
         terms = f"(?i:{trie_pattern(multi)})|(?:{trie_pattern(single)})s?"
-        self.pattern = re.compile(rf"(?P<email>{EMAIL})|(?P<phone>(?<!\d){PHONE}(?!\d))|"
-                                  rf"(?<![\w'’])(?<!\w-)(?P<term>{terms})(?!\w)(?!-\w)")
+        self._term = rf"(?<![\w'’])(?<!\w-)(?P<term>{terms})(?!\w)(?!-\w)"
+        self._patterns: dict[tuple[bool, bool], re.Pattern] = {}
+
+    @property
+    def pattern(self) -> re.Pattern:
+        """The one regular expression that finds every email, phone number and term."""
+        return self._pattern(email=True, phone=True)
+
+    def _pattern(self, *, email: bool, phone: bool) -> re.Pattern:
+        # Trying every alternative at every position is what a scan costs; a text with no "@" cannot hold an
+        # email, nor one without a run like "555-0100" a phone number, so such texts are scanned without them
+        # (same matches: an alternative that can match nowhere never wins). Compiled when first needed.
+        key = (email, phone)
+        if key not in self._patterns:
+            self._patterns[key] = re.compile((rf"(?P<email>{EMAIL})|" if email else "")
+                                             + (rf"(?P<phone>(?<!\d){PHONE}(?!\d))|" if phone else "") + self._term)
+        return self._patterns[key]
 
     def _cased(self, key: str) -> str:
         """Single names keep the capitals they were written with in the metadata ("DeShawn", "McAllister")."""
@@ -344,11 +366,14 @@ class Redactor:
         """Redact any text; ``fixed`` replacements (speaker labels) are kept and never overlapped."""
         fixed = sorted(fixed or [], key=lambda r: r.start)
         found: list[Replacement] = []
-        taken = [(r.start, r.end) for r in fixed]
-        for match in self.pattern.finditer(text):
+        starts = [r.start for r in fixed]
+        reach = list(accumulate((r.end for r in fixed), max))  # the furthest end of the fixed ones up to each
+        pattern = self._pattern(email="@" in text, phone=_PHONE_HINT.search(text) is not None)
+        for match in pattern.finditer(text):
             start, end = match.span()
-            if any(s < end and start < e for s, e in taken):
-                continue
+            before = bisect_left(starts, end)  # fixed replacements starting before this match ends
+            if before and reach[before - 1] > start:
+                continue  # it overlaps one of them
             if match.lastgroup == "email":
                 found.append(Replacement(start, end, match.group(), PLACEHOLDERS["email"], "email"))
             elif match.lastgroup == "phone":
