@@ -115,8 +115,12 @@ def best_window(segment: Segment, redacted: RedactedText, *, coded: tuple[int, i
             covers = start < coded[1] and coded[0] < end
             if (narrow and not covers) or (not narrow and evidence and not inside):
                 continue  # the window must hold what was coded: the coded sentences, or the rules' evidence
+            score = _window_score(words, quote, len(inside), covers, 0)
+            if best is not None and score <= best[-1]:
+                continue  # flagged words only lower a score: this window cannot win, whatever they are
             flagged = unlisted_capitalised(quote, common_words)
-            score = _window_score(words, quote, len(inside), covers, len(flagged))
+            if flagged:
+                score = _window_score(words, quote, len(inside), covers, len(flagged))
             if best is None or score > best[-1]:
                 best = (start, end, r_start, r_end, quote, words, inside, tuple(flagged), score)
     return best
