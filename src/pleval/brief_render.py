@@ -212,13 +212,14 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     """
     brief = assembled.brief
     folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
-    current = _written_already(project, brief, folder)
+    model_json = brief.model_dump_json(indent=2)
+    current = _written_already(project, brief, folder, model_json)
     if current is not None:
         return current
     charts = {name: png_bytes(figure) for name, figure in brief_charts(brief).items()}
     names = {name: f"{brief.id}.{name}.png" for name in charts}
     contents: dict[str, str | bytes] = {
-        f"{brief.id}.json": brief.model_dump_json(indent=2),
+        f"{brief.id}.json": model_json,
         f"{brief.id}.md": render_markdown(brief, names),
         f"{brief.id}.html": render_html(brief, charts),
         **{names[name]: data for name, data in charts.items()},
@@ -233,17 +234,18 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     written.charts = {name: folder / file for name, file in names.items()}
     report = project.output_path("redaction", f"{brief.id}.json")
     with atomic_write(report, "w", encoding="utf-8") as handle:
-        json.dump(assembled.redaction_report, handle, indent=2, ensure_ascii=False)
+        # one string written at once: json.dump would write it in thousands of small pieces
+        handle.write(json.dumps(assembled.redaction_report, indent=2, ensure_ascii=False))
     written.report = report
     return written
 
 
-def _written_already(project: Project, brief: Brief, folder: Path) -> WrittenBrief | None:
-    """The files of this brief if they are all there and were written for the same brief."""
+def _written_already(project: Project, brief: Brief, folder: Path, model_json: str) -> WrittenBrief | None:
+    """The files of this brief if they are all there and were written for the same brief (``model_json``)."""
     model = folder / f"{brief.id}.json"
     report = project.output_path("redaction", f"{brief.id}.json")
     try:
-        if model.read_text(encoding="utf-8") != brief.model_dump_json(indent=2):
+        if model.read_text(encoding="utf-8") != model_json:
             return None
     except OSError:
         return None
