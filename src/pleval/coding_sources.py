@@ -227,10 +227,13 @@ def human_agreement(project: Project, code_ids: list[str] | None = None, *,
     matrices = {}
     units: list[str] = []
     if len(people) >= 2:
-        gathered = coder_codings(project, people, "turn")
-        units = sorted({u for reviewed in gathered.reviewed.values() for u in reviewed})
+        # the people's codings are those gathered less the consensus' (each coder's are gathered on their own):
+        # their logs are not read a second time
+        table = gathered.table[gathered.table["coder"].isin(people)]
+        reviewed = {coder: gathered.reviewed[coder] for coder in people}
+        units = sorted({u for turns in reviewed.values() for u in turns})
         for code_id in code_ids:
-            matrices[code_id] = presence_matrix(gathered.table, gathered.reviewed, code_id, units)
+            matrices[code_id] = presence_matrix(table, reviewed, code_id, units)
     result = {}
     for code_id in code_ids:
         exact = alpha(matrices[code_id]) if code_id in matrices else float("nan")
