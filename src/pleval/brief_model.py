@@ -10,7 +10,6 @@ rendered brief; it names transcripts only by the sha256 of their text, never by 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from . import __version__
@@ -30,8 +29,6 @@ from .model import (
 from .project import Project
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 from .text import sha256_bytes
-
-_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 
 
 @dataclass
@@ -71,7 +68,7 @@ class BriefContext:
         schools = [(s.name, s.district, s.esc) for s in survey.survey.schools] if survey is not None else []
         redactor = Redactor(counted.transcripts, terms=briefs.redact, schools=schools)
         attributor = Attributor(counted.transcripts, state=briefs.evaluation.state)
-        common = {w for t in counted.transcripts for w in _WORD.findall(t.text)}
+        common = redactor.lower_words  # the words it found in lower case in the same transcripts
         warnings = [p for p in check.problems if p.severity == "warning"]
         return cls(project, briefs, check.broken, check.declared, counted, human_agreement(project), survey,
                    redactor, attributor, common_words=common, problems=list(counted.problems) + warnings)
