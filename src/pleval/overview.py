@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .coders import RULES, available_coders, coder_codings
@@ -85,20 +86,15 @@ def code_frequencies(overview: Overview) -> pd.DataFrame:
     return table
 
 
-def _turn_codes(frame: pd.DataFrame, code_ids: list[str]) -> pd.DataFrame:
-    """One row per coded turn, one 0/1 column per code."""
-    matrix = pd.crosstab(frame["segment_id"], pd.Categorical(frame["code_id"], categories=code_ids), dropna=False)
-    matrix.columns = list(code_ids)
-    return (matrix > 0).astype(int)
-
-
 def cooccurrence(overview: Overview) -> pd.DataFrame:
     """Turns the rules coded with both codes (the diagonal: turns with the code)."""
-    ids = overview.codebook.code_ids
-    if overview.rules.empty:
-        return pd.DataFrame(0, index=ids, columns=ids)
-    matrix = _turn_codes(overview.rules, ids)
-    return matrix.T @ matrix
+    ids = list(overview.codebook.code_ids)
+    turn, _ = pd.factorize(overview.rules["segment_id"])
+    code = pd.Index(ids).get_indexer(overview.rules["code_id"])  # -1: a code the codebook lacks
+    known = code >= 0
+    coded = np.zeros((turn.max() + 1 if len(turn) else 0, len(ids)), dtype=np.int64)  # a row per coded turn
+    coded[turn[known], code[known]] = 1
+    return pd.DataFrame(coded.T @ coded, index=ids, columns=ids)
 
 
 def codes_by_role(overview: Overview, *, share: bool = True) -> pd.DataFrame:
