@@ -28,6 +28,7 @@ A redaction keeps its replacements, so positions in the original text map to pos
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
@@ -150,6 +151,7 @@ def _redacted(transcript_id: str, text: str, replacements: list[Replacement]) ->
     return RedactedText(transcript_id, "".join(parts), len(text), tuple(replacements), tuple(starts), tuple(shifts))
 
 
+@functools.lru_cache(maxsize=None)  # a trie of two thousand names has ten thousand characters, of few kinds
 def _char_pattern(char: str) -> str:
     if char == " ":
         return r"\s+"
@@ -166,10 +168,19 @@ def trie_pattern(terms: Iterable[str]) -> str:
     for term in terms:
         node = trie
         for char in " ".join(term.split()):
-            node = node.setdefault(char, {})
+            child = node.get(char)
+            if child is None:
+                child = node[char] = {}
+            node = child
         node[""] = {}
 
     def build(node: dict) -> str:
+        chain = []  # a run of nodes with one child and no term ending: characters in a row, no group
+        while len(node) == 1 and "" not in node:
+            (char, node), = node.items()
+            chain.append(_char_pattern(char))
+        if chain:
+            return "".join(chain) + build(node)
         branches = [_char_pattern(char) + build(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
