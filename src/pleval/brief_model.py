@@ -109,14 +109,14 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
     ids = {t.id for t in transcripts}
     rows = counted.table[(counted.table["code_id"] == code_id) & counted.table["transcript_id"].isin(ids)]
     by_id = {t.id: t for t in transcripts}
-    voiced_transcripts = sorted(set(rows["transcript_id"]))
+    voiced_transcripts = sorted(set(rows["transcript_id"].tolist()))
     people: dict[str, str] = {}  # person -> role, everyone who spoke as a participant
     voiced_people: set[str] = set()
     for transcript in transcripts:
         for turn in transcript.turns:
             if not turn.is_interviewer:
                 people.setdefault(_person(turn, transcript), turn.role)
-    for transcript_id, turn_index in zip(rows["transcript_id"], rows["turn"]):
+    for transcript_id, turn_index in zip(rows["transcript_id"].tolist(), rows["turn"].tolist()):
         transcript = by_id[transcript_id]
         voiced_people.add(_person(transcript.turns[turn_index], transcript))
     roles = []
@@ -145,11 +145,11 @@ def survey_filters(spec: BriefSpec, context: BriefContext) -> SurveyFilters | No
     data = context.survey
     if data is None:
         return None
-    available = sorted(set(data.responses["year"]))
+    available = sorted(set(data.responses["year"].unique()))  # unique first: a string column is slow to walk
     years = [y for y in spec.filters.years if y in available] if spec.filters.years else available[-1:]
     if not years:
         return None
-    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"])]
+    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
     if spec.filters.pathways and not pathways:
         return None
     return SurveyFilters(years=years, regions=spec.filters.regions, levels=spec.filters.levels, pathways=pathways)

@@ -61,7 +61,7 @@ def filter_responses(data: SurveyData, filters: SurveyFilters | None = None) -> 
             continue
         column = _FILTER_COLUMNS[field]
         if field in ("years", "schools", "pathways"):
-            known = set(responses[column])
+            known = set(responses[column].unique())  # unique first: a string column is slow to walk in Python
             unknown = [v for v in values if v not in known]
             if unknown:
                 raise SurveyError(f"no survey responses have {column} {', '.join(map(repr, unknown))}",
@@ -78,7 +78,7 @@ def wilson_interval(agree, n, confidence: float = 0.95) -> tuple[np.ndarray, np.
 
 def used_sources(data: SurveyData, responses: pd.DataFrame) -> tuple[SurveySource, ...]:
     """The respondent files that ``responses`` (a selection of ``data.responses``) come from."""
-    used = set(responses["source"])
+    used = set(responses["source"].unique())
     return tuple(source for source in data.sources if source.path in used)
 
 
