@@ -77,3 +77,21 @@ def test_the_validated_codebook_is_reused_until_the_file_changes(make_project, m
     project.codebook_path.write_text(project.codebook_path.read_text() + "\n# edited\n")
     parsecache.load_codebook_cached(project)
     assert calls == [project.codebook_path]
+
+
+def test_a_process_reuses_its_last_load_until_a_transcript_changes(make_project, monkeypatch):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    first, _ = load_transcripts_cached(project)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("loaded again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(parsecache, "load_transcripts", no_loading)
+        again, _ = load_transcripts_cached(project)
+    assert [t.id for t in again] == [t.id for t in first] and again[0] is first[0]  # the very same objects
+    path = project.transcripts_dir / "two_speakers.txt"
+    path.write_text(path.read_text().replace("honestly", "frankly"))
+    calls = parse_count(monkeypatch)
+    changed, _ = load_transcripts_cached(project)
+    assert calls == ["two_speakers.txt"] and "frankly" in next(t.text for t in changed if t.id == "two-speakers")

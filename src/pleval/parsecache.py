@@ -159,10 +159,33 @@ class CachedParser:
                 handle.write(data)
 
 
+_last_load: dict[str, tuple[tuple, list[Transcript], list[PlevalError]]] = {}  # per transcripts folder
+
+
+def _files_signature(project: Project) -> tuple:
+    """Every file under the transcripts folder, and the pack, with its size and modification time: what a
+    reload would find changed."""
+    folder, pack = project.transcripts_dir, project.output_path("cache", "transcripts.pack")
+    files = sorted(folder.rglob("*")) if folder.is_dir() else []
+    return tuple((str(path), stat.st_size, stat.st_mtime_ns)
+                 for path in [*files, pack] if path.is_file() for stat in [path.stat()])
+
+
 def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[PlevalError]]:
-    """:func:`pleval.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files."""
+    """:func:`pleval.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files.
+
+    Within one process the last load is reused while no file in the transcripts folder changed (size or
+    modification time), nor the pack: counting codings, agreement and the survey each need the corpus, and a big
+    corpus takes seconds to load and much memory to hold twice. Transcripts are frozen, so sharing them is safe.
+    """
+    folder = project.transcripts_dir
+    last = _last_load.get(str(folder.absolute()))
+    if last is not None and last[0] == _files_signature(project):
+        return list(last[1]), list(last[2])
+    _last_load.clear()  # hold one corpus at a time
     parser = CachedParser(project)
-    loaded = load_transcripts(project.transcripts_dir, project.root, parse=parser)
+    transcripts, problems = load_transcripts(folder, project.root, parse=parser)
     if parser._entries is not None:  # some file was looked at
         parser.save()
-    return loaded
+    _last_load[str(folder.absolute())] = (_files_signature(project), transcripts, problems)
+    return list(transcripts), list(problems)
