@@ -88,3 +88,12 @@ def test_an_unreadable_file_is_never_cached(project, reads):
         with pytest.raises(SurveyError, match="not a readable .xlsx workbook"):
             load_survey(project)
     assert reads == ["numbers.xlsx", "numbers.xlsx"]
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_survey_loading(project, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(surveycache, "atomic_write", refuse)
+    assert len(load_survey(project).responses) == 32
+    assert not (project.outputs / "cache" / "survey_tables.json").exists()

@@ -87,6 +87,9 @@ class CachedTables:
         """Write the entries of this run's files, if any was read afresh or is gone."""
         if self._entries is None or (not self._changed and set(self._seen) == set(self._entries)):
             return
-        with atomic_write(self.path, encoding="utf-8") as handle:
-            json.dump({"format": CACHE_FORMAT, "pleval_version": __version__, "entries": self._seen}, handle,
-                      ensure_ascii=False)
+        try:
+            with atomic_write(self.path, encoding="utf-8") as handle:
+                json.dump({"format": CACHE_FORMAT, "pleval_version": __version__, "entries": self._seen}, handle,
+                          ensure_ascii=False)
+        except OSError:
+            pass  # e.g. a read-only outputs/: the survey was read all the same, only not kept
