@@ -75,6 +75,7 @@ class BuildReport:
     coded: int = 0
     index: Path | None = None
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent coding and drafting the briefs
 
     @property
     def failed(self) -> list[PageResult]:
@@ -239,8 +240,10 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     # the briefs are drafted: the overview from the start, each brief once drafted.
     with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
         if pages and manifest.get("coded") != coding_key:
-            report.coded, problems = _code(project, progress)
+            stage = time.perf_counter()
+            report.coded, problems = _code(project, progress, jobs if executor == "processes" else 1)
             report.problems += problems
+            report.stages["coding"] = time.perf_counter() - stage
         pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
         if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
@@ -248,8 +251,10 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
 
             # One shared load of the project here, instead of one per kernel; each brief's page starts as soon
             # as its draft is kept (a brief that cannot be drafted fails in its notebook, with the error shown).
+            stage = time.perf_counter()
             for brief_id, _ in draft_ahead(project, briefs_todo):
                 pages_runner.start([plain[brief_id]])
+            report.stages["drafting"] = time.perf_counter() - stage
         else:
             pages_runner.start([plain[brief_id] for brief_id in briefs_todo])
         bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
@@ -267,6 +272,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             bar.close()
     manifest["coded"] = coding_key
     manifest["finished_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    manifest["stages"] = {stage: round(seconds, 3) for stage, seconds in report.stages.items()}
     _write_json(manifest_path, manifest)
     report.results.sort(key=lambda r: [p.id for p in pages].index(r.id))
     report.index = _write_index(project, pages, report, manifest)
@@ -274,11 +280,11 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     return report
 
 
-def _code(project: Project, progress: bool | None) -> tuple[int, list[PlevalError]]:
+def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list[PlevalError]]:
     """Code what changed; only the counts are kept, not the codings (a big corpus has many)."""
     from .coding import code_project
 
-    run = code_project(project, progress=progress)
+    run = code_project(project, progress=progress, jobs=jobs)
     return len(run.coded), list(run.problems)
 
 

@@ -39,6 +39,7 @@ def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
                        err=True)
     counts = {s: sum(r.status == s for r in report.results) for s in ("built", "unchanged", "failed")}
     click.echo(f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed "
-               f"({report.coded} transcript(s) coded) in {report.seconds:.1f} s; "
+               f"({report.coded} transcript(s) coded) in {report.seconds:.1f} s"
+               + "".join(f", {stage} {seconds:.1f} s" for stage, seconds in report.stages.items()) + "; "
                f"open {project.relative(report.index)}")
     sys.exit(EXIT_PROBLEMS if report.failed else 0)
