@@ -12,6 +12,7 @@ This module imports nothing heavy itself: the kernel of every brief page imports
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -111,8 +112,7 @@ def draft_ahead(project: Project, brief_ids: list[str]):
     """Draft, write (outputs/briefs/) and keep the named briefs in this process, one after another, for their
     notebooks to show; yield each brief's id as it is done, with None or the error that kept it from being drafted
     (its notebook will draft it again and fail with the same error, where a reviewer sees it)."""
-    from .brief_model import BriefContext, assemble_brief
-    from .brief_render import write_brief
+    from .brief_model import BriefContext
 
     if not brief_ids:
         return
@@ -123,6 +123,17 @@ def draft_ahead(project: Project, brief_ids: list[str]):
         for brief_id in brief_ids:
             yield brief_id, error
         return
+    gc.freeze()  # the loaded project lives until the end: full collections need not walk it again and again
+    try:
+        yield from _draft_each(project, brief_ids, context, key)
+    finally:
+        gc.unfreeze()
+
+
+def _draft_each(project: Project, brief_ids: list[str], context, key: str):
+    from .brief_model import assemble_brief
+    from .brief_render import write_brief
+
     for brief_id in brief_ids:
         try:
             assembled = assemble_brief(project, brief_id, context=context)
@@ -131,7 +142,7 @@ def draft_ahead(project: Project, brief_ids: list[str]):
             yield brief_id, error
             continue
         with atomic_write(_kept(project, brief_id), "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "view": view.__dict__}, handle, ensure_ascii=False)
+            handle.write(json.dumps({"key": key, "view": view.__dict__}, ensure_ascii=False))
         yield brief_id, None
 
 
