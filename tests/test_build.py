@@ -124,3 +124,14 @@ def test_cli_reports_failures_and_exits_non_zero(project):
     assert result.exit_code == 1
     assert "built  alpha" in result.output and "failed  broken" in result.output
     assert "outputs/notebooks/broken.ipynb" in result.output and "1 built, 0 unchanged, 1 failed" in result.output
+
+
+def test_build_processes_validate_notebooks_without_the_slow_iri_checker():
+    """rfc3987-syntax takes seconds to import and checks a format no notebook uses: build processes skip it."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from pleval.runners import lighter_imports; lighter_imports(); import nbformat, papermill; "
+             "nbformat.validate(nbformat.v4.new_notebook()); print(sys.modules['rfc3987_syntax'])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "None"

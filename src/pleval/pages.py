@@ -9,6 +9,7 @@ headings, and a footer says what made the page (notebook, parameters, input hash
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from importlib import resources as package_files
 from pathlib import Path
 
@@ -20,14 +21,26 @@ from .project import atomic_write
 TEMPLATES = Path(str(package_files.files("pleval") / "templates"))
 
 
-def _exporter():
+@functools.cache
+def exporter():
+    """One exporter per process: making one loads and compiles the templates (a good part of a conversion)."""
     from nbconvert import HTMLExporter  # heavy: imported only when a page is converted
 
-    exporter = HTMLExporter(template_name="pleval", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    return exporter
+    made = HTMLExporter(template_name="pleval", extra_template_basedirs=[str(TEMPLATES / "nbconvert")])
+    made.exclude_input = True
+    made.exclude_input_prompt = True
+    made.exclude_output_prompt = True
+    return made
+
+
+def warm() -> None:
+    """Import nbconvert and compile the page template now (about a second), e.g. in a worker waiting for its
+    first page, rather than when the first page is converted."""
+    import nbformat
+
+    meta = {"title": "", "parameters": {}, "inputs": {}, "seconds": 0.0, "notebook": "", "version": __version__,
+            "built_at": ""}
+    exporter().from_notebook_node(nbformat.v4.new_notebook(), resources={"pleval": meta})
 
 
 def _tidy(html: str) -> str:
@@ -92,7 +105,7 @@ def notebook_html(executed: Path, *, title: str, parameters: dict, inputs: dict[
     node = nbformat.read(executed, as_version=4)
     meta = {"title": title, "parameters": parameters, "inputs": inputs, "seconds": seconds, "notebook": notebook,
             "version": __version__, "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
-    body, _ = _exporter().from_notebook_node(node, resources={"pleval": meta})
+    body, _ = exporter().from_notebook_node(node, resources={"pleval": meta})
     return _tidy(body)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -80,6 +81,16 @@ def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
     return result
 
 
+def lighter_imports() -> None:
+    """Keep jsonschema (which nbformat, papermill and nbconvert import) from importing rfc3987-syntax.
+
+    JupyterLab's dependencies install it, and jsonschema imports it when present, to check the "iri" string
+    format, which no notebook schema uses. Importing it builds a parser: 1.5-2 s of CPU in every process
+    (python-jsonschema/jsonschema#1392). Build processes go without it; the "iri" format is then unchecked.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # a None entry makes its import fail; jsonschema allows that
+
+
 def notebook_folder(page: dict) -> str:
     """Where a page's kernel runs: its notebook's folder, so the notebook's relative paths hold."""
     return str(Path(page["notebook"]).parent)
@@ -111,6 +122,7 @@ class SerialRunner(Runner):
 
         self.outputs, self.left, self.queue = outputs, total, []
         kernels.launch_ahead(folder)
+        lighter_imports()
 
     def start(self, pages):
         self.queue += pages
@@ -140,6 +152,13 @@ def _start_worker(folder: str, launches) -> None:
     _launches = launches
     kernels.launch_ahead(folder)
     multiprocessing.util.Finalize(None, kernels.discard, exitpriority=10)  # workers end without atexit
+    # While the build drafts the briefs, get what every page needs ready: papermill, and nbconvert's templates.
+    lighter_imports()
+    import papermill  # noqa: F401
+
+    from .pages import warm
+
+    warm()
 
 
 def _run_in_worker(page: dict, outputs: str) -> dict:
