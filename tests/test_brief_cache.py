@@ -59,3 +59,11 @@ def test_a_brief_that_cannot_be_drafted_is_reported_not_kept(fresh_sample):
     failed = prepare_briefs(fresh_sample, ["no-such-brief"])
     assert list(failed) == ["no-such-brief"]
     assert not (fresh_sample.root / "outputs" / "cache" / "briefs" / "no-such-brief.json").exists()
+
+
+def test_drafting_ahead_reuses_a_brief_kept_from_the_same_inputs_unless_told_to_redraft(fresh_sample, monkeypatch):
+    assert prepare_briefs(fresh_sample, ["barriers"]) == {}
+    monkeypatch.setattr(pleval.brief_model, "assemble_brief", no_drafting)
+    assert prepare_briefs(fresh_sample, ["barriers"]) == {}  # kept: neither loaded nor drafted
+    with pytest.raises(AssertionError, match="drafted again"):
+        prepare_briefs(fresh_sample, ["barriers"], redraft=True)

@@ -4,8 +4,9 @@ the chart files) under ``outputs/cache/briefs/``. The notebook's kernel then rea
 instead of importing the NLP, statistics and plotting stack and loading the project again.
 
 A kept brief is used only while its key matches (the hash of the transcripts, coding logs, codebook, survey,
-briefs.yaml and pleval's version) and its files are where the notebook wants them. Otherwise :func:`view_brief`
-drafts the brief afresh, exactly as :func:`pleval.brief_model.assemble_brief` would, and renders it the same way.
+briefs.yaml, the brief templates and pleval's version) and its files are where the notebook wants them.
+Otherwise :func:`view_brief` drafts the brief afresh, exactly as :func:`pleval.brief_model.assemble_brief`
+would, and renders it the same way.
 
 This module imports nothing heavy itself: the kernel of every brief page imports it.
 """
@@ -35,6 +36,7 @@ def brief_key(project: Project) -> str:
         "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
         "survey": files_digest(tree(project.survey_dir)),
         "briefs": files_digest([data / "briefs.yaml"]) if (data / "briefs.yaml").exists() else "",
+        "templates": files_digest(tree(Path(__file__).parent / "templates" / "brief")),
         "pleval": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -108,24 +110,36 @@ def render_view(assembled, written) -> BriefView:
                      brief.model_dump(mode="json"))
 
 
-def draft_ahead(project: Project, brief_ids: list[str]):
+def draft_ahead(project: Project, brief_ids: list[str], *, redraft: bool = False):
     """Draft, write (outputs/briefs/) and keep the named briefs in this process, one after another, for their
     notebooks to show; yield each brief's id as it is done, with None or the error that kept it from being drafted
-    (its notebook will draft it again and fail with the same error, where a reviewer sees it)."""
+    (its notebook will draft it again and fail with the same error, where a reviewer sees it).
+
+    A brief already kept from the same inputs (the same key: transcripts, codings, codebook, survey, briefs.yaml,
+    the brief templates, pleval's version) is not drafted again unless ``redraft`` (``pleval build --force``); it comes first, and the project is loaded only if
+    some brief needs drafting.
+    """
     from .brief_model import BriefContext
 
     if not brief_ids:
         return
     key = brief_key(project)
+    folder = project.output_path("briefs")
+    kept = [] if redraft else [b for b in brief_ids if _kept_view(project, b, folder, key) is not None]
+    for brief_id in kept:
+        yield brief_id, None
+    todo = [b for b in brief_ids if b not in kept]
+    if not todo:
+        return
     try:
         context = BriefContext.load(project)
     except PlevalError as error:
-        for brief_id in brief_ids:
+        for brief_id in todo:
             yield brief_id, error
         return
     gc.freeze()  # the loaded project lives until the end: full collections need not walk it again and again
     try:
-        yield from _draft_each(project, brief_ids, context, key)
+        yield from _draft_each(project, todo, context, key)
     finally:
         gc.unfreeze()
 
@@ -146,9 +160,24 @@ def _draft_each(project: Project, brief_ids: list[str], context, key: str):
         yield brief_id, None
 
 
-def prepare_briefs(project: Project, brief_ids: list[str]) -> dict[str, PlevalError]:
+def prepare_briefs(project: Project, brief_ids: list[str], *, redraft: bool = False) -> dict[str, PlevalError]:
     """:func:`draft_ahead` every named brief; returns those that could not be drafted, with why."""
-    return {brief_id: error for brief_id, error in draft_ahead(project, brief_ids) if error is not None}
+    return {brief_id: error for brief_id, error in draft_ahead(project, brief_ids, redraft=redraft)
+            if error is not None}
+
+
+def _kept_view(project: Project, brief_id: str, folder: Path, key: str) -> BriefView | None:
+    """The kept view of a brief, if it was drafted from inputs with this ``key`` and its files are in ``folder``."""
+    try:
+        kept = json.loads(_kept(project, brief_id).read_text(encoding="utf-8"))
+        view = BriefView(**kept["view"])
+        files = [Path(view.folder) / f"{brief_id}.json", *map(Path, view.charts.values())]
+        if (kept["key"] == key and Path(view.folder).resolve() == folder.resolve()
+                and all(path.exists() for path in files)):
+            return view
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
 
 
 def view_brief(project: Project | str, brief_id: str, output_dir: str | Path | None = None) -> BriefView:
@@ -162,15 +191,9 @@ def view_brief(project: Project | str, brief_id: str, output_dir: str | Path | N
     """
     project = project if isinstance(project, Project) else Project.open(project)
     folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
-    try:
-        kept = json.loads(_kept(project, brief_id).read_text(encoding="utf-8"))
-        view = BriefView(**kept["view"])
-        files = [Path(view.folder) / f"{brief_id}.json", *map(Path, view.charts.values())]
-        if (kept["key"] == brief_key(project) and Path(view.folder).resolve() == folder.resolve()
-                and all(path.exists() for path in files)):
-            return view
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    view = _kept_view(project, brief_id, folder, brief_key(project))
+    if view is not None:
+        return view
     from .brief_model import assemble_brief
     from .brief_render import write_brief
 

@@ -199,7 +199,8 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     jobs : int
         Pages run at once (each in its own process, with its own kernel).
     force : bool
-        Run every page, changed or not.
+        Run every page, changed or not, and draft every brief afresh (otherwise a brief kept from unchanged
+        inputs is reused, say when only the notebook changed).
     executor : {"processes", "dask"}
         Where pages run; ``dask`` sends them to the Dask cluster at ``scheduler``.
     progress : bool or None
@@ -252,7 +253,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             # One shared load of the project here, instead of one per kernel; each brief's page starts as soon
             # as its draft is kept (a brief that cannot be drafted fails in its notebook, with the error shown).
             stage = time.perf_counter()
-            for brief_id, _ in draft_ahead(project, briefs_todo):
+            for brief_id, _ in draft_ahead(project, briefs_todo, redraft=force):
                 pages_runner.start([plain[brief_id]])
             report.stages["drafting"] = time.perf_counter() - stage
         else:

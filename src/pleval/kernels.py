@@ -13,7 +13,10 @@ import atexit
 import os
 import shutil
 import tempfile
+import time
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import CaselessStrEnum, Unicode
@@ -21,20 +24,75 @@ from traitlets import CaselessStrEnum, Unicode
 KERNEL = "python3"
 
 
+class ConnectedClient(AsyncKernelClient):
+    """A client connected as its kernel is launched (so its subscription to the kernel's broadcasts has settled
+    when the kernel is up), whose channels may be started again (papermill does)."""
+
+    started = False
+
+    def start_channels(self, *args, **kwargs) -> None:
+        if not self.started:
+            super().start_channels(*args, **kwargs)
+            self.started = True
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """jupyter_client's wait (a kernel_info reply, then a broadcast to show the subscription works), less its
+        last step: draining broadcasts until none came for 0.2 s, which a client connected early need not do.
+        What is queued is drained at once; anything later belongs to no cell, and papermill ignores it."""
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                break
+
+
 class LocalKernelManager(AsyncKernelManager):
-    """A kernel on IPC sockets in its own folder, which keeps the clients made for it so they can be closed."""
+    """A kernel on IPC sockets in its own folder, which keeps the clients made for it so they can be closed.
+
+    Its first client is made (and connected) when the kernel is launched: a client that connects to a kernel
+    that is up loses the kernel's first broadcast messages while its subscription settles, and waits 0.2 s
+    more to be sure of the kernel (jupyter_client's ``wait_for_ready``). Connected early, it has settled.
+    """
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
     ip = Unicode(config=True)
-
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.client_factory = ConnectedClient
         self.clients = []
+        self.early = None
 
     def client(self, **kwargs):
+        if self.early is not None and not kwargs:
+            made, self.early = self.early, None
+            return made
         made = super().client(**kwargs)
         self.clients.append(made)
         return made
+
+    def connect_early(self) -> None:
+        """Make the first client and connect its channels now, without waiting for the kernel."""
+        self.early = self.client()
+        self.early.start_channels()
 
 
 class Kernel:
@@ -46,6 +104,7 @@ class Kernel:
         self.sockets = tempfile.mkdtemp(prefix="pleval-kernel-")
         self.manager = LocalKernelManager(kernel_name=KERNEL, ip=os.path.join(self.sockets, "kernel"))
         run_sync(self.manager.start_kernel)(cwd=cwd)  # returns once the process is started, not booted
+        self.manager.connect_early()
 
     def alive(self) -> bool:
         return bool(run_sync(self.manager.is_alive)())
