@@ -15,8 +15,8 @@ from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_optio
               "brief in data/briefs.yaml).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Pages to run at once, each in its own process and kernel.")
-@click.option("--force", is_flag=True, help="Run every page and draft every brief afresh, even those whose inputs have not "
-              "changed.")
+@click.option("--force", is_flag=True,
+              help="Run every page and draft every brief afresh, even those whose inputs have not changed.")
 @click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
               help="Run pages in local processes, or on an existing Dask cluster.")
 @click.option("--scheduler", help="The Dask scheduler's address (with --executor dask), e.g. tcp://host:8786.")
