@@ -15,6 +15,7 @@ timings, status), each written atomically.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -237,18 +238,18 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     disable = None if progress is None else not progress
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
-    # The kernels boot while this process codes what changed and drafts the briefs; with -j N, pages run while
-    # the briefs are drafted: the overview from the start, each brief once drafted.
+    # The kernels boot while this process codes what changed and drafts the briefs; with -j N, each brief's page
+    # runs as soon as it is drafted.
     with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
         if pages and manifest.get("coded") != coding_key:
             stage = time.perf_counter()
             report.coded, problems = _code(project, progress, jobs if executor == "processes" else 1)
             report.problems += problems
             report.stages["coding"] = time.perf_counter() - stage
-        pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
         if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
             from .brief_cache import draft_ahead
+            from .parsecache import forget_loaded
 
             # One shared load of the project here, instead of one per kernel; each brief's page starts as soon
             # as its draft is kept (a brief that cannot be drafted fails in its notebook, with the error shown).
@@ -256,8 +257,12 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             for brief_id, _ in draft_ahead(project, briefs_todo, redraft=force):
                 pages_runner.start([plain[brief_id]])
             report.stages["drafting"] = time.perf_counter() - stage
+            forget_loaded()  # the corpus, which the overview's kernel is about to load for itself
+            gc.collect()
         else:
             pages_runner.start([plain[brief_id] for brief_id in briefs_todo])
+        # The overview loads the whole project in its kernel: it starts once this process has let go of its own.
+        pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
         bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
         try:
             for result in pages_runner.results():

@@ -171,6 +171,11 @@ def _files_signature(project: Project) -> tuple:
                  for path in [*files, pack] if path.is_file() for stat in [path.stat()])
 
 
+def forget_loaded() -> None:
+    """Let go of the transcripts this process last loaded (to give their memory back)."""
+    _last_load.clear()
+
+
 def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[PlevalError]]:
     """:func:`pleval.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files.
 

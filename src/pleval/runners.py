@@ -3,9 +3,8 @@ or as tasks on an existing Dask cluster.
 
 A page is a plain dict (id, title, notebook, parameters, inputs) and its result another, so any executor can
 carry them. Runners are made before the build codes the transcripts and drafts the briefs: their kernels (and
-the pool's workers) boot meanwhile. Pages are handed over in batches with :meth:`Runner.start` (the overview as
-soon as the coding is done, the briefs once drafted) and :meth:`Runner.results` yields every result as it
-finishes.
+the pool's workers) boot meanwhile. Pages are handed over with :meth:`Runner.start` (each brief once drafted,
+then the overview) and :meth:`Runner.results` yields every result as it finishes.
 """
 
 from __future__ import annotations
