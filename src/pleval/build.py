@@ -247,6 +247,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             report.coded, problems = _code(project, progress, jobs if executor == "processes" else 1)
             report.problems += problems
             report.stages["coding"] = time.perf_counter() - stage
+            _give_back_memory()  # what coding held, before the briefs' drafting loads the project
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
         if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
             from .brief_cache import draft_ahead
