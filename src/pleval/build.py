@@ -211,7 +211,9 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     Raises
     ------
     BuildError
-        For an unknown brief or executor, or a Dask scheduler that cannot be reached.
+        For an unknown brief or executor.
+    pleval.runners.RunnerError
+        For a Dask scheduler that cannot be reached, or the dask executor without its package.
     """
     started = time.perf_counter()
     if executor not in ("processes", "dask"):

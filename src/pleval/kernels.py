@@ -67,14 +67,12 @@ class ConnectedClient(AsyncKernelClient):
 
 class LocalKernelManager(AsyncKernelManager):
     """A kernel on IPC sockets in its own folder, which keeps the clients made for it so they can be closed.
-
-    Its first client is made (and connected) when the kernel is launched: a client that connects to a kernel
-    that is up loses the kernel's first broadcast messages while its subscription settles, and waits 0.2 s
-    more to be sure of the kernel (jupyter_client's ``wait_for_ready``). Connected early, it has settled.
-    """
+    Its first client (a :class:`ConnectedClient`) is made and connected when the kernel is launched, and is the
+    one papermill gets."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
     ip = Unicode(config=True)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.client_factory = ConnectedClient
