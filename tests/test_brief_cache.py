@@ -67,3 +67,25 @@ def test_drafting_ahead_reuses_a_brief_kept_from_the_same_inputs_unless_told_to_
     assert prepare_briefs(fresh_sample, ["barriers"]) == {}  # kept: neither loaded nor drafted
     with pytest.raises(AssertionError, match="drafted again"):
         prepare_briefs(fresh_sample, ["barriers"], redraft=True)
+
+
+def test_charts_are_drawn_once_for_the_same_tables_and_again_when_matplotlib_settings_change(fresh_sample,
+                                                                                           monkeypatch):
+    import matplotlib
+
+    import pleval.brief_render as render
+
+    assembled = pleval.brief_model.assemble_brief(fresh_sample, "barriers")
+    drawn = render.chart_pngs(fresh_sample, assembled.brief)
+    assert set(drawn) >= {"prevalence"} and all(data[:4] == b"\x89PNG" for data in drawn.values())
+
+    def no_drawing(brief):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(render, "brief_charts", no_drawing)
+    assert render.chart_pngs(fresh_sample, assembled.brief) == drawn  # kept
+    with matplotlib.rc_context({"font.size": 14}), pytest.raises(AssertionError, match="drawn again"):
+        render.chart_pngs(fresh_sample, assembled.brief)
+    other = pleval.brief_model.assemble_brief(fresh_sample, "region-central")
+    with pytest.raises(AssertionError, match="drawn again"):
+        render.chart_pngs(fresh_sample, other.brief)  # other tables

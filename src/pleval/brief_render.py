@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 import json
 import re
@@ -23,6 +24,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from . import __version__
 from .brief_model import AssembledBrief, BriefContext, assemble_brief
 from .coding_sources import SOURCE_NAMES
 from .errors import PlevalError
@@ -106,6 +108,41 @@ def brief_charts(brief: Brief) -> dict:
         labels = [f"{i.figure.item_id}" for t in brief.themes for i in t.figures]
         table = table.assign(label=list(dict.fromkeys(labels)))
         charts["survey"] = survey_figures_chart(table, title=f"Percent agreeing ({', '.join(table['years'].iloc[:1])})")
+    return charts
+
+
+def _chart_key(brief: Brief) -> str:
+    """What the brief's charts are drawn from: their tables, the drawing code, and matplotlib with its settings
+    (a matplotlibrc or style change draws them anew)."""
+    import matplotlib
+
+    settings = sorted((k, repr(v)) for k, v in matplotlib.rcParams.items() if not k.startswith("backend"))
+    code = Path(__file__).parent
+    parts = [roles_table(brief).to_json(), survey_table(brief).to_json(), [f.figure.item_id for t in brief.themes
+             for f in t.figures], matplotlib.__version__, settings, __version__,
+             [hashlib.sha256((code / name).read_bytes()).hexdigest() for name in ("charts.py", "brief_render.py")]]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def chart_pngs(project: Project, brief: Brief) -> dict[str, bytes]:
+    """The brief's charts as PNG bytes (see :func:`brief_charts`), drawn once for the same tables: kept under
+    outputs/cache/charts/ by :func:`_chart_key`, since drawing them is about half of drafting a brief."""
+    folder = project.output_path("cache", "charts")
+    key = _chart_key(brief)
+    try:
+        kept = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        return {name: (folder / f"{key}.{name}.png").read_bytes() for name in kept}
+    except (OSError, ValueError, TypeError):
+        pass
+    charts = {name: png_bytes(figure) for name, figure in brief_charts(brief).items()}
+    try:
+        for name, data in charts.items():
+            with atomic_write(folder / f"{key}.{name}.png", "wb") as handle:
+                handle.write(data)
+        with atomic_write(folder / f"{key}.json", "w", encoding="utf-8") as handle:  # last: the entry is whole
+            handle.write(json.dumps(list(charts)))
+    except OSError:
+        pass  # a cache that cannot be written is no reason to fail a brief
     return charts
 
 
@@ -216,7 +253,7 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     current = _written_already(project, brief, folder, model_json)
     if current is not None:
         return current
-    charts = {name: png_bytes(figure) for name, figure in brief_charts(brief).items()}
+    charts = chart_pngs(project, brief)
     names = {name: f"{brief.id}.{name}.png" for name in charts}
     contents: dict[str, str | bytes] = {
         f"{brief.id}.json": model_json,
