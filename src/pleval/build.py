@@ -261,8 +261,9 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             for brief_id, _ in draft_ahead(project, briefs_todo, redraft=force):
                 pages_runner.start([plain[brief_id]])
             report.stages["drafting"] = time.perf_counter() - stage
-            forget_loaded()  # the corpus, which the overview's kernel is about to load for itself
-            _give_back_memory()
+            if any(p.kind != "brief" for p in todo):
+                forget_loaded()  # the corpus, which the overview's kernel is about to load for itself
+                _give_back_memory()
         else:
             pages_runner.start([plain[brief_id] for brief_id in briefs_todo])
         # The overview loads the whole project in its kernel: it starts once this process has let go of its own.
@@ -309,8 +310,9 @@ def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list
 
 
 def _write_json(path: Path, data: dict) -> None:
+    """Compact: the manifest is written after every page, and indented JSON goes through the slow Python encoder."""
     with atomic_write(path) as handle:
-        json.dump(data, handle, indent=2, sort_keys=True, default=str)
+        handle.write(json.dumps(data, sort_keys=True, default=str, separators=(",", ":")))
 
 
 def _write_index(project: Project, pages: list[Page], report: BuildReport, manifest: dict) -> Path:
