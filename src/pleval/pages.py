@@ -88,28 +88,28 @@ def _tidy(html: str) -> str:
     return str(soup)
 
 
-def notebook_html(executed: Path, *, title: str, parameters: dict, inputs: dict[str, str], seconds: float,
+def notebook_html(executed, *, title: str, parameters: dict, inputs: dict[str, str], seconds: float,
                   notebook: str) -> str:
     """The reviewer's HTML for an executed notebook.
 
     Parameters
     ----------
-    executed : Path
-        The notebook papermill wrote.
+    executed : Path or nbformat.NotebookNode
+        The notebook papermill wrote (or the node it returned).
     title, parameters, inputs, seconds, notebook
         What the footer says: the page title, the notebook's parameters, the input hashes, the run time and
         the source notebook.
     """
     import nbformat
 
-    node = nbformat.read(executed, as_version=4)
+    node = executed if isinstance(executed, dict) else nbformat.read(executed, as_version=4)
     meta = {"title": title, "parameters": parameters, "inputs": inputs, "seconds": seconds, "notebook": notebook,
             "version": __version__, "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
     body, _ = exporter().from_notebook_node(node, resources={"pleval": meta})
     return _tidy(body)
 
 
-def write_notebook_html(executed: Path, target: Path, **meta) -> Path:
+def write_notebook_html(executed, target: Path, **meta) -> Path:
     """Write :func:`notebook_html` to ``target`` atomically."""
     html = notebook_html(executed, **meta)
     with atomic_write(target) as handle:

@@ -49,10 +49,10 @@ def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
     html.parent.mkdir(parents=True, exist_ok=True)
     result = {"id": page["id"], "status": "built", "error": None,
               "built_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
-    kernel = None
+    kernel = node = None
     try:
         kernel = kernels.take(notebook_folder(page))
-        papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
+        node = papermill.execute_notebook(page["notebook"], str(executed), parameters=page["parameters"],
                                    kernel_name=KERNEL, progress_bar=False, log_output=False, km=kernel.manager,
                                    request_save_on_cell_execute=False)  # saved once, at the end (or the error)
     except PapermillExecutionError as error:
@@ -67,7 +67,7 @@ def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
     executed_at = time.perf_counter()
     if result["status"] == "built":
         try:
-            write_notebook_html(executed, html, title=page["title"], parameters=page["parameters"],
+            write_notebook_html(node, html, title=page["title"], parameters=page["parameters"],
                                 inputs=page["inputs"], seconds=executed_at - started,
                                 notebook=Path(page["notebook"]).name)
         except Exception as error:
