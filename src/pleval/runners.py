@@ -116,10 +116,10 @@ class Runner:
 class SerialRunner(Runner):
     """One page at a time in this process, the next page's kernel booting while the previous page converts."""
 
-    def __init__(self, outputs: str, total: int, folder: str):
+    def __init__(self, outputs: str, folder: str):
         from . import kernels
 
-        self.outputs, self.left, self.queue = outputs, total, []
+        self.outputs, self.queue = outputs, []
         kernels.launch_ahead(folder)
         lighter_imports()
 
@@ -129,9 +129,7 @@ class SerialRunner(Runner):
     def results(self):
         while self.queue:
             page = self.queue.pop(0)
-            self.left -= 1
-            following = self.queue[0] if self.queue else None
-            yield run_page(page, self.outputs, notebook_folder(following or page) if self.left else None)
+            yield run_page(page, self.outputs, notebook_folder(self.queue[0]) if self.queue else None)
 
     def __exit__(self, *exc):
         from . import kernels
@@ -238,5 +236,5 @@ def runner(pages: list[dict], outputs: str, *, jobs: int = 1, executor: str = "p
         return Runner()
     folder = notebook_folder(pages[0])
     if jobs == 1 or len(pages) == 1:
-        return SerialRunner(outputs, len(pages), folder)
+        return SerialRunner(outputs, folder)
     return PoolRunner(outputs, len(pages), folder, jobs)
