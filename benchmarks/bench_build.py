@@ -31,10 +31,10 @@ from nbformat.v4 import new_code_cell, new_notebook
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from pleval.build import build  # noqa: E402
-from pleval.coding import code_project  # noqa: E402
+from pleval.build.batch import build  # noqa: E402
+from pleval.coding.run import code_project  # noqa: E402
 from pleval.project import Project  # noqa: E402
-from pleval.transcripts import load_transcripts  # noqa: E402
+from pleval.inputs.transcripts import load_transcripts  # noqa: E402
 
 
 def copy_project(target: Path) -> Project:

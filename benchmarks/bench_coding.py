@@ -31,10 +31,10 @@ from pathlib import Path
 import spacy
 import yaml
 
-from pleval.coding import code_project
+from pleval.coding.run import code_project
 from pleval.project import Project
-from pleval.segment import SEPARATOR
-from pleval.transcripts import load_transcripts
+from pleval.nlp.segment import SEPARATOR
+from pleval.inputs.transcripts import load_transcripts
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "benchmarks" / ".corpus"
@@ -73,7 +73,7 @@ def codings_digest(project: Project, jobs: int = 1) -> tuple[int, str]:
     import hashlib
     import json
 
-    from pleval.coding import load_segments
+    from pleval.coding.run import load_segments
 
     run = code_project(project, progress=False, force=True, jobs=jobs)
     digest = hashlib.sha256()

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pleval.store import CodingLog
+from pleval.coding.store import CodingLog
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -21,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from pleval.coding import code_project  # noqa: E402
+from pleval.coding.run import code_project  # noqa: E402
 from pleval.project import Project  # noqa: E402
-from pleval.store import CodingLog  # noqa: E402
-from pleval.widget import coding_widget  # noqa: E402
+from pleval.coding.store import CodingLog  # noqa: E402
+from pleval.review.widget import coding_widget  # noqa: E402
 
 TARGET_MS = 100
 LONG_LOG = 20_000

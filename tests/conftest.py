@@ -57,7 +57,7 @@ def sample_project(tmp_path_factory) -> Project:
 @pytest.fixture(scope="session")
 def coded_sample(tmp_path_factory) -> Path:
     """The sample project with its rule coding cached, to copy from (never written to by tests)."""
-    from pleval.coding import code_project
+    from pleval.coding.run import code_project
 
     root = tmp_path_factory.mktemp("coded-sample")
     shutil.copytree(REPO / "data", root / "data")

@@ -13,15 +13,15 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from pleval.brief_attribution import Attributor, profile_of
-from pleval.brief_config import transcript_school_year
-from pleval.brief_model import BriefContext, trace_quote
-from pleval.brief_render import build_briefs
-from pleval.coders import reliability_report
-from pleval.model import Brief
-from pleval.parsecache import load_transcripts_cached
+from pleval.briefs.attribution import Attributor, profile_of
+from pleval.briefs.config import transcript_school_year
+from pleval.briefs.assemble import BriefContext, trace_quote
+from pleval.briefs.render import build_briefs
+from pleval.coding.coders import reliability_report
+from pleval.schema import Brief
+from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
+from pleval.briefs.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
 
 OUTPUTS = (".json", ".md", ".html")
 SAMPLE_BRIEFS = {"sustaining-strategies", "barriers", "framework-components", "region-northwest", "region-northeast",
@@ -175,7 +175,7 @@ def test_every_attribution_fits_two_participants_or_more(drafted):
 
 
 def test_a_quote_opens_on_the_speakers_words():
-    from pleval.brief_quotes import trimmed
+    from pleval.briefs.quotes import trimmed
 
     text = "I strongly suggested. [laughs] No, honestly, we share. [pause"
     start, end = trimmed(text, text.index("laughs"), len(text))
@@ -304,7 +304,7 @@ def test_markdown_links_its_chart_files(drafted):
 
 
 def test_markdown_parts_rendered_together_match_each_part_alone_and_the_whole(drafted):
-    from pleval.brief_render import MARKDOWN_PARTS, markdown_part, markdown_parts, render_markdown
+    from pleval.briefs.render import MARKDOWN_PARTS, markdown_part, markdown_parts, render_markdown
 
     _, _, _, briefs = drafted
     brief = briefs["barriers"]

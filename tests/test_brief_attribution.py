@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pleval.brief_attribution import Attributor, Profile, profile_of
-from pleval.parsecache import load_transcripts_cached
+from pleval.briefs.attribution import Attributor, Profile, profile_of
+from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
 
 BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"

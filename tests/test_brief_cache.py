@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-import pleval.brief_model
-from pleval.brief_cache import prepare_briefs, view_brief
+import pleval.briefs.assemble
+from pleval.briefs.cache import prepare_briefs, view_brief
 
 
 def no_drafting(*args, **kwargs):
@@ -20,7 +20,7 @@ def test_a_prepared_brief_is_shown_from_what_was_kept_until_an_input_changes(fre
     assert prepare_briefs(fresh_sample, ["barriers"]) == {}
     written = fresh_sample.root / "outputs" / "briefs"
     assert (written / "barriers.html").exists() and (written / "barriers.prevalence.png").exists()
-    monkeypatch.setattr(pleval.brief_model, "assemble_brief", no_drafting)
+    monkeypatch.setattr(pleval.briefs.assemble, "assemble_brief", no_drafting)
     kept = view_brief(str(fresh_sample.root), "barriers")
     assert kept.brief.id == "barriers" and kept.brief.themes
     assert kept.parts["header"].startswith("#") and "<table" in kept.tables["prevalence"]
@@ -48,7 +48,7 @@ def test_a_kept_brief_is_shown_without_the_heavy_stack(fresh_sample):
     import subprocess
 
     prepare_briefs(fresh_sample, ["barriers"])
-    probe = ("import sys; from pleval.brief_cache import view_brief; "
+    probe = ("import sys; from pleval.briefs.cache import view_brief; "
              f"view = view_brief({str(fresh_sample.root)!r}, 'barriers'); view.markdown('header', 'themes'); "
              "print(sorted(m for m in ('pandas', 'spacy', 'matplotlib', 'sklearn') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -63,7 +63,7 @@ def test_a_brief_that_cannot_be_drafted_is_reported_not_kept(fresh_sample):
 
 def test_drafting_ahead_reuses_a_brief_kept_from_the_same_inputs_unless_told_to_redraft(fresh_sample, monkeypatch):
     assert prepare_briefs(fresh_sample, ["barriers"]) == {}
-    monkeypatch.setattr(pleval.brief_model, "assemble_brief", no_drafting)
+    monkeypatch.setattr(pleval.briefs.assemble, "assemble_brief", no_drafting)
     assert prepare_briefs(fresh_sample, ["barriers"]) == {}  # kept: neither loaded nor drafted
     with pytest.raises(AssertionError, match="drafted again"):
         prepare_briefs(fresh_sample, ["barriers"], redraft=True)
@@ -73,9 +73,9 @@ def test_charts_are_drawn_once_for_the_same_tables_and_again_when_matplotlib_set
                                                                                            monkeypatch):
     import matplotlib
 
-    import pleval.brief_render as render
+    import pleval.briefs.render as render
 
-    assembled = pleval.brief_model.assemble_brief(fresh_sample, "barriers")
+    assembled = pleval.briefs.assemble.assemble_brief(fresh_sample, "barriers")
     drawn = render.chart_pngs(fresh_sample, assembled.brief)
     assert set(drawn) >= {"prevalence"} and all(data[:4] == b"\x89PNG" for data in drawn.values())
 
@@ -86,6 +86,6 @@ def test_charts_are_drawn_once_for_the_same_tables_and_again_when_matplotlib_set
     assert render.chart_pngs(fresh_sample, assembled.brief) == drawn  # kept
     with matplotlib.rc_context({"font.size": 14}), pytest.raises(AssertionError, match="drawn again"):
         render.chart_pngs(fresh_sample, assembled.brief)
-    other = pleval.brief_model.assemble_brief(fresh_sample, "region-central")
+    other = pleval.briefs.assemble.assemble_brief(fresh_sample, "region-central")
     with pytest.raises(AssertionError, match="drawn again"):
         render.chart_pngs(fresh_sample, other.brief)  # other tables

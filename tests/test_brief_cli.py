@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.model import Brief
+from pleval.schema import Brief
 from pleval.project import Project
 from pleval.validate import validate_project
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from pleval.brief_render import build_briefs
+from pleval.briefs.render import build_briefs
 from pleval.project import Project
 
 REPO = Path(__file__).parent.parent

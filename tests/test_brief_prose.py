@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from pleval.brief_prose import (
+from pleval.briefs.prose import (
     citation, nearest_five, prevalence_sentences, provisional_sentence, share_phrase, sources_sentence,
     survey_sentence,
 )
-from pleval.model import EvaluationInfo, Prevalence, RoleCount, SurveyFigure, SurveyFilters, ThemeReliability
+from pleval.schema import EvaluationInfo, Prevalence, RoleCount, SurveyFigure, SurveyFilters, ThemeReliability
 
 
 def figure(agree, n, *, suppress_below=10, **filters):

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pleval.coding_sources import counted_codings, human_agreement
-from pleval.model import segment_id
-from pleval.parsecache import load_transcripts_cached
+from pleval.coding.sources import counted_codings, human_agreement
+from pleval.schema import segment_id
+from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.store import CodingLog
+from pleval.coding.store import CodingLog
 
 BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
 

@@ -10,7 +10,7 @@ import json
 
 import nbformat
 
-from pleval.build import build
+from pleval.build.batch import build
 
 from browser import ARTIFACTS, chromium_page, need_browser
 from conftest import REPO

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import papermill
 
-from pleval.store import CodingLog
+from pleval.coding.store import CodingLog
 
 from browser import ARTIFACTS, chromium_page, jupyterlab, need_browser, open_notebook, run_all_cells
 from conftest import REPO

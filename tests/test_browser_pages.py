@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pleval.build import build
+from pleval.build.batch import build
 
 from browser import ARTIFACTS, chromium_page, need_browser
 

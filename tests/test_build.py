@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pleval.build import BuildError, build, plan
+from pleval.build.batch import BuildError, build, plan
 from pleval.cli import main
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_pages_run_in_parallel_processes(project):
 def test_each_page_runs_in_a_kernel_launched_ahead_and_none_is_left_running(project, monkeypatch):
     import psutil
 
-    from pleval import kernels
+    from pleval.build import kernels
 
     launched, closed = [], []
 
@@ -131,7 +131,7 @@ def test_build_processes_validate_notebooks_without_the_slow_iri_checker():
     import subprocess
     import sys
 
-    probe = ("import sys; from pleval.runners import lighter_imports; lighter_imports(); import nbformat, papermill; "
+    probe = ("import sys; from pleval.build.runners import lighter_imports; lighter_imports(); import nbformat, papermill; "
              "nbformat.validate(nbformat.v4.new_notebook()); print(sys.modules['rfc3987_syntax'])")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "None"

@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import FIXTURES
-from pleval.codebook import check_codebook, load_codebook
+from pleval.inputs.codebook import check_codebook, load_codebook
 from pleval.errors import CodebookError
 
 CODEBOOKS = FIXTURES / "codebooks"

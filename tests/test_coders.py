@@ -4,9 +4,9 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.coders import CoderError, coder_codings, disagreement_table
-from pleval.store import CodingLog
-from pleval.transcripts import load_transcripts
+from pleval.coding.coders import CoderError, coder_codings, disagreement_table
+from pleval.coding.store import CodingLog
+from pleval.inputs.transcripts import load_transcripts
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_reliability_against_a_reference(project):
 
 
 def test_an_edited_transcript_moves_codings_with_their_text_or_flags_them(make_project):
-    from pleval.imports import import_codings
+    from pleval.coding.imports import import_codings
 
     project = make_project(transcripts=["two_speakers.txt"])
     table = project.root / "codings.csv"

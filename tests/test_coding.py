@@ -1,6 +1,6 @@
 import pytest
 
-from pleval.coding import CODING_COLUMNS, code_project, codings_frame, load_segments, summary_table
+from pleval.coding.run import CODING_COLUMNS, code_project, codings_frame, load_segments, summary_table
 from pleval.errors import CodebookError
 
 
@@ -76,11 +76,11 @@ def test_tidy_table_and_summary(make_project):
 
 
 def test_coding_in_two_processes_gives_the_same_codings(make_project, monkeypatch):
-    import pleval.coding
+    import pleval.coding.run
 
     project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "zoom_name_prefix.vtt"])
     alone = code_project(project, progress=False, force=True)
-    monkeypatch.setattr(pleval.coding, "PARALLEL_FROM", 1)  # the sample is too small to be worth processes
+    monkeypatch.setattr(pleval.coding.run, "PARALLEL_FROM", 1)  # the sample is too small to be worth processes
     together = code_project(project, progress=False, force=True, jobs=2)
     assert together.codings == alone.codings and together.coded == alone.coded
 
@@ -126,9 +126,9 @@ def test_coding_leaves_no_reference_cycles(make_project):
     project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt", "focus_group_p_labels.txt"])
     script = f"""
 import gc
-from pleval.parsecache import load_codebook_cached, load_transcripts_cached
+from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
 from pleval.project import Project
-from pleval.rules import RuleCoder
+from pleval.nlp.rules import RuleCoder
 project = Project.open({str(project.root)!r})
 transcripts, _ = load_transcripts_cached(project)
 coder = RuleCoder(load_codebook_cached(project))

@@ -3,8 +3,8 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.imports import CodingImportError, import_codings
-from pleval.store import CodingLog
+from pleval.coding.imports import CodingImportError, import_codings
+from pleval.coding.store import CodingLog
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_csv_as_excel_writes_it_with_spans_and_segment_ids(project, tmp_path):
 
 
 def project_transcript(project, transcript_id):
-    from pleval.transcripts import load_transcripts
+    from pleval.inputs.transcripts import load_transcripts
 
     return {t.id: t for t in load_transcripts(project.transcripts_dir, project.root)[0]}[transcript_id]
 

@@ -28,9 +28,9 @@ from pleval.learn.quotes import read_quotes
 from pleval.learn.suggest import SUGGESTION_COLUMNS, Suggester, uncertainty
 from pleval.learn.trained import load_or_train
 from pleval.learn.training import human_coders, training_set
-from pleval.parsecache import load_codebook_cached, load_transcripts_cached
+from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
 from pleval.project import Project
-from pleval.store import CodingLog
+from pleval.coding.store import CodingLog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LEARN = FIXTURES / "learn"

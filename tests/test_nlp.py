@@ -2,8 +2,8 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pleval.nlp import blank_pipeline
-from pleval.segment import parse_turns, turn_sentence_bounds
+from pleval.nlp.pipeline import blank_pipeline
+from pleval.nlp.segment import parse_turns, turn_sentence_bounds
 
 TEXT = (
     "Um, so... we tried it. Did it work?! Honestly -- I don't know. [laughs] The kids (most of them) liked it.\n"

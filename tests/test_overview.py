@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from pleval.overview import cooccurrence
+from pleval.build.overview import cooccurrence
 
 
 def test_cooccurrence_counts_turns_coded_with_both_codes():

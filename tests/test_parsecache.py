@@ -1,6 +1,6 @@
-import pleval.parsecache as parsecache
-from pleval.parsecache import load_transcripts_cached
-from pleval.transcripts import load_transcripts
+import pleval.inputs.cache as parsecache
+from pleval.inputs.cache import load_transcripts_cached
+from pleval.inputs.transcripts import load_transcripts
 
 
 def parse_count(monkeypatch):

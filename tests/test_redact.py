@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pleval.model import RedactionTerms
-from pleval.parsecache import load_transcripts_cached
+from pleval.schema import RedactionTerms
+from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.redact import Redactor, redaction_report, redaction_summary, short_form, trie_pattern, unlisted_capitalised
+from pleval.briefs.redact import Redactor, redaction_report, redaction_summary, short_form, trie_pattern, unlisted_capitalised
 
 BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
 
@@ -80,7 +80,7 @@ def test_single_names_match_only_capitalised_and_multi_word_names_in_any_case(tr
 
 
 def test_a_transcripts_own_people_decide_a_shared_names_placeholder():
-    from pleval.model import Participant, Person, Transcript, TranscriptMeta, Turn
+    from pleval.schema import Participant, Person, Transcript, TranscriptMeta, Turn
 
     def transcript(tid, participant, role, mention_role):
         meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", school="A School", district="A District",

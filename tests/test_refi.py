@@ -14,15 +14,15 @@ from click.testing import CliRunner
 from lxml import etree
 
 from pleval.cli import main
-from pleval.codebook import check_codebook, load_codebook
+from pleval.inputs.codebook import check_codebook, load_codebook
 from pleval.errors import RefiError
-from pleval.parsecache import load_transcripts_cached
+from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
 from pleval.refi import export_codebook, export_project, import_refi, read_refi
 from pleval.refi.description import code_description, parse_description
 from pleval.refi.positions import CODE_POINTS, CRLF_AS_ONE, UTF16_CRLF_AS_ONE, UTF16_UNITS
-from pleval.store import CodingLog
-from pleval.transcripts import load_transcripts
+from pleval.coding.store import CodingLog
+from pleval.inputs.transcripts import load_transcripts
 
 REFI = Path(__file__).parents[2] / "shared" / "refi-qda"
 SCHEMAS = REFI / "schema"

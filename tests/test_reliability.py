@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pleval.reliability import (
+from pleval.coding.reliability import (
     RELIABILITY_COLUMNS, alpha, binary_bootstrap, bootstrap_interval, kappa, percent_agreement, presence_matrix,
     reliability_table,
 )
@@ -74,7 +74,7 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
 
 
 def test_a_coder_scored_against_a_reference():
-    from pleval.reliability import SCORE_COLUMNS, scores_against_reference
+    from pleval.coding.reliability import SCORE_COLUMNS, scores_against_reference
 
     codings = pd.DataFrame([
         ("u1", "rules", "time"), ("u2", "rules", "time"), ("u1", "lead", "time"), ("u3", "lead", "time"),

@@ -1,9 +1,9 @@
 import pytest
 
 from conftest import FIXTURES
-from pleval.codebook import load_codebook
-from pleval.model import Transcript, TranscriptMeta, Turn
-from pleval.rules import RuleCoder
+from pleval.inputs.codebook import load_codebook
+from pleval.schema import Transcript, TranscriptMeta, Turn
+from pleval.nlp.rules import RuleCoder
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from pleval.codebook import load_codebook
-from pleval.coding import code_project
-from pleval.rules import RuleCoder
-from pleval.transcripts import load_transcripts
+from pleval.inputs.codebook import load_codebook
+from pleval.coding.run import code_project
+from pleval.nlp.rules import RuleCoder
+from pleval.inputs.transcripts import load_transcripts
 from pleval.validate import validate_project
 
 REQUIRED_CODES = {
@@ -100,8 +100,8 @@ def test_rules_generalise_to_held_out_quotes(sample_project):
 
 
 def test_the_sample_has_double_coding_and_a_consensus_with_realistic_disagreement(sample_project):
-    from pleval.coders import available_coders, coder_codings
-    from pleval.reliability import reliability_table
+    from pleval.coding.coders import available_coders, coder_codings
+    from pleval.coding.reliability import reliability_table
 
     assert {"ana", "ben", "consensus"} <= set(available_coders(sample_project))
     codings = coder_codings(sample_project, ["ana", "ben"], "turn")

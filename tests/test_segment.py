@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pleval.nlp import blank_pipeline
-from pleval.segment import SEPARATOR, parse_turns, sentence_bounds, sentence_starts, turn_sentence_bounds
+from pleval.nlp.pipeline import blank_pipeline
+from pleval.nlp.segment import SEPARATOR, parse_turns, sentence_bounds, sentence_starts, turn_sentence_bounds
 
 PIECES = ["We", "tried", "it", ".", "!", "?", "...", "Yes", "3.5", "e.g.", "(", ")", "“", "”", " ", "  ", "\n",
           "\n\n",

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from pleval.store import CodingLog, StoreError, TornLineWarning, coders
+from pleval.coding.store import CodingLog, StoreError, TornLineWarning, coders
 
 APPEND_FOREVER = """
 import sys
-from pleval.store import CodingLog
+from pleval.coding.store import CodingLog
 log = CodingLog(sys.argv[1], sys.argv[2])
 for n in range(int(sys.argv[3])):
     event = log.append("apply", transcript_id="t", start=n, end=n + 5, code_id="funding")
@@ -104,7 +104,7 @@ def test_bad_events_are_refused_before_anything_is_written(tmp_path):
 
 def test_a_renamed_code_keeps_every_coding_and_a_removed_one_is_reported(tmp_path):
     from conftest import FIXTURES
-    from pleval.codebook import load_codebook
+    from pleval.inputs.codebook import load_codebook
 
     log = CodingLog(tmp_path, "ana")
     for n in range(3):
@@ -124,7 +124,7 @@ def test_a_renamed_code_keeps_every_coding_and_a_removed_one_is_reported(tmp_pat
 
 
 def test_codings_are_reanchored_by_their_text_when_the_transcript_changes():
-    from pleval.store import Event, reanchor
+    from pleval.coding.store import Event, reanchor
 
     old = "Intro. We ran out of grant money. Bye."
     event = Event("e1", "now", "ana", "apply", transcript_id="t", transcript_hash="old", start=7, end=33,

@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 
 from conftest import FIXTURES, REPO, copy_transcript
 from pleval.cli import main
-from pleval.codebook import load_codebook
+from pleval.inputs.codebook import load_codebook
 from pleval.errors import SurveyError
-from pleval.model import SurveyFilters
+from pleval.schema import SurveyFilters
 from pleval.project import Project
-from pleval.survey import check_survey, linked_items, load_survey, read_survey_description
-from pleval.survey_figures import (
+from pleval.survey.data import check_survey, linked_items, load_survey, read_survey_description
+from pleval.survey.figures import (
     agreement_report,
     agreement_table,
     item_figure,

@@ -8,11 +8,11 @@ import shutil
 import pandas as pd
 import pytest
 
-import pleval.surveycache as surveycache
+import pleval.survey.cache as surveycache
 from conftest import FIXTURES, copy_transcript
 from pleval.errors import SurveyError
 from pleval.project import Project
-from pleval.survey import check_survey, load_survey
+from pleval.survey.data import check_survey, load_survey
 
 SURVEY = FIXTURES / "survey"
 

@@ -1,7 +1,7 @@
 import pytest
 
 from pleval.errors import DecodeError, EncodingWarning
-from pleval.text import decode, normalise, sha256_text
+from pleval.inputs.text import decode, normalise, sha256_text
 
 
 def test_utf8_with_bom_decodes_without_warning():

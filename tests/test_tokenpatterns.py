@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
 from conftest import FIXTURES, REPO
-from pleval.codebook import load_codebook
-from pleval.nlp import blank_pipeline
-from pleval.segment import sentence_starts
-from pleval.tokenpatterns import EncodedDoc, PatternCompiler, Unsupported, compile_pattern
+from pleval.inputs.codebook import load_codebook
+from pleval.nlp.pipeline import blank_pipeline
+from pleval.nlp.segment import sentence_starts
+from pleval.nlp.tokenpatterns import EncodedDoc, PatternCompiler, Unsupported, compile_pattern
 
 
 def all_patterns():

@@ -15,7 +15,7 @@ from pleval.errors import (
     UnsafePathError,
     VttTimestampError,
 )
-from pleval.transcripts import load_transcripts, parse_transcript
+from pleval.inputs.transcripts import load_transcripts, parse_transcript
 
 
 def parse(name, root=FIXTURES / "transcripts"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pleval.session import SessionError
-from pleval.store import CodingLog
-from pleval.widget import _marked, coding_widget
+from pleval.review.session import SessionError
+from pleval.coding.store import CodingLog
+from pleval.review.widget import _marked, coding_widget
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_suggestion_buttons_accept_and_reject(project):
 
 
 def test_evidence_is_highlighted_and_text_escaped():
-    from pleval.model import Sentence
+    from pleval.schema import Sentence
 
     text = "We got <script>alert(1)</script> a grant."
     sentences = (Sentence("x:t001.s00", 100, 100 + len(text), text),)

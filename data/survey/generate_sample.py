@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 
-from pleval.survey import read_survey_description, school_table
-from pleval.transcripts import load_transcripts
+from pleval.survey.data import read_survey_description, school_table
+from pleval.inputs.transcripts import load_transcripts
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent

@@ -8,11 +8,11 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Project": ".project",
     "PlevalError": ".errors",
-    "load_codebook": ".codebook",
-    "load_transcripts": ".transcripts",
-    "parse_transcript": ".transcripts",
-    "code_project": ".coding",
-    "codings_frame": ".coding",
+    "load_codebook": ".inputs.codebook",
+    "load_transcripts": ".inputs.transcripts",
+    "parse_transcript": ".inputs.transcripts",
+    "code_project": ".coding.run",
+    "codings_frame": ".coding.run",
     "validate_project": ".validate",
 }
 

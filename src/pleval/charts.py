@@ -16,7 +16,7 @@ def reliability_chart(table: pd.DataFrame, *, title: str = "Agreement per code")
     Parameters
     ----------
     table : DataFrame
-        What :func:`pleval.reliability.reliability_table` returns (columns code_id, alpha, alpha_low,
+        What :func:`pleval.coding.reliability.reliability_table` returns (columns code_id, alpha, alpha_low,
         alpha_high, prevalence).
 
     Returns
@@ -52,7 +52,7 @@ def scores_chart(scores: pd.DataFrame, *, title: str = "Coder against the refere
     Parameters
     ----------
     scores : DataFrame
-        What :func:`pleval.reliability.scores_against_reference` returns (code_id, precision, recall, f1).
+        What :func:`pleval.coding.reliability.scores_against_reference` returns (code_id, precision, recall, f1).
     """
     rows = scores[scores["code_id"] != "(all codes)"].iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .brief_config import check_briefs
-from .codebook import check_codebook
+from .briefs.config import check_briefs
+from .inputs.codebook import check_codebook
 from .errors import PlevalError, ProblemReport, ProjectError
 from .project import Project
-from .survey import check_survey
-from .transcripts import load_transcripts
+from .survey.data import check_survey
+from .inputs.transcripts import load_transcripts
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:

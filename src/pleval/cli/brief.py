@@ -22,7 +22,7 @@ def brief(project_dir, brief_ids, all_briefs, output_dir):
     A brief that cannot be drafted is reported and the others go on. Each brief's redaction report (what was
     replaced, with the names) goes to outputs/redaction/: keep it inside the project.
     """
-    from ..brief_render import build_briefs
+    from ..briefs.render import build_briefs
 
     if not brief_ids and not all_briefs:
         raise click.UsageError("name a brief (pleval brief BRIEF_ID) or pass --all")

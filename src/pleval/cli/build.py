@@ -23,7 +23,7 @@ from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_optio
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
     """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/."""
-    from ..build import build as run_build
+    from ..build.batch import build as run_build
 
     project = open_project(project_dir)
     ids = [b.strip() for b in brief_ids.split(",") if b.strip()] if brief_ids else None

@@ -36,7 +36,7 @@ def validate(project_dir):
               help="Processes to code with (worth it for many changed transcripts).")
 def code(project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
-    from ..coding import code_project, codings_frame, summary_table
+    from ..coding.run import code_project, codings_frame, summary_table
 
     run = code_project(open_project(project_dir), force=force, progress=progress, jobs=jobs)
     for problem in run.problems:
@@ -71,7 +71,7 @@ def export():
               help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx).")
 def export_codings(project_dir, fmt, sources, output):
     """Write every coding as a tidy table (one row per coding)."""
-    from ..export import export_codings as run_export
+    from ..coding.export import export_codings as run_export
 
     project = open_project(project_dir)
     written, problems = run_export(project, fmt=fmt, sources=sources or None, output=output)
@@ -95,7 +95,7 @@ def import_codings(project_dir, table, coder):
 
     Columns: transcript_id, code_id, and start and end (code-point offsets) or segment_id.
     """
-    from ..imports import import_codings as run_import
+    from ..coding.imports import import_codings as run_import
 
     project = open_project(project_dir)
     count = run_import(project, table, coder)
@@ -115,7 +115,7 @@ def import_codings(project_dir, table, coder):
               help="Bootstrap resamples for the confidence intervals.")
 def reliability(project_dir, coder_names, unit, fmt, disagreements, reference, resamples):
     """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
-    from ..coders import reliability_report
+    from ..coding.coders import reliability_report
 
     names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else None
     table, problems = reliability_report(open_project(project_dir), names, unit=unit, reference=reference,

@@ -34,9 +34,9 @@ def survey(project_dir, breakdowns, items, years, regions, levels, pathways, fmt
     """
     from pydantic import ValidationError
 
-    from ..model import SurveyFilters
-    from ..survey import load_survey
-    from ..survey_figures import agreement_report, marked_table, parse_breakdowns, schools_administered
+    from ..schema import SurveyFilters
+    from ..survey.data import load_survey
+    from ..survey.figures import agreement_report, marked_table, parse_breakdowns, schools_administered
 
     try:
         filters = SurveyFilters(years=_listed(years), regions=_listed(regions), levels=_listed(levels),

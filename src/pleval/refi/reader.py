@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from ..errors import PlevalError, RefiError, RefiWarning
-from ..text import decode
+from ..inputs.text import decode
 
 TEXT_SOURCE = "TextSource"
 OTHER_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
@@ -414,7 +414,7 @@ def _decoded(data: bytes, path: Path) -> tuple[str, list]:
 
 
 def _docx_paragraphs(data: bytes, path: Path) -> list[str] | None:
-    from ..readers import read_docx
+    from ..inputs.readers import read_docx
 
     try:
         return read_docx(path, data).body.split("\n")

@@ -26,9 +26,9 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import NoSpeakersError, PlevalError, RefiError, RefiWarning, UnknownSpeakerError
-from ..model import TranscriptMeta, check_safe_id
-from ..readers import Source
-from ..transcripts import INTERVIEWER_LABELS, LABEL, RESPONDENT_LABELS, split_turns
+from ..schema import TranscriptMeta, check_safe_id
+from ..inputs.readers import Source
+from ..inputs.transcripts import INTERVIEWER_LABELS, LABEL, RESPONDENT_LABELS, split_turns
 from .merge import slug
 from .reader import RefiCase, RefiFile, RefiSource
 
@@ -286,7 +286,7 @@ def front_matter(meta: TranscriptMeta) -> str:
 
 
 def meta_problem(error: ValidationError, source: RefiSource, path) -> RefiError:
-    from ..yamlmarks import describe_pydantic_error
+    from ..inputs.yamlmarks import describe_pydantic_error
 
     first = error.errors()[0]
     return RefiError(f"source '{source.name}': metadata: {describe_pydantic_error(first)}", path=path,

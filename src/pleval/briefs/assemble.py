@@ -1,0 +1,372 @@
+"""Assemble a brief: per theme its prevalence, survey figures, quotes, questions and drafted prose.
+
+:func:`assemble_brief` computes; :mod:`pleval.briefs.render` lays the result out. Counts come from one coding
+per transcript (:mod:`pleval.coding.sources`), figures from the survey (:func:`pleval.survey.figures.item_figure`),
+quotes from the redacted transcripts (:mod:`pleval.briefs.redact`, :mod:`pleval.briefs.quotes`), and every sentence
+from :mod:`pleval.briefs.prose`. The result is a :class:`pleval.schema.Brief`, saved as JSON beside the
+rendered brief; it names transcripts only by the sha256 of their text, never by id (ids hold schools' names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import __version__
+from .attribution import Attributor
+from .config import load_briefs, select_transcripts, transcript_school_year
+from .prose import (
+    about_paragraphs,
+    citation,
+    example_sentence,
+    footnote,
+    lead_sentences,
+    listed,
+    prevalence_sentences,
+    provisional_sentence,
+    school_years,
+    sources_sentence,
+    survey_sentence,
+)
+from .quotes import as_brief_quote, choose_quotes, quote_candidates
+from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
+from ..errors import BriefError, PlevalError
+from ..schema import (
+    Brief,
+    BriefFigure,
+    BriefSpec,
+    BriefsFile,
+    BriefTheme,
+    Code,
+    Prevalence,
+    RoleCount,
+    ROLES,
+    SurveyFilters,
+    Transcript,
+)
+from ..project import Project
+from .redact import RedactedText, Redactor, redaction_report, redaction_summary
+from ..inputs.text import sha256_bytes
+
+
+@dataclass
+class BriefContext:
+    """What every brief of a project shares, loaded once: codebook, transcripts, counted codings, agreement,
+    survey, redactions. :func:`assemble_brief` makes one when none is given; ``pleval brief --all`` shares one."""
+
+    project: Project
+    briefs: BriefsFile
+    broken: dict[str, PlevalError]  # brief id -> why briefs.yaml's entry for it cannot be used
+    declared: list[str]  # every brief id in briefs.yaml, in order
+    counted: CountedCodings
+    agreement: dict
+    survey: object | None  # SurveyData, when the project has a survey
+    redactor: Redactor
+    attributor: Attributor
+    redactions: dict[str, RedactedText] = field(default_factory=dict)
+    segments: dict[str, list] = field(default_factory=dict)
+    common_words: set[str] = field(default_factory=set)
+    problems: list[PlevalError] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, project: Project) -> BriefContext:
+        """Load everything briefs need.
+
+        Raises
+        ------
+        PlevalError
+            If the codebook, briefs.yaml or the survey is invalid.
+        """
+        from ..survey.data import has_survey, load_survey
+
+        counted = counted_codings(project)
+        check = load_briefs(project, codebook=counted.codebook, transcripts=counted.transcripts)
+        briefs = check.briefs
+        survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
+        schools = [(s.name, s.district, s.esc) for s in survey.survey.schools] if survey is not None else []
+        redactor = Redactor(counted.transcripts, terms=briefs.redact, schools=schools)
+        attributor = Attributor(counted.transcripts, state=briefs.evaluation.state)
+        common = redactor.lower_words  # the words it found in lower case in the same transcripts
+        warnings = [p for p in check.problems if p.severity == "warning"]
+        return cls(project, briefs, check.broken, check.declared, counted, human_agreement(project), survey,
+                   redactor, attributor, common_words=common, problems=list(counted.problems) + warnings)
+
+    def redacted(self, transcript: Transcript) -> RedactedText:
+        if transcript.id not in self.redactions:
+            self.redactions[transcript.id] = self.redactor.redact(transcript)
+        return self.redactions[transcript.id]
+
+    def scrubbed(self, text: str | None) -> str | None:
+        """Hand-written text from briefs.yaml, de-identified like the quotes (a safety net: an evaluator may
+        name a school in passing)."""
+        return None if text is None else self.redactor.redact_text(text).text
+
+    def segments_of(self, transcript: Transcript) -> list:
+        if transcript.id not in self.segments:
+            from ..coding.run import load_segments  # spaCy: imported only when segments are needed
+
+            self.segments[transcript.id] = load_segments(self.project, transcript, self.counted.codebook)
+        return self.segments[transcript.id]
+
+
+@dataclass
+class AssembledBrief:
+    """A brief and what was needed to make it that must not be published: the redaction report."""
+
+    brief: Brief
+    redaction_report: dict
+
+
+def _person(turn, transcript: Transcript) -> str:
+    return " ".join((turn.name or f"{transcript.id}:{turn.speaker}").split()).casefold()
+
+
+def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodings) -> Prevalence:
+    """How many of the brief's transcripts, schools, participants (by role) and regions voiced a theme, and from
+    which coding each transcript's count comes."""
+    ids = {t.id for t in transcripts}
+    rows = counted.table[(counted.table["code_id"] == code_id) & counted.table["transcript_id"].isin(ids)]
+    by_id = {t.id: t for t in transcripts}
+    voiced_transcripts = sorted(set(rows["transcript_id"].tolist()))
+    people: dict[str, str] = {}  # person -> role, everyone who spoke as a participant
+    voiced_people: set[str] = set()
+    for transcript in transcripts:
+        for turn in transcript.turns:
+            if not turn.is_interviewer:
+                people.setdefault(_person(turn, transcript), turn.role)
+    for transcript_id, turn_index in zip(rows["transcript_id"].tolist(), rows["turn"].tolist()):
+        transcript = by_id[transcript_id]
+        voiced_people.add(_person(transcript.turns[turn_index], transcript))
+    roles = []
+    for role in ROLES:
+        everyone = [p for p, r in people.items() if r == role]
+        if everyone:
+            roles.append(RoleCount(role=role, voiced=sum(p in voiced_people for p in everyone),
+                                   participants=len(everyone)))
+    schools_voiced = {by_id[t].meta.school for t in voiced_transcripts}
+    region_order = {r: i for i, r in enumerate(("northwest", "northeast", "central", "southwest", "southeast"))}
+    regions = sorted({by_id[t].meta.region for t in voiced_transcripts}, key=lambda r: region_order.get(r, 9))
+    regions_total = sorted({t.meta.region for t in transcripts}, key=lambda r: region_order.get(r, 9))
+    sources = {s: sum(counted.sources[t].source == s for t in voiced_transcripts) for s in SOURCES}
+    sources_total = {s: sum(counted.sources[t.id].source == s for t in transcripts) for s in SOURCES}
+    return Prevalence(
+        transcripts=len(voiced_transcripts), transcripts_total=len(transcripts), schools=len(schools_voiced),
+        schools_total=len({t.meta.school for t in transcripts}), participants=len(voiced_people),
+        participants_total=len(people), turns=len(rows), roles=tuple(roles), regions=tuple(regions),
+        regions_total=tuple(regions_total), sources=sources, sources_total=sources_total,
+    )
+
+
+def survey_filters(spec: BriefSpec, context: BriefContext) -> SurveyFilters | None:
+    """The survey respondents a brief's figures cover: its filters, in its school year(s) or, without one,
+    the survey's latest year. None when the survey has no responses in the brief's years."""
+    data = context.survey
+    if data is None:
+        return None
+    available = sorted(set(data.responses["year"].unique()))  # unique first: a string column is slow to walk
+    years = [y for y in spec.filters.years if y in available] if spec.filters.years else available[-1:]
+    if not years:
+        return None
+    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
+    if spec.filters.pathways and not pathways:
+        return None
+    return SurveyFilters(years=years, regions=spec.filters.regions, levels=spec.filters.levels, pathways=pathways)
+
+
+def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *, first: bool
+             ) -> tuple[BriefFigure, ...]:
+    from ..survey.data import linked_items
+    from ..survey.figures import item_figure
+
+    if filters is None:
+        return ()
+    figures = []
+    for item_id in linked_items(context.survey.survey, code.id, context.counted.codebook):
+        figure = item_figure(context.survey, item_id, filters)
+        sentence = survey_sentence(figure, state=context.briefs.evaluation.state, mark=first and not figures)
+        figures.append(BriefFigure(figure=figure, sentence=sentence))
+    return tuple(figures)
+
+
+def _wording(code: Code, briefs: BriefsFile) -> tuple[str, str, str]:
+    """(heading, about, topic) of a theme: briefs.yaml's wording, else the codebook's label."""
+    wording = briefs.themes.get(code.id)
+    label = code.label
+    heading = (wording.heading if wording and wording.heading else label)
+    about = wording.about if wording and wording.about else label[:1].lower() + label[1:]
+    topic = wording.topic if wording and wording.topic else label[:1].lower() + label[1:]
+    return heading, about, topic
+
+
+def _questions(themes: list[BriefTheme], limit: int) -> tuple[str, ...]:
+    """Questions to consider: each theme's first question, then their second ones, up to ``limit`` (but at least
+    one per theme)."""
+    chosen: list[str] = []
+    depth = max((len(t.questions) for t in themes), default=0)
+    for level in range(depth):
+        for theme in themes:
+            if level < len(theme.questions) and theme.questions[level] not in chosen:
+                if level > 0 and len(chosen) >= limit:
+                    return tuple(chosen)
+                chosen.append(theme.questions[level])
+    return tuple(chosen)
+
+
+def _scope(spec: BriefSpec, state: str) -> str:
+    filters = spec.filters
+    scope = ""
+    if filters.pathways:
+        scope += f" in the {listed(list(filters.pathways))} pathway{'s' if len(filters.pathways) > 1 else ''}"
+    if filters.regions:
+        regions = listed(list(filters.regions))
+        scope += f" in {regions} {state}" if state else f" in the {regions} region"
+    if filters.years:
+        scope += f" in the {school_years(filters.years)} school year{'s' if len(filters.years) > 1 else ''}"
+    return scope
+
+
+def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | None = None) -> AssembledBrief:
+    """Draft one brief from the project's data.
+
+    Parameters
+    ----------
+    project : Project
+    brief_id : str
+        A brief declared in data/briefs.yaml.
+    context : BriefContext, optional
+        Shared loaded data (made here when not given).
+
+    Raises
+    ------
+    BriefError
+        For an unknown brief, or filters that select no transcript.
+    PlevalError
+        If the codebook, briefs.yaml or the survey is invalid.
+    """
+    context = context or BriefContext.load(project)
+    briefs = context.briefs
+    if brief_id in context.broken:
+        raise context.broken[brief_id]
+    try:
+        spec = briefs.brief(brief_id)
+    except KeyError:
+        raise BriefError(f"unknown brief '{brief_id}'", path=project.root / "data" / "briefs.yaml",
+                         fix=f"briefs declared: {', '.join(context.declared) or 'none'}") from None
+    transcripts = select_transcripts(context.counted.transcripts, spec.filters)
+    if not transcripts:
+        raise BriefError(f"brief '{brief_id}': its filters select no transcript", path=project.root / "data" /
+                         "briefs.yaml", fix="loosen the brief's filters (pathway, year, regions, levels)")
+    codebook = context.counted.codebook
+    by_id = {t.id: t for t in transcripts}
+    redactions = {t.id: context.redacted(t) for t in transcripts}
+    segments = {t.id: context.segments_of(t) for t in transcripts}
+    filters = survey_filters(spec, context)
+    used_segments: set[str] = set()
+    flagged: dict[str, list[str]] = {}
+    themes: list[BriefTheme] = []
+    for code_id in spec.themes:
+        code = codebook.code(code_id)
+        heading, about, _ = _wording(code, briefs)
+        counts = prevalence(code_id, transcripts, context.counted)
+        reliability = context.agreement[code_id]
+        table = context.counted.table
+        rows = table[(table["code_id"] == code_id) & table["transcript_id"].isin(by_id)]
+        candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words)
+        picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
+        for candidate in [*picked, *([pull] if pull else [])]:
+            if candidate.flagged:
+                flagged[f"{candidate.segment.id} ({code_id})"] = list(candidate.flagged)
+        examples = tuple(as_brief_quote(c, context.attributor) for c in picked)
+        narrative = prevalence_sentences(counts, about=about)
+        if counts.transcripts:
+            narrative.append(sources_sentence(counts))
+        provisional = provisional_sentence(reliability)
+        themes.append(BriefTheme(
+            code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
+            narrative=tuple(narrative + ([provisional] if provisional else [])),
+            hand_written=context.scrubbed(spec.text.themes.get(code_id)),
+            figures=_figures(code, filters, context, first=not any(t.figures for t in themes)),
+            examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
+            pull_quote=as_brief_quote(pull, context.attributor) if pull else None, questions=tuple(code.questions),
+        ))
+    return AssembledBrief(
+        brief=_brief(spec, context, transcripts, themes, filters, redactions),
+        redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
+    )
+
+
+def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript], themes: list[BriefTheme],
+           filters: SurveyFilters | None, redactions: dict[str, RedactedText]) -> Brief:
+    briefs, evaluation = context.briefs, context.briefs.evaluation
+    interviews = sum(t.meta.type == "interview" for t in transcripts)
+    focus_groups = len(transcripts) - interviews
+    people = {_person(turn, t) for t in transcripts for turn in t.turns if not turn.is_interviewer}
+    schools = len({t.meta.school for t in transcripts})
+    topics = [(_wording(context.counted.codebook.code(theme.code_id), briefs)[2], theme.prevalence.schools)
+              for theme in themes]
+    lead = lead_sentences(interviews=interviews, focus_groups=focus_groups, participants=len(people),
+                          schools=schools, scope=_scope(spec, evaluation.state), themes=topics,
+                          levels=spec.filters.levels)
+    counts = {"transcripts": len(transcripts), "interviews": interviews, "focus_groups": focus_groups,
+              "participants": len(people), "schools": schools, "themes": len(themes)}
+    note, survey_about = None, None
+    if filters is not None:
+        from ..survey.figures import filter_responses
+
+        data = context.survey
+        year_only = SurveyFilters(years=filters.years)
+        in_years = filter_responses(data, year_only)
+        scoped = filter_responses(data, filters)
+        narrowed = filters != year_only
+        note = footnote(survey=data.survey.name, description=data.survey.description,
+                        schools=int(in_years["school"].nunique()), years=filters.years,
+                        scoped=(int(scoped["school"].nunique()), len(scoped)) if narrowed else None)
+        counts.update(survey_responses=len(scoped), survey_schools=int(scoped["school"].nunique()))
+        survey_about = (data.survey.name, len(scoped), int(scoped["school"].nunique()), school_years(filters.years))
+    dates = sorted(t.meta.date for t in transcripts)
+    about = about_paragraphs(evaluation, interviews=interviews, focus_groups=focus_groups, participants=len(people),
+                             schools=schools, codes=len(context.counted.codebook.codes),
+                             dates=(f"{dates[0]:%B %Y}", f"{dates[-1]:%B %Y}"), survey=survey_about)
+    logs = sorted((context.project.root / "data" / "codings").glob("*.jsonl"))
+    provenance = {
+        "pleval": __version__, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "brief": spec.id, "briefs_hash": briefs.hash, "codebook_hash": context.counted.codebook.hash,
+        "filters": spec.filters.model_dump(mode="json"),
+        "school_years": sorted({transcript_school_year(t) for t in transcripts}),
+        "transcripts": sorted(t.text_hash for t in transcripts),
+        "coding_sources": {s: sum(context.counted.sources[t.id].source == s for t in transcripts) for s in SOURCES},
+        "coding_logs": {p.stem: sha256_bytes(p.read_bytes()) for p in logs},
+        "survey_hash": context.survey.survey.hash if context.survey is not None else None,
+        "survey_filters": filters.model_dump(mode="json") if filters is not None else None,
+        "agreement_threshold": themes[0].reliability.threshold if themes else None,
+        "quote_words": [15, 60],
+    }
+    return Brief(
+        id=spec.id, title=spec.title, subtitle=spec.subtitle, filters=spec.filters, lead=tuple(lead),
+        hand_written_lead=context.scrubbed(spec.text.lead), themes=tuple(themes),
+        questions=_questions(themes, spec.questions),
+        footnote=note, about=tuple(about), citation=citation(evaluation, title=spec.title, subtitle=spec.subtitle),
+        sidebars=tuple(panel.model_copy(update={"text": context.scrubbed(panel.text),
+                                                "items": [context.scrubbed(item) for item in panel.items]})
+                       for panel in [*briefs.sidebars, *spec.sidebars]),
+        closing=context.scrubbed(spec.text.closing), counts=counts,
+        redaction=redaction_summary(redactions.values()), provenance=provenance,
+    )
+
+
+def trace_quote(project: Project, quote, *, context: BriefContext | None = None) -> tuple[Transcript, RedactedText]:
+    """The transcript a quote comes from (found by the sha256 of its text) and its redacted text.
+
+    Raises
+    ------
+    BriefError
+        If no transcript of the project has that text any more.
+    """
+    context = context or BriefContext.load(project)
+    for transcript in context.counted.transcripts:
+        if transcript.text_hash == quote.provenance.transcript_sha256:
+            return transcript, context.redacted(transcript)
+    raise BriefError(f"no transcript has the text the quote was taken from (sha256 "
+                     f"{quote.provenance.transcript_sha256[:12]}...)", fix="the transcript was edited or removed: "
+                     "draft the brief again")
+

@@ -1,0 +1,323 @@
+"""Render an assembled brief to Markdown and self-contained HTML, and write a brief's files.
+
+Templates are Jinja2 files under ``pleval/templates/brief/`` with autoescaping on: transcript text can hold
+anything, ``<script>`` included. In HTML every value is escaped as HTML; the page carries its CSS inline, its
+charts as PNG data URIs and a Content-Security-Policy that forbids any request or script. In Markdown every
+value is escaped too (``<``, ``>`` and ``&`` as entities, so no raw HTML survives; Markdown's own characters
+with a backslash, so a quote cannot become a link or a heading), and charts are PNG files beside it.
+
+Nothing here computes a figure: every number and sentence comes from the :class:`pleval.schema.Brief`.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .. import __version__
+from .assemble import AssembledBrief, BriefContext, assemble_brief
+from ..coding.sources import SOURCE_NAMES
+from ..errors import PlevalError
+from ..schema import Brief
+from ..project import Project, atomic_write
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
+
+
+def markdown_escape(value) -> str:
+    """Text made inert in Markdown: white space collapsed, HTML characters as entities, Markdown's own
+    characters behind a backslash."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown_finalize(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else Markup(markdown_escape(value))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(markdown: bool) -> Environment:
+    # one per kind for the process: an Environment keeps its compiled templates, and compiling costs more than
+    # rendering a brief (it still reloads a template whose file changed)
+    options = dict(loader=PackageLoader("pleval", "templates/brief"), autoescape=True, undefined=StrictUndefined,
+                   keep_trailing_newline=True)
+    if markdown:
+        options["finalize"] = _markdown_finalize
+    return Environment(**options)
+
+
+# --- tables and charts, from the brief alone ----------------------------------------------------------------
+
+
+def prevalence_table(brief: Brief) -> pd.DataFrame:
+    """One row per theme: schools, transcripts and participants voicing it, its coding sources and agreement."""
+    rows = []
+    for theme in brief.themes:
+        p, r = theme.prevalence, theme.reliability
+        sources = ", ".join(f"{SOURCE_NAMES[s]} ({n})" for s, n in p.sources.items() if n) or "-"
+        agreement = ("no human coding" if r.human_codings == 0 else "not measured" if r.alpha is None
+                     else f"alpha {r.alpha:.3f}")
+        rows.append({"theme": theme.label, "schools": f"{p.schools} of {p.schools_total}",
+                     "transcripts": f"{p.transcripts} of {p.transcripts_total}",
+                     "participants": f"{p.participants} of {p.participants_total}", "sources": sources,
+                     "agreement": agreement + (" (provisional)" if r.provisional else "")})
+    return pd.DataFrame(rows, columns=["theme", "schools", "transcripts", "participants", "sources", "agreement"])
+
+
+def roles_table(brief: Brief) -> pd.DataFrame:
+    """One row per theme and role: participants of the role who voiced it, of those in the brief."""
+    rows = [{"theme": t.label, "role": r.role, "voiced": r.voiced, "participants": r.participants}
+            for t in brief.themes for r in t.prevalence.roles]
+    return pd.DataFrame(rows, columns=["theme", "role", "voiced", "participants"])
+
+
+def survey_table(brief: Brief) -> pd.DataFrame:
+    """One row per survey figure in the brief: item, n, percent agreeing and interval, or suppressed."""
+    rows = []
+    for theme in brief.themes:
+        for item in theme.figures:
+            f = item.figure
+            rows.append({"theme": theme.label, "item_id": f.item_id, "wording": f.wording, "n": f.n,
+                         "agree": f.agree, "percent": f.percent, "ci_low": f.ci_low, "ci_high": f.ci_high,
+                         "suppressed": f.suppressed, "suppress_below": f.suppress_below,
+                         "years": ", ".join(f.years), "filters": json.dumps(f.filters.active())})
+    return pd.DataFrame(rows, columns=["theme", "item_id", "wording", "n", "agree", "percent", "ci_low", "ci_high",
+                                       "suppressed", "suppress_below", "years", "filters"])
+
+
+def brief_charts(brief: Brief) -> dict:
+    """The brief's charts as matplotlib figures: ``prevalence`` (by role) and, with survey figures, ``survey``."""
+    from ..charts import prevalence_by_role_chart, survey_figures_chart  # matplotlib: only when drawing
+
+    charts = {"prevalence": prevalence_by_role_chart(roles_table(brief), title="Who voiced each theme")}
+    table = survey_table(brief).drop_duplicates("item_id")
+    if not table.empty:
+        labels = [f"{i.figure.item_id}" for t in brief.themes for i in t.figures]
+        table = table.assign(label=list(dict.fromkeys(labels)))
+        charts["survey"] = survey_figures_chart(table, title=f"Percent agreeing ({', '.join(table['years'].iloc[:1])})")
+    return charts
+
+
+def _chart_key(brief: Brief) -> str:
+    """What the brief's charts are drawn from: their tables, the drawing code, and matplotlib with its settings
+    (a matplotlibrc or style change draws them anew)."""
+    import matplotlib
+
+    settings = sorted((k, repr(v)) for k, v in matplotlib.rcParams.items() if not k.startswith("backend"))
+    package = Path(__file__).parent.parent
+    parts = [roles_table(brief).to_json(), survey_table(brief).to_json(), [f.figure.item_id for t in brief.themes
+             for f in t.figures], matplotlib.__version__, settings, __version__,
+             [hashlib.sha256((package / name).read_bytes()).hexdigest() for name in ("charts.py", "briefs/render.py")]]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def chart_pngs(project: Project, brief: Brief) -> dict[str, bytes]:
+    """The brief's charts as PNG bytes (see :func:`brief_charts`), drawn once for the same tables: kept under
+    outputs/cache/charts/ by :func:`_chart_key`, since drawing them is about half of drafting a brief."""
+    folder = project.output_path("cache", "charts")
+    key = _chart_key(brief)
+    try:
+        kept = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        return {name: (folder / f"{key}.{name}.png").read_bytes() for name in kept}
+    except (OSError, ValueError, TypeError):
+        pass
+    charts = {name: png_bytes(figure) for name, figure in brief_charts(brief).items()}
+    try:
+        for name, data in charts.items():
+            with atomic_write(folder / f"{key}.{name}.png", "wb") as handle:
+                handle.write(data)
+        with atomic_write(folder / f"{key}.json", "w", encoding="utf-8") as handle:  # last: the entry is whole
+            handle.write(json.dumps(list(charts)))
+    except OSError:
+        pass  # a cache that cannot be written is no reason to fail a brief
+    return charts
+
+
+CAPTIONS = {
+    "prevalence": "Share of the brief's participants in each role who voiced each theme (labels: voiced of all).",
+    "survey": "Percent of respondents agreeing with each linked survey item, with n and the Wilson 95% interval; "
+              "suppressed items show no figure.",
+}
+
+
+def png_bytes(figure) -> bytes:
+    """A matplotlib figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _survey_rows(brief: Brief) -> list[dict]:
+    rows = []
+    for _, row in survey_table(brief).iterrows():
+        if row["suppressed"]:
+            percent, interval = f"suppressed (n < {row['suppress_below']})", ""
+        else:
+            percent, interval = f"{row['percent']:.0f}%", f"{row['ci_low']:.0f}-{row['ci_high']:.0f}%"
+        rows.append({"theme": row["theme"], "wording": row["wording"], "n": int(row["n"]), "percent": percent,
+                     "interval": interval})
+    return rows
+
+
+def _markdown_values(brief: Brief, images: dict[str, str]) -> dict:
+    charts = [{"src": Markup(path), "alt": name, "caption": CAPTIONS.get(name, "")} for name, path in images.items()]
+    return {"brief": brief, "charts": charts, "survey_rows": _survey_rows(brief),
+            "prevalence_rows": prevalence_table(brief).to_dict("records")}
+
+
+def render_markdown(brief: Brief, images: dict[str, str]) -> str:
+    """The brief as Markdown; ``images`` maps a chart name to the path the Markdown links."""
+    template = _environment(markdown=True).get_template("brief.md.j2")
+    return template.render(**_markdown_values(brief, images))
+
+
+MARKDOWN_PARTS = ("header", "themes", "questions", "figures", "footnote", "about", "sidebars", "review")
+
+
+def markdown_part(brief: Brief, part: str, images: dict[str, str] | None = None) -> str:
+    """One part of the brief as Markdown (one of :data:`MARKDOWN_PARTS`), for the brief notebook to display
+    between its charts and tables."""
+    if part not in MARKDOWN_PARTS:
+        raise ValueError(f"unknown part '{part}': use one of {', '.join(MARKDOWN_PARTS)}")
+    return markdown_parts(brief, images, parts=(part,))[part]
+
+
+def markdown_parts(brief: Brief, images: dict[str, str] | None = None, *, parts: tuple[str, ...] = MARKDOWN_PARTS
+                   ) -> dict[str, str]:
+    """Every part of the brief as Markdown (see :func:`markdown_part`), rendered from one set of values.
+
+    Parameters
+    ----------
+    brief : Brief
+    images : dict of str to str, optional
+        Chart name to the path the Markdown links.
+    parts : tuple of str, optional
+        The parts wanted, each one of :data:`MARKDOWN_PARTS` (default: all of them).
+
+    Returns
+    -------
+    dict of str to str
+        Part name to its Markdown, in the order of ``parts``.
+    """
+    template = _environment(markdown=True).get_template("brief.md.j2")
+    context = template.new_context(_markdown_values(brief, images or {}))
+    return {part: "".join(template.blocks[part](context)) for part in parts}
+
+
+def render_html(brief: Brief, images: dict[str, bytes]) -> str:
+    """The brief as one self-contained HTML page; ``images`` maps a chart name to its PNG bytes."""
+    charts = [{"src": Markup("data:image/png;base64," + base64.b64encode(data).decode("ascii")), "alt": name,
+               "caption": CAPTIONS.get(name, "")} for name, data in images.items()]
+    template = _environment(markdown=False).get_template("brief.html.j2")
+    return template.render(brief=brief, charts=charts, survey_rows=_survey_rows(brief),
+                           prevalence_rows=prevalence_table(brief).to_dict("records"))
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrittenBrief:
+    """The files written for one brief."""
+
+    brief_id: str
+    paths: list[Path] = field(default_factory=list)
+    report: Path | None = None
+    charts: dict[str, Path] = field(default_factory=dict)  # chart name -> its PNG
+
+
+def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None) -> WrittenBrief:
+    """Write a brief's JSON, Markdown, HTML and chart PNGs to ``output_dir`` (default outputs/briefs), and its
+    redaction report to outputs/redaction/ (it holds the names replaced: keep it inside the project).
+
+    Everything is rendered before anything is written, and each file is written to a temporary file and
+    renamed, so a failure leaves no half-written file. Files already written for this very brief (its JSON
+    unchanged, e.g. by ``pleval build`` drafting ahead) are kept as they are, without drawing the charts again.
+    """
+    brief = assembled.brief
+    folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
+    model_json = brief.model_dump_json(indent=2)
+    current = _written_already(project, brief, folder, model_json)
+    if current is not None:
+        return current
+    charts = chart_pngs(project, brief)
+    names = {name: f"{brief.id}.{name}.png" for name in charts}
+    contents: dict[str, str | bytes] = {
+        f"{brief.id}.json": model_json,
+        f"{brief.id}.md": render_markdown(brief, names),
+        f"{brief.id}.html": render_html(brief, charts),
+        **{names[name]: data for name, data in charts.items()},
+    }
+    written = WrittenBrief(brief.id)
+    for name, content in contents.items():
+        path = folder / name
+        binary = isinstance(content, bytes)
+        with atomic_write(path, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
+            handle.write(content)
+        written.paths.append(path)
+    written.charts = {name: folder / file for name, file in names.items()}
+    report = project.output_path("redaction", f"{brief.id}.json")
+    with atomic_write(report, "w", encoding="utf-8") as handle:
+        # one string written at once: json.dump would write it in thousands of small pieces
+        handle.write(json.dumps(assembled.redaction_report, indent=2, ensure_ascii=False))
+    written.report = report
+    return written
+
+
+def _written_already(project: Project, brief: Brief, folder: Path, model_json: str) -> WrittenBrief | None:
+    """The files of this brief if they are all there and were written for the same brief (``model_json``)."""
+    model = folder / f"{brief.id}.json"
+    report = project.output_path("redaction", f"{brief.id}.json")
+    try:
+        if model.read_text(encoding="utf-8") != model_json:
+            return None
+    except OSError:
+        return None
+    charts = {path.name[len(brief.id) + 1: -len(".png")]: path for path in sorted(folder.glob(f"{brief.id}.*.png"))}
+    paths = [model, folder / f"{brief.id}.md", folder / f"{brief.id}.html", *charts.values()]
+    if "prevalence" not in charts or not all(p.exists() for p in paths) or not report.exists():
+        return None
+    return WrittenBrief(brief.id, paths, report, charts)
+
+
+@dataclass
+class BriefRun:
+    """What ``pleval brief`` did: briefs written, and briefs that failed with their error."""
+
+    written: list[WrittenBrief] = field(default_factory=list)
+    failed: dict[str, PlevalError] = field(default_factory=dict)
+    problems: list[PlevalError] = field(default_factory=list)
+
+
+def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output_dir: Path | None = None
+                 ) -> BriefRun:
+    """Draft and write briefs: the ones named, or every brief in briefs.yaml. A brief that fails is reported in
+    ``failed`` and the others go on.
+
+    Raises
+    ------
+    PlevalError
+        When nothing can be drafted at all (an invalid codebook, briefs.yaml or survey).
+    """
+    context = BriefContext.load(project)
+    run = BriefRun(problems=list(context.problems))
+    for brief_id in brief_ids or context.declared:
+        try:
+            assembled = assemble_brief(project, brief_id, context=context)
+            run.written.append(write_brief(project, assembled, output_dir))
+        except PlevalError as error:
+            run.failed[brief_id] = error
+    return run

@@ -1,0 +1,1 @@
+"""``pleval build``: pages planned and run under papermill, kernels launched ahead, nbconvert, the overview."""

@@ -1,0 +1,355 @@
+"""``pleval build``: code what changed, run each page's notebook under papermill, convert it for reviewers.
+
+A page is the overview notebook or the brief notebook with one brief's parameters. Each page's inputs
+(transcripts, coding logs, codebook, survey, its briefs.yaml entry, the notebook, the templates, pleval's
+version) are hashed; a page whose hashes match ``outputs/manifest.json`` and whose HTML exists is not run again.
+Pages run one per process (``-j N``) or as tasks on an existing Dask cluster (:mod:`pleval.build.runners`). A failing
+page keeps papermill's executed notebook, with the error at the failing cell, and an error entry in the index;
+the others go on.
+
+Outputs: ``outputs/notebooks/<page>.ipynb`` (executed), ``outputs/html/<page>.html`` and
+``outputs/html/index.html``, and ``outputs/manifest.json`` (per page: input hashes, parameters, versions,
+timings, status), each written atomically.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from tqdm import tqdm
+
+from .. import __version__
+from ..inputs.digests import files_digest, tree
+from ..errors import PlevalError
+from ..project import Project, atomic_write
+from .runners import runner
+
+MANIFEST_FORMAT = 1
+OVERVIEW = "overview"
+
+
+class BuildError(PlevalError):
+    """A build was asked for something that does not exist (a brief id, an executor, a notebook)."""
+
+
+@dataclass
+class Page:
+    """One notebook run: which notebook, with which parameters, from which inputs."""
+
+    id: str
+    title: str
+    notebook: Path
+    parameters: dict
+    inputs: dict[str, str]
+    subtitle: str = ""
+    kind: str = "brief"
+
+    @property
+    def key(self) -> str:
+        return _digest(json.dumps({"inputs": self.inputs, "parameters": self.parameters}, sort_keys=True))
+
+
+@dataclass
+class PageResult:
+    id: str
+    status: str  # built, unchanged, failed
+    seconds: float | None = None
+    execute_seconds: float | None = None
+    convert_seconds: float | None = None
+    error: str | None = None
+    built_at: str | None = None
+
+
+@dataclass
+class BuildReport:
+    results: list[PageResult] = field(default_factory=list)
+    problems: list[PlevalError] = field(default_factory=list)
+    coded: int = 0
+    index: Path | None = None
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent coding and drafting the briefs
+
+    @property
+    def failed(self) -> list[PageResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def _digest(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def _briefs_file(project: Project) -> Path:
+    return project.root / "data" / "briefs.yaml"
+
+
+def _brief_entries(project: Project) -> tuple[list[dict], dict]:
+    """The briefs declared in data/briefs.yaml (id, title, subtitle, ...) and the project-level block."""
+    path = _briefs_file(project)
+    if not path.exists():
+        return [], {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise BuildError(f"briefs.yaml is not valid YAML: {getattr(error, 'problem', error)}", path=path,
+                         line=mark.line + 1 if mark else None, fix="run 'pleval validate' for details") from None
+    briefs = data.get("briefs") if isinstance(data, dict) else None
+    if not isinstance(briefs, list) or not all(isinstance(b, dict) and b.get("id") for b in briefs):
+        raise BuildError("briefs.yaml needs a 'briefs' list whose entries each have an 'id'", path=path,
+                         fix="run 'pleval validate' for details")
+    shared = {k: v for k, v in data.items() if k != "briefs"}
+    return briefs, shared
+
+
+def shared_inputs(project: Project) -> dict[str, str]:
+    """Hashes of what every page reads."""
+    data = project.root / "data"
+    templates = Path(__file__).parent.parent / "templates"
+    return {
+        "transcripts": files_digest(tree(project.transcripts_dir)),
+        "codings": files_digest(tree(data / "codings", "*.jsonl")),
+        "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
+        "survey": files_digest(tree(project.survey_dir)),
+        "templates": files_digest(tree(templates)),
+        "pleval": __version__,
+    }
+
+
+def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Path | None = None,
+         overview: bool = True) -> list[Page]:
+    """The pages a build makes: the overview, then every brief (or the chosen ones), with their inputs.
+
+    Raises
+    ------
+    BuildError
+        For a brief id that briefs.yaml does not declare, or a missing notebook.
+    """
+    notebooks = notebooks or project.root / "notebooks"
+    briefs, shared_block = _brief_entries(project)
+    known = [b["id"] for b in briefs]
+    unknown = [b for b in brief_ids or [] if b not in known]
+    if unknown:
+        raise BuildError(f"unknown brief(s): {', '.join(unknown)}", path=_briefs_file(project),
+                         fix=f"briefs declared: {', '.join(known) or 'none'}")
+    inputs = shared_inputs(project)
+    html_dir = project.output_path("html")
+    pages = []
+    if overview and not brief_ids:
+        pages.append(_page(OVERVIEW, "Project overview", notebooks / "overview.ipynb", inputs,
+                           {"project": str(project.root), "output_dir": str(html_dir)}, "overview",
+                           "The corpus, the codes, the survey and the state of the coding"))
+    for brief in briefs:
+        if brief_ids and brief["id"] not in brief_ids:
+            continue
+        entry = _digest(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
+        pages.append(_page(brief["id"], str(brief.get("title", brief["id"])), notebooks / "brief.ipynb",
+                           {**inputs, "brief": entry},
+                           {"project": str(project.root), "brief_id": brief["id"],
+                            "output_dir": str(project.output_path("briefs"))},
+                           "brief", str(brief.get("subtitle", ""))))
+    return pages
+
+
+def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="") -> Page:
+    if not notebook.exists():
+        raise BuildError(f"no notebook {notebook.name} for page '{page_id}'", path=notebook,
+                         fix="restore it from the repository (git checkout notebooks/)")
+    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": files_digest([notebook])}, subtitle,
+                kind)
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return manifest if manifest.get("format") == MANIFEST_FORMAT else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"pleval": __version__, "python": platform.python_version()}
+    for name in ("papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "spacy"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1, force: bool = False,
+          executor: str = "processes", scheduler: str | None = None, progress: bool | None = None,
+          notebooks: Path | None = None) -> BuildReport:
+    """Code what changed, then run every page whose inputs changed (or all, with ``force``).
+
+    Parameters
+    ----------
+    project : Project
+    brief_ids : list of str, optional
+        Build only these briefs (and not the overview).
+    jobs : int
+        Pages run at once (each in its own process, with its own kernel).
+    force : bool
+        Run every page, changed or not, and draft every brief afresh (otherwise a brief kept from unchanged
+        inputs is reused, say when only the notebook changed).
+    executor : {"processes", "dask"}
+        Where pages run; ``dask`` sends them to the Dask cluster at ``scheduler``.
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Raises
+    ------
+    BuildError
+        For an unknown brief or executor.
+    pleval.build.runners.RunnerError
+        For a Dask scheduler that cannot be reached, or the dask executor without its package.
+    """
+    started = time.perf_counter()
+    if executor not in ("processes", "dask"):
+        raise BuildError(f"unknown executor '{executor}'", fix="use 'processes' or 'dask'")
+    if executor == "dask" and not scheduler:
+        raise BuildError("the dask executor needs --scheduler ADDRESS", fix="e.g. --scheduler tcp://10.0.0.5:8786")
+    report = BuildReport()
+    pages = plan(project, brief_ids, notebooks=notebooks)
+    manifest_path = project.output_path("manifest.json")
+    manifest = _read_manifest(manifest_path)
+    recorded = manifest.get("pages", {})
+    coding_key = _digest(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
+                                    if pages else {}, sort_keys=True))
+    outputs = str(project.output_path())
+    todo = []
+    for page in pages:
+        before = recorded.get(page.id, {})
+        fresh = (before.get("key") == page.key and before.get("status") == "built"
+                 and (Path(outputs) / "html" / f"{page.id}.html").exists())
+        if fresh and not force:
+            report.results.append(PageResult(page.id, "unchanged", before.get("seconds"), built_at=before.get("built_at")))
+        else:
+            todo.append(page)
+    plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
+    disable = None if progress is None else not progress
+    manifest.update(format=MANIFEST_FORMAT, versions=_versions())
+    manifest.setdefault("pages", {})
+    # The kernels boot while this process codes what changed and drafts the briefs; with -j N, each brief's page
+    # runs as soon as it is drafted.
+    with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
+        if pages and manifest.get("coded") != coding_key:
+            stage = time.perf_counter()
+            report.coded, problems = _code(project, progress, jobs if executor == "processes" else 1)
+            report.problems += problems
+            report.stages["coding"] = time.perf_counter() - stage
+            _give_back_memory()  # what coding held, before the briefs' drafting loads the project
+        briefs_todo = [p.id for p in todo if p.kind == "brief"]
+        if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
+            from ..briefs.cache import draft_ahead
+            from ..inputs.cache import forget_loaded
+
+            # One shared load of the project here, instead of one per kernel; each brief's page starts as soon
+            # as its draft is kept (a brief that cannot be drafted fails in its notebook, with the error shown).
+            stage = time.perf_counter()
+            for brief_id, _ in draft_ahead(project, briefs_todo, redraft=force):
+                pages_runner.start([plain[brief_id]])
+            report.stages["drafting"] = time.perf_counter() - stage
+            if any(p.kind != "brief" for p in todo):
+                forget_loaded()  # the corpus, which the overview's kernel is about to load for itself
+                _give_back_memory()
+        else:
+            pages_runner.start([plain[brief_id] for brief_id in briefs_todo])
+        # The overview loads the whole project in its kernel: it starts once this process has let go of its own.
+        pages_runner.start([plain[p.id] for p in todo if p.kind != "brief"])
+        bar = tqdm(total=len(todo), desc="building", unit="page", disable=disable)
+        try:
+            for result in pages_runner.results():
+                page = next(p for p in todo if p.id == result["id"])
+                report.results.append(PageResult(**result))
+                manifest["pages"][page.id] = {**result, "key": page.key, "inputs": page.inputs,
+                                              "parameters": page.parameters, "notebook": page.notebook.name,
+                                              "kind": page.kind, "title": page.title, "subtitle": page.subtitle}
+                manifest["coded"] = coding_key
+                _write_json(manifest_path, manifest)  # after every page: a crash keeps what finished
+                bar.update()
+        finally:
+            bar.close()
+    manifest["coded"] = coding_key
+    manifest["finished_at"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    manifest["stages"] = {stage: round(seconds, 3) for stage, seconds in report.stages.items()}
+    _write_json(manifest_path, manifest)
+    report.results.sort(key=lambda r: [p.id for p in pages].index(r.id))
+    report.index = _write_index(project, pages, report, manifest)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _give_back_memory() -> None:
+    """Collect garbage and hand the freed heap back to the system, which glibc otherwise keeps for this process
+    (a few hundred MB after drafting a big project's briefs)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list[PlevalError]]:
+    """Code what changed; only the counts are kept, not the codings (a big corpus has many)."""
+    from ..coding.run import code_project
+
+    run = code_project(project, progress=progress, jobs=jobs)
+    return len(run.coded), list(run.problems)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Compact: the manifest is written after every page, and indented JSON goes through the slow Python encoder."""
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(data, sort_keys=True, default=str, separators=(",", ":")))
+
+
+def _write_index(project: Project, pages: list[Page], report: BuildReport, manifest: dict) -> Path:
+    """The index lists this build's pages, then any page built earlier that this build did not touch."""
+    from .pages import write_index
+
+    html_dir = project.output_path("html")
+    by_id = {r.id: r for r in report.results}
+    order = [p.id for p in pages] + [i for i in manifest.get("pages", {}) if i not in {p.id for p in pages}]
+    rows = []
+    for page_id in order:
+        recorded = manifest.get("pages", {}).get(page_id, {})
+        result = by_id.get(page_id)
+        notebook = project.output_path("notebooks", f"{page_id}.ipynb")
+        rows.append({
+            "id": page_id,
+            "title": recorded.get("title", page_id),
+            "subtitle": recorded.get("subtitle", ""),
+            "status": result.status if result else "unchanged",
+            "built_at": recorded.get("built_at"),
+            "seconds": recorded.get("seconds"),
+            "error": recorded.get("error") if recorded.get("status") == "failed" else None,
+            "html": f"{page_id}.html" if (html_dir / f"{page_id}.html").exists() else None,
+            "notebook": os.path.relpath(notebook, html_dir) if notebook.exists() else None,
+        })
+    summary = {"pages": len(rows), "finished_at": manifest.get("finished_at", ""),
+               **{status: sum(r["status"] == status for r in rows) for status in ("built", "unchanged", "failed")}}
+    return write_index(html_dir / "index.html", project_name=_project_title(project), pages=rows, summary=summary)
+
+
+def _project_title(project: Project) -> str:
+    """The evaluation's name from briefs.yaml, else the project folder's."""
+    shared = _brief_entries(project)[1]
+    for key in ("evaluation", "project", "collection"):
+        block = shared.get(key)
+        if isinstance(block, dict) and block.get("name"):
+            return str(block["name"])
+        if isinstance(block, str) and block:
+            return block
+    return f"{project.root.name}: evaluation briefs"

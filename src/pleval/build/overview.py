@@ -1,0 +1,138 @@
+"""The project at a glance, as tables for the overview notebook: corpus, code frequencies, co-occurrence,
+codes by role, the survey, and the state of human coding and agreement.
+
+Code counts are coded participant turns. The rules cover every transcript, so the co-occurrence and
+code-by-role tables use them and say so; human coders and the consensus are counted beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..coding.coders import RULES, available_coders, coder_codings
+from ..coding.run import code_project, codings_frame
+from ..errors import PlevalError
+from ..schema import Codebook, Transcript
+from ..inputs.cache import load_codebook_cached
+from ..project import Project
+
+ACCEPTABLE_ALPHA = 0.667
+
+
+@dataclass
+class Overview:
+    """What the overview notebook shows; every table is a DataFrame ready to display."""
+
+    codebook: Codebook
+    transcripts: list[Transcript]
+    rules: pd.DataFrame  # codings_frame of the rule coding
+    human: pd.DataFrame  # unit, coder, code_id: every human coder's and the consensus's coded turns
+    reviewed: dict[str, int]  # coder -> turns in the transcripts they coded
+    problems: list[PlevalError] = field(default_factory=list)
+
+
+def load_overview(project: Project) -> Overview:
+    """Gather the corpus, the rule coding and every human coder's coding."""
+    codebook = load_codebook_cached(project)
+    run = code_project(project, progress=False)
+    humans = [c for c in available_coders(project) if c != RULES]
+    gathered = coder_codings(project, humans, "turn") if humans else None
+    human = gathered.table if gathered else pd.DataFrame(columns=["unit", "coder", "code_id"])
+    reviewed = {c: len(u) for c, u in gathered.reviewed.items()} if gathered else {}
+    problems = list(run.problems) + (gathered.problems if gathered else [])
+    return Overview(codebook, run.transcripts, codings_frame(run.transcripts, run.codings), human, reviewed, problems)
+
+
+def corpus_table(overview: Overview) -> pd.DataFrame:
+    """Transcripts per school: region, level, locale, interviews, focus groups, participants, turns, words."""
+    rows = []
+    for t in overview.transcripts:
+        m = t.meta
+        rows.append({"school": m.school, "region": m.region, "school_level": m.school_level, "locale": m.locale,
+                     "interviews": int(m.type == "interview"), "focus_groups": int(m.type == "focus_group"),
+                     "participants": len(m.participants), "turns": sum(not x.is_interviewer for x in t.turns),
+                     "words": len(t.text.split())})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return (frame.groupby(["school", "region", "school_level", "locale"], as_index=False)
+            .sum(numeric_only=True).sort_values(["region", "school"]).set_index("school"))
+
+
+def participants_by_role(overview: Overview) -> pd.DataFrame:
+    """Participants per role and transcript type."""
+    rows = [{"role": p.role, "type": t.meta.type} for t in overview.transcripts for p in t.meta.participants]
+    if not rows:
+        return pd.DataFrame()
+    table = pd.crosstab(pd.DataFrame(rows)["role"], pd.DataFrame(rows)["type"], margins=True, margins_name="total")
+    table.columns.name = None
+    return table
+
+
+def code_frequencies(overview: Overview) -> pd.DataFrame:
+    """Per code: turns and transcripts the rules coded, and turns each human coder and the consensus coded."""
+    ids = overview.codebook.code_ids
+    rules = overview.rules
+    table = pd.DataFrame({
+        "label": [overview.codebook.code(c).label for c in ids],
+        "rules: turns": rules.groupby("code_id")["segment_id"].nunique().reindex(ids, fill_value=0).values,
+        "rules: transcripts": rules.groupby("code_id")["transcript_id"].nunique().reindex(ids, fill_value=0).values,
+    }, index=pd.Index(ids, name="code_id"))
+    for coder, part in overview.human.groupby("coder"):
+        table[f"{coder}: turns"] = part.groupby("code_id")["unit"].nunique().reindex(ids, fill_value=0).values
+    return table
+
+
+def cooccurrence(overview: Overview) -> pd.DataFrame:
+    """Turns the rules coded with both codes (the diagonal: turns with the code)."""
+    ids = list(overview.codebook.code_ids)
+    turn, _ = pd.factorize(overview.rules["segment_id"])
+    code = pd.Index(ids).get_indexer(overview.rules["code_id"])  # -1: a code the codebook lacks
+    known = code >= 0
+    coded = np.zeros((turn.max() + 1 if len(turn) else 0, len(ids)), dtype=np.int64)  # a row per coded turn
+    coded[turn[known], code[known]] = 1
+    return pd.DataFrame(coded.T @ coded, index=ids, columns=ids)
+
+
+def codes_by_role(overview: Overview, *, share: bool = True) -> pd.DataFrame:
+    """Per role (rows) and code (columns): the share of that role's participant turns the rules coded with the
+    code (or the count, with ``share=False``), and the role's turns."""
+    ids = overview.codebook.code_ids
+    turns = pd.Series([x.role for t in overview.transcripts for x in t.turns if not x.is_interviewer],
+                      dtype="object").value_counts()
+    counts = (overview.rules.groupby(["role", "code_id"])["segment_id"].nunique().unstack(fill_value=0)
+              .reindex(index=turns.index, columns=ids, fill_value=0))
+    table = (counts.div(turns, axis=0) * 100).round(1) if share else counts
+    table.insert(0, "turns", turns)
+    table.index.name = "role"
+    return table
+
+
+def coding_status(overview: Overview) -> pd.DataFrame:
+    """Per human coder (and the consensus): transcripts they coded, turns in them, turns they coded."""
+    rows = []
+    for coder, units in overview.reviewed.items():
+        coded = overview.human[overview.human["coder"] == coder]["unit"].nunique()
+        rows.append({"coder": coder, "turns reviewed": units, "turns coded": coded,
+                     "codings": int((overview.human["coder"] == coder).sum())})
+    return pd.DataFrame(rows, columns=["coder", "turns reviewed", "turns coded", "codings"])
+
+
+def reliability_status(project: Project, *, n_resamples: int = 1000) -> pd.DataFrame:
+    """Krippendorff's alpha per code between the human coders (not the consensus), with a status: reliable
+    (0.8 or more), tentative (0.667 to 0.8), provisional (below 0.667) or 'no double coding'."""
+    from ..coding.coders import reliability_report
+
+    humans = [c for c in available_coders(project) if c not in (RULES, "consensus")]
+    codebook = load_codebook_cached(project)
+    if len(humans) < 2:
+        return pd.DataFrame({"code_id": codebook.code_ids, "alpha": None, "status": "no double coding"})
+    table, _ = reliability_report(project, humans, n_resamples=n_resamples)
+    table = table[["code_id", "prevalence", "agreement", "alpha", "alpha_low", "alpha_high"]].copy()
+    table["status"] = [
+        "no double coding" if pd.isna(a) else "reliable" if a >= 0.8 else "tentative" if a >= ACCEPTABLE_ALPHA
+        else "provisional" for a in table["alpha"]]
+    return table

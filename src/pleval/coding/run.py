@@ -1,0 +1,302 @@
+"""Run the rule coder over a project, caching results per transcript.
+
+Results are derived outputs in ``outputs/cache/rules.pack``: for each transcript, a line of JSON with its
+codings and the sentence bounds of each turn (from which segments are rebuilt), keyed by the transcript's text
+and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never coded twice. The
+pack (one file: creating files costs more than writing them) is replaced atomically at the end of a run.
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..errors import PlevalError
+from ..schema import Codebook, Coding, Segment, Transcript, segment_id
+from ..project import Project, atomic_write
+from ..nlp.rules import RuleCoder, codings_from_rows
+from ..nlp.segment import SentenceBounds, segment_transcript, segments_from_bounds
+from ..inputs.text import sha256_text
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+
+CACHE_FORMAT = 7
+
+#: Columns of :func:`codings_frame`, in order.
+CODING_COLUMNS = [
+    "transcript_id", "segment_id", "start", "end", "speaker", "role", "school", "district", "region",
+    "school_level", "code_id", "coder", "source", "score", "evidence", "text", "codebook_hash", "transcript_hash",
+]
+
+
+@dataclass
+class CodingRun:
+    """What one ``pleval code`` run produced."""
+
+    codebook: Codebook
+    transcripts: list[Transcript]
+    codings: list[Coding]
+    problems: list[PlevalError] = field(default_factory=list)
+    coded: list[str] = field(default_factory=list)  # transcript ids coded in this run
+    cached: list[str] = field(default_factory=list)  # transcript ids reused from the cache
+
+
+def cache_key(transcript: Transcript, codebook: Codebook) -> str:
+    return sha256_text(f"{CACHE_FORMAT}|{transcript.text_hash}|{transcript.meta_hash}|{codebook.hash}|{__version__}")
+
+
+_PACKS: dict[Path, tuple[bytes, dict[str, bytes]]] = {}  # pack -> (its header line, its lines by transcript)
+
+
+def _pack_lines(path: Path) -> dict[str, bytes]:
+    """The rules pack's line (undecoded) for each transcript id, read once per version of the file.
+
+    Every pack written has a header of its own (it names the write), so reading that line tells whether the
+    lines read before are still the file's.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.readline()
+            known = _PACKS.get(path)
+            if known is not None and known[0] == head:
+                return known[1]
+            rest = handle.read().split(b"\n")
+    except OSError:
+        return {}
+    lines: dict[str, bytes] = {}
+    try:
+        header = json.loads(head)
+        if header.get("format") == CACHE_FORMAT and len(header["ids"]) == len(rest):
+            lines = dict(zip(header["ids"], rest))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass  # unreadable: everything is coded afresh
+    _PACKS[path] = (head, lines)
+    return lines
+
+
+class RulesCache:
+    """The rules' results for a project's transcripts, kept in ``outputs/cache/rules.pack``.
+
+    One line of JSON per transcript: ``{"id", "key", "codings": rows, "sentences": [counts, starts, ends]}``
+    (the sentence bounds as packed arrays), after a header line listing the ids in order.
+    """
+
+    def __init__(self, project: Project):
+        self.path = project.output_path("cache", "rules.pack")
+        self.lines = _pack_lines(self.path)
+        self.fresh: dict[str, bytes] = {}
+
+    def entry(self, transcript_id: str, key: str) -> dict | None:
+        """The transcript's entry (``codings`` rows and ``sentences``), if it is there and current."""
+        line = self.lines.get(transcript_id)
+        if line is None:
+            return None
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return None
+        return entry if isinstance(entry, dict) and entry.get("key") == key else None
+
+    def put(self, transcript_id: str, line: bytes) -> None:
+        """Keep a transcript's new entry, made by :func:`_cache_line`."""
+        self.fresh[transcript_id] = line
+
+    def save(self, transcript_ids: list[str]) -> None:
+        """Write the pack with the entries of these transcripts (fresh or kept), if it changed."""
+        if not self.fresh and set(transcript_ids) == set(self.lines):
+            return
+        ids = [i for i in transcript_ids if i in self.fresh or i in self.lines]
+        head = json.dumps({"format": CACHE_FORMAT, "pleval_version": __version__, "written": uuid.uuid4().hex,
+                           "ids": ids}, ensure_ascii=False)
+        with atomic_write(self.path, "wb") as handle:
+            handle.write(b"\n".join([head.encode("utf-8")] + [self.fresh.get(i) or self.lines[i] for i in ids]))
+
+
+def _packed(array: np.ndarray) -> str:
+    """An array of offsets as text for the cache: little-endian 32-bit integers in base64 (quick both ways)."""
+    return base64.b64encode(array.astype("<i4").tobytes()).decode("ascii")
+
+
+def _unpacked(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<i4").astype(np.int64)
+
+
+def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
+    return SentenceBounds(*(_unpacked(column) for column in sentences)).per_turn()
+
+
+def _cache_line(transcript: Transcript, key: str, bounds: SentenceBounds, rows: list[list]) -> bytes:
+    """A transcript's entry in the rules pack: its codings as rows (see :meth:`RuleCoder.coding_rows`) and its
+    sentence bounds, as a line of JSON."""
+    sentences = [_packed(bounds.counts), _packed(bounds.starts), _packed(bounds.ends)]
+    # dumps, not dump: only the one-shot encoder is the fast C one
+    return json.dumps(
+        {"id": transcript.id, "key": key, "codings": rows, "sentences": sentences}, ensure_ascii=False
+    ).encode("utf-8")
+
+
+def code_project(
+    project: Project, *, force: bool = False, progress: bool | None = None, jobs: int = 1
+) -> CodingRun:
+    """Apply the codebook's rules to every transcript, reusing cached results for unchanged ones.
+
+    Broken transcripts are reported in ``run.problems`` and skipped; the rest are coded.
+
+    Parameters
+    ----------
+    project : Project
+    force : bool
+        Recode every transcript, ignoring the cache.
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+    jobs : int
+        Processes to code with. Each builds its own pipeline (about a second), so more than one pays off only
+        for many uncached transcripts; with few, pleval codes in this process whatever ``jobs`` says.
+
+    Raises
+    ------
+    PlevalError
+        If the codebook is invalid (nothing can be coded without it).
+    """
+    with _collector_paused():  # coding makes no reference cycles (tests/test_coding.py checks); what else does
+        codebook = load_codebook_cached(project)  # is collected after the run
+        transcripts, problems = load_transcripts_cached(project)
+        run = CodingRun(codebook, transcripts, [], problems)
+        cache = RulesCache(project)
+        found: dict[str, list[Coding]] = {}
+        todo = []
+        for transcript in transcripts:
+            key = cache_key(transcript, codebook)
+            cached = None if force else cache.entry(transcript.id, key)
+            if cached is None:
+                todo.append(transcript)
+            else:
+                found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RuleCoder.source)
+                run.cached.append(transcript.id)
+        disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
+        if jobs > 1 and len(todo) >= PARALLEL_FROM:
+            # workers send back each transcript's cache entry; its codings are read from it as from the cache
+            results = (
+                (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
+                for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
+            )
+        else:
+            coder = RuleCoder(codebook)
+            results = (_coded(coder, transcript) for transcript in todo)
+        try:
+            for transcript, (line, codings) in tqdm(
+                zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
+            ):
+                cache.put(transcript.id, line)
+                found[transcript.id] = codings
+                run.coded.append(transcript.id)
+        finally:  # what was coded is kept, even if the run stops part way
+            cache.save([t.id for t in transcripts])
+    for transcript in transcripts:
+        run.codings.extend(found[transcript.id])
+    return run
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while hundreds of thousands of small records are made.
+
+    None of them can form a reference cycle (memory is freed as usual, by reference counts), yet each
+    collection pass walks them all: on a large corpus the passes cost a third of a cached run, and a few percent
+    of a first one. On the way out they are moved to the oldest generation (freeze, then unfreeze: nothing is
+    collected or kept alive by it), or the first allocation after would walk them all.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not gc.get_freeze_count():  # (objects a caller froze must stay frozen)
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+PARALLEL_FROM = 40  # fewer uncached transcripts than this are coded in one process
+_worker_coder: RuleCoder | None = None
+
+
+def _start_worker(codebook: Codebook) -> None:
+    global _worker_coder
+    gc.freeze()  # a forked worker shares its parent's objects: the collector touching them would copy them
+    _worker_coder = RuleCoder(codebook)
+
+
+def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding]]:
+    """Code a transcript: its cache entry and its codings (made from the rows, as from the cache)."""
+    bounds, rows = coder.coding_rows(transcript)
+    line = _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows)
+    return line, codings_from_rows(rows, transcript, coder.codebook.hash, coder.source)
+
+
+def _code_in_worker(transcript: Transcript) -> bytes:
+    """A worker codes a transcript and sends back its cache entry only (the parent makes the codings)."""
+    bounds, rows = _worker_coder.coding_rows(transcript)
+    return _cache_line(transcript, cache_key(transcript, _worker_coder.codebook), bounds, rows)
+
+
+def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):
+    """Code transcripts in ``jobs`` processes, yielding results in the order given."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(codebook,)) as pool:
+        yield from pool.map(_code_in_worker, transcripts, chunksize=4)
+
+
+def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
+    """The segments of a transcript, from the cache when it is current, else freshly computed."""
+    cached = RulesCache(project).entry(transcript.id, cache_key(transcript, codebook))
+    if cached is not None:
+        return segments_from_bounds(transcript, _bounds_from_cached(cached["sentences"]))
+    return segment_transcript(transcript)
+
+
+def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.DataFrame:
+    """A tidy table, one row per coding.
+
+    Columns: transcript_id, segment_id, start, end (code-point offsets into the normalised text), speaker
+    (label as written), role, school, district, region, school_level, code_id, coder, source (rules, human,
+    consensus, model), score (0-1), evidence (the matched words, ``; ``-separated), text (the segment's text),
+    codebook_hash, transcript_hash.
+    """
+    by_id = {t.id: t for t in transcripts}
+    turns = {segment_id(t.id, turn.index): turn for t in transcripts for turn in t.turns}
+    rows = []
+    for coding in codings:
+        transcript = by_id[coding.transcript_id]
+        turn = turns[coding.segment_id]
+        meta = transcript.meta
+        rows.append({
+            "transcript_id": coding.transcript_id, "segment_id": coding.segment_id, "start": coding.start,
+            "end": coding.end, "speaker": turn.speaker, "role": turn.role, "school": meta.school,
+            "district": meta.district, "region": meta.region, "school_level": meta.school_level,
+            "code_id": coding.code_id, "coder": coding.coder, "source": coding.source, "score": coding.score,
+            "evidence": "; ".join(e.text for e in coding.evidence),
+            "text": transcript.text[coding.start:coding.end], "codebook_hash": coding.codebook_hash,
+            "transcript_hash": coding.transcript_hash,
+        })
+    return pd.DataFrame(rows, columns=CODING_COLUMNS)
+
+
+def summary_table(frame: pd.DataFrame, by: str, code_ids: list[str]) -> pd.DataFrame:
+    """Coded segments per code (columns, in codebook order) for each value of ``by`` (rows), with totals."""
+    table = pd.crosstab(frame[by], pd.Categorical(frame["code_id"], categories=code_ids), dropna=False)
+    table.columns = list(code_ids)
+    table.index.name = by
+    table["total"] = table.sum(axis=1)
+    return table

@@ -1,0 +1,255 @@
+"""The human coding store: one append-only log per coder under data/codings/.
+
+Every decision a person makes (apply a code to a span, remove it, accept or reject a suggestion, write a memo,
+mark a turn done, undo) is one JSON object on one line of ``data/codings/<coder>.jsonl``. A line is written
+whole under an exclusive lock, flushed and fsync'd before :meth:`CodingLog.append` returns, so a decision the
+caller was told is saved survives a crash, and two processes appending at once never interleave. A coder's
+current coding is the replay of the log; nothing in a log is ever rewritten. A torn last line (a crash
+mid-write) is reported and skipped on replay, and the next append starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import PlevalError, PlevalWarning
+from ..schema import check_safe_id
+
+ACTIONS = ("apply", "remove", "accept", "reject", "memo", "review", "undo")  # review: turn done, maybe uncoded
+REQUIRED = ("id", "time", "coder", "action")
+
+
+class StoreError(PlevalError):
+    """A coding log cannot be written, or an event is malformed."""
+
+
+class OrphanCodingWarning(PlevalWarning):
+    """A coding names a code the codebook no longer has (nor lists under any code's ``renamed_from``)."""
+
+
+class MovedCodingWarning(PlevalWarning):
+    """A coding's transcript changed and its text could not be found again; it is kept where it was."""
+
+
+class TornLineWarning(PlevalWarning):
+    """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
+
+
+class Event(NamedTuple):
+    """One human decision, as written to a coder's log."""
+
+    id: str
+    time: str
+    coder: str
+    action: str
+    transcript_id: str | None = None
+    transcript_hash: str | None = None
+    codebook_hash: str | None = None
+    segment_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    code_id: str | None = None
+    memo: str | None = None
+    text: str | None = None  # the coded span's text when it was coded, to re-anchor it if the transcript changes
+    undoes: str | None = None  # for "undo": the id of the event it takes back
+    line: int = 0  # where it was read from (not written)
+
+
+@dataclass
+class Replay:
+    """A coder's log read back: the events in order, their current effect, and any lines skipped."""
+
+    events: list[Event]
+    problems: list[PlevalError] = field(default_factory=list)
+    path: Path | None = None
+
+    def effective(self) -> list[Event]:
+        """The events still in force: every event not taken back by a later undo (an undo of an undo restores)."""
+        undone: set[str] = set()
+        for event in reversed(self.events):
+            if event.action == "undo" and event.id not in undone:
+                undone.add(event.undoes)
+        return [e for e in self.events if e.action != "undo" and e.id not in undone]
+
+    def codings(self, codebook=None) -> dict[tuple[str, int, int, str], Event]:
+        """The coder's current codings, keyed (transcript id, start, end, code id): applied or accepted spans
+        that no later remove or reject of the same span and code took away.
+
+        With a ``codebook``, codes renamed or merged there (``renamed_from``) are read under their new id, so a
+        codebook edit never drops a coding; codings of a code that is gone are kept under their old id and
+        reported by :meth:`orphans`.
+        """
+        renamed = codebook.renames() if codebook is not None else {}
+        current: dict[tuple[str, int, int, str], Event] = {}
+        for event in self.effective():
+            if event.code_id is None or event.transcript_id is None:
+                continue
+            code_id = renamed.get(event.code_id, event.code_id)
+            key = (event.transcript_id, event.start, event.end, code_id)
+            if event.action in ("apply", "accept"):
+                current[key] = event
+            elif event.action in ("remove", "reject"):
+                current.pop(key, None)
+        return current
+
+    def orphans(self, codebook) -> list[OrphanCodingWarning]:
+        """One warning per code that current codings use but the codebook neither has nor renames."""
+        known = set(codebook.code_ids)
+        counts: dict[str, int] = {}
+        for transcript_id, start, end, code_id in self.codings(codebook):
+            if code_id not in known:
+                counts[code_id] = counts.get(code_id, 0) + 1
+        return [
+            OrphanCodingWarning(
+                f"{n} coding(s) use code '{code_id}', which the codebook no longer has",
+                path=self.path, value=code_id,
+                fix=f"add 'renamed_from: [{code_id}]' to the code that replaced it, or restore the code",
+            )
+            for code_id, n in sorted(counts.items())
+        ]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class CodingLog:
+    """The append-only log of one coder. Writes go through :meth:`append`; reads through :meth:`replay`."""
+
+    def __init__(self, folder: str | os.PathLike, coder: str):
+        try:
+            check_safe_id(coder)
+        except ValueError as error:
+            raise StoreError(f"coder name: {error}", fix="use letters, digits, '-', '_' or '.'") from None
+        self.coder = coder
+        self.path = Path(folder) / f"{coder}.jsonl"
+
+    def append(self, action: str, **fields) -> Event:
+        """Write one decision durably and return it (with its id and time).
+
+        Raises
+        ------
+        StoreError
+            For an unknown action, a field that is not part of an event, or a log that cannot be written.
+        """
+        event = self._event(action, fields)
+        self._write([event])
+        return event
+
+    def append_many(self, action: str, many: list[dict]) -> list[Event]:
+        """Write many decisions of one kind (an import) in a single locked write and fsync."""
+        events = [self._event(action, fields) for fields in many]
+        if events:
+            self._write(events)
+        return events
+
+    def _event(self, action: str, fields: dict) -> Event:
+        if action not in ACTIONS:
+            raise StoreError(f"unknown action '{action}'", fix=f"use one of: {', '.join(ACTIONS)}")
+        unknown = set(fields) - (set(Event._fields) - {"id", "time", "coder", "action", "line"})
+        if unknown:
+            raise StoreError(f"unknown event field(s): {', '.join(sorted(unknown))}")
+        if action == "undo" and not fields.get("undoes"):
+            raise StoreError("an undo must name the event it takes back ('undoes')")
+        return Event(id=uuid.uuid4().hex, time=_now(), coder=self.coder, action=action, **fields)
+
+    def _write(self, events: list[Event]) -> None:
+        lines = []
+        for event in events:
+            record = {k: v for k, v in event._asdict().items() if v is not None and k != "line"}
+            lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        data = "".join(lines).encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)  # read: the last byte
+        except OSError as error:
+            raise StoreError(f"cannot open the coding log: {error.strerror}", path=self.path) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a torn line before us: start ours on a line of its own
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError as error:
+            raise StoreError(f"cannot write the coding log: {error.strerror}", path=self.path) from None
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def replay(self) -> Replay:
+        """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
+        events, problems, _, _ = self.read_from(0, 0, final=True)
+        return Replay(events, problems, self.path)
+
+    def read_from(self, offset: int, lines_before: int = 0, *, final: bool = False):
+        """Read the events written since byte ``offset`` (a session keeping up with its log).
+
+        Returns ``(events, problems, new_offset, lines_read)``. Without ``final``, an unfinished last line is left
+        unread (another process may be writing it) and is read next time; with ``final`` it is reported as torn.
+        """
+        events: list[Event] = []
+        problems: list[PlevalError] = []
+        if not self.path.exists():
+            return events, problems, 0, 0
+        number = lines_before
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            for raw in handle:
+                if not raw.endswith(b"\n") and not final:
+                    break
+                offset += len(raw)
+                number += 1
+                if raw.strip():
+                    self._parse(raw, number, events, problems)
+        return events, problems, offset, number - lines_before
+
+    def _parse(self, raw: bytes, number: int, events: list[Event], problems: list[PlevalError]) -> None:
+        torn = not raw.endswith(b"\n")
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict) or any(k not in record for k in REQUIRED):
+                raise ValueError("missing fields")
+            if record["action"] not in ACTIONS:
+                raise ValueError(f"unknown action {record['action']!r}")
+            fields = {k: v for k, v in record.items() if k in Event._fields and k != "line"}
+            events.append(Event(**fields, line=number))
+        except (ValueError, TypeError, UnicodeDecodeError) as error:
+            what = "an unfinished last line (a write cut short)" if torn else f"not a coding event ({error})"
+            problems.append(TornLineWarning(
+                f"skipped {what}", path=self.path, line=number,
+                fix="nothing to do: the decisions before and after it are kept",
+            ))
+
+
+def coders(folder: str | os.PathLike) -> list[str]:
+    """The coders who have a log in ``folder``."""
+    return sorted(p.stem for p in Path(folder).glob("*.jsonl"))
+
+
+def reanchor(event: Event, text: str, text_hash: str) -> tuple[int, int] | None:
+    """Where a coding's span is in the transcript's current text.
+
+    Unchanged transcript: the recorded span. Changed transcript: the recorded text found again (the occurrence
+    nearest the old position); None if it is no longer there, or the coding recorded no text.
+    """
+    if event.transcript_hash in (None, text_hash) or event.text is None:
+        return event.start, event.end
+    if text[event.start : event.end] == event.text:
+        return event.start, event.end
+    found, at = [], text.find(event.text)
+    while at != -1 and event.text:
+        found.append(at)
+        at = text.find(event.text, at + 1)
+    if not found:
+        return None
+    start = min(found, key=lambda position: abs(position - event.start))
+    return start, start + len(event.text)

@@ -1,0 +1,1 @@
+"""Reading a project's inputs: text decoding, YAML with line marks, transcript readers, the codebook, caches."""

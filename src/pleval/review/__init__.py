@@ -1,0 +1,1 @@
+"""Human review in JupyterLab: a coder's session and the widget over it."""

@@ -1,0 +1,561 @@
+"""A coder's working session: the turns to code, the suggestions on them, and every decision saved at once.
+
+This is the coding widget without the widgets: it decides what a coder sees and writes what they do, so it
+can be tested and timed without a browser. Each action appends to the coder's log (:mod:`pleval.coding.store`,
+flushed and fsync'd) *before* it returns, then re-reads the log, so two tabs of one coder converge and what
+the widget shows is always what the log holds.
+
+Units are participant turns (interviewer turns are context, not coded). A coder may code the whole turn or
+chosen sentences of it. A turn counts as coded once the coder has made any decision on it, including
+"done, nothing more to code" (the ``review`` action), so a turn with no theme can be finished too.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..coding.coders import coder_codings, disagreement_table
+from ..coding.run import code_project, load_segments
+from ..errors import PlevalError
+from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..project import Project
+from ..coding.store import CodingLog, Event, coders as logged_coders
+
+CONSENSUS = "consensus"
+
+
+class SessionError(PlevalError):
+    """A coding session was asked for something that does not exist (a transcript, code, coder or unit)."""
+
+
+class Suggestion(NamedTuple):
+    """A code proposed for a turn by an automated coder, and what the human coder made of it."""
+
+    code_id: str
+    score: float
+    source: str  # "rules" (later also "model")
+    start: int
+    end: int
+    evidence: tuple[Evidence, ...]
+    sentence_ids: tuple[str, ...]
+    status: str  # "pending", "accepted" or "rejected"
+
+
+class Applied(NamedTuple):
+    """A code the coder has on a turn: on the whole turn, or on some of its sentences."""
+
+    code_id: str
+    start: int
+    end: int
+    sentence_ids: tuple[str, ...]  # empty for the whole turn
+
+
+@dataclass
+class _State:
+    """The coder's log read so far, and its effect indexed by segment (kept up to date incrementally)."""
+
+    events: list[Event] = field(default_factory=list)
+    offset: int = 0  # bytes of the log read so far
+    lines: int = 0
+    by_segment: dict[str, list[Event]] = field(default_factory=dict)
+    segment_of_event: dict[str, str] = field(default_factory=dict)
+    effective: set[str] = field(default_factory=set)  # ids of events in force
+    applied: dict[str, list[Applied]] = field(default_factory=dict)
+    decided: set[str] = field(default_factory=set)
+    rejected: set[tuple[str, str]] = field(default_factory=set)  # (segment id, code id)
+    memos: dict[str, str] = field(default_factory=dict)
+    last_segment: str | None = None
+
+
+class CodingSession:
+    """What one coder codes, sees and decides.
+
+    Parameters
+    ----------
+    project : Project
+    coder : str
+        Whose log the decisions go to (data/codings/<coder>.jsonl).
+    transcripts, codes, roles, schools : list of str, optional
+        Filters: only these transcripts' turns, these codes (offered, and turns suggested or coded with them),
+        these speaker roles, these schools.
+    blind : bool
+        Hide other coders' decisions (double coding). With ``blind=False`` :meth:`others` shows them.
+    model : bool
+        Also show the learned coder's suggestions (:mod:`pleval.learn`; trained first if the coding or the
+        codebook changed). They are worked out in the background, the current transcript first.
+    order : {"text", "uncertainty"}
+        The order of the turns: as they come, or the model's most uncertain turns first (active learning:
+        where a decision teaches the model most), then the rest.
+
+    Raises
+    ------
+    SessionError
+        For an unknown transcript or code in a filter.
+    """
+
+    def __init__(self, project: Project, coder: str, *, transcripts=None, codes=None, roles=None, schools=None,
+                 blind: bool = True, model: bool = False, order: str = "text"):
+        self.project = project
+        self.coder = coder
+        self.blind = blind
+        self.log = CodingLog(project.root / "data" / "codings", coder)
+        self.codebook: Codebook = load_codebook_cached(project)
+        loaded, self.problems = load_transcripts_cached(project)
+        self.transcripts: dict[str, Transcript] = {t.id: t for t in loaded}
+        self.codes = self._known(codes, self.codebook.code_ids, "code")
+        chosen = self._known(transcripts, list(self.transcripts), "transcript")
+        run = code_project(project, progress=False)
+        self.problems += [p for p in run.problems if p not in self.problems]
+        self._suggested: dict[str, list[Coding]] = {}
+        for coding in run.codings:
+            self._suggested.setdefault(coding.segment_id, []).append(coding)
+        self.segments: dict[str, Segment] = {}
+        self._all: list[str] = []  # every participant turn of the chosen transcripts, in order
+        for transcript_id in chosen:
+            for segment in load_segments(project, self.transcripts[transcript_id], self.codebook):
+                self.segments[segment.id] = segment
+                if not segment.is_interviewer:
+                    self._all.append(segment.id)
+        self._chosen = set(chosen)
+        self._others: dict[str, dict[str, list[str]]] | None = None
+        self.state = _State()
+        self.refresh()
+        if order not in ("text", "uncertainty"):
+            raise SessionError(f"unknown order '{order}'", fix="use 'text' or 'uncertainty'")
+        self._model = None
+        self._model_suggested: dict[str, list[Coding]] = {}
+        self._model_thread: threading.Thread | None = None
+        if model or order == "uncertainty":
+            self._start_model(chosen, order)
+        self.units: list[str] = []
+        self.position = 0
+        self.filter(roles=roles, schools=schools)
+        self.position = self._resume_position()
+        if self._model is not None:
+            self._model_thread = threading.Thread(target=self._prefetch, args=(chosen,), daemon=True)
+            self._model_thread.start()
+
+    # -- the learned coder -----------------------------------------------------------------------------------
+
+    def _start_model(self, chosen: list[str], order: str) -> None:
+        from ..learn.suggest import Suggester
+
+        try:
+            self._model = Suggester.for_project(self.project)
+        except PlevalError as error:  # too little human coding to learn from: rules only, and say so
+            self.problems.append(error)
+            return
+        if order == "uncertainty":
+            ranked = self._model.uncertainty_order(coder=self.coder, transcripts=chosen)
+            first = [u for u in ranked["unit"] if u in self.segments]
+            self._all = list(dict.fromkeys(first + self._all))
+
+    def _prefetch(self, chosen: list[str]) -> None:
+        """Work out the model's suggestions transcript by transcript, the current one first."""
+        current = self.segments[self.units[self.position]].transcript_id if self.units else None
+        for transcript_id in sorted(chosen, key=lambda t: t != current):
+            try:
+                frame = self._model.suggestions(transcript_id)
+            except PlevalError as error:
+                self.problems.append(error)
+                continue
+            for row in frame[frame["model"] & ~frame["rules"]].itertuples(index=False):
+                evidence = tuple(Evidence(a, b, w, "model") for (a, b), w in zip(row.evidence_spans, row.evidence))
+                transcript = self.transcripts[transcript_id]
+                self._model_suggested.setdefault(row.unit, []).append(Coding(
+                    transcript_id, row.unit, int(row.start), int(row.end), row.code_id, "model", "model",
+                    round(float(row.probability), 4), self.codebook.hash, transcript.text_hash, evidence))
+
+    def wait_for_model(self, timeout: float | None = None) -> None:
+        """Block until the model's suggestions are worked out for every transcript (for scripts and tests)."""
+        if self._model_thread is not None:
+            self._model_thread.join(timeout)
+
+    # -- reading the log -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _known(asked, known: list[str], what: str) -> list[str]:
+        if not asked:
+            return list(known)
+        asked = [asked] if isinstance(asked, str) else list(asked)
+        unknown = [a for a in asked if a not in known]
+        if unknown:
+            raise SessionError(f"unknown {what}(s): {', '.join(unknown)}",
+                               fix=f"choose from: {', '.join(known[:20])}{' ...' if len(known) > 20 else ''}")
+        return asked
+
+    def refresh(self) -> None:
+        """Read what has been added to the coder's log since the last read (by this session, another tab or
+        another process) and update the turns it touches. Reading only the new lines keeps every action fast
+        however long the log grows."""
+        state = self.state
+        new, problems, state.offset, lines = self.log.read_from(state.offset, state.lines)
+        state.lines += lines
+        known = {str(q) for q in self.problems}
+        self.problems += [p for p in problems if str(p) not in known]
+        touched = set()
+        for event in new:
+            state.events.append(event)
+            sid = self._segment_of(event)
+            if sid is None:
+                continue
+            state.segment_of_event[event.id] = sid
+            state.by_segment.setdefault(sid, []).append(event)
+            state.last_segment = sid
+            touched.add(sid)
+        for sid in touched:
+            self._reindex(sid)
+
+    def _segment_of(self, event: Event) -> str | None:
+        """The turn an event belongs to: its segment id, the turn holding its span, or its undone event's turn."""
+        if event.action == "undo" and event.undoes in self.state.segment_of_event:
+            return self.state.segment_of_event[event.undoes]
+        if event.segment_id in self.segments:
+            return event.segment_id
+        transcript = self.transcripts.get(event.transcript_id)
+        if transcript is None or event.start is None or transcript.id not in self._chosen:
+            return None
+        for turn in transcript.turns:
+            if turn.start <= event.start < max(turn.end, turn.start + 1):
+                return segment_id(transcript.id, turn.index)
+        return None
+
+    def _reindex(self, sid: str) -> None:
+        """Recompute one turn's state from its events, as :class:`~pleval.coding.store.Replay` would."""
+        state, segment = self.state, self.segments[sid]
+        events = state.by_segment[sid]
+        undone: set[str] = set()
+        for event in reversed(events):
+            if event.action == "undo" and event.id not in undone:
+                undone.add(event.undoes)
+        effective = [e for e in events if e.action != "undo" and e.id not in undone]
+        state.effective.difference_update(e.id for e in events)
+        state.effective.update(e.id for e in effective)
+        state.decided.discard(sid)
+        state.memos.pop(sid, None)
+        state.rejected = {r for r in state.rejected if r[0] != sid}
+        renamed = self.codebook.renames()
+        spans: dict[tuple[int, int, str], None] = {}
+        for event in effective:
+            state.decided.add(sid)
+            if event.action == "memo":
+                state.memos[sid] = event.memo or ""
+            if event.code_id is None:
+                continue
+            code_id = renamed.get(event.code_id, event.code_id)
+            key = (event.start, event.end, code_id)
+            if event.action in ("apply", "accept"):
+                spans[key] = None
+                state.rejected.discard((sid, code_id))
+            elif event.action in ("remove", "reject"):
+                spans.pop(key, None)
+                if event.action == "reject":
+                    state.rejected.add((sid, code_id))
+        applied = []
+        for start, end, code_id in spans:
+            whole = (start, end) == (segment.start, segment.end)
+            sentence_ids = () if whole else tuple(x.id for x in segment.sentences if x.start < end and start < x.end)
+            applied.append(Applied(code_id, start, end, sentence_ids))
+        state.applied[sid] = applied
+
+    def _resume_position(self) -> int:
+        """Where the coder left off: their last decision's turn, else the first turn they have not coded."""
+        last = self.state.last_segment
+        if last in self.units:
+            return self.units.index(last)
+        return next((i for i, sid in enumerate(self.units) if sid not in self.state.decided), 0)
+
+    # -- what the coder sees ---------------------------------------------------------------------------------
+
+    @property
+    def pool(self) -> list[str]:
+        """Every turn this session may show, before the navigation filters."""
+        return list(self._all)
+
+    @property
+    def current(self) -> Segment:
+        if not self.units:
+            raise SessionError("no turns match the filters", fix="clear a filter")
+        return self.segments[self.units[self.position]]
+
+    def transcript_of(self, segment: Segment) -> Transcript:
+        return self.transcripts[segment.transcript_id]
+
+    def context(self, segment: Segment | None = None, before: int = 1, after: int = 1) -> tuple[list, list]:
+        """The turns just before and after ``segment`` in its transcript (interviewer turns included)."""
+        segment = segment or self.current
+        turns = self.transcript_of(segment).turns
+        i = segment.turn_index
+        return list(turns[max(0, i - before): i]), list(turns[i + 1: i + 1 + after])
+
+    def suggestions(self, segment: Segment | None = None) -> list[Suggestion]:
+        """The automated coders' proposals for the turn, strongest first, with the coder's verdict on each."""
+        segment = segment or self.current
+        applied = {a.code_id for a in self.state.applied.get(segment.id, [])}
+        found = []
+        for c in [*self._suggested.get(segment.id, []), *self._model_suggested.get(segment.id, [])]:
+            if c.code_id not in self.codes:
+                continue
+            status = ("accepted" if c.code_id in applied
+                      else "rejected" if (segment.id, c.code_id) in self.state.rejected else "pending")
+            found.append(Suggestion(c.code_id, c.score, c.source, c.start, c.end, c.evidence, c.sentence_ids, status))
+        return sorted(found, key=lambda s: (s.source != "rules", -s.score, s.code_id))  # rules', then model's
+
+    def applied(self, segment: Segment | None = None) -> list[Applied]:
+        """The codes the coder has on the turn."""
+        segment = segment or self.current
+        return self.state.applied.get(segment.id, [])
+
+    def memo(self, segment: Segment | None = None) -> str:
+        return self.state.memos.get((segment or self.current).id, "")
+
+    def others(self, segment: Segment | None = None) -> dict[str, list[str]]:
+        """Other human coders' codes on the turn (empty in blind mode)."""
+        if self.blind:
+            return {}
+        if self._others is None:
+            names = [c for c in logged_coders(self.log.path.parent) if c != self.coder]
+            self._others = {}
+            if names:
+                gathered = coder_codings(self.project, names, "turn")
+                for unit, coder, code_id in gathered.table.itertuples(index=False):
+                    self._others.setdefault(unit, {}).setdefault(coder, []).append(code_id)
+        return self._others.get((segment or self.current).id, {})
+
+    def progress(self) -> tuple[int, int]:
+        """(turns coded, turns in view)."""
+        return sum(1 for sid in self.units if sid in self.state.decided), len(self.units)
+
+    def is_coded(self, segment: Segment | None = None) -> bool:
+        return (segment or self.current).id in self.state.decided
+
+    # -- filters and navigation ------------------------------------------------------------------------------
+
+    def filter(self, *, transcript: str | None = None, code: str | None = None, roles=None, schools=None) -> None:
+        """Show only matching turns; the current turn stays current if it still matches."""
+        keep = self.units[self.position] if self.units else None
+        roles = {roles} if isinstance(roles, str) else set(roles or ())
+        schools = {schools} if isinstance(schools, str) else set(schools or ())
+        units = []
+        for sid in self._all:
+            segment = self.segments[sid]
+            if transcript and segment.transcript_id != transcript:
+                continue
+            if roles and segment.role not in roles:
+                continue
+            if schools and self.transcripts[segment.transcript_id].meta.school not in schools:
+                continue
+            if code and not ({c.code_id for c in self._suggested.get(sid, [])}
+                             | {a.code_id for a in self.state.applied.get(sid, [])}) & {code}:
+                continue
+            units.append(sid)
+        self.units = units
+        self.position = units.index(keep) if keep in units else 0
+
+    def _find(self, matches, start: int) -> int | None:
+        """The first unit after ``start`` (wrapping round, ``start`` itself last) that ``matches``."""
+        n = len(self.units)
+        for k in range(1, n + 1):
+            i = (start + k) % n
+            if matches(self.units[i]):
+                return i
+        return None
+
+    def go(self, position: int) -> Segment:
+        if not 0 <= position < len(self.units):
+            raise SessionError(f"no turn {position + 1}: there are {len(self.units)}")
+        self.position = position
+        return self.current
+
+    def next(self) -> Segment:
+        return self.go(min(self.position + 1, len(self.units) - 1))
+
+    def previous(self) -> Segment:
+        return self.go(max(self.position - 1, 0))
+
+    def next_uncoded(self) -> Segment | None:
+        """Move to the next turn the coder has not decided on (wrapping round); None when all are coded."""
+        found = self._find(lambda sid: sid not in self.state.decided, self.position)
+        return None if found is None else self.go(found)
+
+    def next_suggestion(self) -> Segment | None:
+        """Move to the next turn with a suggestion the coder has neither accepted nor rejected."""
+        found = self._find(lambda sid: any(s.status == "pending" for s in self.suggestions(self.segments[sid])),
+                           self.position)
+        return None if found is None else self.go(found)
+
+    # -- decisions (each one written durably before it returns) ----------------------------------------------
+
+    def _fields(self, segment: Segment, start: int, end: int, **more) -> dict:
+        transcript = self.transcript_of(segment)
+        return dict(transcript_id=transcript.id, transcript_hash=transcript.text_hash,
+                    codebook_hash=self.codebook.hash, segment_id=segment.id, start=start, end=end,
+                    text=transcript.text[start:end], **more)
+
+    def _write(self, action: str, many: list[dict]) -> list[Event]:
+        events = self.log.append_many(action, many)
+        self.refresh()
+        return events
+
+    def _check_code(self, code_id: str) -> None:
+        if code_id not in self.codebook.code_ids:
+            raise SessionError(f"unknown code '{code_id}'", fix=f"codes: {', '.join(self.codebook.code_ids)}")
+
+    def apply(self, code_id: str, sentences: list[str] | None = None) -> list[Event]:
+        """Apply a code to the whole current turn, or to the chosen sentences of it (ids or 1-based numbers)."""
+        self._check_code(code_id)
+        segment = self.current
+        if not sentences:
+            spans = [(segment.start, segment.end)]
+        else:
+            by_id = {s.id: s for s in segment.sentences}
+            chosen = []
+            for s in sentences:
+                sentence = by_id.get(s) if isinstance(s, str) else (
+                    segment.sentences[s - 1] if 1 <= s <= len(segment.sentences) else None)
+                if sentence is None:
+                    raise SessionError(f"turn {segment.id} has no sentence {s!r}")
+                chosen.append(sentence)
+            spans = [(s.start, s.end) for s in chosen]
+        have = {(a.start, a.end) for a in self.applied(segment) if a.code_id == code_id}
+        todo = [self._fields(segment, start, end, code_id=code_id) for start, end in spans if (start, end) not in have]
+        return self._write("apply", todo) if todo else []
+
+    def remove(self, code_id: str) -> list[Event]:
+        """Take a code off the current turn (every span of it the coder has there)."""
+        segment = self.current
+        spans = [(a.start, a.end) for a in self.applied(segment) if a.code_id == code_id]
+        return self._write("remove", [self._fields(segment, s, e, code_id=code_id) for s, e in spans]) if spans else []
+
+    def toggle(self, code_id: str) -> list[Event]:
+        """Apply the code to the whole turn if the coder does not have it there, else remove it."""
+        if any(a.code_id == code_id for a in self.applied()):
+            return self.remove(code_id)
+        return self.apply(code_id)
+
+    def _suggestion(self, code_id: str) -> Suggestion:
+        for suggestion in self.suggestions():
+            if suggestion.code_id == code_id:
+                return suggestion
+        raise SessionError(f"no suggestion of '{code_id}' on turn {self.current.id}")
+
+    def accept(self, code_id: str) -> list[Event]:
+        """Accept a suggestion: the code is applied to the turn, recorded as an accepted suggestion."""
+        s = self._suggestion(code_id)
+        return self._write("accept", [self._fields(self.current, s.start, s.end, code_id=code_id)])
+
+    def reject(self, code_id: str) -> list[Event]:
+        """Reject a suggestion (and take the code off the turn if the coder had it there)."""
+        s = self._suggestion(code_id)
+        segment = self.current
+        spans = {(s.start, s.end)} | {(a.start, a.end) for a in self.applied() if a.code_id == code_id}
+        return self._write("reject", [self._fields(segment, a, b, code_id=code_id) for a, b in sorted(spans)])
+
+    def write_memo(self, text: str) -> list[Event]:
+        """Attach a memo to the current turn (the latest memo is the one shown)."""
+        segment = self.current
+        return self._write("memo", [self._fields(segment, segment.start, segment.end, memo=text)])
+
+    def done(self) -> list[Event]:
+        """Mark the current turn as coded: the coder has read it and applied every code it needs (maybe none)."""
+        segment = self.current
+        return self._write("review", [self._fields(segment, segment.start, segment.end)])
+
+    def undo(self) -> list[Event]:
+        """Take back the coder's latest decision still in force (the undo is itself a new event)."""
+        state = self.state
+        last = next((e for e in reversed(state.events) if e.id in state.effective), None)
+        if last is None:
+            return []
+        sid = state.segment_of_event[last.id]
+        same = [e for e in state.by_segment[sid] if e.id in state.effective and e.time == last.time
+                and e.action == last.action]  # one click may have written several events
+        if sid in self.units:
+            self.position = self.units.index(sid)
+        return self._write("undo", [{"undoes": e.id, "segment_id": sid, "transcript_id": e.transcript_id}
+                                    for e in same])
+
+
+class ReconcileSession(CodingSession):
+    """The lead's walk through the turns two or more coders coded differently; decisions go to ``consensus``.
+
+    Parameters
+    ----------
+    project : Project
+    coders : list of str
+        The coders being reconciled (two or more human coders with logs).
+    lead : str
+        The log the final coding goes to (default ``consensus``).
+    """
+
+    def __init__(self, project: Project, coders: list[str], *, lead: str = CONSENSUS, **filters):
+        if len(coders) < 2:
+            raise SessionError("reconciliation needs two or more coders", fix="pass coders=['ana', 'ben']")
+        self.coders = list(coders)
+        gathered = coder_codings(project, self.coders, "turn")
+        self.problems_of_coders = gathered.problems
+        self._coded_by: dict[str, dict[str, list[str]]] = {}
+        for unit, coder, code_id in gathered.table.itertuples(index=False):
+            self._coded_by.setdefault(unit, {}).setdefault(coder, []).append(code_id)
+        self._reviewed_by = {coder: set(units) for coder, units in gathered.reviewed.items()}
+        self.disagreements = disagreement_table(gathered)
+        super().__init__(project, lead, blind=False, **filters)
+        shared = set.intersection(*self._reviewed_by.values())
+        self._all = [sid for sid in self._all if sid in shared]
+        self._disputed = set(self.disagreements["unit"])
+        self.filter()
+        self.position = self._resume_position()
+
+    def others(self, segment: Segment | None = None) -> dict[str, list[str]]:
+        """Each reconciled coder's codes on the turn."""
+        sid = (segment or self.current).id
+        return {coder: sorted(self._coded_by.get(sid, {}).get(coder, [])) for coder in self.coders}
+
+    def filter(self, *, transcript=None, code=None, roles=None, schools=None, disputed_only: bool = True) -> None:
+        """As :meth:`CodingSession.filter`; by default only the turns the coders disagree on."""
+        super().filter(transcript=transcript, code=code, roles=roles, schools=schools)
+        if disputed_only and hasattr(self, "_disputed"):
+            keep = self.units[self.position] if self.units else None
+            self.units = [sid for sid in self.units if sid in self._disputed]
+            self.position = self.units.index(keep) if keep in self.units else 0
+
+    def take(self, coder: str) -> list[Event]:
+        """Make one coder's codes on the current turn the consensus: apply theirs, remove the rest, mark done."""
+        if coder not in self.coders:
+            raise SessionError(f"'{coder}' is not one of the coders being reconciled: {', '.join(self.coders)}")
+        wanted = set(self.others()[coder])
+        have = {a.code_id for a in self.applied()}
+        segment = self.current
+        events = []
+        remove = [self._fields(segment, a.start, a.end, code_id=a.code_id) for a in self.applied()
+                  if a.code_id not in wanted]
+        if remove:
+            events += self._write("remove", remove)
+        add = [self._fields(segment, segment.start, segment.end, code_id=c) for c in sorted(wanted - have)]
+        if add:
+            events += self._write("apply", add)
+        return events + self.done()
+
+    def accept_agreements(self) -> int:
+        """Write the codes every coder agreed on, for turns all of them coded and the lead has not yet decided,
+        into the consensus log in one write. Returns how many turns were settled."""
+        settled, fields = 0, []
+        disputed = self._disputed
+        for sid in self._all:
+            if sid in disputed or sid in self.state.decided:
+                continue
+            segment = self.segments[sid]
+            agreed = set.intersection(*(set(self._coded_by.get(sid, {}).get(c, [])) for c in self.coders))
+            fields += [self._fields(segment, segment.start, segment.end, code_id=c) for c in sorted(agreed)]
+            settled += 1
+        if fields:
+            self.log.append_many("apply", fields)
+        review = [self._fields(self.segments[sid], self.segments[sid].start, self.segments[sid].end)
+                  for sid in self._all if sid not in disputed and sid not in self.state.decided]
+        if review:
+            self.log.append_many("review", review)
+        self.refresh()
+        return settled

@@ -1,0 +1,317 @@
+"""The coding widget for JupyterLab: ipywidgets over a :class:`~pleval.review.session.CodingSession`.
+
+Every button calls one session method, which writes the decision to the coder's log (fsync'd) before the
+widget redraws and shows "saved". The widget never keeps decisions of its own: what it shows is the log.
+Transcript text is HTML-escaped before it is shown.
+
+Keyboard: buttons take focus with Tab and fire with Enter or Space; the shortcut box takes one-letter
+commands (``n`` next, ``p`` previous, ``u`` next uncoded, ``s`` next suggestion, ``d`` done, ``z`` undo,
+``a`` accept all suggestions, a number to toggle that code) followed by Enter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import html
+
+import ipywidgets as w
+
+from ..errors import PlevalError
+from ..schema import Segment
+from ..project import Project
+from .session import CodingSession, ReconcileSession, SessionError
+
+ALL = "(all)"
+SHORTCUTS = "n next · p previous · u next uncoded · s next suggestion · d done · z undo · a accept all · 1-12 code"
+
+
+def _marked(text: str, offset: int, spans: list[tuple[int, int, str, str]], sentences) -> str:
+    """Escaped ``text`` with evidence spans (transcript offsets) in <mark> and sentence numbers before sentences."""
+    cuts: dict[int, list[str]] = {}
+    for number, sentence in enumerate(sentences, start=1):
+        cuts.setdefault(sentence.start - offset, []).append(f"<sup class='pleval-sentence'>{number}</sup>")
+    for start, end, colour, title in sorted(spans):
+        a, b = max(start - offset, 0), min(end - offset, len(text))
+        if a >= b:
+            continue
+        cuts.setdefault(a, []).append(f"<mark style='background:{colour}55' title='{html.escape(title)}'>")
+        cuts.setdefault(b, []).insert(0, "</mark>")
+    out, last = [], 0
+    for at in sorted(cuts):
+        out.append(html.escape(text[last:at]))
+        out.extend(cuts[at])
+        last = at
+    out.append(html.escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+class CodingWidget:
+    """The coder's screen: the turn in context, suggestions, codes, sentences, memo, navigation and progress.
+
+    Parameters
+    ----------
+    session : CodingSession or ReconcileSession
+    """
+
+    def __init__(self, session: CodingSession):
+        self.session = session
+        self.reconciling = isinstance(session, ReconcileSession)
+        codebook = session.codebook
+        self._codes = {c.id: c for c in codebook.codes if c.id in session.codes}
+        self._syncing = False
+
+        self.header = w.HTML()
+        self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
+        self.others = w.HTML()
+        self.suggestions = w.VBox()
+        self.code_buttons: dict[str, w.ToggleButton] = {}
+        for number, (code_id, code) in enumerate(self._codes.items(), start=1):
+            button = w.ToggleButton(description=f"{number} {code.label}", tooltip=code.definition,
+                                    layout=w.Layout(width="auto"))
+            button.add_class("pleval-code")
+            button.add_class(f"pleval-code-{code_id}")
+            button.observe(self._toggled(code_id), names="value")
+            self.code_buttons[code_id] = button
+        self.sentences = w.SelectMultiple(rows=4, description="Sentences", layout=w.Layout(width="100%"))
+        self.sentence_code = w.Dropdown(options=[(c.label, i) for i, c in self._codes.items()], description="Code")
+        self.apply_sentences = self._button("Apply to chosen sentences", self._on_apply_sentences)
+        self.memo = w.Textarea(placeholder="Memo on this turn", layout=w.Layout(width="100%", height="60px"))
+        self.save_memo = self._button("Save memo", lambda _: self._act(lambda: session.write_memo(self.memo.value),
+                                                                    "memo"))
+        self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="40%"))
+        self.progress_label = w.Label()
+        self.status = w.HTML()
+        self.status.add_class("pleval-status")
+        self.shortcut = w.Text(placeholder="shortcut + Enter", layout=w.Layout(width="160px"),
+                               tooltip=SHORTCUTS, continuous_update=False)  # a value arrives on Enter
+        self.shortcut.observe(self._on_shortcut, names="value")
+
+        meta = [session.transcripts[t].meta for t in {session.segments[s].transcript_id for s in session.pool}]
+        self.filter_transcript = w.Dropdown(options=[ALL, *sorted({m.id for m in meta})], description="Transcript")
+        self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="Code")
+        self.filter_role = w.Dropdown(options=[ALL, *sorted({session.segments[s].role for s in session.pool})],
+                                      description="Role")
+        self.filter_school = w.Dropdown(options=[ALL, *sorted({m.school for m in meta})], description="School")
+        for dropdown in (self.filter_transcript, self.filter_code, self.filter_role, self.filter_school):
+            dropdown.layout = w.Layout(width="auto")
+            dropdown.observe(self._on_filter, names="value")
+
+        nav = [
+            self._button("◂ Previous", lambda _: self._move(session.previous)),
+            self._button("Next ▸", lambda _: self._move(session.next)),
+            self._button("Next uncoded", lambda _: self._move(session.next_uncoded, "every turn is coded")),
+            self._button("Next suggestion", lambda _: self._move(session.next_suggestion, "no pending suggestions")),
+            self._button("Done ✓ next uncoded", self._on_done, style="success"),
+            self._button("Undo", lambda _: self._act(session.undo, "undo")),
+        ]
+        take = []
+        if self.reconciling:
+            take = [self._button(f"Take {coder}'s coding", self._taker(coder)) for coder in session.coders]
+            take.append(self._button("Accept all agreements", self._on_agreements))
+        self.root = w.VBox([
+            w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
+                   layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.progress, self.progress_label]),
+            self.header, self.turn, self.others,
+            w.HTML("<b>Suggestions</b>"), self.suggestions,
+            w.HTML("<b>Codes on the whole turn</b>"),
+            w.HBox(list(self.code_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.sentences]), w.HBox([self.sentence_code, self.apply_sentences]),
+            self.memo, self.save_memo,
+            w.HBox(take), w.HBox([*nav, self.shortcut]), self.status,
+        ])
+        self.root.add_class("pleval-coder")
+        self.render()
+        for problem in session.problems:
+            self._say(f"{problem.severity}: {problem}", error=problem.severity == "error")
+
+    # -- building blocks -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _button(description: str, handler, style: str = "") -> w.Button:
+        button = w.Button(description=description, button_style=style, layout=w.Layout(width="auto"))
+        button.on_click(handler)
+        return button
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.root)
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        colour = "#b00020" if error else "#1b5e20"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(message)}</span>"
+
+    def _act(self, action, what: str) -> None:
+        """Run one session action (which writes the log first), redraw, and say it is saved."""
+        try:
+            events = action()
+        except PlevalError as error:
+            self._say(f"not saved: {error}", error=True)
+            return
+        self.render()
+        when = dt.datetime.now().strftime("%H:%M:%S")
+        self._say(f"saved {what} at {when} ({len(events)} decision(s) in {self.session.log.path.name})"
+                  if events else f"nothing to save ({what})")
+
+    def _move(self, move, none_left: str = "") -> None:
+        try:
+            found = move()
+        except PlevalError as error:
+            self._say(str(error), error=True)
+            return
+        self.render()
+        if found is None and none_left:
+            self._say(none_left)
+
+    def _toggled(self, code_id: str):
+        def handler(change):
+            if not self._syncing:
+                self._act(lambda: self.session.toggle(code_id), f"{code_id}")
+        return handler
+
+    def _taker(self, coder: str):
+        return lambda _: self._act(lambda: self.session.take(coder), f"{coder}'s coding as consensus")
+
+    def _on_apply_sentences(self, _):
+        chosen = list(self.sentences.value)
+        if not chosen:
+            self._say("choose one or more sentences first", error=True)
+            return
+        self._act(lambda: self.session.apply(self.sentence_code.value, chosen), f"{self.sentence_code.value}")
+
+    def _on_done(self, _):
+        self._act(self.session.done, "done")
+        self.session.next_uncoded()
+        self.render(keep_status=True)
+
+    def _on_agreements(self, _):
+        settled = self.session.accept_agreements()
+        self.render()
+        self._say(f"saved the agreed codes of {settled} turn(s) as consensus")
+
+    def _on_filter(self, _):
+        value = {d: (None if d.value == ALL else d.value) for d in
+                 (self.filter_transcript, self.filter_code, self.filter_role, self.filter_school)}
+        self.session.filter(transcript=value[self.filter_transcript], code=value[self.filter_code],
+                            roles=value[self.filter_role], schools=value[self.filter_school])
+        self.render()
+
+    def _on_shortcut(self, _):
+        key = self.shortcut.value.strip().lower()
+        if not key:
+            return
+        self.shortcut.value = ""  # ready for the next one (this change comes back here empty)
+        s = self.session
+        moves = {"n": s.next, "p": s.previous, "u": s.next_uncoded, "s": s.next_suggestion}
+        if key in moves:
+            self._move(moves[key])
+        elif key == "d":
+            self._on_done(None)
+        elif key == "z":
+            self._act(s.undo, "undo")
+        elif key == "a":
+            pending = [x.code_id for x in s.suggestions() if x.status == "pending"]
+            self._act(lambda: [e for code in pending for e in s.accept(code)], "accepted suggestions")
+        elif key.isdigit() and 1 <= int(key) <= len(self._codes):
+            code_id = list(self._codes)[int(key) - 1]
+            self._act(lambda: s.toggle(code_id), code_id)
+        else:
+            self._say(f"unknown shortcut '{key}': {SHORTCUTS}", error=True)
+
+    # -- drawing -------------------------------------------------------------------------------------------
+
+    def render(self, keep_status: bool = False) -> None:
+        """Redraw everything from the session (that is, from the coder's log)."""
+        s = self.session
+        done, total = s.progress()
+        self.progress.max, self.progress.value = max(total, 1), done
+        self.progress_label.value = f"coded {done} of {total} turns"
+        if not s.units:
+            self.header.value, self.turn.value = "<i>No turns match these filters.</i>", ""
+            self.suggestions.children = ()
+            return
+        segment = s.current
+        meta = s.transcript_of(segment).meta
+        coded = "coded" if s.is_coded(segment) else "not yet coded"
+        self.header.value = (
+            f"<b>{html.escape(segment.name or segment.speaker)}</b> ({html.escape(segment.role)}) · "
+            f"{html.escape(meta.school)} · {html.escape(meta.id)} · turn {segment.turn_index} · "
+            f"{s.position + 1} of {len(s.units)} · <i>{coded}</i>")
+        self.turn.value = self._turn_html(segment)
+        others = s.others(segment)
+        self.others.value = "" if not others else "<b>Other coders:</b> " + " · ".join(
+            f"{html.escape(c)}: {html.escape(', '.join(codes) or '-')}" for c, codes in others.items())
+        self.suggestions.children = tuple(self._suggestion_row(x) for x in s.suggestions(segment)) or (
+            w.HTML("<i>none</i>"),)
+        applied = {a.code_id for a in s.applied(segment) if not a.sentence_ids}
+        self._syncing = True
+        try:
+            for code_id, button in self.code_buttons.items():
+                button.value = code_id in applied
+                button.button_style = "info" if button.value else ""
+        finally:
+            self._syncing = False
+        self.sentences.options = [(f"{i}. {x.text[:90]}", x.id) for i, x in enumerate(segment.sentences, start=1)]
+        self.memo.value = s.memo(segment)
+        if not keep_status:
+            self.status.value = ""
+
+    def _turn_html(self, segment: Segment) -> str:
+        s = self.session
+        before, after = s.context(segment)
+        spans = [(e.start, e.end, self._codes[x.code_id].colour, f"{x.code_id}: {e.rule}")
+                 for x in s.suggestions(segment) for e in x.evidence]
+        spans += [(a.start, a.end, self._codes[a.code_id].colour, f"{a.code_id} (yours)")
+                  for a in s.applied(segment) if a.sentence_ids and a.code_id in self._codes]
+
+        def quiet(turn):
+            return (f"<div style='color:#777;margin:4px 0'><b>{html.escape(turn.name or turn.speaker)}:</b> "
+                    f"{html.escape(turn.text)}</div>")
+
+        current = _marked(segment.text, segment.start, spans, segment.sentences)
+        return ("".join(quiet(t) for t in before)
+                + f"<div class='pleval-turn' style='border-left:4px solid #3f51b5;padding:4px 8px;margin:4px 0'>"
+                  f"{current}</div>" + "".join(quiet(t) for t in after))
+
+    def _suggestion_row(self, suggestion) -> w.HBox:
+        code = self._codes[suggestion.code_id]
+        words = ", ".join(dict.fromkeys(f"“{e.text}”" for e in suggestion.evidence))
+        label = w.HTML(f"<span style='border-left:6px solid {code.colour};padding-left:4px'>"
+                       f"<b>{html.escape(code.label)}</b> {suggestion.score:.2f} ({suggestion.source}) · "
+                       f"{html.escape(words)} · <i>{suggestion.status}</i></span>")
+        accept = self._button("Accept", lambda _: self._act(lambda: self.session.accept(suggestion.code_id),
+                                                             f"accept {suggestion.code_id}"), "success")
+        reject = self._button("Reject", lambda _: self._act(lambda: self.session.reject(suggestion.code_id),
+                                                             f"reject {suggestion.code_id}"), "danger")
+        accept.disabled = suggestion.status == "accepted"
+        reject.disabled = suggestion.status == "rejected"
+        row = w.HBox([accept, reject, label])
+        row.add_class(f"pleval-suggestion-{suggestion.code_id}")
+        return row
+
+
+def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=None, codes=None, roles=None,
+                  schools=None, blind: bool = True, reconcile: list[str] | str | None = None, model: bool = False,
+                  order: str = "text") -> CodingWidget:
+    """Open a coding session for ``coder`` and return its widget (display it as a cell's last value).
+
+    With ``reconcile`` (two or more coders, a list or comma-separated), the widget walks the turns they
+    disagree on and writes the lead's decisions to ``coder`` (default ``consensus``). With ``model``, the learned
+    coder's suggestions appear beside the rules'; ``order="uncertainty"`` shows its most uncertain turns first.
+    """
+    project = project if isinstance(project, Project) else Project.open(project)
+    filters = dict(transcripts=transcripts or None, codes=codes or None, roles=roles or None,
+                   schools=schools or None)
+    if reconcile:
+        coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
+        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or "consensus", **filters))
+    elif not coder:
+        raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
+    else:
+        widget = CodingWidget(CodingSession(project, coder, blind=blind, model=model, order=order, **filters))
+    # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them out
+    # of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
+    gc.freeze()
+    return widget

@@ -1,0 +1,248 @@
+"""The data model of briefs: data/briefs.yaml as read and validated, and the assembled brief (saved as JSON
+beside the rendered brief). Part of :mod:`pleval.schema`, which re-exports every name here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from . import (  # noqa: F401  (names used in annotations)
+    REGIONS,
+    SCHOOL_LEVELS,
+    Phrase,
+    SurveyFigure,
+    _Strict,
+    _as_tuple,
+    check_safe_id,
+    school_year,
+)
+
+
+# --- briefs: data/briefs.yaml ---------------------------------------------------------------------------------
+
+
+class BriefFilters(_Strict):
+    """Which transcripts and survey responses a brief covers; an empty field means no restriction.
+
+    ``years`` are school years: an interview dated from July on belongs to the school year starting that
+    summer (2024-03-05 is in 2023-2024, 2024-09-24 in 2024-2025).
+    """
+
+    pathways: tuple[str, ...] = Field(default=(), alias="pathway")
+    years: tuple[str, ...] = Field(default=(), alias="year")
+    regions: tuple[Literal[REGIONS], ...] = Field(default=(), alias="region")  # type: ignore[valid-type]
+    levels: tuple[Literal[SCHOOL_LEVELS], ...] = Field(default=(), alias="level")  # type: ignore[valid-type]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("pathways", "years", "regions", "levels", mode="before")
+    @classmethod
+    def _listed(cls, value):
+        return _as_tuple(value)
+
+    @field_validator("years")
+    @classmethod
+    def _school_years(cls, value):
+        return tuple(school_year(v) for v in value)
+
+
+class BriefSidebar(_Strict):
+    """A panel set beside the brief's text (what personalized learning is, pathway activities, resources)."""
+
+    title: str = Field(min_length=1)
+    text: str = ""
+    items: list[str] = Field(default_factory=list)
+
+
+class ThemeWording(_Strict):
+    """How briefs speak of one code: its section heading and what educators "described" when they voiced it."""
+
+    heading: str | None = None
+    about: str | None = None  # completes "Educators in 9 of the 12 schools described ..."
+    topic: str | None = None  # the theme as a noun phrase in a list: "time to collaborate"
+
+
+class BriefText(_Strict):
+    """Hand-written text an evaluator adds to the drafted brief."""
+
+    lead: str | None = None
+    themes: dict[str, str] = Field(default_factory=dict)  # code id -> a paragraph for that section
+    closing: str | None = None
+
+
+class BriefSpec(_Strict):
+    """One brief declared in briefs.yaml."""
+
+    id: str
+    title: str = Field(min_length=1)
+    subtitle: str = ""
+    themes: list[str] = Field(min_length=1)
+    filters: BriefFilters = Field(default_factory=BriefFilters)
+    text: BriefText = Field(default_factory=BriefText)
+    sidebars: list[BriefSidebar] = Field(default_factory=list)
+    examples: int = Field(default=3, ge=1, le=3)  # example quotes per theme section (2-3 where available)
+    questions: int = Field(default=4, ge=1, le=8)  # questions to consider, at most
+
+    @field_validator("id")
+    @classmethod
+    def _safe_id(cls, value: str) -> str:
+        return check_safe_id(value)
+
+
+class EvaluationInfo(_Strict):
+    """Who made the evaluation and who paid for it: the "About this brief" text and the suggested citation."""
+
+    name: str = Field(min_length=1)
+    collection: str = ""  # "a collection of briefs that highlight learnings from ..."
+    network: str = ""  # what the participants belong to, e.g. "Ohio's Personalized Learning Network"
+    state: str = ""  # regions are named "northwest Ohio" with state "Ohio", else "the northwest region"
+    authors: list[str] = Field(min_length=1)  # as cited: "Okafor, M."
+    organisation: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2100)
+    funders: list[str] = Field(default_factory=list)
+    url: str = ""
+    data_sources: list[str] = Field(default_factory=lambda: ["interviews", "focus groups", "surveys"])
+    more_information: list[str] = Field(default_factory=list)
+
+
+class RedactionTerms(_Strict):
+    """Names the metadata does not list that must still be de-identified (ESCs, towns, businesses, people)."""
+
+    names: list[Phrase] = Field(default_factory=list)  # people -> [name]
+    places: list[Phrase] = Field(default_factory=list)  # towns, businesses, landmarks -> [place]
+    escs: list[Phrase] = Field(default_factory=list)  # regional service centres -> [ESC]
+    schools: list[Phrase] = Field(default_factory=list)  # other schools -> [school]
+    districts: list[Phrase] = Field(default_factory=list)  # other districts -> [district]
+
+
+class BriefsFile(_Strict):
+    """data/briefs.yaml: the evaluation's citation block, how themes are worded, and the briefs."""
+
+    evaluation: EvaluationInfo
+    themes: dict[str, ThemeWording] = Field(default_factory=dict)
+    sidebars: list[BriefSidebar] = Field(default_factory=list)  # shown in every brief, before its own
+    redact: RedactionTerms = Field(default_factory=RedactionTerms)
+    briefs: list[BriefSpec] = Field(default_factory=list)  # each validated on its own: one broken brief spares the rest
+    hash: str = ""  # sha256 of the file's canonical JSON; set by the loader
+
+    def brief(self, brief_id: str) -> BriefSpec:
+        for spec in self.briefs:
+            if spec.id == brief_id:
+                return spec
+        raise KeyError(brief_id)
+
+
+# --- briefs: the assembled brief (saved as JSON beside the rendered brief) -----------------------------------
+
+
+class QuoteProvenance(_Strict):
+    """Where a quote comes from. The transcript is named by the sha256 of its normalised text (its id holds
+    the school's name, so it stays out of the brief); ``pleval.briefs.assemble.trace_quote`` finds it again.
+    ``start``/``end`` are code-point offsets into the transcript's normalised text, ``redacted_start`` and
+    ``redacted_end`` into its redacted text, where ``text`` is found verbatim."""
+
+    transcript_sha256: str
+    transcript_type: str
+    segment: str  # "t012": the turn number within the transcript
+    start: int
+    end: int
+    redacted_start: int
+    redacted_end: int
+    source: str  # which coding counted the turn: consensus, human or rules
+    coders: tuple[str, ...]
+    rules_score: float | None = None  # the rule coder's score on the turn, where it coded the theme too
+    evidence: tuple[str, ...] = ()  # the (redacted) words that made the rules fire
+
+
+class BriefQuote(_Strict):
+    """A verbatim, redacted quote with a de-identified attribution."""
+
+    text: str
+    words: int
+    attribution: str  # "A high school principal from a small town in northwest Ohio"
+    short_attribution: str  # for pull quotes: "Principal, high school"
+    generalised: tuple[str, ...] = ()  # what was dropped to make the attribution shared by 2+ participants
+    shared_by: int  # participants in the whole study the attribution fits
+    role: str
+    provenance: QuoteProvenance
+
+
+class RoleCount(_Strict):
+    role: str
+    voiced: int  # participants of this role who voiced the theme
+    participants: int  # participants of this role in the brief's transcripts
+
+
+class Prevalence(_Strict):
+    """How widely a theme was voiced in the brief's transcripts, and which coding each count rests on."""
+
+    transcripts: int
+    transcripts_total: int
+    schools: int
+    schools_total: int
+    participants: int
+    participants_total: int
+    turns: int
+    roles: tuple[RoleCount, ...]
+    regions: tuple[str, ...]  # regions with a school voicing it
+    regions_total: tuple[str, ...]
+    sources: dict[str, int]  # coding source -> transcripts voicing the theme counted from it
+    sources_total: dict[str, int]  # coding source -> transcripts in the brief counted from it
+
+
+class ThemeReliability(_Strict):
+    """Human coders' agreement on a theme (Krippendorff's alpha over participant turns), and the gate."""
+
+    alpha: float | None
+    coders: tuple[str, ...]
+    units: int
+    human_codings: int  # turns any human coder (or the consensus) coded with the theme, project-wide
+    threshold: float
+    provisional: bool
+    reason: str
+
+
+class BriefFigure(_Strict):
+    """A survey figure and the sentence that reports it."""
+
+    figure: SurveyFigure
+    sentence: str
+
+
+class BriefTheme(_Strict):
+    """One section of a brief."""
+
+    code_id: str
+    label: str
+    heading: str
+    prevalence: Prevalence
+    reliability: ThemeReliability
+    narrative: tuple[str, ...]  # drafted sentences
+    hand_written: str | None = None
+    figures: tuple[BriefFigure, ...]
+    examples: tuple[BriefQuote, ...]
+    example_sentences: tuple[str, ...]  # each example as a drafted bullet (attribution + quote)
+    pull_quote: BriefQuote | None
+    questions: tuple[str, ...]
+
+
+class Brief(_Strict):
+    """A drafted evaluation brief: everything the templates lay out, with its provenance."""
+
+    id: str
+    title: str
+    subtitle: str
+    filters: BriefFilters
+    lead: tuple[str, ...]
+    hand_written_lead: str | None = None
+    themes: tuple[BriefTheme, ...]
+    questions: tuple[str, ...]
+    footnote: str | None
+    about: tuple[str, ...]
+    citation: str
+    sidebars: tuple[BriefSidebar, ...]
+    closing: str | None = None
+    counts: dict[str, int]
+    redaction: dict[str, int]  # placeholder -> replacements made in the brief's transcripts (no names)
+    provenance: dict
