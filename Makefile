@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: sample test bench clean
+.PHONY: sample test test-fast lint bench clean
 
 $(BIN)/pleval: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,lint]"
 	touch $@
 
 ## Install pleval, check and code the bundled sample project, and build its pages into outputs/html/.
@@ -23,6 +23,16 @@ sample: $(BIN)/pleval
 ## Install pleval with its test tools and run every test.
 test: $(BIN)/pleval
 	$(BIN)/python -m pytest
+
+## The tests that need no browser, notebook kernel or Dask cluster, and no slow data set (under a minute).
+test-fast: $(BIN)/pleval
+	$(BIN)/python -m pytest -m "not browser and not notebook and not dask and not slow"
+
+## Lint, type and import-layer gates (configured in pyproject.toml).
+lint: $(BIN)/pleval
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Print the benchmarks (ratios against floors measured in the same run).
 bench: $(BIN)/pleval

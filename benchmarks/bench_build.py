@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 from pleval.build.batch import build  # noqa: E402
 from pleval.coding.run import code_project  # noqa: E402
-from pleval.project import Project  # noqa: E402
 from pleval.inputs.transcripts import load_transcripts  # noqa: E402
+from pleval.project import Project  # noqa: E402
 
 
 def copy_project(target: Path) -> Project:

@@ -32,9 +32,9 @@ import spacy
 import yaml
 
 from pleval.coding.run import code_project
-from pleval.project import Project
-from pleval.nlp.segment import SEPARATOR
 from pleval.inputs.transcripts import load_transcripts
+from pleval.nlp.segment import SEPARATOR
+from pleval.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "benchmarks" / ".corpus"

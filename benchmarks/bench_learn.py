@@ -24,12 +24,12 @@ from pathlib import Path
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from pleval.inputs.cache import load_codebook_cached
 from pleval.learn.suggest import Suggester
 from pleval.learn.trained import default_coder, load_or_train
 from pleval.learn.training import model_input, rule_findings, training_set
-from pleval.inputs.cache import load_codebook_cached
-from pleval.project import Project
 from pleval.nlp.rules import RuleCoder
+from pleval.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from pleval.coding.run import code_project  # noqa: E402
-from pleval.project import Project  # noqa: E402
 from pleval.coding.store import CodingLog  # noqa: E402
+from pleval.project import Project  # noqa: E402
 from pleval.review.widget import coding_widget  # noqa: E402
 
 TARGET_MS = 100

@@ -5,12 +5,13 @@ from collections import Counter
 import pytest
 import yaml
 
-from conftest import FIXTURES
-from pleval.inputs.codebook import load_codebook
 from pleval.coding.run import code_project
-from pleval.nlp.rules import RuleCoder
+from pleval.inputs.codebook import load_codebook
 from pleval.inputs.transcripts import load_transcripts
+from pleval.nlp.rules import RuleCoder
 from pleval.validate import validate_project
+
+from conftest import FIXTURES
 
 REQUIRED_CODES = {
     "funding", "time", "competing_initiatives", "administrator_trust", "educator_expertise", "regional_support",

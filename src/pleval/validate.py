@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .briefs.config import check_briefs
-from .inputs.codebook import check_codebook
 from .errors import PlevalError, ProblemReport, ProjectError
+from .inputs.codebook import check_codebook
+from .inputs.transcripts import load_transcripts
 from .project import Project
 from .survey.data import check_survey
-from .inputs.transcripts import load_transcripts
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:

@@ -13,6 +13,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import __version__
+from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
+from ..errors import BriefError, PlevalError
+from ..inputs.text import sha256_bytes
+from ..project import Project
+from ..schema import (
+    ROLES,
+    Brief,
+    BriefFigure,
+    BriefsFile,
+    BriefSpec,
+    BriefTheme,
+    Code,
+    Prevalence,
+    RoleCount,
+    SurveyFilters,
+    Transcript,
+)
 from .attribution import Attributor
 from .config import load_briefs, select_transcripts, transcript_school_year
 from .prose import (
@@ -29,24 +46,7 @@ from .prose import (
     survey_sentence,
 )
 from .quotes import as_brief_quote, choose_quotes, quote_candidates
-from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
-from ..errors import BriefError, PlevalError
-from ..schema import (
-    Brief,
-    BriefFigure,
-    BriefSpec,
-    BriefsFile,
-    BriefTheme,
-    Code,
-    Prevalence,
-    RoleCount,
-    ROLES,
-    SurveyFilters,
-    Transcript,
-)
-from ..project import Project
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
-from ..inputs.text import sha256_bytes
 
 
 @dataclass
@@ -329,7 +329,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
                              dates=(f"{dates[0]:%B %Y}", f"{dates[-1]:%B %Y}"), survey=survey_about)
     logs = sorted((context.project.root / "data" / "codings").glob("*.jsonl"))
     provenance = {
-        "pleval": __version__, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "pleval": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "brief": spec.id, "briefs_hash": briefs.hash, "codebook_hash": context.counted.codebook.hash,
         "filters": spec.filters.model_dump(mode="json"),
         "school_years": sorted({transcript_school_year(t) for t in transcripts}),

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..inputs.digests import files_digest, tree
 from ..errors import PlevalError
+from ..inputs.digests import files_digest, tree
 from ..project import Project, atomic_write
 
 SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "years"]

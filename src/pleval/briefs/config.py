@@ -17,12 +17,12 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..inputs.codebook import _data_loc
 from ..errors import BriefError, BriefWarning, PlevalError
-from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript, school_year
-from ..project import Project
+from ..inputs.codebook import _data_loc
 from ..inputs.text import decode, normalise, sha256_text
 from ..inputs.yamlmarks import Located, describe_pydantic_error, load_located, yaml_error_position, yaml_error_summary
+from ..project import Project
+from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript, school_year
 
 FILE_NAME = "briefs.yaml"
 

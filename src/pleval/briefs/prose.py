@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .attribution import ROLE_NOUNS
 from ..schema import BriefQuote, EvaluationInfo, Prevalence, SurveyFigure, ThemeReliability
+from .attribution import ROLE_NOUNS
 
 LEVEL_ADJECTIVES = {"elementary": "elementary", "middle": "middle", "high": "high", "k-8": "K-8", "k-12": "K-12",
                     "district": "district"}

@@ -21,8 +21,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .attribution import Attributor, Profile, profile_of
 from ..schema import BriefQuote, QuoteProvenance, Segment, Transcript
+from .attribution import Attributor, Profile, profile_of
 from .redact import RedactedText, unlisted_capitalised
 
 MIN_WORDS = 15

@@ -33,8 +33,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from ..schema import INTERVIEWER, RedactionTerms, Transcript
 
@@ -48,20 +48,12 @@ DISTRICT_WORDS = ("Exempted Village School District", "Exempted Village Schools"
                   "Schools", "District")
 ESC_WORDS = ("Educational Service Center", "ESC")
 #: Capitalised words that start a sentence or a label, not a name (trimmed from pattern matches).
-FUNCTION_WORDS = frozenset("""a an and at but by for from in of on or so the then to with this that these those
-our their my your his her its we they he she it if when while as because like well yeah um uh oh okay also
-just even at over about after before into honestly actually really basically anyway now yes no sure right
-here there what who how why where which every all some one two three""".split())
-ALWAYS_CAPITALISED = frozenset("""i i'm i've i'd i'll ohio esc escs pd plc plcs ok tv
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays
-christmas thanksgiving halloween easter english spanish american america covid zoom google
-northwest northeast southwest southeast central launch explore transform""".split())
+FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", "in", "of", "on", "or", "so", "the", "then", "to", "with", "this", "that", "these", "those", "our", "their", "my", "your", "his", "her", "its", "we", "they", "he", "she", "it", "if", "when", "while", "as", "because", "like", "well", "yeah", "um", "uh", "oh", "okay", "also", "just", "even", "at", "over", "about", "after", "before", "into", "honestly", "actually", "really", "basically", "anyway", "now", "yes", "no", "sure", "right", "here", "there", "what", "who", "how", "why", "where", "which", "every", "all", "some", "one", "two", "three"])
+ALWAYS_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ohio", "esc", "escs", "pd", "plc", "plcs", "ok", "tv", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "christmas", "thanksgiving", "halloween", "easter", "english", "spanish", "american", "america", "covid", "zoom", "google", "northwest", "northeast", "southwest", "southeast", "central", "launch", "explore", "transform"])
 
 #: Words of institutions' names too common to stand for one on their own.
 GENERIC_PLACE_WORDS = frozenset(w.casefold() for words in (SCHOOL_WORDS, DISTRICT_WORDS, ESC_WORDS) for phrase in words
-                                for w in phrase.split()) | frozenset("""stem black white red green blue north south
-east west new old upper lower great little big saint st mount lake river city county village""".split())
+                                for w in phrase.split()) | frozenset(["stem", "black", "white", "red", "green", "blue", "north", "south", "east", "west", "new", "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake", "river", "city", "county", "village"])
 PLACEHOLDERS = {"school": "[school]", "district": "[district]", "esc": "[ESC]", "place": "[place]",
                 "name": "[name]", "email": "[email]", "phone": "[phone]"}
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -151,7 +143,7 @@ def _redacted(transcript_id: str, text: str, replacements: list[Replacement]) ->
     return RedactedText(transcript_id, "".join(parts), len(text), tuple(replacements), tuple(starts), tuple(shifts))
 
 
-@functools.lru_cache(maxsize=None)  # a trie of two thousand names has ten thousand characters, of few kinds
+@functools.cache  # a trie of two thousand names has ten thousand characters, of few kinds
 def _char_pattern(char: str) -> str:
     if char == " ":
         return r"\s+"

@@ -25,11 +25,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import __version__
-from .assemble import AssembledBrief, BriefContext, assemble_brief
 from ..coding.sources import SOURCE_NAMES
 from ..errors import PlevalError
-from ..schema import Brief
 from ..project import Project, atomic_write
+from ..schema import Brief
+from .assemble import AssembledBrief, BriefContext, assemble_brief
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 
@@ -48,7 +48,7 @@ def _markdown_finalize(value):
     return value if isinstance(value, Markup) else Markup(markdown_escape(value))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _environment(markdown: bool) -> Environment:
     # one per kind for the process: an Environment keeps its compiled templates, and compiling costs more than
     # rendering a brief (it still reloads a template whose file changed)

@@ -29,8 +29,8 @@ import yaml
 from tqdm import tqdm
 
 from .. import __version__
-from ..inputs.digests import files_digest, tree
 from ..errors import PlevalError
+from ..inputs.digests import files_digest, tree
 from ..project import Project, atomic_write
 from .runners import runner
 

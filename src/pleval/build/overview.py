@@ -15,9 +15,9 @@ import pandas as pd
 from ..coding.coders import RULES, available_coders, coder_codings
 from ..coding.run import code_project, codings_frame
 from ..errors import PlevalError
-from ..schema import Codebook, Transcript
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
+from ..schema import Codebook, Transcript
 
 ACCEPTABLE_ALPHA = 0.667
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .run import code_project, load_segments
-from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..errors import PlevalError
-from ..schema import segment_id
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
+from ..schema import segment_id
+from .run import code_project, load_segments
 from .store import CodingLog, MovedCodingWarning, reanchor
 from .store import coders as logged_coders
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .run import code_project, codings_frame
 from ..project import Project, atomic_write
+from .run import code_project, codings_frame
 
 
 def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: Path | None = None):

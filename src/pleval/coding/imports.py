@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import PlevalError
-from ..schema import segment_id as make_segment_id
-from ..project import Project
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..project import Project
+from ..schema import segment_id as make_segment_id
 from .store import CodingLog
 
 

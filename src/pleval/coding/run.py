@@ -13,8 +13,8 @@ import gc
 import json
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,12 +22,12 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..errors import PlevalError
-from ..schema import Codebook, Coding, Segment, Transcript, segment_id
-from ..project import Project, atomic_write
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..inputs.text import sha256_text
 from ..nlp.rules import RuleCoder, codings_from_rows
 from ..nlp.segment import SentenceBounds, segment_transcript, segments_from_bounds
-from ..inputs.text import sha256_text
-from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..project import Project, atomic_write
+from ..schema import Codebook, Coding, Segment, Transcript, segment_id
 
 CACHE_FORMAT = 7
 

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PlevalError
-from ..schema import Codebook, ThemeReliability, Transcript, segment_id
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
+from ..schema import Codebook, ThemeReliability, Transcript, segment_id
 from .store import CodingLog, MovedCodingWarning, reanchor
 from .store import coders as logged_coders
 

@@ -17,10 +17,10 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from .codebook import load_codebook
 from ..errors import PlevalError, PlevalWarning
-from ..schema import Codebook, Transcript, TranscriptMeta, Turn
 from ..project import Project, atomic_write
+from ..schema import Codebook, Transcript, TranscriptMeta, Turn
+from .codebook import load_codebook
 from .readers import SIDECAR_SUFFIX
 from .text import sha256_text
 from .transcripts import load_transcripts, parse_transcript

@@ -27,11 +27,11 @@ from sklearn.base import clone
 from sklearn.model_selection import LeaveOneGroupOut
 from tqdm.auto import tqdm
 
+from ..coding.reliability import SCORE_COLUMNS, scores_against_reference
 from ..errors import LearningError, PlevalError
 from ..inputs.cache import load_codebook_cached
-from ..project import Project
-from ..coding.reliability import SCORE_COLUMNS, scores_against_reference
 from ..nlp.rules import RuleCoder
+from ..project import Project
 from .quotes import read_quotes
 from .trained import default_coder, load_or_train
 from .training import CONSENSUS, TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set

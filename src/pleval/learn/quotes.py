@@ -14,8 +14,8 @@ import numpy as np
 import yaml
 
 from ..errors import LearningError
-from ..schema import Codebook
 from ..inputs.yamlmarks import load_located, yaml_error_position, yaml_error_summary
+from ..schema import Codebook
 
 QUOTE_FIX = "each entry needs text: \"...\" and codes: [code_id, ...]"
 

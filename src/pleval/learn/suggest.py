@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ..coding.run import load_segments
-from ..errors import LearningError
-from ..schema import Codebook, Transcript, segment_id
-from ..inputs.cache import load_codebook_cached, load_transcripts_cached
-from ..project import Project
-from ..nlp.rules import RuleCoder
 from ..coding.store import CodingLog
+from ..errors import LearningError
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..nlp.rules import RuleCoder
+from ..project import Project
+from ..schema import Codebook, Transcript, segment_id
 from .trained import TrainedCoder, load_or_train
 from .training import human_coders, model_input, rule_findings, rules_decide
 

@@ -26,8 +26,8 @@ import sklearn
 
 from .. import __version__
 from ..inputs.cache import load_codebook_cached
-from ..project import Project, atomic_write
 from ..nlp.rules import RuleCoder
+from ..project import Project, atomic_write
 from .estimator import LearnedCoder
 from .training import TrainingSet, model_input, rule_findings, rules_decide, training_set
 
@@ -148,7 +148,7 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
     positives = training.labels.sum(axis=0).tolist()
     record = {
         "key": key, "model_sha256": _file_hash(model_path),
-        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "training_seconds": round(seconds, 3), "units": len(training),
         "transcripts": training.transcripts, "coders": sorted(set(training.decided_by)),
         "positives": dict(zip(training.code_ids, positives)),

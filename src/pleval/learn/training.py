@@ -23,12 +23,12 @@ import pandas as pd
 
 from ..coding.coders import RULES, available_coders, coder_codings
 from ..errors import LearningError, PlevalError
-from ..schema import Codebook
 from ..inputs.cache import load_codebook_cached
-from ..project import Project
+from ..inputs.text import sha256_text
 from ..nlp.rules import RuleCoder
 from ..nlp.segment import SEPARATOR, parse_turns
-from ..inputs.text import sha256_text
+from ..project import Project
+from ..schema import Codebook
 from .estimator import RULE_PREFIX, RULED_PREFIX, SEMANTIC_PREFIX, TEXT
 
 LEARN_UNITS = ("turn", "sentence")

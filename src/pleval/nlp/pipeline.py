@@ -17,7 +17,6 @@ from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-
 WORDS_KEY = "pleval_words"
 
 

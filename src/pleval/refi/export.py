@@ -30,13 +30,13 @@ from pathlib import Path
 from lxml import etree
 
 from .. import __version__
-from ..errors import PlevalError, RefiError
-from ..schema import Codebook
-from ..inputs.cache import load_codebook_cached, load_transcripts_cached
-from ..project import Project, atomic_write
 from ..coding.store import CodingLog, MovedCodingWarning, reanchor
 from ..coding.store import coders as logged_coders
+from ..errors import PlevalError, RefiError
+from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.text import decode, normalise
+from ..project import Project, atomic_write
+from ..schema import Codebook
 from .description import CODEBOOK_NOTE, code_description, group_description
 
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

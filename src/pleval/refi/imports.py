@@ -23,14 +23,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..inputs.codebook import check_codebook, load_codebook
-from ..errors import CodebookError, PlevalError, RefiError, RefiWarning
-from ..schema import Codebook, segment_id
-from ..inputs.cache import load_transcripts_cached
-from ..project import Project, atomic_write
 from ..coding.store import CodingLog, StoreError
+from ..errors import CodebookError, PlevalError, RefiError, RefiWarning
+from ..inputs.cache import load_transcripts_cached
+from ..inputs.codebook import check_codebook, load_codebook
 from ..inputs.text import decode, normalise, sha256_text
 from ..inputs.transcripts import parse_transcript, transcript_files
+from ..project import Project, atomic_write
+from ..schema import Codebook, segment_id
 from .description import CODEBOOK_NOTE
 from .merge import CodebookMerge, merge_codebook, slug
 from .positions import place_selections

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import PlevalError, RefiWarning
-from ..schema import COLOUR, Code, CodeGroup, Codebook
+from ..schema import COLOUR, Code, Codebook, CodeGroup
 from .description import parse_description
 from .reader import RefiCode, RefiFile
 

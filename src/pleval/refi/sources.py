@@ -26,9 +26,9 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import NoSpeakersError, PlevalError, RefiError, RefiWarning, UnknownSpeakerError
-from ..schema import TranscriptMeta, check_safe_id
 from ..inputs.readers import Source
 from ..inputs.transcripts import INTERVIEWER_LABELS, LABEL, RESPONDENT_LABELS, split_turns
+from ..schema import TranscriptMeta, check_safe_id
 from .merge import slug
 from .reader import RefiCase, RefiFile, RefiSource
 

@@ -18,8 +18,8 @@ import html
 import ipywidgets as w
 
 from ..errors import PlevalError
-from ..schema import Segment
 from ..project import Project
+from ..schema import Segment
 from .session import CodingSession, ReconcileSession, SessionError
 
 ALL = "(all)"

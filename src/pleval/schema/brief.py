@@ -12,12 +12,11 @@ from . import (  # noqa: F401  (names used in annotations)
     SCHOOL_LEVELS,
     Phrase,
     SurveyFigure,
-    _Strict,
     _as_tuple,
+    _Strict,
     check_safe_id,
     school_year,
 )
-
 
 # --- briefs: data/briefs.yaml ---------------------------------------------------------------------------------
 

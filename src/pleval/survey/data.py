@@ -27,13 +27,13 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from ..inputs.codebook import _data_loc
 from ..errors import PlevalError, SurveyError, SurveyWarning
-from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
-from ..project import Project
-from .tables import TABLE_READERS, read_response_table
+from ..inputs.codebook import _data_loc
 from ..inputs.text import decode, normalise, sha256_bytes, sha256_text
 from ..inputs.yamlmarks import Located, describe_pydantic_error, load_located, yaml_error_position, yaml_error_summary
+from ..project import Project
+from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
+from .tables import TABLE_READERS, read_response_table
 
 DESCRIPTION = "survey.yaml"
 REQUIRED_COLUMNS = ("respondent", "school", "year", "role")

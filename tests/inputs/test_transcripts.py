@@ -3,7 +3,6 @@ import shutil
 import docx
 import pytest
 
-from conftest import FIXTURES
 from pleval.errors import (
     DecodeError,
     EmptyTranscriptError,
@@ -16,6 +15,8 @@ from pleval.errors import (
     VttTimestampError,
 )
 from pleval.inputs.transcripts import load_transcripts, parse_transcript
+
+from conftest import FIXTURES
 
 
 def parse(name, root=FIXTURES / "transcripts"):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import papermill
+import pytest
 
 from pleval.coding.store import CodingLog
 
 from browser import ARTIFACTS, chromium_page, jupyterlab, need_browser, open_notebook, run_all_cells
 from conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
 
 def test_a_click_in_the_coding_notebook_is_saved_and_shown(fresh_sample, tmp_path):

@@ -14,20 +14,20 @@ from click.testing import CliRunner
 from lxml import etree
 
 from pleval.cli import main
-from pleval.inputs.codebook import check_codebook, load_codebook
+from pleval.coding.store import CodingLog
 from pleval.errors import RefiError
 from pleval.inputs.cache import load_transcripts_cached
+from pleval.inputs.codebook import check_codebook, load_codebook
+from pleval.inputs.transcripts import load_transcripts
 from pleval.project import Project
 from pleval.refi import export_codebook, export_project, import_refi, read_refi
 from pleval.refi.description import code_description, parse_description
 from pleval.refi.positions import CODE_POINTS, CRLF_AS_ONE, UTF16_CRLF_AS_ONE, UTF16_UNITS
-from pleval.coding.store import CodingLog
-from pleval.inputs.transcripts import load_transcripts
 
-REFI = Path(__file__).parents[2] / "shared" / "refi-qda"
+REFI = Path(__file__).parents[3] / "shared" / "refi-qda"
 SCHEMAS = REFI / "schema"
 SAMPLES = sorted(p for p in (REFI / "samples").glob("*/*") if p.is_file())
-FIXTURES = Path(__file__).parent / "fixtures" / "refi"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "refi"
 P = "urn:QDA-XML:project:1.0"
 
 pytestmark = pytest.mark.skipif(not REFI.is_dir(), reason="needs ../shared/refi-qda beside the repository")
@@ -320,7 +320,7 @@ def f4_with_texts(folder: Path) -> tuple[Path, dict[str, str]]:
     folder.mkdir()
     shutil.copy(REFI / "samples" / "f4" / "f4-2025.2.9_project.qde", folder / "project.qde")
     (folder / "sources").mkdir()
-    words = "wir haben im Team die Planung gemeinsam gemacht und die Schüler arbeiten selbständig".split()
+    words = ["wir", "haben", "im", "Team", "die", "Planung", "gemeinsam", "gemacht", "und", "die", "Schüler", "arbeiten", "selbständig"]
     texts = {}
     for guid, length in F4_TEXTS.items():
         text, n = "", 0
@@ -483,7 +483,7 @@ def test_codebook_merge_keeps_comments_reports_conflicts_and_appends_new_codes(m
 
 
 def test_description_round_trip():
-    code = load_codebook(Path(__file__).parent / "fixtures" / "codebooks" / "two_codes.yaml").code("funding")
+    code = load_codebook(Path(__file__).parents[1] / "fixtures" / "codebooks" / "two_codes.yaml").code("funding")
     fields = parse_description(code_description(code, "barriers"))
     assert fields == {"definition": code.definition, "when_to_use": code.when_to_use,
                       "when_not_to_use": code.when_not_to_use, "examples": code.examples, "id": "funding"}

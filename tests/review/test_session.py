@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pleval.review.session import CodingSession, ReconcileSession, SessionError
 from pleval.coding.store import CodingLog
+from pleval.review.session import CodingSession, ReconcileSession, SessionError
 
 
 @pytest.fixture

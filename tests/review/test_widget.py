@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pleval.review.session import SessionError
 from pleval.coding.store import CodingLog
+from pleval.review.session import SessionError
 from pleval.review.widget import _marked, coding_widget
 
 
@@ -42,7 +42,7 @@ def test_redraw_does_not_write(project):
 def test_suggestion_buttons_accept_and_reject(project):
     widget = coding_widget(project, "cara")
     widget.shortcut.value = "s"
-    
+
     row = widget.suggestions.children[0]
     code_id = widget.session.suggestions()[0].code_id
     row.children[0].click()  # Accept
@@ -69,17 +69,17 @@ def test_shortcuts_move_toggle_and_undo(project):
     widget = coding_widget(project, "cara")
     first = widget.session.current.id
     widget.shortcut.value = "n"
-    
+
     assert widget.session.current.id != first and widget.shortcut.value == ""
     widget.shortcut.value = "1"
-    
+
     code_id = list(widget.code_buttons)[0]
     assert widget.code_buttons[code_id].value
     widget.shortcut.value = "z"
-    
+
     assert not widget.code_buttons[code_id].value
     widget.shortcut.value = "q"
-    
+
     assert "unknown shortcut" in widget.status.value
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 
 from pleval.build.batch import build
 
 from browser import ARTIFACTS, chromium_page, need_browser
 from conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
 ATTACK = "<script>alert('quote')</script><img src=x onerror=alert('img')>"
 BRIEF = "barriers"

@@ -1,8 +1,9 @@
 import pytest
 
-from conftest import FIXTURES
-from pleval.inputs.codebook import check_codebook, load_codebook
 from pleval.errors import CodebookError
+from pleval.inputs.codebook import check_codebook, load_codebook
+
+from conftest import FIXTURES
 
 CODEBOOKS = FIXTURES / "codebooks"
 

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import REPO
 
+pytestmark = pytest.mark.notebook
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 

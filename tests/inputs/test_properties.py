@@ -3,9 +3,10 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
 from pleval.errors import PlevalError
 from pleval.inputs.transcripts import parse_transcript
+
+from conftest import FIXTURES
 
 HEADER = (FIXTURES / "transcripts" / "focus_group_p_labels.txt").read_text().split("---\n")[1]
 labels = st.sampled_from(["P1: ", "P2: ", "Interviewer: ", "Ann Lee: ", "ANN: ", "**P3:** ", "[00:01:02] P1: ", ""])

@@ -3,7 +3,13 @@ import pandas as pd
 import pytest
 
 from pleval.coding.reliability import (
-    RELIABILITY_COLUMNS, alpha, binary_bootstrap, bootstrap_interval, kappa, percent_agreement, presence_matrix,
+    RELIABILITY_COLUMNS,
+    alpha,
+    binary_bootstrap,
+    bootstrap_interval,
+    kappa,
+    percent_agreement,
+    presence_matrix,
     reliability_table,
 )
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from pleval.coding.sources import counted_codings, human_agreement
-from pleval.schema import segment_id
+from pleval.coding.store import CodingLog
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.coding.store import CodingLog
+from pleval.schema import segment_id
 
-BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 @pytest.fixture

@@ -21,18 +21,18 @@ from sklearn.utils.estimator_checks import (
 )
 
 from pleval.cli import main
+from pleval.coding.store import CodingLog
 from pleval.errors import LearningError
+from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
 from pleval.learn.estimator import NEVER, LearnedCoder, choose_threshold
 from pleval.learn.evaluate import COMBINED, MODEL, RULES, evaluate, transcript_folds
 from pleval.learn.quotes import read_quotes
 from pleval.learn.suggest import SUGGESTION_COLUMNS, Suggester, uncertainty
 from pleval.learn.trained import load_or_train
 from pleval.learn.training import human_coders, training_set
-from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
 from pleval.project import Project
-from pleval.coding.store import CodingLog
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 LEARN = FIXTURES / "learn"
 
 MONEY = ["levy", "dollars", "afford", "stipend"]

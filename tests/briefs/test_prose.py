@@ -7,7 +7,12 @@ import re
 import pytest
 
 from pleval.briefs.prose import (
-    citation, nearest_five, prevalence_sentences, provisional_sentence, share_phrase, sources_sentence,
+    citation,
+    nearest_five,
+    prevalence_sentences,
+    provisional_sentence,
+    share_phrase,
+    sources_sentence,
     survey_sentence,
 )
 from pleval.schema import EvaluationInfo, Prevalence, RoleCount, SurveyFigure, SurveyFilters, ThemeReliability

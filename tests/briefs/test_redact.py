@@ -9,12 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from pleval.schema import RedactionTerms
+from pleval.briefs.redact import (
+    Redactor,
+    redaction_report,
+    redaction_summary,
+    short_form,
+    trie_pattern,
+    unlisted_capitalised,
+)
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.briefs.redact import Redactor, redaction_report, redaction_summary, short_form, trie_pattern, unlisted_capitalised
+from pleval.schema import RedactionTerms
 
-BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 @pytest.fixture

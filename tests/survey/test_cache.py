@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 import pleval.survey.cache as surveycache
-from conftest import FIXTURES, copy_transcript
 from pleval.errors import SurveyError
 from pleval.project import Project
 from pleval.survey.data import check_survey, load_survey
+
+from conftest import FIXTURES, copy_transcript
 
 SURVEY = FIXTURES / "survey"
 

@@ -1,9 +1,10 @@
 import pytest
 
-from conftest import FIXTURES
 from pleval.inputs.codebook import load_codebook
-from pleval.schema import Transcript, TranscriptMeta, Turn
 from pleval.nlp.rules import RuleCoder
+from pleval.schema import Transcript, TranscriptMeta, Turn
+
+from conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")

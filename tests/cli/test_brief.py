@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.schema import Brief
 from pleval.project import Project
+from pleval.schema import Brief
 from pleval.validate import validate_project
 
-BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pleval.build.batch import build
 
 from browser import ARTIFACTS, chromium_page, need_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
 
 def test_index_and_a_page_open_clean_in_chromium(small_build_project):

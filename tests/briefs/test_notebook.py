@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from pleval.briefs.render import build_briefs
 from pleval.project import Project
 
-REPO = Path(__file__).parent.parent
+pytestmark = pytest.mark.notebook
+
+REPO = Path(__file__).parents[2]
 NOTEBOOK = REPO / "notebooks" / "brief.ipynb"
-BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 def test_notebook_is_committed_clean_with_exactly_the_batch_parameters():
@@ -45,8 +48,9 @@ def test_notebook_runs_under_papermill_and_writes_the_brief(tmp_path):
     assert len(images) == 2  # who voiced each theme; the survey figures
 
 
+@pytest.mark.browser
 def test_html_brief_is_inert_in_a_real_browser(tmp_path):
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parents[1]))
     from browser import chromium_page, need_browser
 
     need_browser()

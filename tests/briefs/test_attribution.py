@@ -11,7 +11,7 @@ from pleval.briefs.attribution import Attributor, Profile, profile_of
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
 
-BRIEF_PROJECT = Path(__file__).parent / "fixtures" / "brief"
+BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 @pytest.fixture

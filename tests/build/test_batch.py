@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from pleval.build.batch import BuildError, build, plan
 from pleval.cli import main
 
+pytestmark = pytest.mark.notebook
+
+
 @pytest.fixture
 def project(small_build_project):
     return small_build_project
@@ -100,6 +103,7 @@ def test_each_page_runs_in_a_kernel_launched_ahead_and_none_is_left_running(proj
         child.cmdline())]
 
 
+@pytest.mark.dask
 def test_pages_run_on_a_dask_cluster(project):
     distributed = pytest.importorskip("distributed", reason="the dask extra (pip install 'pleval[dask]')")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

@@ -13,12 +13,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from conftest import FIXTURES, REPO, copy_transcript
 from pleval.cli import main
-from pleval.inputs.codebook import load_codebook
 from pleval.errors import SurveyError
-from pleval.schema import SurveyFilters
+from pleval.inputs.codebook import load_codebook
 from pleval.project import Project
+from pleval.schema import SurveyFilters
 from pleval.survey.data import check_survey, linked_items, load_survey, read_survey_description
 from pleval.survey.figures import (
     agreement_report,
@@ -30,6 +29,8 @@ from pleval.survey.figures import (
     wilson_interval,
 )
 from pleval.validate import validate_project
+
+from conftest import FIXTURES, REPO, copy_transcript
 
 SURVEY = FIXTURES / "survey"
 # The fixture answers, designed so the figures are known (see tests/fixtures/survey/excel_utf8.csv):

@@ -103,8 +103,9 @@ def test_bad_events_are_refused_before_anything_is_written(tmp_path):
 
 
 def test_a_renamed_code_keeps_every_coding_and_a_removed_one_is_reported(tmp_path):
-    from conftest import FIXTURES
     from pleval.inputs.codebook import load_codebook
+
+    from conftest import FIXTURES
 
     log = CodingLog(tmp_path, "ana")
     for n in range(3):

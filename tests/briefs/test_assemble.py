@@ -13,15 +13,17 @@ import pytest
 import yaml
 from markupsafe import escape
 
+from pleval.briefs.assemble import BriefContext, trace_quote
 from pleval.briefs.attribution import Attributor, profile_of
 from pleval.briefs.config import transcript_school_year
-from pleval.briefs.assemble import BriefContext, trace_quote
+from pleval.briefs.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
 from pleval.briefs.render import build_briefs
 from pleval.coding.coders import reliability_report
-from pleval.schema import Brief
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.project import Project
-from pleval.briefs.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
+from pleval.schema import Brief
+
+pytestmark = pytest.mark.slow
 
 OUTPUTS = (".json", ".md", ".html")
 SAMPLE_BRIEFS = {"sustaining-strategies", "barriers", "framework-components", "region-northwest", "region-northeast",

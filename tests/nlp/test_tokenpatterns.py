@@ -6,11 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
-from conftest import FIXTURES, REPO
 from pleval.inputs.codebook import load_codebook
 from pleval.nlp.pipeline import blank_pipeline
 from pleval.nlp.segment import sentence_starts
 from pleval.nlp.tokenpatterns import EncodedDoc, PatternCompiler, Unsupported, compile_pattern
+
+from conftest import FIXTURES, REPO
 
 
 def all_patterns():
