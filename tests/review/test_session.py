@@ -190,6 +190,7 @@ def test_a_log_line_written_elsewhere_mid_session_is_picked_up(project):
     assert [a.code_id for a in session.applied()] == ["funding"]
 
 
+@pytest.mark.slow
 def test_the_models_suggestions_appear_beside_the_rules_and_are_human_decisions(project):
     session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher", "sw-sycamore-run-focus-group"],
                             model=True)
@@ -204,6 +205,7 @@ def test_the_models_suggestions_appear_beside_the_rules_and_are_human_decisions(
     assert logged(project, "cara")[-1] == ("accept", suggestion.code_id, sid)
 
 
+@pytest.mark.slow
 def test_uncertainty_order_puts_the_models_least_certain_turns_first(project):
     session = CodingSession(project, "cara", transcripts=["sw-sycamore-run-focus-group"], order="uncertainty")
     session.wait_for_model(timeout=300)  # no background work left running into other tests
