@@ -40,7 +40,7 @@ def test_turns_parsed_together_each_start_a_sentence_and_keep_their_own_sentence
     doc, ranges = parse_turns(blank_pipeline(), texts)
     assert [doc[a:b].text for a, b in ranges] == texts
     bounds = turn_sentence_bounds(doc, ranges, texts)
-    assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds)] == [
+    assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds, strict=True)] == [
         ["Yes"], ["and then we"], ["went home.", "It rained!"], ["Okay."],
     ]
 
@@ -51,3 +51,10 @@ def test_lemmas_of_a_batch_are_those_of_each_doc_alone():
     alone = [[t.lemma_ for t in nlp(text)] for text in texts]
     assert [[t.lemma_ for t in doc] for doc in nlp.pipe(texts, batch_size=5)] == alone
     assert alone[0] == ["teacher", "run", "out", "of", "grant"]
+
+
+def test_words_first_seen_in_a_later_batch_get_their_lemmas():
+    texts = ["Teachers RAN", "out of Grants", "the kids were running", "Mice. MICE? geese"]
+    assert [[t.lemma_ for t in doc] for doc in blank_pipeline().pipe(texts, batch_size=1)] == [
+        ["teacher", "run"], ["out", "of", "grant"], ["the", "kid", "be", "run"], ["mouse", ".", "mouse", "?", "goose"],
+    ]

@@ -15,10 +15,10 @@ def stripped_pieces(doc, ranges, texts):
     """The definition: a turn is cut where a sentence starts in its range and at its end; pieces are stripped."""
     starts = sentence_starts(doc).tolist()
     result, offset = [], 0
-    for (first, last), text in zip(ranges, texts):
+    for (first, last), text in zip(ranges, texts, strict=True):
         cuts = [doc[i].idx - offset for i in starts if first <= i < last] + [len(text)]
         bounds = []
-        for start, end in zip(cuts, cuts[1:]):
+        for start, end in zip(cuts, cuts[1:], strict=False):
             piece = text[start:end]
             if piece.strip():
                 lead = len(piece) - len(piece.lstrip())
@@ -40,6 +40,6 @@ def test_flat_bounds_count_each_turns_sentences():
     doc, ranges = parse_turns(blank_pipeline(), texts)
     bounds = sentence_bounds(doc, ranges, texts)
     assert bounds.counts.tolist() == [2, 0, 0, 1, 2]
-    assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds.per_turn())] == [
+    assert [[t[a:b] for a, b in turn] for t, turn in zip(texts, bounds.per_turn(), strict=True)] == [
         ["Yes.", "No."], [], [], ["and then we"], ["went home.", "It rained!"],
     ]

@@ -70,7 +70,7 @@ def test_compiled_patterns_agree_with_spacy_on_real_quotes(corpus_docs):
     compiled_patterns = [compiler.compile(pattern) for pattern in PATTERNS + EXTRA]
     encoded_docs = [(doc, EncodedDoc(doc, sentence_starts(doc), compiler)) for doc in corpus_docs]
     disagreements = []
-    for pattern, compiled in zip(PATTERNS + EXTRA, compiled_patterns):
+    for pattern, compiled in zip(PATTERNS + EXTRA, compiled_patterns, strict=True):
         matcher = Matcher(corpus_docs[0].vocab)
         matcher.add("p", [pattern])
         for doc, encoded in encoded_docs:

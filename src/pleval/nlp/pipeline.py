@@ -7,7 +7,7 @@ form; :class:`LowercaseLemmas` looks up the lower-cased form instead, which make
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import spacy
@@ -137,29 +137,28 @@ class LowercaseLemmas:
             lemma = self._by_lower[lower_hash] = self.strings.add(self.table.get(lower, lower))
         return lemma
 
+    def _lemmas(self, vocab, new: np.ndarray) -> list[int]:
+        """The lemma hashes of words not seen before (orth hashes in ``vocab``)."""
+        return [self._lemma(vocab[w].lower) for w in new.tolist()]
+
     def __call__(self, doc: Doc) -> Doc:
         """Lemmatise a doc: one look-up per distinct word, no Token objects."""
         if len(doc):
             words, inverse = doc_words(doc)
-            vocab = doc.vocab
-            lemmas = self._by_orth.lookup(words, lambda new: [self._lemma(vocab[w].lower) for w in new.tolist()])
+            lemmas = self._by_orth.lookup(words, partial(self._lemmas, doc.vocab))
             doc.from_array([LEMMA], lemmas[inverse].reshape(-1, 1))
         return doc
 
     def pipe(self, stream, batch_size: int = 256):
         """Lemmatise docs a batch at a time: the words of a batch looked up together (many short docs, e.g.
         the codebook's phrases, would otherwise cost more in array calls than in look-ups)."""
-        vocab = None
-        for batch in minibatch(stream, batch_size):
+        for batch in minibatch(stream, batch_size):  # never an empty batch
             orths = [doc.to_array(ORTH).reshape(-1) for doc in batch]
-            if orths and vocab is None:
-                vocab = batch[0].vocab
-            everything = np.concatenate(orths) if orths else np.zeros(0, dtype=np.uint64)
-            words, inverse = np.unique(everything, return_inverse=True)
-            lemmas = self._by_orth.lookup(words, lambda new: [self._lemma(vocab[w].lower) for w in new.tolist()])
+            words, inverse = np.unique(np.concatenate(orths), return_inverse=True)
+            lemmas = self._by_orth.lookup(words, partial(self._lemmas, batch[0].vocab))
             lemmas = lemmas[inverse.reshape(-1)]
             offset = 0
-            for doc, array in zip(batch, orths):
+            for doc, array in zip(batch, orths, strict=True):
                 if len(array):
                     doc.from_array([LEMMA], lemmas[offset : offset + len(array)].reshape(-1, 1))
                 offset += len(array)

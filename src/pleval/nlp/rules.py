@@ -122,7 +122,7 @@ class CodebookRuler:
         lemmatizers = [name for name in others if "token.lemma" in self.nlp.get_pipe_meta(name).assigns]
         with self.nlp.select_pipes(enable=lemmatizers or others):
             docs = self.nlp.pipe(text for _, text in phrase_rules)
-            for (rule, _), doc in zip(phrase_rules, docs):
+            for (rule, _), doc in zip(phrase_rules, docs, strict=True):
                 self._add_rule(rule)
                 self.phrases.add(rule.key, [doc])
 
@@ -316,9 +316,10 @@ class RuleCoder:
         found = self.scores(doc, ranges)
         table = self.table
         results: list[dict] = [{} for _ in ranges]
-        rows = list(zip(found.rule.tolist(), found.start.tolist(), found.end.tolist()))
+        rows = list(zip(found.rule.tolist(), found.start.tolist(), found.end.tolist(), strict=True))
         bounds = found.first.tolist()
-        for g, (turn, code, score) in enumerate(zip(found.turn.tolist(), found.code.tolist(), found.score)):
+        groups = zip(found.turn.tolist(), found.code.tolist(), found.score, strict=True)
+        for g, (turn, code, score) in enumerate(groups):
             hits = [(table.rules[r], a, b) for r, a, b in rows[bounds[g]:bounds[g + 1]]]
             results[turn][table.code_ids[code]] = (score, hits)
         return results
@@ -368,7 +369,7 @@ class RuleCoder:
         sentence_of_match = np.maximum(
             np.searchsorted(sentence_begins, start_char, side="right") - 1 - turn_first_sentence[turn_of_match], 0)
         matches = list(zip(found.rule.tolist(), (start_char - offsets[turn_of_match]).tolist(),
-                           (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist()))
+                           (end_char - offsets[turn_of_match]).tolist(), sentence_of_match.tolist(), strict=True))
         first = found.first.tolist()
         counts = bounds.counts.tolist()
         keys = table.keys

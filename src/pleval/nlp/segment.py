@@ -56,7 +56,7 @@ def parse_turns(
     if uncoded is not None:
         skip = np.asarray(uncoded, dtype=bool)
         doc.user_data[UNCODED_KEY] = (starts[skip], ends[skip])
-    return nlp(doc), list(zip(starts.tolist(), ends.tolist()))
+    return nlp(doc), list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def turn_offsets(texts: Sequence[str]) -> np.ndarray:
@@ -75,9 +75,9 @@ class SentenceBounds(NamedTuple):
 
     def per_turn(self) -> list[list[tuple[int, int]]]:
         """The bounds of each turn's sentences as (start, end) pairs."""
-        pairs = list(zip(self.starts.tolist(), self.ends.tolist()))
+        pairs = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         cuts = np.cumsum(self.counts).tolist()
-        return [pairs[a:b] for a, b in zip([0] + cuts, cuts)]
+        return [pairs[a:b] for a, b in zip([0] + cuts, cuts, strict=False)]
 
 
 _SPACE = None  # code point -> whether str.isspace() (every white space character is below U+3001)

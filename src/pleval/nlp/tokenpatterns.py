@@ -358,7 +358,7 @@ class PatternCompiler:
         cells = np.flatnonzero(candidates)  # by pattern, then sentence
         numbers, all_sentences = divmod(cells, encoded.n_sentences)
         groups = np.flatnonzero(np.diff(numbers)) + 1
-        groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)])
+        groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)], strict=True)
         numbers, all_sentences = numbers.tolist(), all_sentences.tolist()
         bounds = encoded.sentence_bounds
         text, newest = encoded.text, encoded.newest
@@ -407,7 +407,7 @@ class EncodedDoc:
             first = np.full(len(words), len(inverse), dtype=np.int64)
             np.minimum.at(first, inverse, np.arange(len(inverse)))
             lemmas = doc.to_array(LEMMA).reshape(-1)[first[np.searchsorted(words, new)]]
-            return compiler.classify_words(doc, dict(zip(new.tolist(), lemmas.tolist())))
+            return compiler.classify_words(doc, dict(zip(new.tolist(), lemmas.tolist(), strict=True)))
 
         n_tokens = len(inverse)
         self.classes = compiler.class_of_word.lookup(words, classify)[inverse]
