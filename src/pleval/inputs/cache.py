@@ -155,7 +155,7 @@ class CachedParser:
                           ensure_ascii=False)
         with atomic_write(self.path, "wb") as handle:
             handle.write(head.encode("utf-8") + b"\n")
-            for entry, data in self._seen.values():
+            for _entry, data in self._seen.values():
                 handle.write(data)
 
 

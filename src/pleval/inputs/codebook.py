@@ -38,7 +38,8 @@ def _data_loc(data, loc) -> tuple:
     """Keep the parts of a pydantic error location that exist in the data (drop union branch names)."""
     kept = []
     for part in loc:
-        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        if (isinstance(data, dict) and part in data
+                or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str) and part == loc[-1]:
             pass  # a missing or unknown key: keep it so the message can name it

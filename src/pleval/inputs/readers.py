@@ -179,7 +179,7 @@ def _vtt_cues(path: Path, text: str) -> list[tuple[int, float, float, str]]:
             path=path,
             fix="each cue needs a timing line followed by its text and a blank line",
         )
-    return [(line, start, end, cue.raw_text) for (line, start, end), cue in zip(cues, parsed)]
+    return [(line, start, end, cue.raw_text) for (line, start, end), cue in zip(cues, parsed, strict=True)]
 
 
 def read_vtt(path: Path, data: bytes) -> Source:

@@ -66,7 +66,7 @@ class SpeakerMap:
         for key, value in candidates.items():
             if key not in ambiguous:
                 self.known.setdefault(key, value)
-        for name, role, label in people:  # a full name always wins over a shared first name
+        for name, role, _label in people:  # a full name always wins over a shared first name
             self.known[_key(name)] = (name, role)
         first_interviewer = meta.interviewers[0]
         for label in INTERVIEWER_LABELS:
