@@ -48,10 +48,10 @@ def test_each_transcript_counts_from_one_source(project):
     assert sources["hilltop-teacher"] == ("rules", ("rules",))
     table = counted.table
     rows = table[table["transcript_id"] == "hilltop-principal"]
-    assert sorted(zip(rows["turn"], rows["code_id"])) == [(1, "funding")]  # ben's lone "time" and ana's lone
-    # "time" are each one coder of two
+    # ben's lone "time" and ana's lone "time" are each one coder of two
+    assert sorted(zip(rows["turn"], rows["code_id"], strict=True)) == [(1, "funding")]
     rows = table[table["transcript_id"] == "riverbend-focus-group"]
-    assert list(zip(rows["turn"], rows["code_id"])) == [(1, "time")]
+    assert list(zip(rows["turn"], rows["code_id"], strict=True)) == [(1, "time")]
     turn = group.turns[1]
     assert (rows["start"].iloc[0], rows["end"].iloc[0]) == (turn.start, turn.start + turn.text.index(".") + 1)
     assert rows["rules_score"].iloc[0] == 1.0 and rows["evidence"].iloc[0]  # the rules agree: evidence attached

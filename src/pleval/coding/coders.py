@@ -132,7 +132,7 @@ class _Units:
         spans = self.spans.get(transcript_id, [])
         first = bisect_left(self.ends.get(transcript_id, []), start + 1)  # the first unit ending after start
         hits = []
-        for unit_start, unit_end, unit in spans[first:]:
+        for unit_start, _unit_end, unit in spans[first:]:
             if unit_start >= max(end, start + 1):
                 break
             hits.append(unit)

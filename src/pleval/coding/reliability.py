@@ -42,7 +42,7 @@ def presence_matrix(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str]]
                 matrix[i, column[unit]] = 0.0
     rows = codings[codings["code_id"] == code_id]
     row_of = {coder: i for i, coder in enumerate(coders)}
-    for coder, unit in zip(rows["coder"], rows["unit"]):
+    for coder, unit in zip(rows["coder"], rows["unit"], strict=True):
         if coder in row_of and unit in column and not np.isnan(matrix[row_of[coder], column[unit]]):
             matrix[row_of[coder], column[unit]] = 1.0
     return matrix

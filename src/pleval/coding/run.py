@@ -76,7 +76,7 @@ def _pack_lines(path: Path) -> dict[str, bytes]:
     try:
         header = json.loads(head)
         if header.get("format") == CACHE_FORMAT and len(header["ids"]) == len(rest):
-            lines = dict(zip(header["ids"], rest))
+            lines = dict(zip(header["ids"], rest, strict=True))
     except (ValueError, KeyError, TypeError, AttributeError):
         pass  # unreadable: everything is coded afresh
     _PACKS[path] = (head, lines)
@@ -187,14 +187,14 @@ def code_project(
             # workers send back each transcript's cache entry; its codings are read from it as from the cache
             results = (
                 (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
-                for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs))
+                for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs), strict=True)
             )
         else:
             coder = RuleCoder(codebook)
             results = (_coded(coder, transcript) for transcript in todo)
         try:
             for transcript, (line, codings) in tqdm(
-                zip(todo, results), total=len(todo), desc="coding", unit="transcript", disable=disable
+                zip(todo, results, strict=True), total=len(todo), desc="coding", unit="transcript", disable=disable
             ):
                 cache.put(transcript.id, line)
                 found[transcript.id] = codings

@@ -103,7 +103,7 @@ class Replay:
         """One warning per code that current codings use but the codebook neither has nor renames."""
         known = set(codebook.code_ids)
         counts: dict[str, int] = {}
-        for transcript_id, start, end, code_id in self.codings(codebook):
+        for _transcript_id, _start, _end, code_id in self.codings(codebook):
             if code_id not in known:
                 counts[code_id] = counts.get(code_id, 0) + 1
         return [
