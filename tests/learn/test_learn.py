@@ -231,7 +231,7 @@ def test_training_set_puts_the_consensus_first_and_adds_the_codebook_examples(le
     _code_turns(learn_project, "ana", {"alder": {1: ["time"]}, "elm": {1: ["funding"]}})
     assert human_coders(learn_project) == ["consensus", "ana"]
     training = training_set(learn_project)
-    decided = dict(zip(training.units, training.decided_by))
+    decided = dict(zip(training.units, training.decided_by, strict=True))
     assert decided["alder:t001"] == "consensus" and decided["elm:t001"] == "ana"
     labels = training.label_frame
     assert labels.loc["alder:t001"].tolist() == [1, 0]  # the consensus's funding, not ana's time
@@ -510,6 +510,6 @@ def test_the_combined_coder_can_learn_from_semantic_similarity_too(learn_project
     assert trained.coder.use_semantic and trained.path.name == "learned-turn-combined-semantic.joblib"
     assert trained.coder.rule_columns_ == ["semantic:funding", "semantic:time"]
     table = Suggester.for_project(learn_project, semantic=True).suggestions("elm")
-    assert ("elm:t001", "funding") in set(zip(table["unit"], table["code_id"]))
+    assert ("elm:t001", "funding") in set(zip(table["unit"], table["code_id"], strict=True))
     result = evaluate(learn_project, semantic=True, progress=False)
     assert set(result.table["coder"]) == {RULES, MODEL, COMBINED}

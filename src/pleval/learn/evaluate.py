@@ -168,7 +168,7 @@ def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarra
     for coder, decided in [(reference, training.labels), *decisions.items()]:
         for i in tested:
             rows += [(training.units[i], coder, code_id)
-                     for code_id, value in zip(training.code_ids, decided[i]) if value]
+                     for code_id, value in zip(training.code_ids, decided[i], strict=True) if value]
     codings = pd.DataFrame(rows, columns=["unit", "coder", "code_id"])
     reviewed = {coder: units for coder in [*decisions, reference]}
     parts = [

@@ -169,7 +169,7 @@ class Suggester:
             chosen = np.flatnonzero(np.ones(len(units), bool) if everything else by_model[:, j] | by_rules[:, j])
             needs_terms = [i for i in chosen if not by_rules[i, j]]
             terms = dict(zip(needs_terms, self.trained.coder.influential_terms(
-                units["text"].iloc[needs_terms].tolist(), j))) if needs_terms else {}
+                units["text"].iloc[needs_terms].tolist(), j), strict=True)) if needs_terms else {}
             for i in chosen:
                 start = int(units["start"].iat[i])
                 if by_rules[i, j]:

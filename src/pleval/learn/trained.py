@@ -151,9 +151,9 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "training_seconds": round(seconds, 3), "units": len(training),
         "transcripts": training.transcripts, "coders": sorted(set(training.decided_by)),
-        "positives": dict(zip(training.code_ids, positives)),
+        "positives": dict(zip(training.code_ids, positives, strict=True)),
         "thresholds": {c: (None if math.isinf(t) else round(float(t), 4))
-                       for c, t in zip(training.code_ids, estimator.thresholds_)},
+                       for c, t in zip(training.code_ids, estimator.thresholds_, strict=True)},
     }
     with atomic_write(record_path, encoding="utf-8") as handle:
         handle.write(json.dumps(record, indent=2, ensure_ascii=False))

@@ -79,8 +79,8 @@ class TrainingSet:
     @property
     def hash(self) -> str:
         """sha256 of everything the model learns from: units, texts, labels and who decided them."""
-        rows = [[u, t, [c for c, v in zip(self.code_ids, row) if v], d]
-                for u, t, row, d in zip(self.units, self.texts, self.labels.tolist(), self.decided_by)]
+        rows = [[u, t, [c for c, v in zip(self.code_ids, row, strict=True) if v], d]
+                for u, t, row, d in zip(self.units, self.texts, self.labels.tolist(), self.decided_by, strict=True)]
         return sha256_text(json.dumps({"unit": self.unit, "codes": self.code_ids, "rows": rows},
                                       ensure_ascii=False, sort_keys=True))
 
@@ -182,7 +182,7 @@ def rule_findings(coder: RuleCoder, texts: Sequence[str]) -> tuple[np.ndarray, l
         return scores, found
     doc, ranges = parse_turns(coder.nlp, texts)
     offsets = np.cumsum([0] + [len(t) + len(SEPARATOR) for t in texts]).tolist()
-    for i, (evidence, offset) in enumerate(zip(coder.evidence(doc, ranges), offsets)):
+    for i, (evidence, offset) in enumerate(zip(coder.evidence(doc, ranges), offsets, strict=False)):
         for code_id, (score, hits) in evidence.items():
             scores[i, column[code_id]] = score
             found[i][code_id] = [
