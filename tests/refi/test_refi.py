@@ -320,7 +320,8 @@ def f4_with_texts(folder: Path) -> tuple[Path, dict[str, str]]:
     folder.mkdir()
     shutil.copy(REFI / "samples" / "f4" / "f4-2025.2.9_project.qde", folder / "project.qde")
     (folder / "sources").mkdir()
-    words = ["wir", "haben", "im", "Team", "die", "Planung", "gemeinsam", "gemacht", "und", "die", "Schüler", "arbeiten", "selbständig"]
+    words = ["wir", "haben", "im", "Team", "die", "Planung", "gemeinsam", "gemacht", "und", "die", "Schüler",
+             "arbeiten", "selbständig"]
     texts = {}
     for guid, length in F4_TEXTS.items():
         text, n = "", 0
@@ -345,7 +346,7 @@ def test_f4_sample_with_its_texts_imports_codings_and_memo_only_selections(make_
     assert report.memos == {"f4": 5}  # two selection descriptions, their two notes, the code's note
     transcripts = by_id(project)
     raw = texts["834517f4-6e9f-4425-9bdd-a4be2d36e7a0"]
-    for (tid, start, end, code_id), event in logged(project, "f4").items():
+    for (tid, start, end, code_id), _event in logged(project, "f4").items():
         # f4's texts have no speaker labels: each paragraph became a turn, and spans moved with the labels
         assert transcripts[tid].text[start:end].replace("Respondent: ", "") in (raw[320:416], raw[995:1260])
         assert code_id == "dies_ist_ein_test_code"

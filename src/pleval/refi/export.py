@@ -391,11 +391,13 @@ def export_project(project: Project, path: str | Path, *, rules: bool = True) ->
     _writable(path)
     document = _ProjectDocument(project, rules)
     qde, texts, counts = document.document()
-    with atomic_write(path, "wb") as handle:
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            _add(archive, "project.qde", qde)
-            for guid, text in texts.items():
-                _add(archive, f"sources/{guid}.txt", text.encode("utf-8"))
+    with (
+        atomic_write(path, "wb") as handle,
+        zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        _add(archive, "project.qde", qde)
+        for guid, text in texts.items():
+            _add(archive, f"sources/{guid}.txt", text.encode("utf-8"))
     return RefiExport(path, counts, document.problems)
 
 

@@ -16,6 +16,7 @@ importing a file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -284,7 +285,7 @@ def _gather(refi: RefiFile, placed: list[_Placed], merge: CodebookMerge, events:
     referenced = set(refi.project_notes)
     for item in placed:
         source = item.source
-        for selection, (start, end) in zip(source.selections, item.spans):
+        for selection, (start, end) in zip(source.selections, item.spans, strict=True):
             where = events.on_text(item, start, end)
             for coding in selection.codings:
                 code_id = merge.code_ids.get(coding.code)
@@ -384,10 +385,8 @@ def _commit(project: Project, codebook_text: str | None, placed: list[_Placed], 
                 with atomic_write(project.codebook_path, "wb") as handle:
                     handle.write(original)
         for log, done in appended:  # an append-only log is taken back by undoing, never by rewriting
-            try:
+            with contextlib.suppress(StoreError):
                 log.append_many("undo", [{"undoes": event.id} for event in done])
-            except StoreError:
-                pass
         raise
 
 

@@ -2,10 +2,10 @@
 
 Section 10.2 of the standard counts Unicode code points from 0 in the source's text file. Tools differ: NVivo
 counts UTF-16 code units (an emoji counts 2), ATLAS.ti counts CRLF as one character although its files hold
-both (and, a .NET program too, may count UTF-16 units as well). The convention is chosen from the file's ``origin`` and then checked: every position must fall inside
-the text, not inside a character or a CRLF pair, and the selections' ends should fall on word boundaries
-about as often as under any other convention. If another convention fits clearly better, it is used and the
-choice reported; if none fits, the file is refused.
+both (and, a .NET program too, may count UTF-16 units as well). The convention is chosen from the file's
+``origin`` and then checked: every position must fall inside the text, not inside a character or a CRLF pair,
+and the selections' ends should fall on word boundaries about as often as under any other convention. If
+another convention fits clearly better, it is used and the choice reported; if none fits, the file is refused.
 
 Positions count characters of the text as the tool wrote it, without a BOM; pleval's offsets count code points
 of the normalised text (CRLF and CR turned into LF), end exclusive, as everywhere in pleval.
