@@ -164,7 +164,8 @@ class CodingSession:
                 self.problems.append(error)
                 continue
             for row in frame[frame["model"] & ~frame["rules"]].itertuples(index=False):
-                evidence = tuple(Evidence(a, b, w, "model") for (a, b), w in zip(row.evidence_spans, row.evidence))
+                evidence = tuple(Evidence(a, b, w, "model")
+                                 for (a, b), w in zip(row.evidence_spans, row.evidence, strict=True))
                 transcript = self.transcripts[transcript_id]
                 self._model_suggested.setdefault(row.unit, []).append(Coding(
                     transcript_id, row.unit, int(row.start), int(row.end), row.code_id, "model", "model",
