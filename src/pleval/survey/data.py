@@ -411,8 +411,9 @@ def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Pro
         guess = difflib.get_close_matches(_folded(school), list(schools), n=1)
         hint = f"did you mean '{schools[guess[0]]}'? " if guess else ""
         problems.append(SurveyWarning(
-            f"school '{school}' ({'row' if len(numbers) == 1 else 'rows'} {_ranges(numbers)}) matches no school in the transcripts' metadata or in "
-            "survey.yaml's schools", path=path, line=numbers[0], column=positions["school"] + 1,
+            f"school '{school}' ({'row' if len(numbers) == 1 else 'rows'} {_ranges(numbers)}) matches no "
+            "school in the transcripts' metadata or in survey.yaml's schools",
+            path=path, line=numbers[0], column=positions["school"] + 1,
             fix=f"{hint}correct the name, or describe the school under schools in survey.yaml"))
     return records, problems
 

@@ -156,7 +156,8 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     table = _with_percent(table, threshold, confidence)
     table.attrs["provenance"] = {
         "survey": survey.name, "survey_hash": survey.hash, "population": survey.population,
-        "sources": [s.model_dump() for s in used_sources(data, responses)], "filters": (filters or SurveyFilters()).active(),
+        "sources": [s.model_dump() for s in used_sources(data, responses)],
+        "filters": (filters or SurveyFilters()).active(),
         "by": list(columns), "suppress_below": threshold, "interval": INTERVAL, "confidence": confidence,
         "agree_levels": {item_id: list(survey.scale_of(item_id).agree) for item_id in items},
     }
@@ -286,7 +287,8 @@ def marked_table(table: pd.DataFrame, suppress_below: int) -> pd.DataFrame:
     empty = [c for c in set(BREAKDOWNS.values()) if c in shown.columns and shown[c].isna().all()]
     shown = shown.drop(columns=empty)
     shown["percent"] = [f"suppressed (n < {suppress_below})" if suppressed else f"{percent:.0f}%"
-                        for percent, suppressed in zip(table["percent"], table["suppressed"])]
+                        for percent, suppressed in zip(table["percent"], table["suppressed"], strict=True)]
     shown["95% CI"] = ["" if suppressed else f"{low:.0f}-{high:.0f}"
-                       for low, high, suppressed in zip(table["ci_low"], table["ci_high"], table["suppressed"])]
+                       for low, high, suppressed in zip(table["ci_low"], table["ci_high"], table["suppressed"],
+                                                        strict=True)]
     return shown.reset_index(drop=True)
