@@ -91,7 +91,7 @@ def test_every_figure_matches_a_plain_pandas_recomputation(drafted):
                 scale = survey["scales"][next(i["scale"] for i in survey["items"] if i["id"] == figure.item_id)]
                 levels = [level.casefold() for level in scale["levels"]]
                 labels = rows[figure.item_id].dropna().str.strip().map(
-                    lambda v: levels[int(v) - 1] if v.isdigit() else v.casefold())
+                    lambda v, levels=levels: levels[int(v) - 1] if v.isdigit() else v.casefold())
                 answered = labels[labels.isin(levels)]
                 agree = int(answered.isin([a.casefold() for a in scale["agree"]]).sum())
                 assert figure.n == len(answered), (brief.id, figure.item_id)
@@ -263,7 +263,7 @@ def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
 def test_reliability_gate_marks_themes_below_the_threshold_provisional(drafted):
     project, _, _, briefs = drafted
     table, _ = reliability_report(project, ["ana", "ben"], n_resamples=0)
-    alpha = dict(zip(table["code_id"], table["alpha"]))
+    alpha = dict(zip(table["code_id"], table["alpha"], strict=True))
     seen = set()
     for brief in briefs.values():
         markdown = (project.outputs / "briefs" / f"{brief.id}.md").read_text()

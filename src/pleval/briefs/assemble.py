@@ -134,7 +134,7 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
         for turn in transcript.turns:
             if not turn.is_interviewer:
                 people.setdefault(_person(turn, transcript), turn.role)
-    for transcript_id, turn_index in zip(rows["transcript_id"].tolist(), rows["turn"].tolist()):
+    for transcript_id, turn_index in zip(rows["transcript_id"].tolist(), rows["turn"].tolist(), strict=True):
         transcript = by_id[transcript_id]
         voiced_people.add(_person(transcript.turns[turn_index], transcript))
     roles = []

@@ -116,8 +116,8 @@ def draft_ahead(project: Project, brief_ids: list[str], *, redraft: bool = False
     (its notebook will draft it again and fail with the same error, where a reviewer sees it).
 
     A brief already kept from the same inputs (the same key: transcripts, codings, codebook, survey, briefs.yaml,
-    the brief templates, pleval's version) is not drafted again unless ``redraft`` (``pleval build --force``); it comes first, and the project is loaded only if
-    some brief needs drafting.
+    the brief templates, pleval's version) is not drafted again unless ``redraft`` (``pleval build --force``); it
+    comes first, and the project is loaded only if some brief needs drafting.
     """
     from .assemble import BriefContext
 

@@ -48,12 +48,27 @@ DISTRICT_WORDS = ("Exempted Village School District", "Exempted Village Schools"
                   "Schools", "District")
 ESC_WORDS = ("Educational Service Center", "ESC")
 #: Capitalised words that start a sentence or a label, not a name (trimmed from pattern matches).
-FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", "in", "of", "on", "or", "so", "the", "then", "to", "with", "this", "that", "these", "those", "our", "their", "my", "your", "his", "her", "its", "we", "they", "he", "she", "it", "if", "when", "while", "as", "because", "like", "well", "yeah", "um", "uh", "oh", "okay", "also", "just", "even", "at", "over", "about", "after", "before", "into", "honestly", "actually", "really", "basically", "anyway", "now", "yes", "no", "sure", "right", "here", "there", "what", "who", "how", "why", "where", "which", "every", "all", "some", "one", "two", "three"])
-ALWAYS_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ohio", "esc", "escs", "pd", "plc", "plcs", "ok", "tv", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "christmas", "thanksgiving", "halloween", "easter", "english", "spanish", "american", "america", "covid", "zoom", "google", "northwest", "northeast", "southwest", "southeast", "central", "launch", "explore", "transform"])
+FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", "in", "of", "on", "or", "so", "the",
+                            "then", "to", "with", "this", "that", "these", "those", "our", "their", "my", "your",
+                            "his", "her", "its", "we", "they", "he", "she", "it", "if", "when", "while", "as",
+                            "because", "like", "well", "yeah", "um", "uh", "oh", "okay", "also", "just", "even", "at",
+                            "over", "about", "after", "before", "into", "honestly", "actually", "really", "basically",
+                            "anyway", "now", "yes", "no", "sure", "right", "here", "there", "what", "who", "how",
+                            "why", "where", "which", "every", "all", "some", "one", "two", "three"])
+ALWAYS_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ohio", "esc", "escs", "pd", "plc", "plcs", "ok",
+                                "tv", "january", "february", "march", "april", "may", "june", "july", "august",
+                                "september", "october", "november", "december", "monday", "tuesday", "wednesday",
+                                "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays", "wednesdays",
+                                "thursdays", "fridays", "christmas", "thanksgiving", "halloween", "easter", "english",
+                                "spanish", "american", "america", "covid", "zoom", "google", "northwest", "northeast",
+                                "southwest", "southeast", "central", "launch", "explore", "transform"])
 
 #: Words of institutions' names too common to stand for one on their own.
-GENERIC_PLACE_WORDS = frozenset(w.casefold() for words in (SCHOOL_WORDS, DISTRICT_WORDS, ESC_WORDS) for phrase in words
-                                for w in phrase.split()) | frozenset(["stem", "black", "white", "red", "green", "blue", "north", "south", "east", "west", "new", "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake", "river", "city", "county", "village"])
+GENERIC_PLACE_WORDS = frozenset(
+    w.casefold() for words in (SCHOOL_WORDS, DISTRICT_WORDS, ESC_WORDS) for phrase in words for w in phrase.split()
+) | frozenset(["stem", "black", "white", "red", "green", "blue", "north", "south", "east", "west", "new", "old",
+               "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake", "river", "city", "county",
+               "village"])
 PLACEHOLDERS = {"school": "[school]", "district": "[district]", "esc": "[ESC]", "place": "[place]",
                 "name": "[name]", "email": "[email]", "phone": "[phone]"}
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
