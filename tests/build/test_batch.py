@@ -135,7 +135,8 @@ def test_build_processes_validate_notebooks_without_the_slow_iri_checker():
     import subprocess
     import sys
 
-    probe = ("import sys; from pleval.build.runners import lighter_imports; lighter_imports(); import nbformat, papermill; "
-             "nbformat.validate(nbformat.v4.new_notebook()); print(sys.modules['rfc3987_syntax'])")
+    probe = ("import sys; from pleval.build.runners import lighter_imports; lighter_imports(); "
+             "import nbformat, papermill; nbformat.validate(nbformat.v4.new_notebook()); "
+             "print(sys.modules['rfc3987_syntax'])")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "None"

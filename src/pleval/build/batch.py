@@ -14,6 +14,7 @@ timings, status), each written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import gc
@@ -181,10 +182,8 @@ def _versions() -> dict[str, str]:
 
     found = {"pleval": __version__, "python": platform.python_version()}
     for name in ("papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "spacy"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
-        except PackageNotFoundError:
-            pass
     return found
 
 
@@ -234,7 +233,8 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
         fresh = (before.get("key") == page.key and before.get("status") == "built"
                  and (Path(outputs) / "html" / f"{page.id}.html").exists())
         if fresh and not force:
-            report.results.append(PageResult(page.id, "unchanged", before.get("seconds"), built_at=before.get("built_at")))
+            report.results.append(PageResult(page.id, "unchanged", before.get("seconds"),
+                                             built_at=before.get("built_at")))
         else:
             todo.append(page)
     plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
@@ -295,10 +295,8 @@ def _give_back_memory() -> None:
     """Collect garbage and hand the freed heap back to the system, which glibc otherwise keeps for this process
     (a few hundred MB after drafting a big project's briefs)."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list[PlevalError]]:
