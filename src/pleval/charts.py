@@ -32,7 +32,8 @@ def reliability_chart(table: pd.DataFrame, *, title: str = "Agreement per code")
     high = (rows["alpha_high"].astype(float) - alpha).clip(lower=0)
     colours = ["#2e7d32" if a >= GOOD_ALPHA else "#f9a825" if a >= ACCEPTABLE_ALPHA else "#c62828" for a in alpha]
     ax.barh(list(y), alpha, xerr=[low, high], color=colours, capsize=3, height=0.6)
-    ax.set_yticks(list(y), [f"{c}  ({p})" for c, p in zip(rows["code_id"], rows["prevalence"])], fontsize=8)
+    labels = [f"{c}  ({p})" for c, p in zip(rows["code_id"], rows["prevalence"], strict=True)]
+    ax.set_yticks(list(y), labels, fontsize=8)
     for line, label in ((ACCEPTABLE_ALPHA, "0.667"), (GOOD_ALPHA, "0.8")):
         ax.axvline(line, color="#555", linestyle="--", linewidth=0.8)
         ax.text(line, len(rows) - 0.4, label, fontsize=7, ha="center", color="#555")
@@ -117,7 +118,7 @@ def prevalence_by_role_chart(table: pd.DataFrame, *, title: str = "Who voiced ea
         share = (rows["voiced"] / rows["participants"]).fillna(0).to_numpy(dtype=float)
         y = np.arange(len(themes)) + (j - (len(roles) - 1) / 2) * height
         ax.barh(y, 100 * share, height=height * 0.9, color=colours(j % 10), label=role.replace("_", " "))
-        for yy, value, voiced, total in zip(y, share, rows["voiced"], rows["participants"]):
+        for yy, value, voiced, total in zip(y, share, rows["voiced"], rows["participants"], strict=True):
             if pd.notna(total):
                 ax.text(100 * value + 1, yy, f"{int(voiced)}/{int(total)}", va="center", fontsize=7)
     ax.set_yticks(range(len(themes)), themes, fontsize=8)
