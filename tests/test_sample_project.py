@@ -80,7 +80,7 @@ def test_the_codebook_has_the_required_codes_and_rules(sample_project):
 def test_every_theme_is_found_by_the_rules_in_several_transcripts(sample_project):
     run = code_project(sample_project, progress=False)
     transcripts_per_code = Counter()
-    for code_id, transcript_id in {(c.code_id, c.transcript_id) for c in run.codings}:
+    for code_id, _transcript_id in {(c.code_id, c.transcript_id) for c in run.codings}:
         transcripts_per_code[code_id] += 1
     for code_id in REQUIRED_CODES:
         assert transcripts_per_code[code_id] >= 3, (code_id, transcripts_per_code[code_id])
@@ -94,7 +94,7 @@ def test_rules_generalise_to_held_out_quotes(sample_project):
     quotes = yaml.safe_load((FIXTURES / "heldout_quotes.yaml").read_text())
     coder = RuleCoder(load_codebook(sample_project.codebook_path))
     predicted = coder.code_texts([q["text"] for q in quotes])
-    true_positive = sum(len(set(q["codes"]) & set(p)) for q, p in zip(quotes, predicted))
+    true_positive = sum(len(set(q["codes"]) & set(p)) for q, p in zip(quotes, predicted, strict=True))
     precision = true_positive / max(1, sum(len(p) for p in predicted))
     recall = true_positive / sum(len(q["codes"]) for q in quotes)
     assert precision >= 0.6 and recall >= 0.5, (precision, recall)
