@@ -1,27 +1,20 @@
-"""The data model of briefs: data/briefs.yaml as read and validated, and the assembled brief (saved as JSON
-beside the rendered brief). Part of :mod:`pleval.schema`, which re-exports every name here."""
+"""Briefs: data/briefs.yaml as read and validated, and the assembled brief (saved as JSON beside the rendered
+brief)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from . import (  # noqa: F401  (names used in annotations)
-    REGIONS,
-    SCHOOL_LEVELS,
-    Phrase,
-    SurveyFigure,
-    _as_tuple,
-    _Strict,
-    check_safe_id,
-    school_year,
-)
+from .base import Phrase, StrictModel, as_tuple, check_safe_id, school_year
+from .survey import SurveyFigure
+from .vocabulary import REGIONS, SCHOOL_LEVELS
 
 # --- briefs: data/briefs.yaml ---------------------------------------------------------------------------------
 
 
-class BriefFilters(_Strict):
+class BriefFilters(StrictModel):
     """Which transcripts and survey responses a brief covers; an empty field means no restriction.
 
     ``years`` are school years: an interview dated from July on belongs to the school year starting that
@@ -37,16 +30,16 @@ class BriefFilters(_Strict):
 
     @field_validator("pathways", "years", "regions", "levels", mode="before")
     @classmethod
-    def _listed(cls, value):
-        return _as_tuple(value)
+    def _listed(cls, value: Any) -> tuple[Any, ...]:
+        return as_tuple(value)
 
     @field_validator("years")
     @classmethod
-    def _school_years(cls, value):
+    def _school_years(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(school_year(v) for v in value)
 
 
-class BriefSidebar(_Strict):
+class BriefSidebar(StrictModel):
     """A panel set beside the brief's text (what personalized learning is, pathway activities, resources)."""
 
     title: str = Field(min_length=1)
@@ -54,7 +47,7 @@ class BriefSidebar(_Strict):
     items: list[str] = Field(default_factory=list)
 
 
-class ThemeWording(_Strict):
+class ThemeWording(StrictModel):
     """How briefs speak of one code: its section heading and what educators "described" when they voiced it."""
 
     heading: str | None = None
@@ -62,7 +55,7 @@ class ThemeWording(_Strict):
     topic: str | None = None  # the theme as a noun phrase in a list: "time to collaborate"
 
 
-class BriefText(_Strict):
+class BriefText(StrictModel):
     """Hand-written text an evaluator adds to the drafted brief."""
 
     lead: str | None = None
@@ -70,7 +63,7 @@ class BriefText(_Strict):
     closing: str | None = None
 
 
-class BriefSpec(_Strict):
+class BriefSpec(StrictModel):
     """One brief declared in briefs.yaml."""
 
     id: str
@@ -89,7 +82,7 @@ class BriefSpec(_Strict):
         return check_safe_id(value)
 
 
-class EvaluationInfo(_Strict):
+class EvaluationInfo(StrictModel):
     """Who made the evaluation and who paid for it: the "About this brief" text and the suggested citation."""
 
     name: str = Field(min_length=1)
@@ -105,7 +98,7 @@ class EvaluationInfo(_Strict):
     more_information: list[str] = Field(default_factory=list)
 
 
-class RedactionTerms(_Strict):
+class RedactionTerms(StrictModel):
     """Names the metadata does not list that must still be de-identified (ESCs, towns, businesses, people)."""
 
     names: list[Phrase] = Field(default_factory=list)  # people -> [name]
@@ -115,7 +108,7 @@ class RedactionTerms(_Strict):
     districts: list[Phrase] = Field(default_factory=list)  # other districts -> [district]
 
 
-class BriefsFile(_Strict):
+class BriefsFile(StrictModel):
     """data/briefs.yaml: the evaluation's citation block, how themes are worded, and the briefs."""
 
     evaluation: EvaluationInfo
@@ -135,7 +128,7 @@ class BriefsFile(_Strict):
 # --- briefs: the assembled brief (saved as JSON beside the rendered brief) -----------------------------------
 
 
-class QuoteProvenance(_Strict):
+class QuoteProvenance(StrictModel):
     """Where a quote comes from. The transcript is named by the sha256 of its normalised text (its id holds
     the school's name, so it stays out of the brief); ``pleval.briefs.assemble.trace_quote`` finds it again.
     ``start``/``end`` are code-point offsets into the transcript's normalised text, ``redacted_start`` and
@@ -154,7 +147,7 @@ class QuoteProvenance(_Strict):
     evidence: tuple[str, ...] = ()  # the (redacted) words that made the rules fire
 
 
-class BriefQuote(_Strict):
+class BriefQuote(StrictModel):
     """A verbatim, redacted quote with a de-identified attribution."""
 
     text: str
@@ -167,13 +160,13 @@ class BriefQuote(_Strict):
     provenance: QuoteProvenance
 
 
-class RoleCount(_Strict):
+class RoleCount(StrictModel):
     role: str
     voiced: int  # participants of this role who voiced the theme
     participants: int  # participants of this role in the brief's transcripts
 
 
-class Prevalence(_Strict):
+class Prevalence(StrictModel):
     """How widely a theme was voiced in the brief's transcripts, and which coding each count rests on."""
 
     transcripts: int
@@ -190,7 +183,7 @@ class Prevalence(_Strict):
     sources_total: dict[str, int]  # coding source -> transcripts in the brief counted from it
 
 
-class ThemeReliability(_Strict):
+class ThemeReliability(StrictModel):
     """Human coders' agreement on a theme (Krippendorff's alpha over participant turns), and the gate."""
 
     alpha: float | None
@@ -202,14 +195,14 @@ class ThemeReliability(_Strict):
     reason: str
 
 
-class BriefFigure(_Strict):
+class BriefFigure(StrictModel):
     """A survey figure and the sentence that reports it."""
 
     figure: SurveyFigure
     sentence: str
 
 
-class BriefTheme(_Strict):
+class BriefTheme(StrictModel):
     """One section of a brief."""
 
     code_id: str
@@ -226,7 +219,7 @@ class BriefTheme(_Strict):
     questions: tuple[str, ...]
 
 
-class Brief(_Strict):
+class Brief(StrictModel):
     """A drafted evaluation brief: everything the templates lay out, with its provenance."""
 
     id: str
@@ -244,4 +237,4 @@ class Brief(_Strict):
     closing: str | None = None
     counts: dict[str, int]
     redaction: dict[str, int]  # placeholder -> replacements made in the brief's transcripts (no names)
-    provenance: dict
+    provenance: dict[str, Any]

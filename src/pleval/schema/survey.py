@@ -1,0 +1,182 @@
+"""The survey: its description (survey.yaml: scales, items, schools) and the figures computed from responses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import Phrase, StrictModel, as_tuple, school_year
+from .vocabulary import LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
+
+
+def _folded(text: object) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+class SurveyScale(StrictModel):
+    """An ordered response scale: its levels from lowest to highest, and which of them count as agreeing.
+
+    A number 1..k in a respondent file means the k-th level. Answers in ``not_applicable`` (such as "Don't
+    know") are read as no answer: they count towards neither the agreeing nor the total.
+    """
+
+    levels: list[Phrase] = Field(min_length=2)
+    agree: list[Phrase] = Field(min_length=1)
+    not_applicable: list[Phrase] = Field(default_factory=list)
+
+    @field_validator("levels", "agree", "not_applicable", mode="before")
+    @classmethod
+    def _labels(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        if any(isinstance(v, bool) for v in value):
+            raise ValueError('YAML reads unquoted yes/no/on/off as true/false: put such a level in quotes ("Yes")')
+        return [str(v) if isinstance(v, int | float) else v for v in value]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        folded = [_folded(level) for level in self.levels]
+        if len(set(folded)) != len(folded):
+            raise ValueError("a scale level is listed twice")
+        unknown = [a for a in self.agree if _folded(a) not in folded]
+        if unknown:
+            raise ValueError(f"agree lists {', '.join(repr(a) for a in unknown)}, which is not one of the levels")
+        clash = [n for n in self.not_applicable if _folded(n) in folded]
+        if clash:
+            raise ValueError(f"not_applicable lists {', '.join(repr(n) for n in clash)}, which is also a level")
+        return self
+
+
+class SurveyItem(StrictModel):
+    """One survey statement that respondents rate on a scale.
+
+    ``agreed_that`` is the statement as a brief reports it: "educators agreed that <agreed_that>".
+    ``codes`` links the item to codebook themes (kept consistent with the codes' ``survey_items``).
+    """
+
+    id: str
+    wording: str = Field(min_length=1)
+    agreed_that: str = ""
+    scale: str
+    codes: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError(f"item id '{value}' must be lower_snake_case (letters, digits, '_')")
+        return value
+
+
+class SurveySchool(StrictModel):
+    """A school that administered the survey, described as a transcript's metadata describes it.
+
+    Schools in the transcripts' metadata need no entry; list schools that were surveyed but not interviewed.
+    """
+
+    name: str = Field(min_length=1)
+    district: str = Field(min_length=1)
+    region: Literal[REGIONS]  # type: ignore[valid-type]
+    school_level: Literal[SCHOOL_LEVELS]  # type: ignore[valid-type]
+    locale: Literal[LOCALES]  # type: ignore[valid-type]
+    pathway: str = Field(min_length=1)
+    esc: str | None = None
+
+
+class Survey(StrictModel):
+    """The survey description (data/survey/survey.yaml): its items, scales and where the responses are."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    population: str = "educators"
+    years: list[str] = Field(default_factory=list)
+    suppress_below: int = Field(default=10, ge=1)
+    files: list[Phrase] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
+    columns: dict[Literal["respondent", "school", "year", "role"], str] = Field(default_factory=dict)
+    roles: dict[str, Literal[ROLES]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    ignore_columns: list[str] = Field(default_factory=list)
+    scales: dict[str, SurveyScale] = Field(min_length=1)
+    items: list[SurveyItem] = Field(min_length=1)
+    schools: list[SurveySchool] = Field(default_factory=list)
+    hash: str = ""  # sha256 of survey.yaml's canonical JSON; set by the loader
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, value: Any) -> Any:
+        return [school_year(v) for v in value] if isinstance(value, list) else value
+
+    def item(self, item_id: str) -> SurveyItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [i.id for i in self.items]
+
+    def scale_of(self, item_id: str) -> SurveyScale:
+        return self.scales[self.item(item_id).scale]
+
+
+class SurveyFilters(StrictModel):
+    """Which respondents a survey figure covers; an empty field means no restriction."""
+
+    years: tuple[str, ...] = ()
+    regions: tuple[Literal[REGIONS], ...] = ()  # type: ignore[valid-type]
+    levels: tuple[Literal[SCHOOL_LEVELS], ...] = ()  # type: ignore[valid-type]
+    pathways: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+    roles: tuple[Literal[ROLES], ...] = ()  # type: ignore[valid-type]
+
+    @field_validator("years", "regions", "levels", "pathways", "schools", "roles", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> tuple[Any, ...]:
+        return as_tuple(value)
+
+    @field_validator("years")
+    @classmethod
+    def _school_years(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(school_year(v) for v in value)
+
+    def active(self) -> dict[str, list[str]]:
+        """The restrictions that are set, e.g. ``{'years': ['2023-2024']}``."""
+        return {name: list(value) for name, value in self if value}
+
+
+class SurveySource(StrictModel):
+    """A file a survey figure was computed from, with the sha256 of its bytes."""
+
+    path: str
+    sha256: str
+
+
+class SurveyFigure(StrictModel):
+    """The share of respondents agreeing with one item, with everything needed to trace it.
+
+    ``percent``, ``ci_low`` and ``ci_high`` are percentages (0-100); the interval is the Wilson score interval.
+    A suppressed figure (fewer than ``suppress_below`` answers) has ``agree``, ``percent`` and the interval
+    set to None: it carries no number that could be printed.
+    """
+
+    item_id: str
+    wording: str
+    agreed_that: str
+    survey: str
+    population: str
+    n: int
+    agree: int | None
+    percent: float | None
+    ci_low: float | None
+    ci_high: float | None
+    confidence: float = 0.95
+    suppressed: bool
+    suppress_below: int
+    agree_levels: tuple[str, ...]
+    filters: SurveyFilters
+    schools: int
+    years: tuple[str, ...]
+    sources: tuple[SurveySource, ...]
+    survey_hash: str
