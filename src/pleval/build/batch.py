@@ -18,7 +18,6 @@ import contextlib
 import ctypes
 import datetime as dt
 import gc
-import hashlib
 import json
 import os
 import platform
@@ -32,6 +31,7 @@ from tqdm import tqdm
 from .. import __version__
 from ..errors import PlevalError
 from ..inputs.digests import files_digest, tree
+from ..inputs.text import sha256_text
 from ..project import Project, atomic_write
 from .runners import runner
 
@@ -57,7 +57,7 @@ class Page:
 
     @property
     def key(self) -> str:
-        return _digest(json.dumps({"inputs": self.inputs, "parameters": self.parameters}, sort_keys=True))
+        return sha256_text(json.dumps({"inputs": self.inputs, "parameters": self.parameters}, sort_keys=True))
 
 
 @dataclass
@@ -83,10 +83,6 @@ class BuildReport:
     @property
     def failed(self) -> list[PageResult]:
         return [r for r in self.results if r.status == "failed"]
-
-
-def _digest(data: bytes | str) -> str:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
 def _briefs_file(project: Project) -> Path:
@@ -152,7 +148,7 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
     for brief in briefs:
         if brief_ids and brief["id"] not in brief_ids:
             continue
-        entry = _digest(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
+        entry = sha256_text(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
         pages.append(_page(brief["id"], str(brief.get("title", brief["id"])), notebooks / "brief.ipynb",
                            {**inputs, "brief": entry},
                            {"project": str(project.root), "brief_id": brief["id"],
@@ -224,7 +220,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     manifest_path = project.output_path("manifest.json")
     manifest = _read_manifest(manifest_path)
     recorded = manifest.get("pages", {})
-    coding_key = _digest(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
+    coding_key = sha256_text(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
                                     if pages else {}, sort_keys=True))
     outputs = str(project.output_path())
     todo = []

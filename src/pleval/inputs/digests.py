@@ -1,9 +1,26 @@
-"""Hashes of input files, for deciding what is out of date (pages to rebuild, briefs drafted ahead)."""
+"""Hashes of inputs: of a config's content (the codebook, the survey, the briefs), and of files, for deciding
+what is out of date (pages to rebuild, briefs drafted ahead)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .text import sha256_text
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+
+def content_hash(model: BaseModel) -> str:
+    """sha256 of a model's content as canonical JSON, leaving out its own ``hash`` field.
+
+    A config read from YAML keeps the same hash when only its comments or layout change.
+    """
+    content = model.model_dump(mode="json", exclude={"hash"})
+    return sha256_text(json.dumps(content, sort_keys=True, ensure_ascii=False))
 
 
 def files_digest(paths) -> str:
