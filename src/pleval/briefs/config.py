@@ -10,17 +10,13 @@ levels) and optional hand-written text.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from ..errors import BriefError, BriefWarning, PlevalError
-from ..inputs.codebook import _data_loc
-from ..inputs.text import decode, normalise, sha256_text
-from ..inputs.yamlmarks import Located, describe_pydantic_error, load_located, yaml_error_position, yaml_error_summary
+from ..inputs.config import ConfigFile
+from ..inputs.digests import content_hash
+from ..inputs.yamlmarks import Located
 from ..project import Project
 from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript, school_year
 
@@ -32,41 +28,15 @@ def briefs_path(project: Project) -> Path:
     return project.root / "data" / FILE_NAME
 
 
-def _problem(message, located: Located | None, loc, path, fix=None, *, key=False, warning=False) -> PlevalError:
-    line, column = (None, None)
-    if located is not None:
-        line, column = located.key_where(loc) if key else located.where(loc)
-    kind = BriefWarning if warning else BriefError
-    return kind(message, path=path, line=line, column=column, fix=fix)
-
-
-def _part_name(located: Located, loc) -> str:
-    """"brief 'barriers'" or "brief #2" for a location inside briefs[i], to make messages readable."""
-    if len(loc) >= 2 and loc[0] == "briefs" and isinstance(loc[1], int):
-        try:
-            brief_id = located.data["briefs"][loc[1]].get("id")
-        except (AttributeError, IndexError, KeyError, TypeError):
-            brief_id = None
-        return f"brief '{brief_id}'" if brief_id else f"brief #{loc[1] + 1}"
-    if len(loc) >= 2 and loc[0] == "themes":
-        return f"theme '{loc[1]}'"
-    return "briefs.yaml"
-
-
-def _schema_problems(error: ValidationError, located: Located, path: Path, prefix: tuple = ()) -> list[PlevalError]:
-    problems, seen = [], set()
-    for err in error.errors():
-        err = {**err, "loc": prefix + tuple(err["loc"])}
-        loc = _data_loc(located.data, err["loc"])
-        if loc in seen:
-            continue
-        seen.add(loc)
-        inner = loc[2:] if loc[:1] in (("briefs",), ("themes",)) and len(loc) > 2 else loc
-        message = f"{_part_name(located, loc)}: {describe_pydantic_error({**err, 'loc': inner})}"
-        fix = {"extra_forbidden": "remove it or correct its spelling", "missing": "add it"}.get(
-            err["type"], "correct the value")
-        problems.append(_problem(message, located, loc, path, fix, key=err["type"] == "extra_forbidden"))
-    return problems
+BRIEFS_FILE = ConfigFile(
+    name=FILE_NAME,
+    error=BriefError,
+    warning=BriefWarning,
+    not_a_mapping="briefs.yaml must be a YAML mapping with evaluation and briefs",
+    not_a_mapping_fix="see the sample project's data/briefs.yaml",
+    parts={"briefs": ("brief", "id"), "themes": ("theme", None)},
+)
+_problem = BRIEFS_FILE.problem
 
 
 def transcript_school_year(transcript: Transcript) -> str:
@@ -149,12 +119,6 @@ def _filter_problems(spec: BriefSpec, index: int, transcripts: list[Transcript],
     return problems
 
 
-def briefs_hash(briefs: BriefsFile) -> str:
-    """sha256 of briefs.yaml's content (comments and layout do not change it)."""
-    content = briefs.model_dump(mode="json", exclude={"hash"})
-    return sha256_text(json.dumps(content, sort_keys=True, ensure_ascii=False))
-
-
 @dataclass
 class BriefsCheck:
     """briefs.yaml checked: the usable briefs, every problem, and the briefs that are broken with their first
@@ -188,47 +152,30 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
         holds the valid briefs, and ``broken`` maps each invalid brief's id to its first error.
     """
     path = briefs_path(project)
-    if not path.exists():
-        return BriefsCheck(None)
-    text, warnings = decode(path.read_bytes(), path)
-    try:
-        located = load_located(normalise(text))
-    except yaml.YAMLError as error:
-        line, column = yaml_error_position(error)
-        return BriefsCheck(None, warnings + [BriefError(f"not valid YAML: {yaml_error_summary(error)}", path=path,
-                                                        line=line, column=column, fix="fix the YAML syntax")])
-    if not isinstance(located.data, dict):
-        return BriefsCheck(None, warnings + [BriefError("briefs.yaml must be a YAML mapping with evaluation and "
-                                                        "briefs", path=path, line=1,
-                                                        fix="see the sample project's data/briefs.yaml")])
-    problems: list[PlevalError] = list(warnings)
-    for loc, (line, column) in located.duplicate_keys:
-        problems.append(BriefError(f"key '{loc[-1]}' is given twice", path=path, line=line, column=column,
-                                   fix="keep one"))
+    read = BRIEFS_FILE.read(path)
+    located = read.value
+    if located is None:
+        return BriefsCheck(None, read.problems)
+    problems = read.problems
     raw = located.data.get("briefs")
     entries = raw if isinstance(raw, list) else []
     if not entries:
         problems.append(_problem("briefs.yaml declares no briefs", located, ("briefs",), path,
                                  "add a 'briefs' list with one entry per brief (id, title, themes)"))
-    shared = None
-    try:
-        shared = BriefsFile.model_validate({**{k: v for k, v in located.data.items() if k != "briefs"},
-                                            "briefs": []})
-    except ValidationError as error:
-        problems += _schema_problems(error, located, path)
-    specs: list[BriefSpec] = []
+    shared, shared_problems = BRIEFS_FILE.validate(
+        BriefsFile, {**{k: v for k, v in located.data.items() if k != "briefs"}, "briefs": []}, located, path)
+    problems += shared_problems
+    specs: list[BriefSpec | None] = []
     names: list[str] = []
     broken: dict[str, PlevalError] = {}
     for i, entry in enumerate(entries):
         name = str(entry.get("id")) if isinstance(entry, dict) and entry.get("id") else f"#{i + 1}"
         names.append(name)
-        try:
-            specs.append(BriefSpec.model_validate(entry))
-        except ValidationError as error:
-            found = _schema_problems(error, located, path, ("briefs", i))
+        spec, found = BRIEFS_FILE.validate(BriefSpec, entry, located, path, prefix=("briefs", i))
+        if spec is None:
             problems += found
             broken.setdefault(name, found[0])
-            specs.append(None)
+        specs.append(spec)
     if shared is None:
         return BriefsCheck(None, problems, broken, names)
     briefs = shared.model_copy(update={"briefs": [spec for spec in specs if spec is not None]})
@@ -241,7 +188,7 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
         broken.setdefault(names[index], problem)
     kept = [spec for spec in briefs.briefs if spec.id not in broken]
     briefs = briefs.model_copy(update={"briefs": kept})
-    briefs = briefs.model_copy(update={"hash": briefs_hash(briefs)})
+    briefs = briefs.model_copy(update={"hash": content_hash(briefs)})
     return BriefsCheck(briefs, problems, broken, list(dict.fromkeys(names)))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -16,7 +18,7 @@ Loc = tuple  # a path into the loaded data: keys (str) and list indexes (int), a
 class Located:
     """Data loaded from YAML plus the 1-based (line, column) of every value and mapping key in it."""
 
-    data: object
+    data: Any  # as YAML loads it: mappings, lists and scalars
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     duplicate_keys: list[tuple[Loc, tuple[int, int]]] = field(default_factory=list)
@@ -100,7 +102,7 @@ def yaml_error_summary(error: yaml.YAMLError) -> str:
     return f"{context}, {problem}" if context else problem
 
 
-def describe_pydantic_error(err: dict) -> str:
+def describe_pydantic_error(err: Mapping[str, Any]) -> str:
     """A short, user-facing sentence for one pydantic error dict."""
     loc = ".".join(str(p) for p in err["loc"])
     kind = err["type"]

@@ -18,19 +18,17 @@ row 1). A survey with any error yields no data: figures are never computed from 
 from __future__ import annotations
 
 import difflib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from pydantic import ValidationError
 
 from ..errors import PlevalError, SurveyError, SurveyWarning
-from ..inputs.codebook import _data_loc
-from ..inputs.text import decode, normalise, sha256_bytes, sha256_text
-from ..inputs.yamlmarks import Located, describe_pydantic_error, load_located, yaml_error_position, yaml_error_summary
+from ..inputs.config import ConfigFile, Loaded
+from ..inputs.digests import content_hash
+from ..inputs.text import sha256_bytes
+from ..inputs.yamlmarks import Located
 from ..project import Project
 from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
 from .tables import TABLE_READERS, read_response_table
@@ -75,42 +73,17 @@ class SurveyData:
 # --- survey.yaml ---------------------------------------------------------------------------------------------
 
 
-def _problem(message, located: Located | None, loc, path, fix=None, *, key=False, warning=False) -> PlevalError:
-    line, column = (None, None)
-    if located is not None:
-        line, column = located.key_where(loc) if key else located.where(loc)
-    kind = SurveyWarning if warning else SurveyError
-    return kind(message, path=path, line=line, column=column, fix=fix)
-
-
-def _part_name(located: Located, loc) -> str:
-    """"item 'safe_to_try'", "scale 'agreement'" or "school #2", to make messages readable."""
-    if len(loc) >= 2 and loc[0] in ("items", "schools") and isinstance(loc[1], int):
-        try:
-            entry = located.data[loc[0]][loc[1]]
-            name = entry.get("id") if loc[0] == "items" else entry.get("name")
-        except (AttributeError, IndexError, KeyError, TypeError):
-            name = None
-        kind = loc[0][:-1]
-        return f"{kind} '{name}'" if name else f"{kind} #{loc[1] + 1}"
-    if len(loc) >= 2 and loc[0] == "scales":
-        return f"scale '{loc[1]}'"
-    return "survey"
-
-
-def _schema_problems(error: ValidationError, located: Located, path: Path) -> list[PlevalError]:
-    problems, seen = [], set()
-    for err in error.errors():
-        loc = _data_loc(located.data, err["loc"])
-        if loc in seen:
-            continue
-        seen.add(loc)
-        inner = loc[2:] if loc[:1] in (("items",), ("schools",), ("scales",)) and len(loc) > 2 else loc
-        message = f"{_part_name(located, loc)}: {describe_pydantic_error({**err, 'loc': inner})}"
-        fix = {"extra_forbidden": "remove it or correct its spelling", "missing": "add it"}.get(
-            err["type"], "correct the value")
-        problems.append(_problem(message, located, loc, path, fix, key=err["type"] == "extra_forbidden"))
-    return problems
+SURVEY_FILE = ConfigFile(
+    name="survey",
+    error=SurveyError,
+    warning=SurveyWarning,
+    not_a_mapping="the survey description must be a YAML mapping with name, scales and items",
+    not_a_mapping_fix="see data/survey/survey.yaml",
+    parts={"items": ("item", "id"), "schools": ("school", "name"), "scales": ("scale", None)},
+    missing="no survey description",
+    missing_fix="create data/survey/survey.yaml describing the items and scales",
+)
+_problem = SURVEY_FILE.problem
 
 
 def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codebook | None) -> list[PlevalError]:
@@ -170,13 +143,7 @@ def _code_links(survey: Survey, located: Located, path: Path, codebook: Codebook
     return problems
 
 
-def survey_hash(survey: Survey) -> str:
-    """sha256 of the survey description's content (comments and layout do not change it)."""
-    content = survey.model_dump(mode="json", exclude={"hash"})
-    return sha256_text(json.dumps(content, sort_keys=True, ensure_ascii=False))
-
-
-def read_survey_description(path: Path, codebook: Codebook | None = None) -> tuple[Survey | None, list[PlevalError]]:
+def read_survey_description(path: Path, codebook: Codebook | None = None) -> Loaded[Survey]:
     """Read and validate survey.yaml, collecting every problem with its line and column.
 
     Parameters
@@ -188,36 +155,22 @@ def read_survey_description(path: Path, codebook: Codebook | None = None) -> tup
 
     Returns
     -------
-    survey : Survey or None
-        The description with its hash set, or None if any error was found.
-    problems : list of PlevalError
+    Loaded
+        ``value``: the description with its hash set, or None if any error was found; ``problems``: every
+        problem, warnings too.
     """
     path = Path(path)
-    if not path.exists():
-        return None, [SurveyError("no survey description", path=path,
-                                  fix="create data/survey/survey.yaml describing the items and scales")]
-    text, warnings = decode(path.read_bytes(), path)
-    try:
-        located = load_located(normalise(text))
-    except yaml.YAMLError as error:
-        line, column = yaml_error_position(error)
-        return None, warnings + [SurveyError(f"not valid YAML: {yaml_error_summary(error)}", path=path, line=line,
-                                             column=column, fix="fix the YAML syntax")]
-    if not isinstance(located.data, dict):
-        return None, warnings + [SurveyError("the survey description must be a YAML mapping with name, scales "
-                                             "and items", path=path, line=1, fix="see data/survey/survey.yaml")]
-    problems: list[PlevalError] = list(warnings)
-    for loc, (line, column) in located.duplicate_keys:
-        problems.append(SurveyError(f"key '{loc[-1]}' is given twice", path=path, line=line, column=column,
-                                    fix="keep one"))
-    try:
-        survey = Survey.model_validate(located.data)
-    except ValidationError as error:
-        return None, problems + _schema_problems(error, located, path)
-    problems += _cross_check(survey, located, path, codebook)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return survey.model_copy(update={"hash": survey_hash(survey)}), problems
+    read = SURVEY_FILE.read(path)
+    located = read.value
+    if located is None:
+        return Loaded(None, read.problems)
+    survey, schema_problems = SURVEY_FILE.validate(Survey, located.data, located, path)
+    if survey is None:
+        return Loaded(None, read.problems + schema_problems)
+    checked = Loaded(survey, read.problems + _cross_check(survey, located, path, codebook))
+    if checked.errors:
+        return Loaded(None, checked.problems)
+    return Loaded(survey.model_copy(update={"hash": content_hash(survey)}), checked.problems)
 
 
 # --- respondent files ----------------------------------------------------------------------------------------
