@@ -39,11 +39,15 @@ def check_safe_id(value: str) -> str:
     return value
 
 
-def as_tuple(value: str | Iterable[Any] | None) -> tuple[Any, ...]:
-    """A field given as one value or a list, as a tuple: ``None`` -> ``()``, ``'a'`` -> ``('a',)``."""
+def as_tuple(value: object) -> tuple[Any, ...]:
+    """A field given as one value or a list, as a tuple: ``None`` -> ``()``, ``'a'`` or ``2024`` -> one item.
+
+    A scalar becomes one item rather than an error here, so that the field's own validation names what is wrong
+    with it (``year: 2024`` is "not written like 2023-2024").
+    """
     if value is None:
         return ()
-    return (value,) if isinstance(value, str) else tuple(value)
+    return tuple(value) if isinstance(value, Iterable) and not isinstance(value, str | bytes) else (value,)
 
 
 def school_year(value: object) -> str:

@@ -1,0 +1,43 @@
+"""The strict base model and the validators the data model shares."""
+
+import pytest
+from pydantic import ValidationError
+
+from pleval.schema import BriefFilters, StrictModel, SurveyFilters, as_tuple, check_safe_id, school_year
+
+
+def test_strict_model_is_frozen_forbids_unknown_keys_and_strips_text():
+    class Note(StrictModel):
+        text: str
+
+    note = Note(text="  hello ")
+    assert note.text == "hello"
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        Note(text="a", colour="red")
+    with pytest.raises(ValidationError, match="frozen"):
+        note.text = "changed"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(None, ()), ("a", ("a",)), (["a", "b"], ("a", "b")), (("a",), ("a",)), (2024, (2024,)), (2.5, (2.5,))],
+)
+def test_as_tuple(value, expected):
+    assert as_tuple(value) == expected
+
+
+@pytest.mark.parametrize("model", [BriefFilters, SurveyFilters])
+def test_a_year_written_as_a_number_is_a_validation_error_not_a_crash(model):
+    with pytest.raises(ValidationError, match=r"years.0\n  Input should be a valid string"):
+        model.model_validate({"years": 2024})  # as [2024] is
+    assert model.model_validate({"years": "2023/24"}).years == ("2023-2024",)
+
+
+def test_school_year_and_safe_id():
+    assert school_year("2023–24") == "2023-2024"
+    with pytest.raises(ValueError, match="consecutive"):
+        school_year("2023-2025")
+    assert check_safe_id("school-a_2.txt") == "school-a_2.txt"
+    for unsafe in ("../up", "a/b", "a..b", ""):
+        with pytest.raises(ValueError, match="becomes part of output file names"):
+            check_safe_id(unsafe)
