@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pleval.coding import store
 from pleval.coding.store import CodingLog
 from pleval.review.session import CodingSession, ReconcileSession, SessionError
 
@@ -84,6 +85,19 @@ def test_undo_is_a_new_event_and_takes_back_the_whole_click(project):
     assert [a.code_id for a in session.applied()] == ["funding"]
     actions = [a for a, *_ in logged(project, "cara")]
     assert actions == ["apply", "apply", "apply", "undo", "undo"]  # nothing rewritten
+
+
+def test_undo_takes_back_the_whole_click_even_when_the_clock_ticks_while_it_is_written(project, monkeypatch):
+    # a busy machine can cross a millisecond between a click's events; they must still be one decision
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(store, "_now", lambda: f"2026-01-01T00:00:{next(ticks) % 60:02d}.000+00:00")
+    session = CodingSession(project, "cara")
+    while len(session.current.sentences) < 2:
+        session.next()
+    session.apply("funding")
+    session.apply("time", sentences=[1, 2])  # one click, two events
+    session.undo()
+    assert [a.code_id for a in session.applied()] == ["funding"]
 
 
 def test_memo_and_done_count_as_coded(project):

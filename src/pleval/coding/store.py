@@ -144,13 +144,17 @@ class CodingLog:
         return event
 
     def append_many(self, action: str, many: list[dict]) -> list[Event]:
-        """Write many decisions of one kind (an import) in a single locked write and fsync."""
-        events = [self._event(action, fields) for fields in many]
+        """Write many decisions of one kind (one click, or an import) in a single locked write and fsync.
+
+        They share one time, which is what marks them as one decision: undo takes back all of a click's events.
+        """
+        now = _now()
+        events = [self._event(action, fields, now) for fields in many]
         if events:
             self._write(events)
         return events
 
-    def _event(self, action: str, fields: dict) -> Event:
+    def _event(self, action: str, fields: dict, time: str | None = None) -> Event:
         if action not in ACTIONS:
             raise StoreError(f"unknown action '{action}'", fix=f"use one of: {', '.join(ACTIONS)}")
         unknown = set(fields) - (set(Event._fields) - {"id", "time", "coder", "action", "line"})
@@ -158,7 +162,7 @@ class CodingLog:
             raise StoreError(f"unknown event field(s): {', '.join(sorted(unknown))}")
         if action == "undo" and not fields.get("undoes"):
             raise StoreError("an undo must name the event it takes back ('undoes')")
-        return Event(id=uuid.uuid4().hex, time=_now(), coder=self.coder, action=action, **fields)
+        return Event(id=uuid.uuid4().hex, time=time or _now(), coder=self.coder, action=action, **fields)
 
     def _write(self, events: list[Event]) -> None:
         lines = []
