@@ -1,13 +1,18 @@
-"""Every error pleval raises for a user's mistake, in one place.
+"""Every error and warning pleval reports for a user's mistake, in one place.
 
-Each error names the file (and line and column where known), says what is wrong and how to fix it, in one
-line. The CLI prints ``str(error)`` and exits; nothing else turns a user mistake into a traceback.
+Each names the file (and line and column where known), says what is wrong and how to fix it, in one line.
+The CLI prints ``str(error)`` and exits; nothing else turns a user mistake into a traceback.
+
+Errors and warnings are two hierarchies with one base, :class:`Problem`: loaders collect both in one list of
+problems, while ``except PlevalError`` catches errors only. A warning is reported, never raised.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 
 def _shown(path: Path) -> Path:
@@ -18,8 +23,8 @@ def _shown(path: Path) -> Path:
         return path
 
 
-class PlevalError(Exception):
-    """Base class of every error caused by a project's files or a user's command.
+class Problem(Exception):
+    """What every error and warning carries: a message, where it is, and how to fix it.
 
     Parameters
     ----------
@@ -35,9 +40,10 @@ class PlevalError(Exception):
         The offending value, for programs that catch the error.
     """
 
-    severity = "error"
+    severity: ClassVar[Literal["error", "warning"]] = "error"
 
-    def __init__(self, message, *, path=None, line=None, column=None, fix=None, value=None):
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None, line: int | None = None,
+                 column: int | None = None, fix: str | None = None, value: Any = None) -> None:
         self.message = message
         self.path = None if path is None else Path(path)
         self.line = line
@@ -47,6 +53,7 @@ class PlevalError(Exception):
         super().__init__(self.__str__())
 
     def location(self) -> str:
+        """``path:line:column`` as far as known, the path as a user would type it; empty without a path."""
         if self.path is None:
             return ""
         where = str(_shown(self.path))
@@ -64,10 +71,38 @@ class PlevalError(Exception):
         return text
 
 
-class PlevalWarning(PlevalError):
-    """A problem worth reporting that does not stop a file from being used."""
+class PlevalError(Problem):
+    """Base class of every error caused by a project's files or a user's command (fields: see :class:`Problem`)."""
 
-    severity = "warning"
+    severity: ClassVar[Literal["error", "warning"]] = "error"
+
+
+class PlevalWarning(Problem, UserWarning):
+    """A problem worth reporting that does not stop a file from being used (fields: see :class:`Problem`).
+
+    Not a :class:`PlevalError`: ``except PlevalError`` does not catch it. A ``UserWarning``, so that a program
+    may pass it to :func:`warnings.warn`.
+    """
+
+    severity: ClassVar[Literal["error", "warning"]] = "warning"
+
+
+@dataclass
+class ProblemReport:
+    """Problems collected while checking many files, so that all are reported at once."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[PlevalError]:
+        return [p for p in self.problems if isinstance(p, PlevalError)]
+
+    @property
+    def warnings(self) -> list[PlevalWarning]:
+        return [p for p in self.problems if isinstance(p, PlevalWarning)]
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
 
 
 class ProjectError(PlevalError):
@@ -97,8 +132,8 @@ class DecodeError(TranscriptError):
     """The bytes are neither UTF-8 nor Windows-1252."""
 
 
-class EncodingWarning(PlevalWarning):
-    """The file was read as Windows-1252 rather than UTF-8."""
+class DecodingWarning(PlevalWarning):
+    """The file is not UTF-8: its text was decoded as Windows-1252."""
 
 
 class FrontMatterError(TranscriptError):
@@ -132,26 +167,35 @@ class CodebookError(PlevalError):
     """The codebook is broken or invalid."""
 
 
-class CodebookWarning(PlevalWarning):
-    """The codebook is usable but something in it looks unintended."""
+# --- human coding ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ProblemReport:
-    """Problems collected while checking many files, so that all are reported at once."""
+class StoreError(PlevalError):
+    """A coding log cannot be written, or an event is malformed."""
 
-    problems: list[PlevalError]
 
-    @property
-    def errors(self) -> list[PlevalError]:
-        return [p for p in self.problems if p.severity == "error"]
+class OrphanCodingWarning(PlevalWarning):
+    """A coding names a code the codebook no longer has (nor lists under any code's ``renamed_from``)."""
 
-    @property
-    def warnings(self) -> list[PlevalError]:
-        return [p for p in self.problems if p.severity == "warning"]
 
-    def __bool__(self) -> bool:
-        return bool(self.problems)
+class MovedCodingWarning(PlevalWarning):
+    """A coding's transcript changed and its text could not be found again; it is kept where it was."""
+
+
+class TornLineWarning(PlevalWarning):
+    """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
+
+
+class CoderError(PlevalError):
+    """Coders or units asked for do not exist."""
+
+
+class CodingImportError(PlevalError):
+    """A codings table cannot be imported."""
+
+
+class SessionError(PlevalError):
+    """A coding session was asked for something that does not exist (a transcript, code, coder or unit)."""
 
 
 # --- survey ------------------------------------------------------------------------------------------------
@@ -194,3 +238,14 @@ class BriefError(PlevalError):
 
 class BriefWarning(PlevalWarning):
     """A brief can be drafted, but something in briefs.yaml looks unintended (e.g. filters no transcript meets)."""
+
+
+# --- build -------------------------------------------------------------------------------------------------
+
+
+class BuildError(PlevalError):
+    """A build was asked for something that does not exist (a brief id, an executor, a notebook)."""
+
+
+class RunnerError(PlevalError):
+    """Pages cannot be run where they were sent (a missing package, an unreachable Dask scheduler)."""

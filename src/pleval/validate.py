@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .briefs.config import check_briefs
-from .errors import PlevalError, ProblemReport, ProjectError
+from .errors import Problem, ProblemReport, ProjectError
 from .inputs.codebook import check_codebook
 from .inputs.transcripts import load_transcripts
 from .project import Project
@@ -20,7 +20,7 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
     counts : dict
         How many transcripts, turns and codes were read successfully, how many survey responses and briefs.
     """
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     codebook, codebook_problems = check_codebook(project.codebook_path)
     problems += codebook_problems
     if not project.transcripts_dir.is_dir():

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pleval.build.batch import BuildError, build, plan
+from pleval.build.batch import build, plan
 from pleval.cli import main
+from pleval.errors import BuildError
 
 pytestmark = pytest.mark.notebook
 

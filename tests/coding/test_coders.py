@@ -4,8 +4,9 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.coding.coders import CoderError, coder_codings, disagreement_table
+from pleval.coding.coders import coder_codings, disagreement_table
 from pleval.coding.store import CodingLog
+from pleval.errors import CoderError
 from pleval.inputs.transcripts import load_transcripts
 
 

@@ -3,8 +3,9 @@ import pytest
 from click.testing import CliRunner
 
 from pleval.cli import main
-from pleval.coding.imports import CodingImportError, import_codings
+from pleval.coding.imports import import_codings
 from pleval.coding.store import CodingLog
+from pleval.errors import CodingImportError
 
 
 @pytest.fixture

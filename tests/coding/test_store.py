@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from pleval.coding.store import CodingLog, StoreError, TornLineWarning, coders
+from pleval.coding.store import CodingLog, coders
+from pleval.errors import StoreError, TornLineWarning
 
 APPEND_FOREVER = """
 import sys

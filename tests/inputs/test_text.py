@@ -1,6 +1,6 @@
 import pytest
 
-from pleval.errors import DecodeError, EncodingWarning
+from pleval.errors import DecodeError, DecodingWarning
 from pleval.inputs.text import decode, normalise, sha256_text
 
 
@@ -13,7 +13,7 @@ def test_windows_1252_is_accepted_with_a_warning_naming_the_line():
     data = "line one\nit\u2019s smart quotes".encode("cp1252")
     text, warnings = decode(data, "a.txt")
     assert text == "line one\nit\u2019s smart quotes"
-    assert isinstance(warnings[0], EncodingWarning)
+    assert isinstance(warnings[0], DecodingWarning)
     assert warnings[0].line == 2 and "Windows-1252" in str(warnings[0])
 
 

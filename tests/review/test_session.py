@@ -6,7 +6,8 @@ import pytest
 
 from pleval.coding import store
 from pleval.coding.store import CodingLog
-from pleval.review.session import CodingSession, ReconcileSession, SessionError
+from pleval.errors import SessionError
+from pleval.review.session import CodingSession, ReconcileSession
 
 
 @pytest.fixture

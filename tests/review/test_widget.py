@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pleval.coding.store import CodingLog
-from pleval.review.session import SessionError
+from pleval.errors import SessionError
 from pleval.review.widget import _marked, coding_widget
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
-from ..errors import BriefError, PlevalError
+from ..errors import BriefError, PlevalError, Problem
 from ..inputs.text import sha256_bytes
 from ..project import Project
 from ..schema import (
@@ -66,7 +66,7 @@ class BriefContext:
     redactions: dict[str, RedactedText] = field(default_factory=dict)
     segments: dict[str, list] = field(default_factory=dict)
     common_words: set[str] = field(default_factory=set)
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:

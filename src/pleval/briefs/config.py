@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BriefError, BriefWarning, PlevalError
+from ..errors import BriefError, BriefWarning, PlevalError, Problem
 from ..inputs.config import ConfigFile
 from ..inputs.digests import content_hash
 from ..inputs.yamlmarks import Located
@@ -59,9 +59,9 @@ def select_transcripts(transcripts: list[Transcript], filters: BriefFilters) -> 
 
 def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Located, path: Path,
                  codebook: Codebook | None, transcripts: list[Transcript] | None
-                 ) -> list[tuple[int | None, PlevalError]]:
+                 ) -> list[tuple[int | None, Problem]]:
     """Problems across the file, each with the index of the brief it breaks (None: a shared block's)."""
-    found: list[tuple[int | None, PlevalError]] = []
+    found: list[tuple[int | None, Problem]] = []
     code_ids = set(codebook.code_ids) if codebook is not None else None
     if code_ids is not None:
         for code_id in briefs.themes:
@@ -99,10 +99,10 @@ def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Loc
 
 
 def _filter_problems(spec: BriefSpec, index: int, transcripts: list[Transcript], located: Located,
-                     path: Path) -> list[PlevalError]:
+                     path: Path) -> list[Problem]:
     """Filters naming values no transcript has are errors (typing mistakes); filters that together select no
     transcript are a warning."""
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     known = {"pathway": {t.meta.pathway for t in transcripts},
              "year": {transcript_school_year(t) for t in transcripts}}
     raw = located.data["briefs"][index].get("filters") or {}
@@ -125,7 +125,7 @@ class BriefsCheck:
     error (so the other briefs can still be drafted)."""
 
     briefs: BriefsFile | None
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     broken: dict[str, PlevalError] = field(default_factory=dict)
     declared: list[str] = field(default_factory=list)  # every brief id in the file's order, broken or not
 
@@ -174,14 +174,14 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
         spec, found = BRIEFS_FILE.validate(BriefSpec, entry, located, path, prefix=("briefs", i))
         if spec is None:
             problems += found
-            broken.setdefault(name, found[0])
+            broken.setdefault(name, next(p for p in found if isinstance(p, PlevalError)))
         specs.append(spec)
     if shared is None:
         return BriefsCheck(None, problems, broken, names)
     briefs = shared.model_copy(update={"briefs": [spec for spec in specs if spec is not None]})
     for index, problem in _cross_check(briefs, specs, located, path, codebook, transcripts):
         problems.append(problem)
-        if problem.severity != "error":
+        if not isinstance(problem, PlevalError):
             continue
         if index is None:
             return BriefsCheck(None, problems, broken, names)  # a shared block is wrong: no brief can be trusted

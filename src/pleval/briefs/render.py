@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..coding.sources import SOURCE_NAMES
-from ..errors import PlevalError
+from ..errors import PlevalError, Problem
 from ..project import Project, atomic_write
 from ..schema import Brief
 from .assemble import AssembledBrief, BriefContext, assemble_brief
@@ -299,7 +299,7 @@ class BriefRun:
 
     written: list[WrittenBrief] = field(default_factory=list)
     failed: dict[str, PlevalError] = field(default_factory=dict)
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output_dir: Path | None = None

@@ -29,7 +29,7 @@ import yaml
 from tqdm import tqdm
 
 from .. import __version__
-from ..errors import PlevalError
+from ..errors import BuildError, Problem
 from ..inputs.digests import files_digest, tree
 from ..inputs.text import sha256_text
 from ..project import Project, atomic_write
@@ -38,9 +38,6 @@ from .runners import runner
 MANIFEST_FORMAT = 1
 OVERVIEW = "overview"
 
-
-class BuildError(PlevalError):
-    """A build was asked for something that does not exist (a brief id, an executor, a notebook)."""
 
 
 @dataclass
@@ -74,7 +71,7 @@ class PageResult:
 @dataclass
 class BuildReport:
     results: list[PageResult] = field(default_factory=list)
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     coded: int = 0
     index: Path | None = None
     seconds: float = 0.0
@@ -295,7 +292,7 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list[PlevalError]]:
+def _code(project: Project, progress: bool | None, jobs: int) -> tuple[int, list[Problem]]:
     """Code what changed; only the counts are kept, not the codings (a big corpus has many)."""
     from ..coding.run import code_project
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..coding.coders import RULES, available_coders, coder_codings
 from ..coding.run import code_project, codings_frame
-from ..errors import PlevalError
+from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, Transcript
@@ -31,7 +31,7 @@ class Overview:
     rules: pd.DataFrame  # codings_frame of the rule coding
     human: pd.DataFrame  # unit, coder, code_id: every human coder's and the consensus's coded turns
     reviewed: dict[str, int]  # coder -> turns in the transcripts they coded
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def load_overview(project: Project) -> Overview:

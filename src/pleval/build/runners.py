@@ -17,13 +17,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from ..errors import PlevalError
+from ..errors import RunnerError
 
 KERNEL = "python3"
 
-
-class RunnerError(PlevalError):
-    """Pages cannot be run where they were sent (a missing package, an unreachable Dask scheduler)."""
 
 
 def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import PlevalError
+from ..errors import PlevalError, Problem
 
 EXIT_PROBLEMS = 1
 
 
-def echo_problem(problem: PlevalError) -> None:
+def echo_problem(problem: Problem) -> None:
     click.echo(f"{problem.severity}: {problem}", err=True)
 
 

@@ -12,20 +12,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..errors import PlevalError
+from ..errors import CoderError, MovedCodingWarning, Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id
 from .run import code_project, load_segments
-from .store import CodingLog, MovedCodingWarning, reanchor
+from .store import CodingLog, reanchor
 from .store import coders as logged_coders
 
 UNITS = ("turn", "sentence", "transcript")
 RULES = "rules"
 
-
-class CoderError(PlevalError):
-    """Coders or units asked for do not exist."""
 
 
 @dataclass
@@ -35,7 +32,7 @@ class CoderCodings:
     table: pd.DataFrame
     reviewed: dict[str, list[str]]
     texts: dict[str, str]  # unit -> its text, for disagreement tables
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def available_coders(project: Project) -> list[str]:
@@ -164,7 +161,7 @@ def disagreement_table(codings: CoderCodings) -> pd.DataFrame:
 
 def reliability_report(project: Project, coders: list[str] | None = None, *, unit: str = "turn",
                        reference: str | None = None, disagreements: bool = False,
-                       n_resamples: int = 1000) -> tuple[pd.DataFrame, list[PlevalError]]:
+                       n_resamples: int = 1000) -> tuple[pd.DataFrame, list[Problem]]:
     """The table ``pleval reliability`` prints, with the problems met on the way.
 
     By default the coders are everyone with a log but the consensus. With ``reference``, each coder is scored

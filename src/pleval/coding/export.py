@@ -16,7 +16,7 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
     -------
     written : Path or None
         The file written, or None when the table went to standard output.
-    problems : list of PlevalError
+    problems : list of Problem
         Transcripts that could not be read (their codings are missing from the table).
     """
     run = code_project(project, progress=False)

@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import PlevalError
+from ..errors import CodingImportError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id as make_segment_id
 from .store import CodingLog
-
-
-class CodingImportError(PlevalError):
-    """A codings table cannot be imported."""
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .. import __version__
-from ..errors import PlevalError
+from ..errors import Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.text import sha256_text
 from ..nlp.rules import RuleCoder, codings_from_rows
@@ -45,7 +45,7 @@ class CodingRun:
     codebook: Codebook
     transcripts: list[Transcript]
     codings: list[Coding]
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     coded: list[str] = field(default_factory=list)  # transcript ids coded in this run
     cached: list[str] = field(default_factory=list)  # transcript ids reused from the cache
 

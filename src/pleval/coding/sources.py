@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import PlevalError
+from ..errors import MovedCodingWarning, Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, ThemeReliability, Transcript, segment_id
-from .store import CodingLog, MovedCodingWarning, reanchor
+from .store import CodingLog, reanchor
 from .store import coders as logged_coders
 
 CONSENSUS = "consensus"
@@ -68,7 +68,7 @@ class CountedCodings:
     sources: dict[str, TranscriptSource]
     transcripts: list[Transcript]
     codebook: Codebook
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def human_coders(project: Project) -> list[str]:
@@ -77,7 +77,7 @@ def human_coders(project: Project) -> list[str]:
 
 
 def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript], codebook: Codebook,
-                 problems: list[PlevalError]) -> tuple[list[tuple[str, int, int, str]], set[str]]:
+                 problems: list[Problem]) -> tuple[list[tuple[str, int, int, str]], set[str]]:
     """A coder's current codings as (transcript id, start, end, code id), re-anchored in edited transcripts, and
     the transcripts their log touches."""
     replay = CodingLog(project.root / "data" / "codings", coder).replay()
@@ -136,7 +136,7 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
     from .run import code_project  # spaCy: imported only when codings are counted
 
     run = code_project(project, progress=False)
-    problems: list[PlevalError] = list(run.problems)
+    problems: list[Problem] = list(run.problems)
     loaded = run.transcripts if transcripts is None else list(transcripts)
     by_id = {t.id: t for t in loaded}
     turns = _Turns(loaded)

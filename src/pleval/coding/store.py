@@ -19,27 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import PlevalError, PlevalWarning
+from ..errors import OrphanCodingWarning, Problem, StoreError, TornLineWarning
 from ..schema import check_safe_id
 
 ACTIONS = ("apply", "remove", "accept", "reject", "memo", "review", "undo")  # review: turn done, maybe uncoded
 REQUIRED = ("id", "time", "coder", "action")
 
 
-class StoreError(PlevalError):
-    """A coding log cannot be written, or an event is malformed."""
 
 
-class OrphanCodingWarning(PlevalWarning):
-    """A coding names a code the codebook no longer has (nor lists under any code's ``renamed_from``)."""
-
-
-class MovedCodingWarning(PlevalWarning):
-    """A coding's transcript changed and its text could not be found again; it is kept where it was."""
-
-
-class TornLineWarning(PlevalWarning):
-    """A log line is not a whole JSON event (typically the last line after a crash); it was skipped."""
 
 
 class Event(NamedTuple):
@@ -67,7 +55,7 @@ class Replay:
     """A coder's log read back: the events in order, their current effect, and any lines skipped."""
 
     events: list[Event]
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     path: Path | None = None
 
     def effective(self) -> list[Event]:
@@ -201,7 +189,7 @@ class CodingLog:
         unread (another process may be writing it) and is read next time; with ``final`` it is reported as torn.
         """
         events: list[Event] = []
-        problems: list[PlevalError] = []
+        problems: list[Problem] = []
         if not self.path.exists():
             return events, problems, 0, 0
         number = lines_before
@@ -216,7 +204,7 @@ class CodingLog:
                     self._parse(raw, number, events, problems)
         return events, problems, offset, number - lines_before
 
-    def _parse(self, raw: bytes, number: int, events: list[Event], problems: list[PlevalError]) -> None:
+    def _parse(self, raw: bytes, number: int, events: list[Event], problems: list[Problem]) -> None:
         torn = not raw.endswith(b"\n")
         try:
             record = json.loads(raw)

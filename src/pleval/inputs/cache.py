@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from ..errors import PlevalError, PlevalWarning
+from ..errors import PlevalWarning, Problem
 from ..project import Project, atomic_write
 from ..schema import Codebook, Transcript, TranscriptMeta, Turn
 from .codebook import load_codebook
@@ -60,7 +60,7 @@ def _source_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _to_json(transcript: Transcript, warnings: list[PlevalError]) -> dict:
+def _to_json(transcript: Transcript, warnings: list[Problem]) -> dict:
     return {
         "meta": transcript.meta.model_dump(mode="json"),
         "turns": [[t.index, t.speaker, t.name, t.role, t.start, t.end, t.line, t.start_time, t.end_time]
@@ -74,7 +74,7 @@ def _to_json(transcript: Transcript, warnings: list[PlevalError]) -> dict:
     }
 
 
-def _from_json(data: dict, text: str) -> tuple[Transcript, list[PlevalError]]:
+def _from_json(data: dict, text: str) -> tuple[Transcript, list[Problem]]:
     new = tuple.__new__  # a named tuple's own constructor is a Python function: a corpus has many turns
     turns = tuple([
         new(Turn, (index, speaker, name, role, text[start:end], start, end, line, t0, t1))
@@ -119,7 +119,7 @@ class CachedParser:
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: everything is parsed afresh
 
-    def __call__(self, path: Path, project_root: Path) -> tuple[Transcript, list[PlevalError]]:
+    def __call__(self, path: Path, project_root: Path) -> tuple[Transcript, list[Problem]]:
         if self._entries is None:
             self._read()
         name = self.project.relative(path)
@@ -159,7 +159,7 @@ class CachedParser:
                 handle.write(data)
 
 
-_last_load: dict[str, tuple[tuple, list[Transcript], list[PlevalError]]] = {}  # per transcripts folder
+_last_load: dict[str, tuple[tuple, list[Transcript], list[Problem]]] = {}  # per transcripts folder
 
 
 def _files_signature(project: Project) -> tuple:
@@ -176,7 +176,7 @@ def forget_loaded() -> None:
     _last_load.clear()
 
 
-def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[PlevalError]]:
+def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[Problem]]:
     """:func:`pleval.inputs.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files.
 
     Within one process the last load is reused while no file in the transcripts folder changed (size or

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import CodebookError, PlevalError
+from ..errors import CodebookError, Problem
 from ..schema import Codebook
 from .config import ConfigFile, Loaded
 from .digests import content_hash
@@ -22,8 +22,8 @@ CODEBOOK_FILE = ConfigFile(
 )
 
 
-def _cross_check(codebook: Codebook, located: Located, path: Path) -> list[PlevalError]:
-    problems: list[PlevalError] = []
+def _cross_check(codebook: Codebook, located: Located, path: Path) -> list[Problem]:
+    problems: list[Problem] = []
 
     def problem(message: str, loc: Loc, fix: str) -> None:
         problems.append(CODEBOOK_FILE.problem(message, located, loc, path, fix))
@@ -76,14 +76,14 @@ def _raw_patterns(data) -> list[tuple[tuple, object, str]]:
     return found
 
 
-def _pattern_problems(located: Located, path: Path) -> list[PlevalError]:
+def _pattern_problems(located: Located, path: Path) -> list[Problem]:
     """Check every Matcher pattern with spaCy's own validator."""
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
     matcher = Matcher(Vocab(), validate=True)  # a bare vocabulary: validating needs no pipeline
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     for loc, pattern, code_id in _raw_patterns(located.data):
         try:
             if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
@@ -108,7 +108,7 @@ def check_codebook(path: Path) -> Loaded[Codebook]:
     -------
     Loaded
         ``value``: the codebook with its hash set, or None if any error was found; ``problems``: every problem,
-        warnings too, as PlevalErrors with file, line and column.
+        warnings too, with file, line and column.
     """
     path = Path(path)
     read = CODEBOOK_FILE.read(path)

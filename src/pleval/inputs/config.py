@@ -2,8 +2,8 @@
 
 The codebook, survey.yaml and briefs.yaml are read alike: the bytes decoded (:mod:`pleval.inputs.text`), the
 YAML parsed keeping the position of every value (:mod:`pleval.inputs.yamlmarks`), the data validated by a
-model of :mod:`pleval.schema`, and each complaint turned into a :class:`~pleval.errors.PlevalError` that names
-the file, line and column. A :class:`ConfigFile` says how one kind of file words its problems; its
+model of :mod:`pleval.schema`, and each complaint turned into a :class:`~pleval.errors.Problem` (an error or a
+warning) that names the file, line and column. A :class:`ConfigFile` says how one kind of file words its problems; its
 :meth:`~ConfigFile.read` and :meth:`~ConfigFile.validate` return a :class:`Loaded`: the value, and the problems.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import PlevalError
+from ..errors import PlevalError, PlevalWarning, Problem
 from .text import decode, normalise
 from .yamlmarks import Loc, Located, describe_pydantic_error, load_located, yaml_error_position, yaml_error_summary
 
@@ -34,12 +34,12 @@ class Loaded(NamedTuple, Generic[T]):
     """
 
     value: T | None
-    problems: list[PlevalError]
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[PlevalError]:
         """The problems that are errors, not warnings."""
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if isinstance(p, PlevalError)]
 
 
 def _data_loc(data: object, loc: Loc) -> Loc:
@@ -75,7 +75,7 @@ class ConfigFile:
         (or "code #3" when it has no id). For a mapping, give None: the entry's key is its name.
     missing, missing_fix : str, optional
         The error (and its fix) when the file does not exist; without them a missing file is no problem.
-    warning : type of PlevalError, optional
+    warning : type of PlevalWarning, optional
         The class of the warnings reported, if the file has any.
     """
 
@@ -86,10 +86,10 @@ class ConfigFile:
     parts: Mapping[str, tuple[str, str | None]] = field(default_factory=dict)
     missing: str | None = None
     missing_fix: str | None = None
-    warning: type[PlevalError] | None = None
+    warning: type[PlevalWarning] | None = None
 
     def problem(self, message: str, located: Located | None, loc: Loc, path: Path, fix: str | None = None, *,
-                key: bool = False, warning: bool = False) -> PlevalError:
+                key: bool = False, warning: bool = False) -> Problem:
         """A problem at ``loc`` in the data, placed at its line and column (the key's, with ``key=True``)."""
         line, column = (None, None)
         if located is not None:
@@ -115,9 +115,9 @@ class ConfigFile:
         return self.name
 
     def schema_problems(self, error: ValidationError, located: Located, path: Path,
-                        prefix: Loc = ()) -> list[PlevalError]:
+                        prefix: Loc = ()) -> list[Problem]:
         """One problem per place pydantic complains about; ``prefix`` locates data validated on its own."""
-        problems: list[PlevalError] = []
+        problems: list[Problem] = []
         seen: set[Loc] = set()
         for err in error.errors():
             loc = _data_loc(located.data, prefix + tuple(err["loc"]))
@@ -143,10 +143,10 @@ class ConfigFile:
         """
         path = Path(path)
         if not path.exists():
-            missing = [self.error(self.missing, path=path, fix=self.missing_fix)] if self.missing else []
+            missing: list[Problem] = [self.error(self.missing, path=path, fix=self.missing_fix)] if self.missing else []
             return Loaded(None, missing)
         text, warnings = decode(path.read_bytes(), path)
-        problems: list[PlevalError] = list(warnings)
+        problems: list[Problem] = list(warnings)
         try:
             located = load_located(normalise(text))
         except yaml.YAMLError as error:

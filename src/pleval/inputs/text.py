@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 
-from ..errors import DecodeError, EncodingWarning
+from ..errors import DecodeError, DecodingWarning
 
 BOM = "\ufeff"
 
 
-def decode(data: bytes, path) -> tuple[str, list[EncodingWarning]]:
+def decode(data: bytes, path) -> tuple[str, list[DecodingWarning]]:
     """Decode a file's bytes: UTF-8 (with or without BOM), else Windows-1252 with a warning.
 
     Raises
@@ -35,7 +35,7 @@ def decode(data: bytes, path) -> tuple[str, list[EncodingWarning]]:
                 fix="save the file as UTF-8",
             ) from None
         line = data[: utf8_error.start].count(b"\n") + 1
-        warning = EncodingWarning(
+        warning = DecodingWarning(
             "not valid UTF-8; read as Windows-1252",
             path=path,
             line=line,

@@ -18,6 +18,7 @@ from ..errors import (
     FrontMatterError,
     NoSpeakersError,
     PlevalError,
+    Problem,
     UnknownRoleError,
     UnknownSpeakerError,
     UnsafePathError,
@@ -152,7 +153,7 @@ def _meta_error(error: ValidationError, source: Source, path: Path) -> PlevalErr
     )
 
 
-def parse_transcript(path: Path, project_root: Path) -> tuple[Transcript, list[PlevalError]]:
+def parse_transcript(path: Path, project_root: Path) -> tuple[Transcript, list[Problem]]:
     """Read and parse one transcript file; return it with any warnings.
 
     Raises
@@ -213,11 +214,11 @@ def load_transcripts(folder: Path, project_root: Path, *, parse=parse_transcript
     -------
     transcripts : list of Transcript
         The files that parsed, in path order, without duplicates of an id.
-    problems : list of PlevalError
+    problems : list of Problem
         Errors (files skipped) and warnings, each naming its file.
     """
     transcripts: list[Transcript] = []
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     seen: dict[str, str] = {}
     for path in transcript_files(folder):
         try:

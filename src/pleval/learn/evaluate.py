@@ -28,7 +28,7 @@ from sklearn.model_selection import LeaveOneGroupOut
 from tqdm.auto import tqdm
 
 from ..coding.reliability import SCORE_COLUMNS, scores_against_reference
-from ..errors import LearningError, PlevalError
+from ..errors import LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..nlp.rules import RuleCoder
 from ..project import Project
@@ -59,7 +59,7 @@ class Evaluation:
     held_out: list[str]  # the transcripts, in the order they were held out
     seconds: float
     quotes: pd.DataFrame | None = None
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def report(self) -> pd.DataFrame:
         """Both tests in one table, with a ``test`` column: ``leave-one-transcript-out`` and, with labelled

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..coding.coders import RULES, available_coders, coder_codings
-from ..errors import LearningError, PlevalError
+from ..errors import LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..inputs.text import sha256_text
 from ..nlp.rules import RuleCoder
@@ -63,7 +63,7 @@ class TrainingSet:
     labels: np.ndarray
     decided_by: list[str]
     codebook_hash: str
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.units)

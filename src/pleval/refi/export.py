@@ -30,9 +30,9 @@ from pathlib import Path
 from lxml import etree
 
 from .. import __version__
-from ..coding.store import CodingLog, MovedCodingWarning, reanchor
+from ..coding.store import CodingLog, reanchor
 from ..coding.store import coders as logged_coders
-from ..errors import PlevalError, RefiError
+from ..errors import MovedCodingWarning, Problem, RefiError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.text import decode, normalise
 from ..project import Project, atomic_write
@@ -64,7 +64,7 @@ class RefiExport:
 
     path: Path
     counts: dict[str, int]
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -158,7 +158,7 @@ class _ProjectDocument:
     def __init__(self, project: Project, rules: bool):
         self.codebook = load_codebook_cached(project)
         self.key = self.codebook.name
-        self.problems: list[PlevalError] = []
+        self.problems: list[Problem] = []
         self.rules = rules
         if rules:
             from ..coding.run import code_project

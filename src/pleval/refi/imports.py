@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..coding.store import CodingLog, StoreError
-from ..errors import CodebookError, PlevalError, RefiError, RefiWarning
+from ..coding.store import CodingLog
+from ..errors import CodebookError, PlevalError, Problem, RefiError, RefiWarning, StoreError
 from ..inputs.cache import load_transcripts_cached
 from ..inputs.codebook import check_codebook, load_codebook
 from ..inputs.text import decode, normalise, sha256_text
@@ -66,7 +66,7 @@ class RefiImport:
     memos: dict[str, int] = field(default_factory=dict)
     already: int = 0  # codings and memos the logs already held
     rules_skipped: int = 0
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         coders = ", ".join(f"{c} ({n})" for c, n in sorted(self.codings.items()))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import PlevalError, RefiWarning
+from ..errors import Problem, RefiWarning
 from ..schema import COLOUR, Code, Codebook, CodeGroup
 from .description import parse_description
 from .reader import RefiCode, RefiFile
@@ -54,7 +54,7 @@ class CodebookMerge:
     added_groups: list[str] = field(default_factory=list)
     matched_codes: list[str] = field(default_factory=list)
     matched_groups: list[str] = field(default_factory=list)
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def slug(name: str, separator: str = "_") -> str:

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from ..errors import PlevalError, RefiError, RefiWarning
+from ..errors import PlevalError, Problem, RefiError, RefiWarning
 from ..inputs.text import decode
 
 TEXT_SOURCE = "TextSource"
@@ -140,7 +140,7 @@ class RefiFile:
     notes: dict[str, RefiNote] = field(default_factory=dict)
     project_notes: list[str] = field(default_factory=list)
     other_sources: dict[str, int] = field(default_factory=dict)  # kind -> how many, not imported
-    problems: list[PlevalError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     qde: str | None = None  # the project document's name inside an archive
 
     def all_codes(self) -> list[RefiCode]:
@@ -188,7 +188,7 @@ class _Reader:
         self.where = where  # where internal files are looked for, for messages
         self.shown = shown  # the path errors name (archive/inner.qde)
         self.files = files  # name -> bytes, or None when not found
-        self.problems: list[PlevalError] = []
+        self.problems: list[Problem] = []
 
     def error(self, message: str, element=None, fix: str | None = None) -> RefiError:
         line = element.sourceline if element is not None else None

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..errors import NoSpeakersError, PlevalError, RefiError, RefiWarning, UnknownSpeakerError
+from ..errors import NoSpeakersError, Problem, RefiError, RefiWarning, UnknownSpeakerError
 from ..inputs.readers import Source
 from ..inputs.transcripts import INTERVIEWER_LABELS, LABEL, RESPONDENT_LABELS, split_turns
 from ..schema import TranscriptMeta, check_safe_id
@@ -187,7 +187,7 @@ class Attributed:
     meta: TranscriptMeta
     turns: tuple
     shift: LabelShift | None
-    warnings: list[PlevalError] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def labelled(text: str) -> tuple[str, LabelShift]:
@@ -231,7 +231,7 @@ def attribute_speakers(meta: dict, text: str, source: RefiSource, path) -> Attri
     pydantic.ValidationError
         If the metadata is incomplete or invalid (the caller reports every source's at once).
     """
-    warnings: list[PlevalError] = []
+    warnings: list[Problem] = []
     type_given = "type" in meta
     if not meta["participants"]:
         names = _labels(text, meta)

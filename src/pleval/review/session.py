@@ -20,16 +20,13 @@ from ..coding.coders import coder_codings, disagreement_table
 from ..coding.run import code_project, load_segments
 from ..coding.store import CodingLog, Event
 from ..coding.store import coders as logged_coders
-from ..errors import PlevalError
+from ..errors import PlevalError, SessionError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 
 CONSENSUS = "consensus"
 
-
-class SessionError(PlevalError):
-    """A coding session was asked for something that does not exist (a transcript, code, coder or unit)."""
 
 
 class Suggestion(NamedTuple):

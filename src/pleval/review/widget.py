@@ -17,10 +17,10 @@ import html
 
 import ipywidgets as w
 
-from ..errors import PlevalError
+from ..errors import PlevalError, SessionError
 from ..project import Project
 from ..schema import Segment
-from .session import CodingSession, ReconcileSession, SessionError
+from .session import CodingSession, ReconcileSession
 
 ALL = "(all)"
 SHORTCUTS = "n next · p previous · u next uncoded · s next suggestion · d done · z undo · a accept all · 1-12 code"

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from ..errors import PlevalError
+from ..errors import Problem
 from ..project import Project, atomic_write
 from .tables import read_response_table
 
@@ -56,7 +56,7 @@ class CachedTables:
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: every file is read afresh
 
-    def __call__(self, path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[PlevalError]]:
+    def __call__(self, path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
         """What :func:`pleval.survey.tables.read_response_table` returns for ``path``.
 
         Raises

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import PlevalError, SurveyError, SurveyWarning
+from ..errors import Problem, SurveyError, SurveyWarning
 from ..inputs.config import ConfigFile, Loaded
 from ..inputs.digests import content_hash
 from ..inputs.text import sha256_bytes
@@ -59,7 +59,7 @@ class SurveyData:
         Every known school: ``school``, the attributes above and ``interviewed``.
     sources : tuple of SurveySource
         The respondent files read, with the sha256 of their bytes.
-    warnings : tuple of PlevalError
+    warnings : tuple of Problem
         What looked unintended but did not stop the survey from being read (e.g. a school no one describes).
     """
 
@@ -67,7 +67,7 @@ class SurveyData:
     responses: pd.DataFrame
     schools: pd.DataFrame
     sources: tuple[SurveySource, ...]
-    warnings: tuple[PlevalError, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
 # --- survey.yaml ---------------------------------------------------------------------------------------------
@@ -86,8 +86,8 @@ SURVEY_FILE = ConfigFile(
 _problem = SURVEY_FILE.problem
 
 
-def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codebook | None) -> list[PlevalError]:
-    problems: list[PlevalError] = []
+def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codebook | None) -> list[Problem]:
+    problems: list[Problem] = []
     reserved = set(REQUIRED_COLUMNS) | {column_key(c) for c in survey.columns.values()}
     reserved |= {column_key(c) for c in survey.ignore_columns}
     first: dict[str, int] = {}
@@ -113,9 +113,9 @@ def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codeboo
     return problems
 
 
-def _code_links(survey: Survey, located: Located, path: Path, codebook: Codebook) -> list[PlevalError]:
+def _code_links(survey: Survey, located: Located, path: Path, codebook: Codebook) -> list[Problem]:
     """Items must link existing codes, and agree with the codebook's ``survey_items`` (a warning if not)."""
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     codes = {code.id: code for code in codebook.codes}
     for i, item in enumerate(survey.items):
         for j, code_id in enumerate(item.codes):
@@ -202,7 +202,7 @@ class _Problems:
 
     def __init__(self, path: Path):
         self.path = path
-        self.listed: list[PlevalError] = []
+        self.listed: list[Problem] = []
         self.rest: dict[tuple, list[int]] = defaultdict(list)
         self.count: dict[tuple, int] = defaultdict(int)
 
@@ -213,7 +213,7 @@ class _Problems:
         else:
             self.rest[kind].append(row)
 
-    def all(self) -> list[PlevalError]:
+    def all(self) -> list[Problem]:
         summaries = [
             SurveyError(f"{len(rows)} more row(s) with {kind[0]} in column '{kind[1]}': rows {_ranges(rows)}",
                         path=self.path, line=rows[0], fix="correct those rows as above")
@@ -262,7 +262,7 @@ def _header_columns(header: list[str], survey: Survey, path: Path):
     items = {item_id: item_id for item_id in survey.item_ids}
     ignored = {column_key(c) for c in survey.ignore_columns}
     positions: dict[str, int] = {}
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     for index, raw in enumerate(header):
         key = column_key(raw)
         name = wanted.get(key) or items.get(key)
@@ -408,7 +408,7 @@ def response_files(project: Project, survey: Survey) -> list[Path]:
 UNREADABLE_SPREADSHEETS = (".xls", ".ods", ".numbers")
 
 
-def _unread_spreadsheets(project: Project) -> list[PlevalError]:
+def _unread_spreadsheets(project: Project) -> list[Problem]:
     """Spreadsheets in a format pleval does not read would otherwise be left out without a word."""
     return [SurveyWarning(f"'{path.suffix}' files are not read, so these responses are left out", path=path,
                           fix="save it as .xlsx or CSV")
@@ -439,7 +439,7 @@ def _responses_frame(records: list[dict], survey: Survey, schools: pd.DataFrame)
 
 def check_survey(project: Project, *, transcripts: list[Transcript] | None = None,
                  codebook: Codebook | None = None, cached: bool = False
-                 ) -> tuple[SurveyData | None, list[PlevalError]]:
+                 ) -> tuple[SurveyData | None, list[Problem]]:
     """Validate the survey description and every respondent file, collecting every problem.
 
     Parameters
@@ -457,7 +457,7 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     -------
     data : SurveyData or None
         None if the project has no survey, or if any error was found.
-    problems : list of PlevalError
+    problems : list of Problem
         Errors and warnings, each naming the file and its line or row.
     """
     if not has_survey(project):
@@ -502,10 +502,10 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
                       warnings=tuple(problems)), problems
 
 
-def _duplicate_respondents(records: list[dict], project: Project) -> list[PlevalError]:
+def _duplicate_respondents(records: list[dict], project: Project) -> list[Problem]:
     """A respondent may answer once per school year; a second answer in the same year is an error."""
     first: dict[tuple[str, str], dict] = {}
-    problems: list[PlevalError] = []
+    problems: list[Problem] = []
     for record in records:
         key = (_folded(record["respondent"]), record["year"])
         if not key[0]:

@@ -10,7 +10,7 @@ import csv
 import io
 from pathlib import Path
 
-from ..errors import PlevalError, SurveyError
+from ..errors import Problem, SurveyError
 from ..inputs.text import decode, normalise
 
 
@@ -37,7 +37,7 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> tuple[list[list[str]], list[PlevalError]]:
+def _read_csv(path: Path) -> tuple[list[list[str]], list[Problem]]:
     text, warnings = decode(path.read_bytes(), path)
     text = normalise(text)
     delimiter = _delimiter(text.split("\n", 1)[0])
@@ -50,7 +50,7 @@ def _read_csv(path: Path) -> tuple[list[list[str]], list[PlevalError]]:
     return records, list(warnings)
 
 
-def _read_xlsx(path: Path) -> tuple[list[list[str]], list[PlevalError]]:
+def _read_xlsx(path: Path) -> tuple[list[list[str]], list[Problem]]:
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -71,7 +71,7 @@ def _read_xlsx(path: Path) -> tuple[list[list[str]], list[PlevalError]]:
 TABLE_READERS = {".csv": _read_csv, ".txt": _read_csv, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx}
 
 
-def read_response_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[PlevalError]]:
+def read_response_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
     """Read a respondent file as text cells, keeping each row's spreadsheet number.
 
     Returns
@@ -80,7 +80,7 @@ def read_response_table(path: Path) -> tuple[list[str], list[tuple[int, list[str
         Row 1, as written.
     rows : list of (int, list of str)
         Every non-blank row after the header with its number (the header is row 1, as a spreadsheet shows it).
-    warnings : list of PlevalError
+    warnings : list of Problem
         E.g. a file read as Windows-1252.
 
     Raises
