@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..coding.coders import RULES, available_coders, coder_codings
+from ..coding.coders import available_coders, coder_codings
 from ..coding.run import code_project, codings_frame
+from ..coding.store import CONSENSUS, RULES
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
@@ -126,7 +127,7 @@ def reliability_status(project: Project, *, n_resamples: int = 1000) -> pd.DataF
     (0.8 or more), tentative (0.667 to 0.8), provisional (below 0.667) or 'no double coding'."""
     from ..coding.coders import reliability_report
 
-    humans = [c for c in available_coders(project) if c not in (RULES, "consensus")]
+    humans = [c for c in available_coders(project) if c not in (RULES, CONSENSUS)]
     codebook = load_codebook_cached(project)
     if len(humans) < 2:
         return pd.DataFrame({"code_id": codebook.code_ids, "alpha": None, "status": "no double coding"})

@@ -17,11 +17,10 @@ from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id
 from .run import code_project, load_segments
-from .store import CodingLog, reanchor
+from .store import CONSENSUS, RULES, CodingLog, reanchor
 from .store import coders as logged_coders
 
 UNITS = ("turn", "sentence", "transcript")
-RULES = "rules"
 
 
 
@@ -176,7 +175,7 @@ def reliability_report(project: Project, coders: list[str] | None = None, *, uni
     from ..inputs.cache import load_codebook_cached
     from .reliability import reliability_table, scores_against_reference
 
-    names = list(coders) if coders else [c for c in available_coders(project) if c not in (RULES, "consensus")]
+    names = list(coders) if coders else [c for c in available_coders(project) if c not in (RULES, CONSENSUS)]
     if reference:
         names = [n for n in names if n != reference] + [reference]
     if len(names) < 2:

@@ -28,12 +28,10 @@ from ..errors import MovedCodingWarning, Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, ThemeReliability, Transcript, segment_id
-from .store import CodingLog, reanchor
+from .store import CONSENSUS, RULES, CodingLog, reanchor
 from .store import coders as logged_coders
 
-CONSENSUS = "consensus"
 HUMAN = "human"
-RULES = "rules"
 SOURCES = (CONSENSUS, HUMAN, RULES)
 #: How briefs name each source in prose.
 SOURCE_NAMES = {CONSENSUS: "consensus coding", HUMAN: "human coding", RULES: "rule-based coding"}

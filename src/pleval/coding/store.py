@@ -24,6 +24,10 @@ from ..schema import check_safe_id
 
 ACTIONS = ("apply", "remove", "accept", "reject", "memo", "review", "undo")  # review: turn done, maybe uncoded
 REQUIRED = ("id", "time", "coder", "action")
+# The two coders that are not a person: the consensus (the log a reconciliation writes to by default) and the
+# codebook's rules (no log: their codings are computed; nlp.rules.RuleCoder.source, which cannot import this)
+CONSENSUS = "consensus"
+RULES = "rules"
 
 
 

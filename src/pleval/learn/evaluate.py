@@ -28,15 +28,16 @@ from sklearn.model_selection import LeaveOneGroupOut
 from tqdm.auto import tqdm
 
 from ..coding.reliability import SCORE_COLUMNS, scores_against_reference
+from ..coding.store import CONSENSUS, RULES
 from ..errors import LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..nlp.rules import RuleCoder
 from ..project import Project
 from .quotes import read_quotes
 from .trained import default_coder, load_or_train
-from .training import CONSENSUS, TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set
+from .training import TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set
 
-RULES, MODEL, COMBINED = "rules", "model", "combined"
+MODEL, COMBINED = "model", "combined"  # the coders judged beside the rules
 CROSS_VALIDATION, QUOTES, LABELS = "leave-one-transcript-out", "quotes", "labels"
 JUDGED = (RULES, MODEL, COMBINED)
 

@@ -21,7 +21,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..coding.coders import RULES, available_coders, coder_codings
+from ..coding.coders import available_coders, coder_codings
+from ..coding.store import CONSENSUS, RULES
 from ..errors import LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..inputs.text import sha256_text
@@ -32,7 +33,6 @@ from ..schema import Codebook
 from .estimator import RULE_PREFIX, RULED_PREFIX, SEMANTIC_PREFIX, TEXT
 
 LEARN_UNITS = ("turn", "sentence")
-CONSENSUS = "consensus"
 CODEBOOK = "codebook"  # what decided the label of a codebook example
 
 

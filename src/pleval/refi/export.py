@@ -30,7 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from .. import __version__
-from ..coding.store import CodingLog, reanchor
+from ..coding.store import RULES, CodingLog, reanchor
 from ..coding.store import coders as logged_coders
 from ..errors import MovedCodingWarning, Problem, RefiError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
@@ -44,7 +44,6 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_URL = "http://schema.qdasoftware.org/versions/{0}/v1.0/{0}.xsd"
 PLEVAL_NAMESPACE = uuid.UUID("6f1d3c52-8a47-4f0e-9b7a-2c9e4d5a1b30")
-RULES = "rules"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SCHOOL_FIELDS = ("district", "region", "school_level", "locale", "pathway", "esc")
 PERSON_FIELDS = ("role", "school", "label", "grade", "subject", "years_in_role", "gender")

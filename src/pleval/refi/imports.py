@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..coding.store import CodingLog
+from ..coding.store import RULES, CodingLog
 from ..errors import CodebookError, PlevalError, Problem, RefiError, RefiWarning, StoreError
 from ..inputs.cache import load_transcripts_cached
 from ..inputs.codebook import check_codebook, load_codebook
@@ -45,8 +45,6 @@ from .sources import (
     source_metadata,
     transcript_id,
 )
-
-RULES = "rules"
 
 
 @dataclass

@@ -18,15 +18,12 @@ from typing import NamedTuple
 
 from ..coding.coders import coder_codings, disagreement_table
 from ..coding.run import code_project, load_segments
-from ..coding.store import CodingLog, Event
+from ..coding.store import CONSENSUS, CodingLog, Event
 from ..coding.store import coders as logged_coders
 from ..errors import PlevalError, SessionError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
-
-CONSENSUS = "consensus"
-
 
 
 class Suggestion(NamedTuple):

@@ -17,6 +17,7 @@ import html
 
 import ipywidgets as w
 
+from ..coding.store import CONSENSUS
 from ..errors import PlevalError, SessionError
 from ..project import Project
 from ..schema import Segment
@@ -306,7 +307,7 @@ def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=
                    schools=schools or None)
     if reconcile:
         coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
-        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or "consensus", **filters))
+        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or CONSENSUS, **filters))
     elif not coder:
         raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
     else:
