@@ -1,11 +1,20 @@
-"""A project folder: where its inputs live and where derived outputs go.
+"""A project folder: where its inputs live and where derived outputs go. Nothing else builds these paths.
 
 Layout (every command takes ``--project DIR``)::
 
-    data/transcripts/   transcripts (.txt, .md, .docx, .vtt) with front matter or <id>.meta.yaml sidecars
-    data/codebook.yaml  the codebook
-    data/survey/        survey data
-    outputs/            everything pleval derives; safe to delete, always rebuilt
+    data/transcripts/         transcripts (.txt, .md, .docx, .vtt) with front matter or <id>.meta.yaml sidecars
+    data/codebook.yaml        the codebook
+    data/codings/<coder>.jsonl  the human coding store, one append-only log per coder
+    data/briefs.yaml          the evaluation briefs
+    data/survey/survey.yaml   the survey's description, beside its response files
+    notebooks/                the notebooks a build runs (overview.ipynb, brief.ipynb)
+    outputs/                  everything pleval derives; safe to delete, always rebuilt:
+        cache/                    parsed transcripts, rule codings, survey tables, drafted briefs, charts
+        notebooks/ html/          each page's executed notebook and its HTML; html/index.html
+        manifest.json             what each page was built from
+        briefs/ redaction/        the written briefs; what their de-identification replaced (keep it private)
+        models/                   trained learned coders
+        codings.xlsx              the exported codings table
 """
 
 from __future__ import annotations
@@ -17,6 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProjectError, UnsafePathError
+
+
+def inside(folder: Path, *parts: str) -> Path:
+    """``folder`` joined with ``parts``, for a file named by an id from a user.
+
+    Raises
+    ------
+    UnsafePathError
+        If a part would climb out of ``folder`` (``..``, an absolute path).
+    """
+    path = folder.joinpath(*parts)
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise UnsafePathError(f"{path} would leave {folder}", path=path,
+                              fix="use an id of letters, digits, '-', '_' and '.'")
+    return path
 
 
 @dataclass(frozen=True)
@@ -35,25 +59,57 @@ class Project:
         root = Path(folder).absolute()
         if not root.is_dir():
             raise ProjectError(f"project folder {root} does not exist", fix="pass --project DIR")
-        if not (root / "data").is_dir():
+        project = cls(root)
+        if not project.data_dir.is_dir():
             raise ProjectError(
                 f"{root} has no data/ folder, so it is not a pleval project",
                 path=root,
                 fix="pass --project DIR pointing at a folder with data/transcripts and data/codebook.yaml",
             )
-        return cls(root)
+        return project
+
+    # --- inputs: data/ (read-only to pleval, but for the append-only coding logs) --------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
 
     @property
     def transcripts_dir(self) -> Path:
-        return self.root / "data" / "transcripts"
+        return self.data_dir / "transcripts"
 
     @property
     def codebook_path(self) -> Path:
-        return self.root / "data" / "codebook.yaml"
+        return self.data_dir / "codebook.yaml"
+
+    @property
+    def codings_dir(self) -> Path:
+        """The human coding store: one log per coder."""
+        return self.data_dir / "codings"
+
+    def coding_log(self, coder: str) -> Path:
+        """A coder's log, ``data/codings/<coder>.jsonl``, refusing a name that would leave the folder."""
+        return inside(self.codings_dir, f"{coder}.jsonl")
+
+    @property
+    def briefs_path(self) -> Path:
+        return self.data_dir / "briefs.yaml"
 
     @property
     def survey_dir(self) -> Path:
-        return self.root / "data" / "survey"
+        return self.data_dir / "survey"
+
+    @property
+    def survey_path(self) -> Path:
+        """The survey's description; the response files lie beside it."""
+        return self.survey_dir / "survey.yaml"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        """The notebooks a build runs, one per kind of page."""
+        return self.root / "notebooks"
+
+    # --- outputs/ (derived; safe to delete) ----------------------------------------------------------------
 
     @property
     def outputs(self) -> Path:
@@ -61,10 +117,57 @@ class Project:
 
     def output_path(self, *parts: str) -> Path:
         """A path under outputs/, refusing any part that would climb out of it."""
-        path = self.outputs.joinpath(*parts)
-        if not path.resolve().is_relative_to(self.outputs.resolve()):
-            raise UnsafePathError(f"output path {path} would leave {self.outputs}", path=path)
-        return path
+        return inside(self.outputs, *parts)
+
+    @property
+    def cache_dir(self) -> Path:
+        """What is kept to avoid work: each cache names its own file in it."""
+        return self.outputs / "cache"
+
+    @property
+    def html_dir(self) -> Path:
+        """The built pages and their index."""
+        return self.outputs / "html"
+
+    @property
+    def notebooks_output_dir(self) -> Path:
+        """Each page's notebook as it was executed, errors included."""
+        return self.outputs / "notebooks"
+
+    def page_html(self, page_id: str) -> Path:
+        return inside(self.html_dir, f"{page_id}.html")
+
+    def page_notebook(self, page_id: str) -> Path:
+        """A page's executed notebook."""
+        return inside(self.notebooks_output_dir, f"{page_id}.ipynb")
+
+    @property
+    def manifest_path(self) -> Path:
+        """What each page was built from, and when."""
+        return self.outputs / "manifest.json"
+
+    @property
+    def briefs_output_dir(self) -> Path:
+        """The written briefs (JSON, Markdown, HTML and charts), by default."""
+        return self.outputs / "briefs"
+
+    @property
+    def redaction_dir(self) -> Path:
+        """Each brief's redaction report: the names its de-identification replaced, so never beside a brief."""
+        return self.outputs / "redaction"
+
+    def redaction_report(self, brief_id: str) -> Path:
+        return inside(self.redaction_dir, f"{brief_id}.json")
+
+    @property
+    def models_dir(self) -> Path:
+        """Trained learned coders."""
+        return self.outputs / "models"
+
+    @property
+    def codings_table_path(self) -> Path:
+        """Where ``pleval export codings`` writes by default."""
+        return self.outputs / "codings.xlsx"
 
     def relative(self, path: Path) -> str:
         try:

@@ -250,12 +250,12 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     try:
         spec = briefs.brief(brief_id)
     except KeyError:
-        raise BriefError(f"unknown brief '{brief_id}'", path=project.root / "data" / "briefs.yaml",
+        raise BriefError(f"unknown brief '{brief_id}'", path=project.briefs_path,
                          fix=f"briefs declared: {', '.join(context.declared) or 'none'}") from None
     transcripts = select_transcripts(context.counted.transcripts, spec.filters)
     if not transcripts:
-        raise BriefError(f"brief '{brief_id}': its filters select no transcript", path=project.root / "data" /
-                         "briefs.yaml", fix="loosen the brief's filters (pathway, year, regions, levels)")
+        raise BriefError(f"brief '{brief_id}': its filters select no transcript", path=project.briefs_path,
+                         fix="loosen the brief's filters (pathway, year, regions, levels)")
     codebook = context.counted.codebook
     by_id = {t.id: t for t in transcripts}
     redactions = {t.id: context.redacted(t) for t in transcripts}
@@ -327,7 +327,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     about = about_paragraphs(evaluation, interviews=interviews, focus_groups=focus_groups, participants=len(people),
                              schools=schools, codes=len(context.counted.codebook.codes),
                              dates=(f"{dates[0]:%B %Y}", f"{dates[-1]:%B %Y}"), survey=survey_about)
-    logs = sorted((context.project.root / "data" / "codings").glob("*.jsonl"))
+    logs = sorted(context.project.codings_dir.glob("*.jsonl"))
     provenance = {
         "pleval": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "brief": spec.id, "briefs_hash": briefs.hash, "codebook_hash": context.counted.codebook.hash,

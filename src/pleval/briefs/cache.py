@@ -22,20 +22,19 @@ from pathlib import Path
 from .. import __version__
 from ..errors import PlevalError
 from ..inputs.digests import files_digest, tree
-from ..project import Project, atomic_write
+from ..project import Project, atomic_write, inside
 
 SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "years"]
 
 
 def brief_key(project: Project) -> str:
     """The hash of everything a brief is drafted from."""
-    data = project.root / "data"
     parts = {
         "transcripts": files_digest(tree(project.transcripts_dir)),
-        "codings": files_digest(tree(data / "codings", "*.jsonl")),
+        "codings": files_digest(tree(project.codings_dir, "*.jsonl")),
         "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
         "survey": files_digest(tree(project.survey_dir)),
-        "briefs": files_digest([data / "briefs.yaml"]) if (data / "briefs.yaml").exists() else "",
+        "briefs": files_digest([project.briefs_path]) if project.briefs_path.exists() else "",
         "templates": files_digest(tree(Path(__file__).parent.parent / "templates" / "brief")),
         "pleval": __version__,
     }
@@ -92,7 +91,7 @@ class BriefView:
 
 
 def _kept(project: Project, brief_id: str) -> Path:
-    return project.output_path("cache", "briefs", f"{brief_id}.json")
+    return inside(project.cache_dir / "briefs", f"{brief_id}.json")
 
 
 def render_view(assembled, written) -> BriefView:
@@ -124,7 +123,7 @@ def draft_ahead(project: Project, brief_ids: list[str], *, redraft: bool = False
     if not brief_ids:
         return
     key = brief_key(project)
-    folder = project.output_path("briefs")
+    folder = project.briefs_output_dir
     kept = [] if redraft else [b for b in brief_ids if _kept_view(project, b, folder, key) is not None]
     for brief_id in kept:
         yield brief_id, None
@@ -190,7 +189,7 @@ def view_brief(project: Project | str, brief_id: str, output_dir: str | Path | N
         If the brief cannot be drafted (an unknown id, an invalid briefs.yaml, codebook or survey).
     """
     project = project if isinstance(project, Project) else Project.open(project)
-    folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
+    folder = Path(output_dir) if output_dir is not None else project.briefs_output_dir
     view = _kept_view(project, brief_id, folder, brief_key(project))
     if view is not None:
         return view

@@ -20,16 +20,8 @@ from ..inputs.yamlmarks import Located
 from ..project import Project
 from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript, school_year
 
-FILE_NAME = "briefs.yaml"
-
-
-def briefs_path(project: Project) -> Path:
-    """Where a project's briefs are declared: data/briefs.yaml."""
-    return project.root / "data" / FILE_NAME
-
-
 BRIEFS_FILE = ConfigFile(
-    name=FILE_NAME,
+    name="briefs.yaml",
     error=BriefError,
     warning=BriefWarning,
     not_a_mapping="briefs.yaml must be a YAML mapping with evaluation and briefs",
@@ -151,7 +143,7 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
         ``briefs`` is None if the project has no briefs.yaml or its shared blocks are invalid; otherwise it
         holds the valid briefs, and ``broken`` maps each invalid brief's id to its first error.
     """
-    path = briefs_path(project)
+    path = project.briefs_path
     read = BRIEFS_FILE.read(path)
     located = read.value
     if located is None:
@@ -207,7 +199,7 @@ def load_briefs(project: Project, *, codebook: Codebook | None = None,
         return check
     errors = [p for p in check.problems if p.severity == "error"]
     if not errors:
-        raise BriefError("the project has no briefs.yaml", path=briefs_path(project),
+        raise BriefError("the project has no briefs.yaml", path=project.briefs_path,
                          fix="declare briefs in data/briefs.yaml, as the sample project does")
     first = errors[0]
     if len(errors) > 1:

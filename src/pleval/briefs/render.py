@@ -127,7 +127,7 @@ def _chart_key(brief: Brief) -> str:
 def chart_pngs(project: Project, brief: Brief) -> dict[str, bytes]:
     """The brief's charts as PNG bytes (see :func:`brief_charts`), drawn once for the same tables: kept under
     outputs/cache/charts/ by :func:`_chart_key`, since drawing them is about half of drafting a brief."""
-    folder = project.output_path("cache", "charts")
+    folder = project.cache_dir / "charts"
     key = _chart_key(brief)
     try:
         kept = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
@@ -248,7 +248,7 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     unchanged, e.g. by ``pleval build`` drafting ahead) are kept as they are, without drawing the charts again.
     """
     brief = assembled.brief
-    folder = Path(output_dir) if output_dir is not None else project.output_path("briefs")
+    folder = Path(output_dir) if output_dir is not None else project.briefs_output_dir
     model_json = brief.model_dump_json(indent=2)
     current = _written_already(project, brief, folder, model_json)
     if current is not None:
@@ -269,7 +269,7 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
             handle.write(content)
         written.paths.append(path)
     written.charts = {name: folder / file for name, file in names.items()}
-    report = project.output_path("redaction", f"{brief.id}.json")
+    report = project.redaction_report(brief.id)
     with atomic_write(report, "w", encoding="utf-8") as handle:
         # one string written at once: json.dump would write it in thousands of small pieces
         handle.write(json.dumps(assembled.redaction_report, indent=2, ensure_ascii=False))
@@ -280,7 +280,7 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
 def _written_already(project: Project, brief: Brief, folder: Path, model_json: str) -> WrittenBrief | None:
     """The files of this brief if they are all there and were written for the same brief (``model_json``)."""
     model = folder / f"{brief.id}.json"
-    report = project.output_path("redaction", f"{brief.id}.json")
+    report = project.redaction_report(brief.id)
     try:
         if model.read_text(encoding="utf-8") != model_json:
             return None

@@ -82,13 +82,9 @@ class BuildReport:
         return [r for r in self.results if r.status == "failed"]
 
 
-def _briefs_file(project: Project) -> Path:
-    return project.root / "data" / "briefs.yaml"
-
-
 def _brief_entries(project: Project) -> tuple[list[dict], dict]:
     """The briefs declared in data/briefs.yaml (id, title, subtitle, ...) and the project-level block."""
-    path = _briefs_file(project)
+    path = project.briefs_path
     if not path.exists():
         return [], {}
     try:
@@ -107,11 +103,10 @@ def _brief_entries(project: Project) -> tuple[list[dict], dict]:
 
 def shared_inputs(project: Project) -> dict[str, str]:
     """Hashes of what every page reads."""
-    data = project.root / "data"
     templates = Path(__file__).parent.parent / "templates"
     return {
         "transcripts": files_digest(tree(project.transcripts_dir)),
-        "codings": files_digest(tree(data / "codings", "*.jsonl")),
+        "codings": files_digest(tree(project.codings_dir, "*.jsonl")),
         "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
         "survey": files_digest(tree(project.survey_dir)),
         "templates": files_digest(tree(templates)),
@@ -128,15 +123,15 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
     BuildError
         For a brief id that briefs.yaml does not declare, or a missing notebook.
     """
-    notebooks = notebooks or project.root / "notebooks"
+    notebooks = notebooks or project.notebooks_dir
     briefs, shared_block = _brief_entries(project)
     known = [b["id"] for b in briefs]
     unknown = [b for b in brief_ids or [] if b not in known]
     if unknown:
-        raise BuildError(f"unknown brief(s): {', '.join(unknown)}", path=_briefs_file(project),
+        raise BuildError(f"unknown brief(s): {', '.join(unknown)}", path=project.briefs_path,
                          fix=f"briefs declared: {', '.join(known) or 'none'}")
     inputs = shared_inputs(project)
-    html_dir = project.output_path("html")
+    html_dir = project.html_dir
     pages = []
     if overview and not brief_ids:
         pages.append(_page(OVERVIEW, "Project overview", notebooks / "overview.ipynb", inputs,
@@ -149,7 +144,7 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
         pages.append(_page(brief["id"], str(brief.get("title", brief["id"])), notebooks / "brief.ipynb",
                            {**inputs, "brief": entry},
                            {"project": str(project.root), "brief_id": brief["id"],
-                            "output_dir": str(project.output_path("briefs"))},
+                            "output_dir": str(project.briefs_output_dir)},
                            "brief", str(brief.get("subtitle", ""))))
     return pages
 
@@ -214,29 +209,29 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
         raise BuildError("the dask executor needs --scheduler ADDRESS", fix="e.g. --scheduler tcp://10.0.0.5:8786")
     report = BuildReport()
     pages = plan(project, brief_ids, notebooks=notebooks)
-    manifest_path = project.output_path("manifest.json")
+    manifest_path = project.manifest_path
     manifest = _read_manifest(manifest_path)
     recorded = manifest.get("pages", {})
     coding_key = sha256_text(json.dumps({k: pages[0].inputs[k] for k in ("transcripts", "codebook", "pleval")}
                                     if pages else {}, sort_keys=True))
-    outputs = str(project.output_path())
     todo = []
     for page in pages:
         before = recorded.get(page.id, {})
         fresh = (before.get("key") == page.key and before.get("status") == "built"
-                 and (Path(outputs) / "html" / f"{page.id}.html").exists())
+                 and project.page_html(page.id).exists())
         if fresh and not force:
             report.results.append(PageResult(page.id, "unchanged", before.get("seconds"),
                                              built_at=before.get("built_at")))
         else:
             todo.append(page)
-    plain = {p.id: {**asdict(p), "notebook": str(p.notebook)} for p in todo}
+    plain = {p.id: {**asdict(p), "notebook": str(p.notebook), "executed": str(project.page_notebook(p.id)),
+                    "html": str(project.page_html(p.id))} for p in todo}
     disable = None if progress is None else not progress
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
     # The kernels boot while this process codes what changed and drafts the briefs; with -j N, each brief's page
     # runs as soon as it is drafted.
-    with runner(list(plain.values()), outputs, jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
+    with runner(list(plain.values()), jobs=jobs, executor=executor, scheduler=scheduler) as pages_runner:
         if pages and manifest.get("coded") != coding_key:
             stage = time.perf_counter()
             report.coded, problems = _code(project, progress, jobs if executor == "processes" else 1)
@@ -244,7 +239,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
             report.stages["coding"] = time.perf_counter() - stage
             _give_back_memory()  # what coding held, before the briefs' drafting loads the project
         briefs_todo = [p.id for p in todo if p.kind == "brief"]
-        if briefs_todo and (project.root / "data" / "briefs.yaml").exists():
+        if briefs_todo and project.briefs_path.exists():
             from ..briefs.cache import draft_ahead
             from ..inputs.cache import forget_loaded
 
@@ -310,14 +305,14 @@ def _write_index(project: Project, pages: list[Page], report: BuildReport, manif
     """The index lists this build's pages, then any page built earlier that this build did not touch."""
     from .pages import write_index
 
-    html_dir = project.output_path("html")
+    html_dir = project.html_dir
     by_id = {r.id: r for r in report.results}
     order = [p.id for p in pages] + [i for i in manifest.get("pages", {}) if i not in {p.id for p in pages}]
     rows = []
     for page_id in order:
         recorded = manifest.get("pages", {}).get(page_id, {})
         result = by_id.get(page_id)
-        notebook = project.output_path("notebooks", f"{page_id}.ipynb")
+        notebook, html = project.page_notebook(page_id), project.page_html(page_id)
         rows.append({
             "id": page_id,
             "title": recorded.get("title", page_id),
@@ -326,7 +321,7 @@ def _write_index(project: Project, pages: list[Page], report: BuildReport, manif
             "built_at": recorded.get("built_at"),
             "seconds": recorded.get("seconds"),
             "error": recorded.get("error") if recorded.get("status") == "failed" else None,
-            "html": f"{page_id}.html" if (html_dir / f"{page_id}.html").exists() else None,
+            "html": html.name if html.exists() else None,
             "notebook": os.path.relpath(notebook, html_dir) if notebook.exists() else None,
         })
     summary = {"pages": len(rows), "finished_at": manifest.get("finished_at", ""),

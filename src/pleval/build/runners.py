@@ -1,7 +1,8 @@
 """Where ``pleval build`` runs its pages: one after another in this process, in a pool of processes (``-j N``),
 or as tasks on an existing Dask cluster.
 
-A page is a plain dict (id, title, notebook, parameters, inputs) and its result another, so any executor can
+A page is a plain dict (id, title, notebook, parameters, inputs, and the paths of its executed notebook and its
+HTML) and its result another, so any executor can
 carry them. Runners are made before the build codes the transcripts and drafts the briefs: their kernels (and
 the pool's workers) boot meanwhile. Pages are handed over with :meth:`Runner.start` (each brief once drafted,
 then the overview) and :meth:`Runner.results` yields every result as it finishes.
@@ -23,7 +24,7 @@ KERNEL = "python3"
 
 
 
-def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
+def run_page(page: dict, next_cwd: str | None = None) -> dict:
     """Execute one page's notebook with papermill and convert it to HTML.
 
     The page runs in the kernel launched ahead in this process, if any (see :mod:`pleval.build.kernels`). With
@@ -40,8 +41,7 @@ def run_page(page: dict, outputs: str, next_cwd: str | None = None) -> dict:
     from .pages import write_notebook_html
 
     started = time.perf_counter()
-    executed = Path(outputs) / "notebooks" / f"{page['id']}.ipynb"
-    html = Path(outputs) / "html" / f"{page['id']}.html"
+    executed, html = Path(page["executed"]), Path(page["html"])
     executed.parent.mkdir(parents=True, exist_ok=True)
     html.parent.mkdir(parents=True, exist_ok=True)
     result = {"id": page["id"], "status": "built", "error": None,
@@ -113,10 +113,10 @@ class Runner:
 class SerialRunner(Runner):
     """One page at a time in this process, the next page's kernel booting while the previous page converts."""
 
-    def __init__(self, outputs: str, folder: str):
+    def __init__(self, folder: str):
         from . import kernels
 
-        self.outputs, self.queue = outputs, []
+        self.queue = []
         kernels.launch_ahead(folder)
         lighter_imports()
 
@@ -126,7 +126,7 @@ class SerialRunner(Runner):
     def results(self):
         while self.queue:
             page = self.queue.pop(0)
-            yield run_page(page, self.outputs, notebook_folder(self.queue[0]) if self.queue else None)
+            yield run_page(page, notebook_folder(self.queue[0]) if self.queue else None)
 
     def __exit__(self, *exc):
         from . import kernels
@@ -155,19 +155,19 @@ def _start_worker(folder: str, launches) -> None:
     warm()
 
 
-def _run_in_worker(page: dict, outputs: str) -> dict:
+def _run_in_worker(page: dict) -> dict:
     """:func:`run_page` in a pool's worker, launching the next kernel ahead while pages remain to be started."""
     with _launches.get_lock():
         ahead = _launches.value > 0
         _launches.value -= ahead
-    return run_page(page, outputs, notebook_folder(page) if ahead else None)
+    return run_page(page, notebook_folder(page) if ahead else None)
 
 
 class PoolRunner(Runner):
     """Pages in a pool of ``jobs`` processes, each with a kernel launched ahead."""
 
-    def __init__(self, outputs: str, total: int, folder: str, jobs: int):
-        self.outputs, self.futures = outputs, []
+    def __init__(self, total: int, folder: str, jobs: int):
+        self.futures = []
         workers = min(jobs, total)
         launches = multiprocessing.Value("i", total - workers)  # kernels still to launch ahead
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(folder, launches))
@@ -175,7 +175,7 @@ class PoolRunner(Runner):
             self.pool.submit(os.getpid)
 
     def start(self, pages):
-        self.futures += [self.pool.submit(_run_in_worker, page, self.outputs) for page in pages]
+        self.futures += [self.pool.submit(_run_in_worker, page) for page in pages]
 
     def results(self):
         for future in as_completed(self.futures):
@@ -189,7 +189,7 @@ class PoolRunner(Runner):
 class DaskRunner(Runner):
     """Pages as tasks on the Dask cluster at ``scheduler``."""
 
-    def __init__(self, outputs: str, scheduler: str):
+    def __init__(self, scheduler: str):
         try:
             from distributed import Client
         except ImportError:
@@ -200,10 +200,10 @@ class DaskRunner(Runner):
         except (OSError, TimeoutError) as error:
             raise RunnerError(f"cannot reach the Dask scheduler at {scheduler}: {error}",
                               fix="check the address (tcp://HOST:8786) and that the cluster is running") from None
-        self.outputs, self.futures = outputs, []
+        self.futures = []
 
     def start(self, pages):
-        self.futures += [self.client.submit(run_page, page, self.outputs, pure=False,
+        self.futures += [self.client.submit(run_page, page, pure=False,
                                             key=f"pleval-page-{page['id']}-{time.time_ns()}") for page in pages]
 
     def results(self):
@@ -217,7 +217,7 @@ class DaskRunner(Runner):
         self.client.close()
 
 
-def runner(pages: list[dict], outputs: str, *, jobs: int = 1, executor: str = "processes",
+def runner(pages: list[dict], *, jobs: int = 1, executor: str = "processes",
            scheduler: str | None = None) -> Runner:
     """The runner for ``pages`` (which it is told of now, to launch their kernels; hand them over with
     :meth:`Runner.start`).
@@ -228,10 +228,10 @@ def runner(pages: list[dict], outputs: str, *, jobs: int = 1, executor: str = "p
         For the dask executor without the ``distributed`` package or with an unreachable scheduler.
     """
     if executor == "dask":
-        return DaskRunner(outputs, scheduler)
+        return DaskRunner(scheduler)
     if not pages:
         return Runner()
     folder = notebook_folder(pages[0])
     if jobs == 1 or len(pages) == 1:
-        return SerialRunner(outputs, folder)
-    return PoolRunner(outputs, len(pages), folder, jobs)
+        return SerialRunner(folder)
+    return PoolRunner(len(pages), folder, jobs)

@@ -36,7 +36,7 @@ def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
         click.echo(f"{result.status:>9}  {result.id}{took}")
         if result.error:
             click.echo(f"           {result.error}", err=True)
-            click.echo(f"           see {project.relative(project.output_path('notebooks', result.id + '.ipynb'))}",
+            click.echo(f"           see {project.relative(project.page_notebook(result.id))}",
                        err=True)
     counts = {s: sum(r.status == s for r in report.results) for s in ("built", "unchanged", "failed")}
     click.echo(f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed "

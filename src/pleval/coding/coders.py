@@ -36,7 +36,7 @@ class CoderCodings:
 
 def available_coders(project: Project) -> list[str]:
     """Coders with a log in data/codings/, then ``rules``."""
-    return [*logged_coders(project.root / "data" / "codings"), RULES]
+    return [*logged_coders(project.codings_dir), RULES]
 
 
 def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> CoderCodings:
@@ -53,7 +53,7 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
     unknown = [c for c in coders if c not in known]
     if unknown:
         raise CoderError(f"no coding log for coder(s): {', '.join(unknown)}",
-                         path=project.root / "data" / "codings", fix=f"coders with logs: {', '.join(known)}")
+                         path=project.codings_dir, fix=f"coders with logs: {', '.join(known)}")
     codebook = load_codebook_cached(project)
     loaded, problems = load_transcripts_cached(project)
     run = code_project(project, progress=False) if RULES in coders else None  # only the rules need coding
@@ -65,7 +65,7 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
             spans = [(c.transcript_id, c.start, c.end, c.code_id) for c in run.codings]
             seen = list(transcripts)
         else:
-            replay = CodingLog(project.root / "data" / "codings", coder).replay()
+            replay = CodingLog(project.codings_dir, coder).replay()
             problems += replay.problems + replay.orphans(codebook)
             spans = []
             for (transcript_id, _, _, code_id), event in replay.codings(codebook).items():

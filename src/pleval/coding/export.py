@@ -26,7 +26,7 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
     if fmt == "csv" and output is None:
         frame.to_csv(sys.stdout, index=False)
         return None, run.problems
-    output = Path(output) if output is not None else project.output_path("codings.xlsx")
+    output = Path(output) if output is not None else project.codings_table_path
     if fmt == "csv":
         with atomic_write(output, newline="", encoding="utf-8") as handle:
             frame.to_csv(handle, index=False)

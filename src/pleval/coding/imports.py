@@ -46,7 +46,7 @@ def import_codings(project: Project, table_path: Path, coder: str) -> int:
         Naming the first bad row (and how many others are bad).
     """
     table_path = Path(table_path)
-    log = CodingLog(project.root / "data" / "codings", coder)
+    log = CodingLog(project.codings_dir, coder)
     table = read_table(table_path)
     columns = {c.strip().lower(): c for c in table.columns}
     missing = [c for c in ("transcript_id", "code_id") if c not in columns]

@@ -91,7 +91,7 @@ class RulesCache:
     """
 
     def __init__(self, project: Project):
-        self.path = project.output_path("cache", "rules.pack")
+        self.path = project.cache_dir / "rules.pack"
         self.lines = _pack_lines(self.path)
         self.fresh: dict[str, bytes] = {}
 

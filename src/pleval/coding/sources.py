@@ -71,14 +71,14 @@ class CountedCodings:
 
 def human_coders(project: Project) -> list[str]:
     """Every coder with a log in data/codings/, the consensus included."""
-    return logged_coders(project.root / "data" / "codings")
+    return logged_coders(project.codings_dir)
 
 
 def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript], codebook: Codebook,
                  problems: list[Problem]) -> tuple[list[tuple[str, int, int, str]], set[str]]:
     """A coder's current codings as (transcript id, start, end, code id), re-anchored in edited transcripts, and
     the transcripts their log touches."""
-    replay = CodingLog(project.root / "data" / "codings", coder).replay()
+    replay = CodingLog(project.codings_dir, coder).replay()
     problems += replay.problems + replay.orphans(codebook)
     spans = []
     for (transcript_id, _, _, code_id), event in replay.codings(codebook).items():

@@ -37,7 +37,7 @@ def load_codebook_cached(project: Project) -> Codebook:
         If the codebook is invalid (invalid codebooks are never cached).
     """
     path = project.codebook_path
-    entry = project.output_path("cache", "codebook.json")
+    entry = project.cache_dir / "codebook.json"
     try:
         key = _source_hash(path)
         cached = json.loads(entry.read_text(encoding="utf-8"))
@@ -101,7 +101,7 @@ class CachedParser:
     """
 
     def __init__(self, project: Project):
-        self.path = project.output_path("cache", "transcripts.pack")
+        self.path = project.cache_dir / "transcripts.pack"
         self.project = project
         self._entries: dict[str, dict] | None = None  # relative path -> {"key", "transcript", "text": [a, b]}
         self._texts = b""
@@ -165,7 +165,7 @@ _last_load: dict[str, tuple[tuple, list[Transcript], list[Problem]]] = {}  # per
 def _files_signature(project: Project) -> tuple:
     """Every file under the transcripts folder, and the pack, with its size and modification time: what a
     reload would find changed."""
-    folder, pack = project.transcripts_dir, project.output_path("cache", "transcripts.pack")
+    folder, pack = project.transcripts_dir, project.cache_dir / "transcripts.pack"
     files = sorted(folder.rglob("*")) if folder.is_dir() else []
     return tuple((str(path), stat.st_size, stat.st_mtime_ns)
                  for path in [*files, pack] if path.is_file() for stat in [path.stat()])

@@ -122,7 +122,7 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     people = human_coders(project)
     if reference not in people:
         raise LearningError(f"no coding log for the reference coder '{reference}'",
-                            path=project.root / "data" / "codings",
+                            path=project.codings_dir,
                             fix=f"pass --reference with one of: {', '.join(people) or '(no human coder yet)'}")
     if reference in JUDGED:
         raise LearningError(f"a human coder named '{reference}' cannot be the reference: the name is taken by "
@@ -131,7 +131,7 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     if len(training.transcripts) < 3:
         raise LearningError(
             f"cross-validation needs human coding of three or more transcripts; found {len(training.transcripts)}",
-            path=project.root / "data" / "codings", fix="code more transcripts, then evaluate again")
+            path=project.codings_dir, fix="code more transcripts, then evaluate again")
     codebook = load_codebook_cached(project)
     rule_coder = RuleCoder(codebook)
     scores, _ = rule_findings(rule_coder, training.texts)

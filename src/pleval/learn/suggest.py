@@ -207,7 +207,7 @@ class Suggester:
         """
         reviewed: set[str] = set()
         for person in [coder] if coder else human_coders(self.project):
-            replay = CodingLog(self.project.root / "data" / "codings", person).replay()
+            replay = CodingLog(self.project.codings_dir, person).replay()
             reviewed |= {e.transcript_id for e in replay.events if e.transcript_id}
         wanted = list(transcripts) if transcripts is not None else list(self.transcripts)
         units = self._units([t for t in wanted if t not in reviewed])

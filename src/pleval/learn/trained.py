@@ -131,7 +131,7 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
     training = training if training is not None else training_set(project, unit)
     estimator = default_coder(combined=combined, semantic=semantic, target_precision=target_precision)
     key = model_key(training, estimator)
-    folder = project.output_path("models")
+    folder = project.models_dir
     name = model_name(training.unit, combined, target_precision, semantic)
     model_path, record_path = folder / f"{name}.joblib", folder / f"{name}.json"
     if not force:

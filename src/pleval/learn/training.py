@@ -131,7 +131,7 @@ def training_set(project: Project, unit: str = "turn", *, coders: Sequence[str] 
     if len(transcripts) < 2:
         raise LearningError(
             f"the learned coder needs human coding of two or more transcripts; found {len(transcripts)}",
-            path=project.root / "data" / "codings",
+            path=project.codings_dir,
             fix="code more transcripts (pleval import codings, or the coding widget), then train again")
     result = TrainingSet(unit, codebook.code_ids, units, [codings.texts[u] for u in units],
                          [transcript_of(u) for u in units], labels, [decided[u] for u in units], codebook.hash,

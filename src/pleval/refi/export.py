@@ -171,7 +171,7 @@ class _ProjectDocument:
             self.rule_codings = []
         self.by_id = {t.id: t for t in self.transcripts}
         self.codebook_text = normalise(decode(project.codebook_path.read_bytes(), project.codebook_path)[0])
-        self.coders = logged_coders(project.root / "data" / "codings")
+        self.coders = logged_coders(project.codings_dir)
         self.selections: dict[tuple[str, int, int], dict] = {}  # (transcript, start, end) -> codings, notes
         self.memos: list[dict] = []
         for coder in self.coders:
@@ -201,7 +201,7 @@ class _ProjectDocument:
         return where
 
     def _gather_log(self, project: Project, coder: str) -> None:
-        replay = CodingLog(project.root / "data" / "codings", coder).replay()
+        replay = CodingLog(project.codings_dir, coder).replay()
         self.problems += replay.problems + replay.orphans(self.codebook)
         known = set(self.codebook.code_ids)
         for (transcript_id, _, _, code_id), event in replay.codings(self.codebook).items():

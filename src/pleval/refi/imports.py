@@ -213,15 +213,15 @@ def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source:
 def _check_new_transcripts(placed: list[_Placed], shown: Path) -> None:
     """Parse every new transcript from a temporary copy, as pleval will read it."""
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
+        scratch = Project(Path(folder))
         for item in placed:
             if item.content is None:
                 continue
-            path = root / "data" / "transcripts" / f"{item.transcript_id}.txt"
+            path = scratch.transcripts_dir / f"{item.transcript_id}.txt"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(item.content.encode("utf-8"))
             try:
-                transcript, _ = parse_transcript(path, root)
+                transcript, _ = parse_transcript(path, scratch.root)
             except PlevalError as error:
                 raise RefiError(f"source '{item.source.name}' would not make a valid transcript "
                                 f"({error.message}); nothing was imported", path=shown, line=item.source.line,
@@ -321,7 +321,7 @@ def _on_skipped(refi: RefiFile, note: str, skipped: set[str]) -> bool:
 
 def _new_only(project: Project, events: _Events, codebook: Codebook | None) -> tuple[dict, int]:
     """Drop the codings and memos the logs already hold (or that the file repeats)."""
-    folder = project.root / "data" / "codings"
+    folder = project.codings_dir
     fresh, already = {}, 0
     for coder, actions in events.by_coder.items():
         replay = CodingLog(folder, coder).replay()
@@ -369,7 +369,7 @@ def _commit(project: Project, codebook_text: str | None, placed: list[_Placed], 
                 handle.write(codebook_text.encode("utf-8"))
             wrote_codebook = True
         for coder, actions in sorted(fresh.items()):
-            log = CodingLog(project.root / "data" / "codings", coder)
+            log = CodingLog(project.codings_dir, coder)
             for action in ("apply", "memo"):
                 if actions.get(action):
                     appended.append((log, log.append_many(action, actions[action])))
@@ -431,7 +431,7 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
     problems = report.problems
     problems.extend(refi.problems)
     fallback = coder or slug(refi.origin.split()[0] if refi.origin.strip() else "", "-") or "refi"
-    CodingLog(project.root / "data" / "codings", fallback)  # a bad --coder name fails here, before any work
+    CodingLog(project.codings_dir, fallback)  # a bad --coder name fails here, before any work
     codebook, text = _current_codebook(project)
     embedded = _embedded_codebook(refi)
     merge = merge_codebook(refi, codebook, text, project.codebook_path, embedded.text if embedded else None)

@@ -96,7 +96,7 @@ class CodingSession:
         self.project = project
         self.coder = coder
         self.blind = blind
-        self.log = CodingLog(project.root / "data" / "codings", coder)
+        self.log = CodingLog(project.codings_dir, coder)
         self.codebook: Codebook = load_codebook_cached(project)
         loaded, self.problems = load_transcripts_cached(project)
         self.transcripts: dict[str, Transcript] = {t.id: t for t in loaded}

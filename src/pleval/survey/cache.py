@@ -41,7 +41,7 @@ class CachedTables:
     """
 
     def __init__(self, project: Project):
-        self.path = project.output_path("cache", "survey_tables.json")
+        self.path = project.cache_dir / "survey_tables.json"
         self.project = project
         self._entries: dict[str, dict] | None = None  # relative path -> {"key", "header", "rows"}
         self._seen: dict[str, dict] = {}  # entries of this run's files

@@ -33,7 +33,6 @@ from ..project import Project
 from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
 from .tables import TABLE_READERS, read_response_table
 
-DESCRIPTION = "survey.yaml"
 REQUIRED_COLUMNS = ("respondent", "school", "year", "role")
 SCHOOL_ATTRIBUTES = ("district", "region", "school_level", "locale", "pathway")
 UNKNOWN = "unknown"
@@ -418,7 +417,7 @@ def _unread_spreadsheets(project: Project) -> list[Problem]:
 def has_survey(project: Project) -> bool:
     """Whether the project has survey data: a survey.yaml, or any CSV or Excel file in data/survey."""
     folder = project.survey_dir
-    return folder.is_dir() and ((folder / DESCRIPTION).exists()
+    return folder.is_dir() and (project.survey_path.exists()
                                 or any(p.suffix.lower() in TABLE_READERS for p in folder.iterdir()))
 
 
@@ -462,7 +461,7 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     """
     if not has_survey(project):
         return None, []
-    survey, problems = read_survey_description(project.survey_dir / DESCRIPTION, codebook)
+    survey, problems = read_survey_description(project.survey_path, codebook)
     if survey is None:
         return None, problems
     files = response_files(project, survey)
