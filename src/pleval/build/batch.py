@@ -199,7 +199,7 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     ------
     BuildError
         For an unknown brief or executor.
-    pleval.build.runners.RunnerError
+    pleval.errors.RunnerError
         For a Dask scheduler that cannot be reached, or the dask executor without its package.
     """
     started = time.perf_counter()
