@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import PlevalError
-from ..inputs.digests import files_digest, tree
+from ..inputs.digests import file_digest, folder_digest
 from ..project import Project, atomic_write, inside
 
 SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "years"]
@@ -30,12 +30,12 @@ SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_hig
 def brief_key(project: Project) -> str:
     """The hash of everything a brief is drafted from."""
     parts = {
-        "transcripts": files_digest(tree(project.transcripts_dir)),
-        "codings": files_digest(tree(project.codings_dir, "*.jsonl")),
-        "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
-        "survey": files_digest(tree(project.survey_dir)),
-        "briefs": files_digest([project.briefs_path]) if project.briefs_path.exists() else "",
-        "templates": files_digest(tree(Path(__file__).parent.parent / "templates" / "brief")),
+        "transcripts": folder_digest(project.transcripts_dir),
+        "codings": folder_digest(project.codings_dir, "*.jsonl"),
+        "codebook": file_digest(project.codebook_path),
+        "survey": folder_digest(project.survey_dir),
+        "briefs": file_digest(project.briefs_path),
+        "templates": folder_digest(Path(__file__).parent.parent / "templates" / "brief"),
         "pleval": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..errors import BuildError, Problem
-from ..inputs.digests import files_digest, tree
+from ..inputs.digests import file_digest, folder_digest
 from ..inputs.text import sha256_text
 from ..project import Project, atomic_write
 from .runners import runner
@@ -105,11 +105,11 @@ def shared_inputs(project: Project) -> dict[str, str]:
     """Hashes of what every page reads."""
     templates = Path(__file__).parent.parent / "templates"
     return {
-        "transcripts": files_digest(tree(project.transcripts_dir)),
-        "codings": files_digest(tree(project.codings_dir, "*.jsonl")),
-        "codebook": files_digest([project.codebook_path]) if project.codebook_path.exists() else "",
-        "survey": files_digest(tree(project.survey_dir)),
-        "templates": files_digest(tree(templates)),
+        "transcripts": folder_digest(project.transcripts_dir),
+        "codings": folder_digest(project.codings_dir, "*.jsonl"),
+        "codebook": file_digest(project.codebook_path),
+        "survey": folder_digest(project.survey_dir),
+        "templates": folder_digest(templates),
         "pleval": __version__,
     }
 
@@ -153,7 +153,7 @@ def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="")
     if not notebook.exists():
         raise BuildError(f"no notebook {notebook.name} for page '{page_id}'", path=notebook,
                          fix="restore it from the repository (git checkout notebooks/)")
-    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": files_digest([notebook])}, subtitle,
+    return Page(page_id, title, notebook, parameters, {**inputs, "notebook": file_digest(notebook)}, subtitle,
                 kind)
 
 

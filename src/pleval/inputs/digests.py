@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,13 +24,27 @@ def content_hash(model: BaseModel) -> str:
     return sha256_text(json.dumps(content, sort_keys=True, ensure_ascii=False))
 
 
-def files_digest(paths) -> str:
-    """One hash over the names and bytes of files, so a rename, an edit, an addition or a removal all count."""
+def files_digest(paths: Iterable[Path], root: Path) -> str:
+    """One hash over the names and bytes of files, so a rename, an edit, an addition or a removal all count.
+
+    Names are taken relative to ``root``, so a project copied or cloned elsewhere keeps its digests (and its
+    built pages and drafted briefs stay up to date).
+    """
     total = hashlib.sha256()
     for path in sorted(paths):
-        total.update(str(path).encode() + b"\0")
+        total.update(path.relative_to(root).as_posix().encode() + b"\0")
         total.update(hashlib.sha256(path.read_bytes()).digest())
     return total.hexdigest()
+
+
+def folder_digest(folder: Path, pattern: str = "*") -> str:
+    """:func:`files_digest` of the files under ``folder`` matching ``pattern`` (see :func:`tree`)."""
+    return files_digest(tree(folder, pattern), folder)
+
+
+def file_digest(path: Path) -> str:
+    """:func:`files_digest` of one file, by its name; empty when the file does not exist."""
+    return files_digest([path], path.parent) if path.exists() else ""
 
 
 def tree(folder: Path, pattern: str = "*") -> list[Path]:
