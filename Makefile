@@ -15,6 +15,7 @@ $(BIN)/pleval: pyproject.toml
 sample: $(BIN)/pleval
 	$(BIN)/pleval validate
 	$(BIN)/pleval code --by transcript,school,role
+	$(BIN)/pleval survey
 	$(BIN)/pleval reliability --coders ana,ben
 	$(BIN)/pleval reliability --coders rules --reference consensus
 	$(BIN)/pleval build -j 2
