@@ -89,8 +89,10 @@ def _from_json(data: dict, text: str) -> tuple[Transcript, list[Problem]]:
         text_hash=data["text_hash"],
         meta_hash=data["meta_hash"],
     )
-    warnings = [PlevalWarning(w["message"], path=w["path"], line=w["line"], column=w["column"], fix=w["fix"])
-                for w in data["warnings"]]
+    warnings: list[Problem] = [
+        PlevalWarning(w["message"], path=w["path"], line=w["line"], column=w["column"], fix=w["fix"])
+        for w in data["warnings"]
+    ]
     return transcript, warnings
 
 
@@ -108,20 +110,21 @@ class CachedParser:
         self._seen: dict[str, tuple[dict, bytes]] = {}  # entries of this run: relative path -> (entry, text)
         self._changed = False
 
-    def _read(self) -> None:
-        self._entries = {}
+    def _read(self) -> dict[str, dict]:
+        entries: dict[str, dict] = {}
         try:
             data = self.path.read_bytes()
             head, _, self._texts = data.partition(b"\n")
             pack = json.loads(head)
             if pack.get("format") == CACHE_FORMAT and isinstance(pack.get("entries"), dict):
-                self._entries = pack["entries"]
+                entries = pack["entries"]
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: everything is parsed afresh
+        return entries
 
     def __call__(self, path: Path, project_root: Path) -> tuple[Transcript, list[Problem]]:
         if self._entries is None:
-            self._read()
+            self._entries = self._read()
         name = self.project.relative(path)
         key = _source_hash(path)
         entry = self._entries.get(name)

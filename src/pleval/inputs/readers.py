@@ -154,7 +154,7 @@ def _vtt_cues(path: Path, text: str) -> list[tuple[int, float, float, str]]:
         timing = VTT_TIMING.match(line)
         start = _seconds(timing.group(1)) if timing else None
         end = _seconds(timing.group(2)) if timing else None
-        if start is None or end is None:
+        if timing is None or start is None or end is None:
             raise VttTimestampError(
                 f"malformed cue timing '{line.strip()}'",
                 path=path,
@@ -170,7 +170,7 @@ def _vtt_cues(path: Path, text: str) -> list[tuple[int, float, float, str]]:
             )
         cues.append((number + 1, start, end))
     try:
-        parsed = list(webvtt.from_buffer(io.StringIO(text)))
+        parsed = webvtt.from_buffer(io.StringIO(text)).captions
     except webvtt.errors.MalformedFileError as error:  # pragma: no cover - header checked above
         raise TranscriptError(f"not a WebVTT file ({error})", path=path, line=1) from None
     if len(parsed) != len(cues):
@@ -204,7 +204,9 @@ def read_vtt(path: Path, data: bytes) -> Source:
         else:
             turns.append([speaker, [said], line, start, end])
     meta, meta_path, sidecar_warnings = _sidecar(path)
-    body_lines, line_numbers, times = [], [], {}
+    body_lines: list[str] = []
+    line_numbers: list[int] = []
+    times: dict[int, tuple[float, float]] = {}
     for speaker, said, line, start, end in turns:
         times[len(body_lines)] = (start, end)
         body_lines.append(f"{speaker}: {' '.join(s for s in said if s)}")

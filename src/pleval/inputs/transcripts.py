@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,7 +27,7 @@ from ..errors import (
 from ..schema import INTERVIEWER, ROLES, Transcript, TranscriptMeta, Turn
 from .readers import Source, is_transcript_candidate, read_source
 from .text import sha256_text
-from .yamlmarks import describe_pydantic_error
+from .yamlmarks import Located, describe_pydantic_error
 
 LABEL = re.compile(
     r"""^[ \t]*
@@ -78,10 +79,9 @@ class SpeakerMap:
                 self.known.setdefault(label, (only.name, only.role))
 
     def resolve(self, label: str) -> tuple[str, str] | None:
-        found = self._resolved.get(label, False)
-        if found is False:
-            found = self._resolved[label] = self.known.get(_key(label))
-        return found
+        if label not in self._resolved:
+            self._resolved[label] = self.known.get(_key(label))
+        return self._resolved[label]
 
 
 def _seconds(stamp: str | None) -> float | None:
@@ -91,12 +91,26 @@ def _seconds(stamp: str | None) -> float | None:
     return sum(value * 60**power for power, value in enumerate(reversed(parts)))
 
 
+@dataclass(slots=True)
+class _OpenTurn:
+    """A turn being read: where its text starts and (so far) ends in the body."""
+
+    speaker: str
+    name: str
+    role: str
+    start: int
+    end: int
+    line: int
+    start_time: float | None
+    end_time: float | None
+
+
 def split_turns(source: Source, meta: TranscriptMeta, path: Path) -> tuple[str, tuple[Turn, ...]]:
     """Find the turns in ``source.body``; the body is the transcript's normalised text."""
     speakers = SpeakerMap(meta)
     text = source.body
-    turns: list[Turn] = []
-    current = None  # [speaker, name, role, start, end, line, start_time, end_time]
+    turns: list[_OpenTurn] = []
+    current: _OpenTurn | None = None
     offset = 0
     for index, line in enumerate(text.split("\n")):
         match = LABEL.match(line)
@@ -113,10 +127,11 @@ def split_turns(source: Source, meta: TranscriptMeta, path: Path) -> tuple[str, 
             if current:
                 turns.append(current)
             start_time, end_time = source.times.get(index, (_seconds(match.group("time")), None))
-            current = [match.group("label"), *resolved, offset + match.end(), offset + len(line)]
-            current += [source.line_numbers[index], start_time, end_time]
+            name, role = resolved
+            current = _OpenTurn(match.group("label"), name, role, offset + match.end(), offset + len(line),
+                                source.line_numbers[index], start_time, end_time)
         elif current and line.strip():
-            current[4] = offset + len(line)
+            current.end = offset + len(line)
         offset += len(line) + 1
     if current:
         turns.append(current)
@@ -128,17 +143,20 @@ def split_turns(source: Source, meta: TranscriptMeta, path: Path) -> tuple[str, 
             fix="start each turn with 'Name:', 'Interviewer:', 'Q:'/'A:' or 'P1:'",
         )
     result = []
-    for number, (speaker, name, role, start, end, line, t0, t1) in enumerate(turns):
+    for number, turn in enumerate(turns):
+        start, end = turn.start, turn.end
         while end > start and text[end - 1].isspace():
             end -= 1
-        result.append(Turn(number, speaker, name, role, text[start:end], start, end, line, t0, t1))
+        result.append(Turn(number, turn.speaker, turn.name, turn.role, text[start:end], start, end, turn.line,
+                           turn.start_time, turn.end_time))
     return text, tuple(result)
 
 
-def _meta_error(error: ValidationError, source: Source, path: Path) -> PlevalError:
+def _meta_error(error: ValidationError, meta: Located, meta_path: Path | None) -> PlevalError:
     first = error.errors()[0]
-    line, column = source.meta.where(first["loc"])
+    line, column = meta.where(first["loc"])
     loc = first["loc"]
+    cls: type[PlevalError]
     if len(loc) >= 3 and loc[0] == "participants" and loc[-1] == "role" and first["type"] == "value_error":
         cls, fix = UnknownRoleError, f"use one of: {', '.join(ROLES)}"
     else:
@@ -146,7 +164,7 @@ def _meta_error(error: ValidationError, source: Source, path: Path) -> PlevalErr
     more = f" (and {len(error.errors()) - 1} more problem(s))" if len(error.errors()) > 1 else ""
     return cls(
         f"metadata: {describe_pydantic_error(first)}{more}",
-        path=source.meta_path,
+        path=meta_path,
         line=line,
         column=column,
         fix=fix,
@@ -173,7 +191,7 @@ def parse_transcript(path: Path, project_root: Path) -> tuple[Transcript, list[P
     try:
         meta = TranscriptMeta.model_validate(source.meta.data)
     except ValidationError as error:
-        raise _meta_error(error, source, path) from None
+        raise _meta_error(error, source.meta, source.meta_path) from None
     text, turns = split_turns(source, meta, path)
     meta_json = json.dumps(meta.model_dump(mode="json"), sort_keys=True)
     transcript = Transcript(
