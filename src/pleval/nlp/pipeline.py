@@ -77,7 +77,7 @@ class ArraySentencizer(Sentencizer):
 
     def __init__(self, name: str = "sentencizer", *, punct_chars=None, overwrite: bool = False, scorer=None):
         super().__init__(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
-        self._final = None
+        self._final: frozenset[int] | None = None  # hashes of the sentence-final characters
         self._marks = WordValues(np.int8)  # FINAL, PUNCT or CONTENT
 
     def _mark(self, doc: Doc, orth: int) -> int:
@@ -100,7 +100,8 @@ class ArraySentencizer(Sentencizer):
         if not self.overwrite:
             existing = doc.to_array(SENT_START).astype(np.int64)  # as set before: 1, -1 or 0 (unset)
             starts = np.where(existing != 0, existing, starts)
-        doc.from_array([SENT_START], starts.astype(np.uint64).reshape(-1, 1))
+        # spaCy's stub wants thinc's Ints2d; it reads any 2-d integer numpy array
+        doc.from_array([SENT_START], starts.astype(np.uint64).reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
     def pipe(self, stream, batch_size: int = 128):

@@ -108,12 +108,13 @@ class CodebookRuler:
         phrase_rules: list[tuple[Rule, str]] = []
         for code in codebook.codes:
             rules = code.rules
-            for n, phrase in enumerate(rules.weighted_phrases()):
-                phrase_rules.append((Rule(f"{code.id}/phrase/{n}", code.id, phrase.weight, False), phrase.text))
+            for n, weighted in enumerate(rules.weighted_phrases()):
+                phrase_rules.append((Rule(f"{code.id}/phrase/{n}", code.id, weighted.weight, False), weighted.text))
             for n, phrase in enumerate(rules.exclude.phrases):
                 phrase_rules.append((Rule(f"{code.id}/exclude-phrase/{n}", code.id, 0.0, True), phrase))
-            for n, pattern in enumerate(rules.weighted_patterns()):
-                self._add_pattern(Rule(f"{code.id}/pattern/{n}", code.id, pattern.weight, False), pattern.pattern)
+            for n, weighted_pattern in enumerate(rules.weighted_patterns()):
+                rule = Rule(f"{code.id}/pattern/{n}", code.id, weighted_pattern.weight, False)
+                self._add_pattern(rule, weighted_pattern.pattern)
             for n, pattern in enumerate(rules.exclude.patterns):
                 self._add_pattern(Rule(f"{code.id}/exclude-pattern/{n}", code.id, 0.0, True), pattern)
         # Phrase patterns need lemmas, so they go through the components that set them (or, if none says so,
@@ -151,7 +152,8 @@ class CodebookRuler:
             sentences = range(len(starts))
         else:
             attrs = list(self.anchors)
-            values = doc.to_array(attrs).reshape(len(doc), len(attrs))
+            # spaCy's stub asks for a list[int | str] (invariant) where any list of attribute ids will do
+            values = doc.to_array(attrs).reshape(len(doc), len(attrs))  # type: ignore[arg-type]
             hit = np.zeros(len(doc), dtype=bool)
             for column, attr in enumerate(attrs):
                 hit |= np.isin(values[:, column], np.fromiter(self.anchors[attr], dtype=np.uint64))
@@ -185,9 +187,17 @@ def rules_pipeline(codebook: Codebook) -> Language:
     from .pipeline import base_pipeline
 
     nlp = base_pipeline()
-    ruler = nlp.add_pipe("pleval_codebook_rules")
-    ruler.add_codebook(codebook)
+    nlp.add_pipe("pleval_codebook_rules")
+    codebook_ruler(nlp).add_codebook(codebook)
     return nlp
+
+
+def codebook_ruler(nlp: Language) -> CodebookRuler:
+    """The pipeline's ``pleval_codebook_rules`` component."""
+    ruler = nlp.get_pipe("pleval_codebook_rules")
+    if not isinstance(ruler, CodebookRuler):
+        raise TypeError(f"'pleval_codebook_rules' is a {type(ruler).__name__}, not a CodebookRuler")
+    return ruler
 
 
 class TurnScores(NamedTuple):
@@ -237,8 +247,8 @@ class RuleCoder:
         self.codebook = codebook
         self.code_interviewer = code_interviewer
         self._codes = {code.id: code for code in codebook.codes}
-        self._nlp = None
-        self._table = None
+        self._nlp: Language | None = None
+        self._table: _RuleTable | None = None
 
     @property
     def nlp(self) -> Language:
@@ -249,7 +259,7 @@ class RuleCoder:
     @property
     def table(self) -> _RuleTable:
         if self._table is None:
-            self._table = _RuleTable(self.nlp.get_pipe("pleval_codebook_rules"), self.codebook)
+            self._table = _RuleTable(codebook_ruler(self.nlp), self.codebook)
         return self._table
 
     def scores(
@@ -264,7 +274,7 @@ class RuleCoder:
         (by default every one; a turn's score depends on its own matches only).
         """
         table = self.table
-        matches = doc.user_data.get(self.nlp.get_pipe("pleval_codebook_rules").spans_key)
+        matches = doc.user_data.get(codebook_ruler(self.nlp).spans_key)
         if matches is None or not len(matches) or not len(ranges):
             nothing = np.zeros(0, dtype=np.int64)
             return TurnScores(nothing, nothing, [], np.zeros(1, dtype=np.int64), nothing, nothing, nothing)

@@ -34,7 +34,7 @@ UNCODED_KEY = "pleval_uncoded"
 
 
 def parse_turns(
-    nlp: Language, texts: Sequence[str], *, uncoded: Sequence[bool] | None = None
+    nlp: Language, texts: Sequence[str], *, uncoded: Sequence[bool] | np.ndarray | None = None
 ) -> tuple[Doc, list[tuple[int, int]]]:
     """Parse turn texts as one doc; return it with each turn's token range ``[start, end)``.
 
@@ -52,7 +52,8 @@ def parse_turns(
     if len(doc):
         preset = np.zeros(len(doc), dtype=np.uint64)
         preset[starts[ends > starts]] = 1
-        doc.from_array([SENT_START], preset.reshape(-1, 1))
+        # spaCy's stub wants thinc's Ints2d; it reads any 2-d integer numpy array
+        doc.from_array([SENT_START], preset.reshape(-1, 1))  # type: ignore[arg-type]
     if uncoded is not None:
         skip = np.asarray(uncoded, dtype=bool)
         doc.user_data[UNCODED_KEY] = (starts[skip], ends[skip])

@@ -89,7 +89,7 @@ class PatternCompiler:
     docs encoded before then must be encoded again.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.specs: dict[Spec, int] = {}
         self.spec_list: list[Spec] = []
         self.mentioned: list[dict[str, list[int]]] = [{}, {}, {}]  # field -> word -> specs naming it
@@ -108,7 +108,7 @@ class PatternCompiler:
         self.class_of_word = WordValues(np.int64)  # orth hash -> class number
         self._classes: dict[tuple, int] = {}  # (flags, mentioned words) -> class number
         self.codes: list[int] = []  # class number -> its character's code point
-        self._satisfied: list[set[int]] = []  # class number -> the specs it satisfies
+        self._satisfied: list[frozenset[int]] = []  # class number -> the specs it satisfies
         self._forget_rows()
         self._members: list[set[int]] = [set() for _ in self.spec_list]  # spec -> code points satisfying it
         self._plain: dict[tuple[bool, ...], frozenset[int]] = {}  # flags -> specs a word named by none satisfies
@@ -286,10 +286,11 @@ class PatternCompiler:
         Only the specs that name the words they want count (a word outside their lists cannot satisfy them), so
         common words, which satisfy most NOT_IN specs, cost nothing. No match can lie in the other sentences.
         """
-        if self._needs is None:
+        needs = self._needs
+        if needs is None:
             self._all_needs = [[s for s in p.required if any(wanted for _, wanted, _ in self.spec_list[s][0])]
                                for p in self.patterns]
-            self._set_needs(self._all_needs)
+            needs = self._set_needs(self._all_needs)
             self._pruned = False
         if not self._pruned and len(encoded.classes) >= PRUNE_FROM:
             # A spec that common words satisfy (say, LOWER IN [the, a, to]) filters few sentences and costs the
@@ -299,22 +300,22 @@ class PatternCompiler:
             tokens = np.bincount(self._token_rows(encoded)[0], minlength=len(self._rows))
             common = {s for s, row in self._rows.items() if tokens[row] > COMMON * len(encoded.classes)}
             if common:
-                self._set_needs([[s for s in n if s not in common] or n for n in self._all_needs])
+                needs = self._set_needs([[s for s in n if s not in common] or n for n in self._all_needs])
             self._pruned = True
         self._update_rows()
         rows, sentences = self._token_rows(encoded)
         present = np.zeros((len(self._rows) + 1, encoded.n_sentences), dtype=bool)
         present[rows, sentences] = True
         present[-1] = True
-        met = present[self._needs[:, 0]]
+        met = present[needs[:, 0]]
         for column, needing in enumerate(self._needing[1:], start=1):
-            met[:needing] &= present[self._needs[:needing, column]]
+            met[:needing] &= present[needs[:needing, column]]
         candidates = np.empty_like(met)
         candidates[self._by_needs] = met
         return candidates
 
-    def _set_needs(self, needs: list[list[int]]) -> None:
-        """The rows (of ``present`` in :meth:`_candidates`) of the specs each pattern needs."""
+    def _set_needs(self, needs: list[list[int]]) -> np.ndarray:
+        """The rows (of ``present`` in :meth:`_candidates`) of the specs each pattern needs; kept, and returned."""
         self._rows = {s: row for row, s in enumerate(dict.fromkeys(s for n in needs for s in n))}
         self._forget_rows()
         # patterns by how many specs they need, most first, so each column is and-ed over a prefix
@@ -325,6 +326,7 @@ class PatternCompiler:
         self._needs = np.array(
             [[self._rows[s] for s in needs[n]] + [padding] * (width - len(needs[n])) for n in self._by_needs],
             dtype=np.int64).reshape(len(needs), width)
+        return self._needs
 
     def _token_rows(self, encoded: EncodedDoc) -> tuple[np.ndarray, np.ndarray]:
         """Each token's rows, beside its sentence: (rows, sentences), one pair per row a token satisfies."""
@@ -356,29 +358,31 @@ class PatternCompiler:
         if sentences is not None:
             candidates &= sentences
         cells = np.flatnonzero(candidates)  # by pattern, then sentence
-        numbers, all_sentences = divmod(cells, encoded.n_sentences)
-        groups = np.flatnonzero(np.diff(numbers)) + 1
-        groups = zip([0] + groups.tolist(), groups.tolist() + [len(numbers)], strict=True)
-        numbers, all_sentences = numbers.tolist(), all_sentences.tolist()
+        pattern_of_cell, sentence_of_cell = divmod(cells, encoded.n_sentences)
+        cuts = np.flatnonzero(np.diff(pattern_of_cell)) + 1
+        groups = zip([0] + cuts.tolist(), cuts.tolist() + [len(pattern_of_cell)], strict=True)
+        numbers: list[int] = pattern_of_cell.tolist()
+        all_sentences: list[int] = sentence_of_cell.tolist()
         bounds = encoded.sentence_bounds
         text, newest = encoded.text, encoded.newest
-        found, spans = [], []
+        found: list[int] = []
+        spans: list[tuple[int, int]] = []
         for begin, end in groups if numbers else ():
-            number, sentences = numbers[begin], all_sentences[begin:end]
-            if len(sentences) * WHOLE_DOC_FROM > encoded.n_sentences:
+            number, searched = numbers[begin], all_sentences[begin:end]
+            if len(searched) * WHOLE_DOC_FROM > encoded.n_sentences:
                 regex = self.regex(self.patterns[number], max(newest))
                 matched = [m.span() for m in regex.finditer(text)]
             else:
-                regex = self.regex(self.patterns[number], max(newest[s] for s in sentences))
-                matched = [m.span() for s in sentences for m in regex.finditer(text, bounds[s], bounds[s + 1])]
+                regex = self.regex(self.patterns[number], max(newest[s] for s in searched))
+                matched = [m.span() for s in searched for m in regex.finditer(text, bounds[s], bounds[s + 1])]
             matched = [span for span in matched if span[1] > span[0]]
             found += [number] * len(matched)
             spans += matched
         if not found:
             return np.zeros((0, 3), dtype=np.int64)
-        spans = np.array(spans, dtype=np.int64)
-        first = encoded.token_at[spans[:, 0]]
-        return np.column_stack([np.array(found, dtype=np.int64), first, first + spans[:, 1] - spans[:, 0]])
+        span_array = np.array(spans, dtype=np.int64)
+        first = encoded.token_at[span_array[:, 0]]
+        return np.column_stack([np.array(found, dtype=np.int64), first, first + span_array[:, 1] - span_array[:, 0]])
 
 
 WHOLE_DOC_FROM = 2  # a pattern possible in more than half the sentences is run over the whole doc at once
