@@ -97,3 +97,18 @@ def test_an_edited_transcript_moves_codings_with_their_text_or_flags_them(make_p
     assert ("two-speakers:t001", "ana", "funding") in set(map(tuple, codings.table.values.tolist()))
     moved = [str(p) for p in codings.problems]
     assert len(moved) == 1 and "coding 'time' of ana" in moved[0] and "no longer in the edited transcript" in moved[0]
+
+
+def test_a_hand_edited_coding_without_a_span_codes_nothing(project):
+    """An apply line naming no start and end (a log edited by hand) is no coding; it used to crash the count."""
+    log = CodingLog(project.root / "data" / "codings", "ana")
+    with open(log.path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "x1", "time": "2024-05-01T10:00:00", "coder": "ana", "action": "apply",
+                                 "transcript_id": "two-speakers", "code_id": "time"}) + "\n")
+    assert all(None not in key for key in log.replay().codings())
+    codings = coder_codings(project, ["ana", "ben"], "turn")
+    assert sorted(map(tuple, codings.table.values.tolist())) == [
+        ("two-speakers:t001", "ana", "funding"), ("two-speakers:t001", "ben", "funding"),
+        ("two-speakers:t001", "ben", "time"), ("two-speakers:t003", "ana", "time"),
+        ("two-speakers:t003", "ben", "time"),
+    ]

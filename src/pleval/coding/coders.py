@@ -56,19 +56,22 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                          path=project.codings_dir, fix=f"coders with logs: {', '.join(known)}")
     codebook = load_codebook_cached(project)
     loaded, problems = load_transcripts_cached(project)
-    run = code_project(project, progress=False) if RULES in coders else None  # only the rules need coding
+    # only the rules need coding
+    rule_spans = ([(c.transcript_id, c.start, c.end, c.code_id) for c in code_project(project, progress=False).codings]
+                  if RULES in coders else [])
     transcripts = {t.id: t for t in loaded}
     units = _Units(project, loaded, codebook, unit)
     rows, reviewed = [], {}
     for coder in coders:
         if coder == RULES:
-            spans = [(c.transcript_id, c.start, c.end, c.code_id) for c in run.codings]
+            spans = rule_spans
             seen = list(transcripts)
         else:
             replay = CodingLog(project.codings_dir, coder).replay()
-            problems += replay.problems + replay.orphans(codebook)
+            problems += replay.problems
+            problems += replay.orphans(codebook)
             spans = []
-            for (transcript_id, _, _, code_id), event in replay.codings(codebook).items():
+            for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
                 transcript = transcripts.get(transcript_id)
                 if transcript is None:
                     continue
@@ -78,7 +81,7 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                         f"coding '{code_id}' of {coder} in '{transcript_id}' (\"{_clip(event.text)}\") is no longer "
                         "in the edited transcript; it is counted where it was", path=replay.path, line=event.line,
                         fix="recode that passage"))
-                    where = (event.start, event.end)
+                    where = (start, end)
                 spans.append((transcript_id, *where, code_id))
             seen = sorted({e.transcript_id for e in replay.events if e.transcript_id in transcripts})
         reviewed[coder] = [u for tid in seen for u in units.of_transcript(tid)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def kappa(matrix: np.ndarray) -> float:
     return float(cohen_kappa_score(a, b))
 
 
-def alpha(matrix: np.ndarray, level: str = "nominal") -> float:
+def alpha(matrix: np.ndarray, level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal") -> float:
     """Krippendorff's alpha for any number of coders, missing data allowed."""
     pairable = (~np.isnan(matrix)).sum(axis=0) >= 2
     values = matrix[:, pairable]

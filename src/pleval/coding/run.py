@@ -246,8 +246,11 @@ def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding
 
 def _code_in_worker(transcript: Transcript) -> bytes:
     """A worker codes a transcript and sends back its cache entry only (the parent makes the codings)."""
-    bounds, rows = _worker_coder.coding_rows(transcript)
-    return _cache_line(transcript, cache_key(transcript, _worker_coder.codebook), bounds, rows)
+    coder = _worker_coder
+    if coder is None:
+        raise RuntimeError("a worker codes only in a pool started with _start_worker")
+    bounds, rows = coder.coding_rows(transcript)
+    return _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows)
 
 
 def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: int):

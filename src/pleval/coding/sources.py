@@ -79,9 +79,10 @@ def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript
     """A coder's current codings as (transcript id, start, end, code id), re-anchored in edited transcripts, and
     the transcripts their log touches."""
     replay = CodingLog(project.codings_dir, coder).replay()
-    problems += replay.problems + replay.orphans(codebook)
+    problems += replay.problems
+    problems += replay.orphans(codebook)
     spans = []
-    for (transcript_id, _, _, code_id), event in replay.codings(codebook).items():
+    for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
         transcript = transcripts.get(transcript_id)
         if transcript is None:
             continue
@@ -90,7 +91,7 @@ def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript
             problems.append(MovedCodingWarning(
                 f"coding '{code_id}' of {coder} in '{transcript_id}' is no longer in the edited transcript; it is "
                 "counted where it was", path=replay.path, line=event.line, fix="recode that passage"))
-            where = (event.start, event.end)
+            where = (start, end)
         spans.append((transcript_id, *where, code_id))
     reviewed = {e.transcript_id for e in replay.events if e.transcript_id in transcripts}
     return spans, reviewed

@@ -66,13 +66,14 @@ class Replay:
         """The events still in force: every event not taken back by a later undo (an undo of an undo restores)."""
         undone: set[str] = set()
         for event in reversed(self.events):
-            if event.action == "undo" and event.id not in undone:
+            if event.action == "undo" and event.id not in undone and event.undoes is not None:
                 undone.add(event.undoes)
         return [e for e in self.events if e.action != "undo" and e.id not in undone]
 
     def codings(self, codebook=None) -> dict[tuple[str, int, int, str], Event]:
         """The coder's current codings, keyed (transcript id, start, end, code id): applied or accepted spans
-        that no later remove or reject of the same span and code took away.
+        that no later remove or reject of the same span and code took away. Events naming no transcript, code
+        or span (a log edited by hand) code nothing.
 
         With a ``codebook``, codes renamed or merged there (``renamed_from``) are read under their new id, so a
         codebook edit never drops a coding; codings of a code that is gone are kept under their old id and
@@ -81,7 +82,7 @@ class Replay:
         renamed = codebook.renames() if codebook is not None else {}
         current: dict[tuple[str, int, int, str], Event] = {}
         for event in self.effective():
-            if event.code_id is None or event.transcript_id is None:
+            if event.code_id is None or event.transcript_id is None or event.start is None or event.end is None:
                 continue
             code_id = renamed.get(event.code_id, event.code_id)
             key = (event.transcript_id, event.start, event.end, code_id)
@@ -235,17 +236,20 @@ def reanchor(event: Event, text: str, text_hash: str) -> tuple[int, int] | None:
     """Where a coding's span is in the transcript's current text.
 
     Unchanged transcript: the recorded span. Changed transcript: the recorded text found again (the occurrence
-    nearest the old position); None if it is no longer there, or the coding recorded no text.
+    nearest the old position); None if it is no longer there, or the coding recorded no text or no span.
     """
+    old_start, old_end = event.start, event.end
+    if old_start is None or old_end is None:
+        return None
     if event.transcript_hash in (None, text_hash) or event.text is None:
-        return event.start, event.end
-    if text[event.start : event.end] == event.text:
-        return event.start, event.end
+        return old_start, old_end
+    if text[old_start:old_end] == event.text:
+        return old_start, old_end
     found, at = [], text.find(event.text)
     while at != -1 and event.text:
         found.append(at)
         at = text.find(event.text, at + 1)
     if not found:
         return None
-    start = min(found, key=lambda position: abs(position - event.start))
+    start = min(found, key=lambda position: abs(position - old_start))
     return start, start + len(event.text)
