@@ -30,7 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from .. import __version__
-from ..coding.store import RULES, CodingLog, reanchor
+from ..coding.store import RULES, CodingLog, Event, reanchor
 from ..coding.store import coders as logged_coders
 from ..errors import MovedCodingWarning, Problem, RefiError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
@@ -202,13 +202,14 @@ class _ProjectDocument:
 
     def _gather_log(self, project: Project, coder: str) -> None:
         replay = CodingLog(project.codings_dir, coder).replay()
-        self.problems += replay.problems + replay.orphans(self.codebook)
+        self.problems += replay.problems
+        self.problems += replay.orphans(self.codebook)
         known = set(self.codebook.code_ids)
         for (transcript_id, _, _, code_id), event in replay.codings(self.codebook).items():
             where = self._place(event, coder, replay.path) if code_id in known else None
             if where is not None:
                 self._selection(transcript_id, *where)["codings"].append((coder, code_id, event.time))
-        latest: dict[tuple, object] = {}
+        latest: dict[tuple, Event] = {}
         for event in replay.effective():
             if event.action == "memo":
                 latest[(event.transcript_id, event.start, event.end, event.code_id)] = event

@@ -31,12 +31,13 @@ from ..inputs.codebook import check_codebook, load_codebook
 from ..inputs.text import decode, normalise, sha256_text
 from ..inputs.transcripts import parse_transcript, transcript_files
 from ..project import Project, atomic_write
-from ..schema import Codebook, segment_id
+from ..schema import Codebook, Transcript, Turn, segment_id
 from .description import CODEBOOK_NOTE
 from .merge import CodebookMerge, merge_codebook, slug
 from .positions import place_selections
-from .reader import RefiFile, read_refi
+from .reader import RefiFile, RefiSource, read_refi
 from .sources import (
+    LabelShift,
     attribute_speakers,
     front_matter,
     labelled,
@@ -88,11 +89,11 @@ class RefiImport:
 class _Placed:
     """A source placed on a transcript: new (``content`` to write) or one the project has."""
 
-    source: object
+    source: RefiSource
     transcript_id: str
     text: str
     text_hash: str
-    turns: tuple
+    turns: tuple[Turn, ...]
     spans: list[tuple[int, int]]
     content: str | None = None
 
@@ -125,7 +126,8 @@ def _checked(text: str, project: Project) -> Codebook:
 def _coders(refi: RefiFile, fallback: str) -> dict[str | None, str | None]:
     """User GUID -> coder (None: pleval's rule coder, not imported); None -> the fallback coder."""
     from_pleval = refi.origin.lower().startswith("pleval")
-    taken, found = {fallback}, {None: fallback}
+    taken = {fallback}
+    found: dict[str | None, str | None] = {None: fallback}
     for user in refi.users:
         name = slug(user.name or user.id or "", "-")[:60] or f"user-{user.guid[:8]}"
         if name == RULES and from_pleval:
@@ -165,7 +167,7 @@ def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source:
                                         fix="check a few imported codings against the text"))
         with_labels, shift = labelled(text)
         wanted = transcript_id(source.name, set())
-        match = None
+        match: tuple[Transcript, LabelShift | None] | None = None
         for candidate in (by_id.get(wanted), by_text.get(sha256_text(text)), by_text.get(sha256_text(with_labels))):
             if candidate is not None and match is None:
                 if candidate.text == text:
@@ -322,15 +324,18 @@ def _on_skipped(refi: RefiFile, note: str, skipped: set[str]) -> bool:
 def _new_only(project: Project, events: _Events, codebook: Codebook | None) -> tuple[dict, int]:
     """Drop the codings and memos the logs already hold (or that the file repeats)."""
     folder = project.codings_dir
-    fresh, already = {}, 0
+    fresh: dict[str, dict[str, list[dict]]] = {}
+    already = 0
     for coder, actions in events.by_coder.items():
         replay = CodingLog(folder, coder).replay()
-        have = set(replay.codings(codebook).keys()) if codebook is not None else set()
-        memos = {(e.transcript_id, e.start, e.end, e.code_id, e.memo) for e in replay.effective()
-                 if e.action == "memo"}
+        # codings keyed (transcript, start, end, code), memos (transcript, start, end, code, text)
+        have: set[tuple[object, ...]] = set(replay.codings(codebook).keys()) if codebook is not None else set()
+        memos: set[tuple[object, ...]] = {(e.transcript_id, e.start, e.end, e.code_id, e.memo)
+                                          for e in replay.effective() if e.action == "memo"}
         for action, many in actions.items():
             kept = []
             for fields in many:
+                key: tuple[object, ...]
                 if action == "apply":
                     key = (fields["transcript_id"], fields["start"], fields["end"], fields["code_id"])
                     seen = have

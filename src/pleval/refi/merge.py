@@ -33,7 +33,7 @@ import yaml
 from ..errors import Problem, RefiWarning
 from ..schema import COLOUR, Code, Codebook, CodeGroup
 from .description import parse_description
-from .reader import RefiCode, RefiFile
+from .reader import RefiCode, RefiFile, RefiSet
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: the codebook can be long
 PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
@@ -95,7 +95,7 @@ class _Merger:
         self.new_groups: list[dict] = []
         self.result = CodebookMerge(None)
         self.used: set[str] = set()  # existing codes already matched by a code of the file
-        self.set_of = {}
+        self.set_of: dict[str, RefiSet] = {}  # code GUID -> the first set it is a member of
         for refi_set in refi.sets:
             for member in refi_set.codes:
                 self.set_of.setdefault(member, refi_set)
@@ -118,9 +118,9 @@ class _Merger:
         for gid, group in self.groups.items():
             if key in (gid.casefold(), group.label.casefold()):
                 return gid
-        for group in self.new_groups:
-            if key in (group["id"].casefold(), group["label"].casefold()):
-                return group["id"]
+        for entry in self.new_groups:
+            if key in (entry["id"].casefold(), entry["label"].casefold()):
+                return entry["id"]
         return None
 
     def _new_group(self, name: str, description: str, wanted: str | None = None) -> str:
@@ -211,7 +211,7 @@ class _Merger:
         cid = _unique(base, self.code_taken)
         group = named_group or context_group or self.group_from_set(code) or self.fallback_group()
         colour = code.colour if code.colour and COLOUR.match(code.colour) else (
-            self.colour_of.get(parent) if parent else PALETTE[len(self.new_codes) % len(PALETTE)])
+            self.colour_of[parent] if parent else PALETTE[len(self.new_codes) % len(PALETTE)])
         entry = {"id": cid, "label": code.name.strip() or cid, "group": group}
         if parent:
             entry["parent"] = parent
@@ -325,6 +325,8 @@ class _CannotAppend(Exception):
 
 def _append_items(text: str, key: str, items: list[dict], note: str) -> str:
     root = yaml.compose(text, Loader=_Loader)
+    if not isinstance(root, yaml.MappingNode):
+        raise _CannotAppend(key)
     sequence = next((value for name, value in root.value if name.value == key), None)
     if not isinstance(sequence, yaml.SequenceNode) or sequence.flow_style or not sequence.value:
         raise _CannotAppend(key)

@@ -67,13 +67,13 @@ class SourcePositions:
     def offset(self, position: int, convention: str) -> int | None:
         """The offset into the normalised text, or None if the position cannot be a character boundary."""
         if convention in (CRLF_AS_ONE, UTF16_CRLF_AS_ONE):
-            if convention == UTF16_CRLF_AS_ONE:
-                position = self.text_units.code_point(position)
-            return position if position is not None and 0 <= position <= len(self.text) else None
+            at = self.text_units.code_point(position) if convention == UTF16_CRLF_AS_ONE else position
+            return at if at is not None and 0 <= at <= len(self.text) else None
         if convention == UTF16_UNITS:
-            position = self.raw_units.code_point(position)
-            if position is None:
+            code_point = self.raw_units.code_point(position)
+            if code_point is None:
                 return None
+            position = code_point
         elif not 0 <= position <= len(self.raw):
             return None
         if 0 < position < len(self.raw) and self.raw[position - 1] == "\r" and self.raw[position] == "\n":

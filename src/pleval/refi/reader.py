@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Literal, overload
 
 from lxml import etree
 
@@ -177,6 +179,12 @@ def _text(element, name: str) -> str | None:
     return None if child is None else (child.text or "")
 
 
+@overload
+def guid_key(value: str) -> str: ...
+@overload
+def guid_key(value: None) -> None: ...
+@overload
+def guid_key(value: str | None) -> str | None: ...
 def guid_key(value: str | None) -> str | None:
     """A GUID as pleval compares them: without braces, lower case."""
     return None if value is None else value.strip().strip("{}").lower()
@@ -198,6 +206,10 @@ class _Reader:
         line = element.sourceline if element is not None else None
         self.problems.append(RefiWarning(message, path=self.shown, line=line, fix=fix))
 
+    @overload
+    def attribute(self, element, name: str, required: Literal[True] = True) -> str: ...
+    @overload
+    def attribute(self, element, name: str, required: bool) -> str | None: ...
     def attribute(self, element, name: str, required: bool = True) -> str | None:
         value = element.get(name)
         if value is None and required:
@@ -205,8 +217,8 @@ class _Reader:
                              "the file is damaged or not REFI-QDA; export it again")
         return value
 
-    def guid(self, element, name: str = "guid", required: bool = True) -> str | None:
-        return guid_key(self.attribute(element, name, required))
+    def guid(self, element, name: str = "guid") -> str:
+        return guid_key(self.attribute(element, name))
 
     def position(self, element, name: str) -> int:
         value = self.attribute(element, name)
@@ -432,7 +444,7 @@ def _parse_xml(data: bytes, shown: Path):
                         fix="export the file again from the tool that made it") from None
 
 
-def _archive(path: Path) -> tuple[bytes, str, callable]:
+def _archive(path: Path) -> tuple[bytes, str, Callable[[str], bytes | None]]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:

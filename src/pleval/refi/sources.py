@@ -90,7 +90,7 @@ def mentions_from(text: str) -> list[dict]:
     return people
 
 
-def load_defaults(path: Path | None) -> tuple[dict, dict]:
+def load_defaults(path: str | Path | None) -> tuple[dict, dict]:
     """The ``--metadata`` file: defaults for every source, and ``sources:`` entries by source name or id.
 
     Raises
