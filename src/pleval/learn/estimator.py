@@ -176,7 +176,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
     # --- building ----------------------------------------------------------------------------------------
 
     def _features(self, rule_columns: list[str]) -> ColumnTransformer:
-        parts = []
+        parts: list[tuple[str, object, str | list[str]]] = []  # (name, transformer, columns)
         if self.word_ngrams is not None:
             parts.append(("words", TfidfVectorizer(ngram_range=tuple(self.word_ngrams), min_df=self.min_df,
                                                    sublinear_tf=True, strip_accents="unicode"), TEXT))
@@ -243,7 +243,8 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
             scores[test] = self._fit_scorer(frame.iloc[train], labels[train], rule_columns).decision_function(
                 frame.iloc[test])
         tested = ~np.isnan(scores[:, 0])
-        calibrators, thresholds = [], []
+        calibrators: list[LogisticRegression | None] = []
+        thresholds: list[float] = []
         for j in range(labels.shape[1]):
             truth, score = labels[tested, j], scores[tested, j:j + 1]
             if len(set(truth)) < 2:
@@ -277,16 +278,16 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
             folds = min(self.cv_folds, n)
             yield from KFold(folds, shuffle=True, random_state=self.random_state).split(np.zeros(n))
             return
-        groups = np.asarray([None if g is None or g != g else str(g) for g in groups], dtype=object)
-        if len(groups) != n:
-            raise ValueError(f"groups must have one entry per text ({n}), not {len(groups)}")
-        grouped = np.flatnonzero(groups != None)  # noqa: E711 (element-wise)
-        always = np.flatnonzero(groups == None)  # noqa: E711
-        distinct = len(set(groups[grouped]))
+        group_of = np.asarray([None if g is None or g != g else str(g) for g in groups], dtype=object)
+        if len(group_of) != n:
+            raise ValueError(f"groups must have one entry per text ({n}), not {len(group_of)}")
+        grouped = np.flatnonzero(group_of != None)  # noqa: E711 (element-wise)
+        always = np.flatnonzero(group_of == None)  # noqa: E711
+        distinct = len(set(group_of[grouped]))
         if distinct < 2:
             raise ValueError("calibrating by cross-validation needs texts from two or more groups")
         splitter = GroupKFold(min(self.cv_folds, distinct))  # deterministic: groups balanced by size
-        for train, test in splitter.split(grouped, groups=groups[grouped]):
+        for train, test in splitter.split(grouped, groups=group_of[grouped]):
             yield np.concatenate([grouped[train], always]), grouped[test]
 
     # --- predicting --------------------------------------------------------------------------------------

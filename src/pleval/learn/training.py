@@ -115,9 +115,10 @@ def training_set(project: Project, unit: str = "turn", *, coders: Sequence[str] 
     codebook = load_codebook_cached(project)
     coders = list(coders) if coders is not None else human_coders(project)
     codings = coder_codings(project, coders, unit) if coders else None
+    reviewed = codings.reviewed if codings is not None else {}
     decided: dict[str, str] = {}
     for coder in coders:
-        for u in codings.reviewed[coder]:
+        for u in reviewed[coder]:
             decided.setdefault(u, coder)
     column = {code_id: j for j, code_id in enumerate(codebook.code_ids)}
     units = list(decided)
@@ -133,7 +134,8 @@ def training_set(project: Project, unit: str = "turn", *, coders: Sequence[str] 
             f"the learned coder needs human coding of two or more transcripts; found {len(transcripts)}",
             path=project.codings_dir,
             fix="code more transcripts (pleval import codings, or the coding widget), then train again")
-    result = TrainingSet(unit, codebook.code_ids, units, [codings.texts[u] for u in units],
+    texts = codings.texts if codings is not None else {}
+    result = TrainingSet(unit, codebook.code_ids, units, [texts[u] for u in units],
                          [transcript_of(u) for u in units], labels, [decided[u] for u in units], codebook.hash,
                          list(codings.problems) if codings else [])
     if examples:
@@ -203,7 +205,7 @@ def model_input(texts: Sequence[str], scores: np.ndarray | None, code_ids: Seque
     """The learned coder's input: a ``text`` column; with rule ``scores``, a ``rule:<code>`` column per code;
     with the rules' ``decided`` codes, a ``ruled:<code>`` column per code; with semantic ``similarities``, a
     ``semantic:<code>`` column per code."""
-    columns = {TEXT: list(texts)}
+    columns: dict[str, list[str] | np.ndarray] = {TEXT: list(texts)}
     for prefix, values in ((RULE_PREFIX, scores), (RULED_PREFIX, decided), (SEMANTIC_PREFIX, similarities)):
         if values is not None:
             columns.update({f"{prefix}{code_id}": values[:, j] for j, code_id in enumerate(code_ids)})
