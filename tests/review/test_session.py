@@ -205,6 +205,23 @@ def test_a_log_line_written_elsewhere_mid_session_is_picked_up(project):
     assert [a.code_id for a in session.applied()] == ["funding"]
 
 
+def test_a_hand_edited_coding_without_a_span_codes_nothing_in_the_session(project):
+    """As in a replay, an apply line naming a turn but no start and end is no coding; it used to crash."""
+    import json
+
+    session = CodingSession(project, "cara")
+    segment = session.current
+    log = CodingLog(project.root / "data" / "codings", "cara")
+    with open(log.path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "x1", "time": "2024-05-01T10:00:00", "coder": "cara", "action": "apply",
+                                 "transcript_id": segment.transcript_id, "segment_id": segment.id,
+                                 "code_id": "funding"}) + "\n")
+    session.refresh()
+    assert session.applied() == [] and log.replay().codings() == {}
+    session.apply("time")
+    assert [a.code_id for a in session.applied()] == ["time"]
+
+
 @pytest.mark.slow
 def test_the_models_suggestions_appear_beside_the_rules_and_are_human_decisions(project):
     session = CodingSession(project, "cara", transcripts=["nw-maumee-ridge-teacher", "sw-sycamore-run-focus-group"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..coding.coders import coder_codings, disagreement_table
 from ..coding.run import code_project, load_segments
@@ -24,6 +24,9 @@ from ..errors import PlevalError, SessionError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
+
+if TYPE_CHECKING:  # the learned coder (scikit-learn) is imported only when a session asks for it
+    from ..learn.suggest import Suggester
 
 
 class Suggestion(NamedTuple):
@@ -120,7 +123,7 @@ class CodingSession:
         self.refresh()
         if order not in ("text", "uncertainty"):
             raise SessionError(f"unknown order '{order}'", fix="use 'text' or 'uncertainty'")
-        self._model = None
+        self._model: Suggester | None = None
         self._model_suggested: dict[str, list[Coding]] = {}
         self._model_thread: threading.Thread | None = None
         if model or order == "uncertainty":
@@ -139,21 +142,24 @@ class CodingSession:
         from ..learn.suggest import Suggester
 
         try:
-            self._model = Suggester.for_project(self.project)
+            model = self._model = Suggester.for_project(self.project)
         except PlevalError as error:  # too little human coding to learn from: rules only, and say so
             self.problems.append(error)
             return
         if order == "uncertainty":
-            ranked = self._model.uncertainty_order(coder=self.coder, transcripts=chosen)
+            ranked = model.uncertainty_order(coder=self.coder, transcripts=chosen)
             first = [u for u in ranked["unit"] if u in self.segments]
             self._all = list(dict.fromkeys(first + self._all))
 
     def _prefetch(self, chosen: list[str]) -> None:
         """Work out the model's suggestions transcript by transcript, the current one first."""
+        model = self._model
+        if model is None:
+            return
         current = self.segments[self.units[self.position]].transcript_id if self.units else None
         for transcript_id in sorted(chosen, key=lambda t: t != current):
             try:
-                frame = self._model.suggestions(transcript_id)
+                frame = model.suggestions(transcript_id)
             except PlevalError as error:
                 self.problems.append(error)
                 continue
@@ -207,11 +213,11 @@ class CodingSession:
 
     def _segment_of(self, event: Event) -> str | None:
         """The turn an event belongs to: its segment id, the turn holding its span, or its undone event's turn."""
-        if event.action == "undo" and event.undoes in self.state.segment_of_event:
+        if event.action == "undo" and event.undoes is not None and event.undoes in self.state.segment_of_event:
             return self.state.segment_of_event[event.undoes]
         if event.segment_id in self.segments:
             return event.segment_id
-        transcript = self.transcripts.get(event.transcript_id)
+        transcript = self.transcripts.get(event.transcript_id) if event.transcript_id is not None else None
         if transcript is None or event.start is None or transcript.id not in self._chosen:
             return None
         for turn in transcript.turns:
@@ -225,7 +231,7 @@ class CodingSession:
         events = state.by_segment[sid]
         undone: set[str] = set()
         for event in reversed(events):
-            if event.action == "undo" and event.id not in undone:
+            if event.action == "undo" and event.id not in undone and event.undoes is not None:
                 undone.add(event.undoes)
         effective = [e for e in events if e.action != "undo" and e.id not in undone]
         state.effective.difference_update(e.id for e in events)
@@ -239,7 +245,7 @@ class CodingSession:
             state.decided.add(sid)
             if event.action == "memo":
                 state.memos[sid] = event.memo or ""
-            if event.code_id is None:
+            if event.code_id is None or event.start is None or event.end is None:  # no coding, as in a Replay
                 continue
             code_id = renamed.get(event.code_id, event.code_id)
             key = (event.start, event.end, code_id)

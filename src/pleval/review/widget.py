@@ -107,8 +107,8 @@ class CodingWidget:
             self._button("Undo", lambda _: self._act(session.undo, "undo")),
         ]
         take = []
-        if self.reconciling:
-            take = [self._button(f"Take {coder}'s coding", self._taker(coder)) for coder in session.coders]
+        if isinstance(session, ReconcileSession):
+            take = [self._button(f"Take {coder}'s coding", self._taker(session, coder)) for coder in session.coders]
             take.append(self._button("Accept all agreements", self._on_agreements))
         self.root = w.VBox([
             w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
@@ -172,8 +172,8 @@ class CodingWidget:
                 self._act(lambda: self.session.toggle(code_id), f"{code_id}")
         return handler
 
-    def _taker(self, coder: str):
-        return lambda _: self._act(lambda: self.session.take(coder), f"{coder}'s coding as consensus")
+    def _taker(self, session: ReconcileSession, coder: str):
+        return lambda _: self._act(lambda: session.take(coder), f"{coder}'s coding as consensus")
 
     def _on_apply_sentences(self, _):
         chosen = list(self.sentences.value)
