@@ -47,14 +47,15 @@ class CachedTables:
         self._seen: dict[str, dict] = {}  # entries of this run's files
         self._changed = False
 
-    def _read(self) -> None:
-        self._entries = {}
+    def _read(self) -> dict[str, dict]:
+        entries: dict[str, dict] = {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
-                self._entries = data["entries"]
+                entries = data["entries"]
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: every file is read afresh
+        return entries
 
     def __call__(self, path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
         """What :func:`pleval.survey.tables.read_response_table` returns for ``path``.
@@ -65,7 +66,7 @@ class CachedTables:
             If the file cannot be read as a respondent table (never from the cache).
         """
         if self._entries is None:
-            self._read()
+            self._entries = self._read()
         path = Path(path)
         name = self.project.relative(path)
         key = _table_key(path)

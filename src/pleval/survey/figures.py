@@ -8,6 +8,8 @@ the item (blank and ``not_applicable`` answers count in neither). A cell with fe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
@@ -82,12 +84,17 @@ def used_sources(data: SurveyData, responses: pd.DataFrame) -> tuple[SurveySourc
     return tuple(source for source in data.sources if source.path in used)
 
 
+def _by_rank(rank: dict[str, int]) -> Callable[[pd.Series], pd.Series]:
+    """A sort key putting values in ``rank``'s order, unknown values last."""
+    return lambda s: s.map(lambda v: rank.get(v, len(rank)))
+
+
 def _sorted(frame: pd.DataFrame, columns: tuple[str, ...], item_order: list[str] | None = None) -> pd.DataFrame:
     """Items in survey.yaml's order; roles, levels, regions and locales in the model's order; the rest by name."""
-    keys = {"item_id": lambda s: s.map({item: i for i, item in enumerate(item_order or [])})}
+    keys: dict[str, Callable[[pd.Series], pd.Series]] = {
+        "item_id": lambda s: s.map({item: i for i, item in enumerate(item_order or [])})}
     for column, order in _ORDERS.items():
-        rank = {value: i for i, value in enumerate(order)}
-        keys[column] = lambda s, rank=rank: s.map(lambda v: rank.get(v, len(rank)))
+        keys[column] = _by_rank({value: i for i, value in enumerate(order)})
     by = (["item_id"] if item_order else []) + list(columns)
     if not by:
         return frame

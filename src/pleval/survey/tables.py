@@ -33,7 +33,7 @@ def _delimiter(first_line: str) -> str:
         elif not quoted:
             outside.append(char)
     counts = {d: outside.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
