@@ -7,6 +7,7 @@ from .errors import Problem, ProblemReport, ProjectError
 from .inputs.codebook import check_codebook
 from .inputs.transcripts import load_transcripts
 from .project import Project
+from .schema import Transcript
 from .survey.data import check_survey
 
 
@@ -26,7 +27,7 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
     if not project.transcripts_dir.is_dir():
         problems.append(ProjectError("no transcripts folder", path=project.transcripts_dir,
                                      fix="create data/transcripts and put transcripts in it"))
-        transcripts = []
+        transcripts: list[Transcript] = []
     else:
         transcripts, transcript_problems = load_transcripts(project.transcripts_dir, project.root)
         problems += transcript_problems

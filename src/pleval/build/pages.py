@@ -78,9 +78,11 @@ def _tidy(html: str) -> str:
             link.string = heading.get_text(" ", strip=True).rstrip("¶").strip()
             item.append(link)
             if heading.name == "h3" and current is not None:
-                if current.ol is None:
-                    current.append(soup.new_tag("ol"))
-                current.ol.append(item)
+                sublist = current.ol
+                if sublist is None:
+                    sublist = soup.new_tag("ol")
+                    current.append(sublist)
+                sublist.append(item)
             else:
                 listing.append(item)
                 current = item

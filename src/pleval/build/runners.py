@@ -15,8 +15,10 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import Any
 
 from ..errors import RunnerError
 
@@ -84,7 +86,8 @@ def lighter_imports() -> None:
     format, which no notebook schema uses. Importing it builds a parser: 1.5-2 s of CPU in every process
     (python-jsonschema/jsonschema#1392). Build processes go without it; the "iri" format is then unchecked.
     """
-    sys.modules.setdefault("rfc3987_syntax", None)  # a None entry makes its import fail; jsonschema allows that
+    # a None entry makes its import fail; jsonschema allows that (typeshed types sys.modules without None entries)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def notebook_folder(page: dict) -> str:
@@ -116,7 +119,7 @@ class SerialRunner(Runner):
     def __init__(self, folder: str):
         from . import kernels
 
-        self.queue = []
+        self.queue: list[dict] = []
         kernels.launch_ahead(folder)
         lighter_imports()
 
@@ -134,10 +137,11 @@ class SerialRunner(Runner):
         kernels.discard()
 
 
-_launches = None  # in a pool's worker: how many kernels the workers may still launch ahead, shared among them
+# in a pool's worker: how many kernels the workers may still launch ahead, shared among them
+_launches: Synchronized[int] | None = None
 
 
-def _start_worker(folder: str, launches) -> None:
+def _start_worker(folder: str, launches: Synchronized[int]) -> None:
     import multiprocessing.util
 
     from . import kernels
@@ -157,9 +161,12 @@ def _start_worker(folder: str, launches) -> None:
 
 def _run_in_worker(page: dict) -> dict:
     """:func:`run_page` in a pool's worker, launching the next kernel ahead while pages remain to be started."""
-    with _launches.get_lock():
-        ahead = _launches.value > 0
-        _launches.value -= ahead
+    launches = _launches
+    if launches is None:
+        raise RuntimeError("pages run in a worker only in a pool started with _start_worker")
+    with launches.get_lock():
+        ahead = launches.value > 0
+        launches.value -= ahead
     return run_page(page, notebook_folder(page) if ahead else None)
 
 
@@ -167,7 +174,7 @@ class PoolRunner(Runner):
     """Pages in a pool of ``jobs`` processes, each with a kernel launched ahead."""
 
     def __init__(self, total: int, folder: str, jobs: int):
-        self.futures = []
+        self.futures: list[Future[dict]] = []
         workers = min(jobs, total)
         launches = multiprocessing.Value("i", total - workers)  # kernels still to launch ahead
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(folder, launches))
@@ -200,7 +207,7 @@ class DaskRunner(Runner):
         except (OSError, TimeoutError) as error:
             raise RunnerError(f"cannot reach the Dask scheduler at {scheduler}: {error}",
                               fix="check the address (tcp://HOST:8786) and that the cluster is running") from None
-        self.futures = []
+        self.futures: list[Any] = []  # distributed's futures
 
     def start(self, pages):
         self.futures += [self.client.submit(run_page, page, pure=False,
@@ -228,6 +235,8 @@ def runner(pages: list[dict], *, jobs: int = 1, executor: str = "processes",
         For the dask executor without the ``distributed`` package or with an unreachable scheduler.
     """
     if executor == "dask":
+        if not scheduler:
+            raise RunnerError("the dask executor needs a scheduler address", fix="e.g. tcp://10.0.0.5:8786")
         return DaskRunner(scheduler)
     if not pages:
         return Runner()
