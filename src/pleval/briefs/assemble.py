@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
@@ -48,6 +49,9 @@ from .prose import (
 from .quotes import as_brief_quote, choose_quotes, quote_candidates
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 
+if TYPE_CHECKING:  # the survey is imported only for a project that has one
+    from ..survey.data import SurveyData
+
 
 @dataclass
 class BriefContext:
@@ -60,7 +64,7 @@ class BriefContext:
     declared: list[str]  # every brief id in briefs.yaml, in order
     counted: CountedCodings
     agreement: dict
-    survey: object | None  # SurveyData, when the project has a survey
+    survey: SurveyData | None  # when the project has a survey
     redactor: Redactor
     attributor: Attributor
     redactions: dict[str, RedactedText] = field(default_factory=dict)
@@ -82,6 +86,7 @@ class BriefContext:
         counted = counted_codings(project)
         check = load_briefs(project, codebook=counted.codebook, transcripts=counted.transcripts)
         briefs = check.briefs
+        assert briefs is not None  # load_briefs raises when no brief can be drafted
         survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
         schools = [(s.name, s.district, s.esc) for s in survey.survey.schools] if survey is not None else []
         redactor = Redactor(counted.transcripts, terms=briefs.redact, schools=schools)
@@ -178,11 +183,12 @@ def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *
     from ..survey.data import linked_items
     from ..survey.figures import item_figure
 
-    if filters is None:
+    data = context.survey
+    if filters is None or data is None:  # (filters are None without a survey)
         return ()
-    figures = []
-    for item_id in linked_items(context.survey.survey, code.id, context.counted.codebook):
-        figure = item_figure(context.survey, item_id, filters)
+    figures: list[BriefFigure] = []
+    for item_id in linked_items(data.survey, code.id, context.counted.codebook):
+        figure = item_figure(data, item_id, filters)
         sentence = survey_sentence(figure, state=context.briefs.evaluation.state, mark=first and not figures)
         figures.append(BriefFigure(figure=figure, sentence=sentence))
     return tuple(figures)
@@ -310,10 +316,10 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     counts = {"transcripts": len(transcripts), "interviews": interviews, "focus_groups": focus_groups,
               "participants": len(people), "schools": schools, "themes": len(themes)}
     note, survey_about = None, None
-    if filters is not None:
+    data = context.survey
+    if filters is not None and data is not None:  # (filters are None without a survey)
         from ..survey.figures import filter_responses
 
-        data = context.survey
         year_only = SurveyFilters(years=filters.years)
         in_years = filter_responses(data, year_only)
         scoped = filter_responses(data, filters)

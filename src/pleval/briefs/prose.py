@@ -164,7 +164,7 @@ def sources_sentence(prevalence: Prevalence) -> str:
         return "These counts rest on the coders' consensus."
     if list(parts) == ["human"]:
         return "These counts rest on human coding (the codes most of a transcript's coders applied)."
-    pieces = []
+    pieces: list[str] = []
     for source, n in parts.items():
         of = f"{n} of the {counted(total, 'transcript')}" if not pieces else f"{n}"
         if source == "consensus":

@@ -32,7 +32,7 @@ import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -225,11 +225,12 @@ class Redactor:
         self._cases: dict[str, str] = {}  # single words as the metadata writes them
         terms = terms or RedactionTerms()
         for transcript in transcripts:
-            meta, local = transcript.meta, {}
+            meta = transcript.meta
+            local: dict[str, tuple[str, str]] = {}
             for person in meta.participants:
                 self._person(person.name, role_placeholder(person.role), "participant", local)
-            for person in meta.mentions:
-                self._person(person.name, role_placeholder(person.role), "mention", local)
+            for mentioned in meta.mentions:
+                self._person(mentioned.name, role_placeholder(mentioned.role), "mention", local)
             for name in meta.interviewers:
                 self._person(name, "[interviewer]", "interviewer", local)
             self._local[transcript.id] = local
@@ -467,7 +468,7 @@ _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\[—–-]\s*|\n\s*)$")
 
 
-def unlisted_capitalised(text: str, common_words: set[str] = frozenset()) -> list[str]:
+def unlisted_capitalised(text: str, common_words: Collection[str] = frozenset()) -> list[str]:
     """Capitalised words inside sentences that no list names and that do not occur in lower case in
     ``common_words``: possibly a name the metadata misses, for a person to check before a quote is used."""
     found = []

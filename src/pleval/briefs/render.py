@@ -52,11 +52,8 @@ def _markdown_finalize(value):
 def _environment(markdown: bool) -> Environment:
     # one per kind for the process: an Environment keeps its compiled templates, and compiling costs more than
     # rendering a brief (it still reloads a template whose file changed)
-    options = dict(loader=PackageLoader("pleval", "templates/brief"), autoescape=True, undefined=StrictUndefined,
-                   keep_trailing_newline=True)
-    if markdown:
-        options["finalize"] = _markdown_finalize
-    return Environment(**options)
+    return Environment(loader=PackageLoader("pleval", "templates/brief"), autoescape=True, undefined=StrictUndefined,
+                       keep_trailing_newline=True, finalize=_markdown_finalize if markdown else None)
 
 
 # --- tables and charts, from the brief alone ----------------------------------------------------------------
