@@ -54,8 +54,8 @@ def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Loc
                  ) -> list[tuple[int | None, Problem]]:
     """Problems across the file, each with the index of the brief it breaks (None: a shared block's)."""
     found: list[tuple[int | None, Problem]] = []
-    code_ids = set(codebook.code_ids) if codebook is not None else None
-    if code_ids is not None:
+    code_ids = set(codebook.code_ids) if codebook is not None else set()
+    if codebook is not None:
         for code_id in briefs.themes:
             if code_id not in code_ids:
                 found.append((None, _problem(f"themes: '{code_id}' is not a code in the codebook", located,
@@ -76,7 +76,7 @@ def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Loc
                 found.append((i, _problem(f"{name}: theme '{code_id}' is listed twice", located,
                                           ("briefs", i, "themes", j), path, "list each theme once")))
             seen_themes.add(code_id)
-            if code_ids is not None and code_id not in code_ids:
+            if codebook is not None and code_id not in code_ids:
                 found.append((i, _problem(f"{name}: theme '{code_id}' is not a code in the codebook", located,
                                           ("briefs", i, "themes", j), path,
                                           f"use one of: {', '.join(codebook.code_ids)}")))

@@ -64,7 +64,9 @@ def _raw_patterns(data) -> list[tuple[tuple, object, str]]:
         if not isinstance(rules, dict):
             continue
         code_id = code.get("id", f"#{i + 1}")
-        exclude = rules.get("exclude") if isinstance(rules.get("exclude"), dict) else {}
+        exclude = rules.get("exclude")
+        if not isinstance(exclude, dict):
+            exclude = {}
         for key, items in ((("rules", "patterns"), rules.get("patterns")),
                            (("rules", "exclude", "patterns"), exclude.get("patterns"))):
             for j, item in enumerate(items if isinstance(items, list) else []):

@@ -21,6 +21,7 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ from ..project import Project
 from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
 from .tables import TABLE_READERS, read_response_table
 
-REQUIRED_COLUMNS = ("respondent", "school", "year", "role")
+REQUIRED_COLUMNS: Final = ("respondent", "school", "year", "role")  # Final: literal names, as Survey.columns keys
 SCHOOL_ATTRIBUTES = ("district", "region", "school_level", "locale", "pathway")
 UNKNOWN = "unknown"
 SHOWN_PER_KIND = 10  # problems of one kind in one column of one file listed one by one before being summarised
@@ -477,12 +478,12 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     schools = school_table(transcripts, survey)
     names = {_folded(name): name for name in schools["school"]}
     records, sources = [], []
+    tables = None  # with the cache: its reader, saved once every file is read
     if cached:
         from .cache import CachedTables
 
-        read = CachedTables(project)
-    else:
-        read = read_response_table
+        tables = CachedTables(project)
+    read = tables if tables is not None else read_response_table
     for path in files:
         try:
             file_records, file_problems = _read_rows(path, survey, names, project, read)
@@ -491,8 +492,8 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
         records += file_records
         problems += file_problems
         sources.append(SurveySource(path=project.relative(path), sha256=sha256_bytes(path.read_bytes())))
-    if cached:
-        read.save()
+    if tables is not None:
+        tables.save()
     problems += _duplicate_respondents(records, project)
     if any(p.severity == "error" for p in problems):
         return None, problems
