@@ -160,8 +160,8 @@ def test_quotes_prefer_human_confirmed_turns(drafted):
     share = sum(s != "rules" for s in sources) / len(sources)
     counted = [n for b in briefs.values() for t in b.themes for s, n in t.prevalence.sources_total.items()
                if s != "rules"]
-    totals = [t.prevalence.transcripts_total for b in briefs.values() for t in b.themes]
-    assert share > sum(counted) / sum(totals)  # more often human-confirmed than the transcripts are
+    totals = [sum(t.prevalence.sources_total.values()) for b in briefs.values() for t in b.themes]
+    assert share > sum(counted) / sum(totals)  # more often human-confirmed than the turns are
 
 
 def test_every_attribution_fits_two_participants_or_more(drafted):
@@ -255,9 +255,38 @@ def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
     for theme in brief.themes:
         p = theme.prevalence
         assert p.transcripts_total == len(selected)
-        assert sum(p.sources.values()) == p.transcripts <= p.transcripts_total
+        assert p.transcripts <= p.transcripts_total
+        assert sum(p.sources.values()) == p.turns <= sum(p.sources_total.values()) == sum(
+            not turn.is_interviewer for t in selected for turn in t.turns)  # every participant turn, once
         assert p.schools <= p.schools_total and sum(r.voiced for r in p.roles) == p.participants
         assert theme.narrative[0].startswith(f"Educators and leaders in {p.schools} of the {p.schools_total} schools")
+
+
+def test_coding_one_turn_of_a_transcript_leaves_the_rules_coding_of_its_other_turns(fresh_sample):
+    from pleval.briefs.assemble import prevalence
+    from pleval.briefs.prose import sources_sentence
+    from pleval.coding.sources import counted_codings
+    from pleval.coding.store import CodingLog
+
+    transcripts = load_transcripts_cached(fresh_sample)[0]
+    before = counted_codings(fresh_sample)
+    funding = before.table.query("code_id == 'funding' and source == 'rules'")
+    by_transcript = funding.groupby("transcript_id")["turn"].apply(list)
+    transcript_id = by_transcript.map(len).idxmax()  # nobody has coded it; the rules find funding on many turns
+    transcript = next(t for t in transcripts if t.id == transcript_id)
+    turn = transcript.turns[by_transcript[transcript_id][0]]
+    CodingLog(fresh_sample.codings_dir, "cy").append(
+        "apply", transcript_id=transcript.id, transcript_hash=transcript.text_hash, start=turn.start, end=turn.end,
+        code_id="time", text=turn.text)  # cy reads one turn and sees time there, not funding
+    after = counted_codings(fresh_sample)
+    was, now = prevalence("funding", transcripts, before), prevalence("funding", transcripts, after)
+    assert now.turns == was.turns - 1  # only the turn cy reviewed: the rules keep the transcript's other turns
+    assert now.sources == {**was.sources, "rules": was.sources["rules"] - 1}
+    assert now.sources_total == {**was.sources_total, "human": 1, "rules": was.sources_total["rules"] - 1}
+    mine = after.table.query(f"transcript_id == '{transcript_id}'")
+    assert set(mine[mine["turn"] == turn.index]["source"]) == {"human"}
+    assert set(mine[mine["turn"] != turn.index]["source"]) == {"rules"}
+    assert "the coders' majority for 1 " in sources_sentence(now)
 
 
 def test_reliability_gate_marks_themes_below_the_threshold_provisional(drafted):

@@ -72,7 +72,7 @@ def test_prevalence_is_stated_as_counts_with_roles_and_regions():
     assert sentences[0] == "Educators and leaders in 7 of the 9 schools described how they share their expertise."
     assert sentences[1] == "It came up in 9 of the 11 interviews and focus groups, from 10 educators and 1 principal."
     assert sentences[2] == "It was voiced in schools in 2 of the 3 regions (northwest and central)."
-    assert sources_sentence(prevalence) == ("Counts come from the coders' consensus for 5 of the 11 transcripts and "
+    assert sources_sentence(prevalence) == ("Counts come from the coders' consensus for 5 of the 11 turns and "
                                             "the codebook's rules for the other 6, which no one has coded by hand yet.")
 
 
@@ -102,7 +102,9 @@ def test_sources_sentence_names_each_coding_the_counts_rest_on():
                           sources_total={"consensus": 0, "human": 0, "rules": 0, **totals})
 
     assert sources_sentence(prevalence(consensus=2, human=3, rules=4)) == (
-        "Counts come from the coders' consensus for 2 of the 9 transcripts, human coding for 3 (the codes most of "
-        "their coders applied) and the codebook's rules for the other 4, which no one has coded by hand yet.")
+        "Counts come from the coders' consensus for 2 of the 9 turns, the coders' majority for 3 and the codebook's "
+        "rules for the other 4, which no one has coded by hand yet.")
+    assert sources_sentence(prevalence(human=3)) == (
+        "These counts rest on human coding (the codes most of a turn's coders applied).")
     assert sources_sentence(prevalence(rules=4)).startswith("These counts rest on the codebook's rules alone")
     assert sources_sentence(prevalence(consensus=4)) == "These counts rest on the coders' consensus."

@@ -34,6 +34,31 @@ def test_codings_land_on_the_participant_units_they_touch(project):
     assert codings.reviewed["ana"] == ["two-speakers:t001", "two-speakers:t003"]  # only transcripts they coded
 
 
+def test_reliability_ignores_turns_one_coder_never_reached(project):
+    from pleval.coding.coders import reliability_report
+
+    group = next(t for t in load_transcripts(project.transcripts_dir, project.root)[0]
+                 if t.id == "focus-group-p-labels")
+    first, second = [turn for turn in group.turns if not turn.is_interviewer][:2]
+    folder = project.root / "data" / "codings"
+    ana, ben = CodingLog(folder, "ana"), CodingLog(folder, "ben")
+    ana.append("apply", transcript_id=group.id, start=first.start, end=first.end, code_id="funding")
+    ana.append("apply", transcript_id=group.id, start=second.start, end=second.end, code_id="time")
+    ben.append("review", transcript_id=group.id, start=first.start, end=first.end)  # done, no code
+    codings = coder_codings(project, ["ana", "ben"], "turn")
+    reached = f"{group.id}:t{first.index:03d}"
+    assert codings.reviewed["ben"] == [reached, "two-speakers:t001", "two-speakers:t003"]
+    assert len(codings.reviewed["ana"]) == 4  # her two turns of each transcript, not the whole focus group
+    table, _ = reliability_report(project, ["ana", "ben"], n_resamples=20)
+    rows = table.set_index("code_id")
+    assert rows.loc["funding", "units"] == 3  # the turns both reviewed; ana's second turn is not compared
+    assert rows.loc["funding", "prevalence"] == "ana 2/3; ben 1/3"
+    assert rows.loc["time", "prevalence"] == "ana 1/3; ben 2/3"
+    assert rows.loc["time", "agreement"] == pytest.approx(2 / 3, abs=1e-3)
+    whole = coder_codings(project, ["ana", "ben"], "transcript")
+    assert whole.reviewed == {"ana": ["two-speakers"], "ben": ["two-speakers"]}  # a transcript once all of it
+
+
 def test_sentence_and_transcript_units(project):
     sentences = coder_codings(project, ["ana", "ben"], "sentence").table
     assert set(sentences[sentences["coder"] == "ana"]["unit"]) == {"two-speakers:t001.s00", "two-speakers:t001.s01",

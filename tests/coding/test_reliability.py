@@ -7,6 +7,7 @@ from pleval.coding.reliability import (
     alpha,
     binary_bootstrap,
     bootstrap_interval,
+    compared_units,
     kappa,
     percent_agreement,
     presence_matrix,
@@ -67,6 +68,13 @@ def test_table_reports_prevalence_beside_every_coefficient():
     assert table.loc["funding", "agreement"] == pytest.approx(0.75)
     assert table.loc["(all codes)", "units"] == 8 and table.loc["(all codes)", "prevalence"] == "ana 3/8; ben 3/8"
     assert table.loc["(all codes)", "agreement"] == pytest.approx(0.75)
+
+
+def test_a_unit_only_one_coder_reviewed_is_not_compared():
+    codings, reviewed = codings_and_reviews()
+    assert compared_units(reviewed) == ["u1", "u2", "u3", "u4"]  # u5: cy alone reached it
+    table = reliability_table(codings, reviewed, ["time", "funding"], n_resamples=50).set_index("code_id")
+    assert table.loc["time", "units"] == 4 and table.loc["time", "prevalence"] == "ana 2/4; ben 1/4; cy 0/1"
 
 
 def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():

@@ -1,7 +1,7 @@
 """Assemble a brief: per theme its prevalence, survey figures, quotes, questions and drafted prose.
 
 :func:`assemble_brief` computes; :mod:`pleval.briefs.render` lays the result out. Counts come from one coding
-per transcript (:mod:`pleval.coding.sources`), figures from the survey (:func:`pleval.survey.figures.item_figure`),
+per turn (:mod:`pleval.coding.sources`), figures from the survey (:func:`pleval.survey.figures.item_figure`),
 quotes from the redacted transcripts (:mod:`pleval.briefs.redact`, :mod:`pleval.briefs.quotes`), and every sentence
 from :mod:`pleval.briefs.prose`. The result is a :class:`pleval.schema.Brief`, saved as JSON beside the
 rendered brief; it names transcripts only by the sha256 of their text, never by id (ids hold schools' names).
@@ -127,8 +127,8 @@ def _person(turn, transcript: Transcript) -> str:
 
 
 def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodings) -> Prevalence:
-    """How many of the brief's transcripts, schools, participants (by role) and regions voiced a theme, and from
-    which coding each transcript's count comes."""
+    """How many of the brief's transcripts, schools, participants (by role) and regions voiced a theme, and how
+    many participant turns each coding source covered (those voicing it, and all of the brief's)."""
     ids = {t.id for t in transcripts}
     rows = counted.table[(counted.table["code_id"] == code_id) & counted.table["transcript_id"].isin(ids)]
     by_id = {t.id: t for t in transcripts}
@@ -152,8 +152,9 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
     region_order = {r: i for i, r in enumerate(("northwest", "northeast", "central", "southwest", "southeast"))}
     regions = sorted({by_id[t].meta.region for t in voiced_transcripts}, key=lambda r: region_order.get(r, 9))
     regions_total = sorted({t.meta.region for t in transcripts}, key=lambda r: region_order.get(r, 9))
-    sources = {s: sum(counted.sources[t].source == s for t in voiced_transcripts) for s in SOURCES}
-    sources_total = {s: sum(counted.sources[t.id].source == s for t in transcripts) for s in SOURCES}
+    voiced_from = rows["source"].value_counts()  # one row per turn voicing the theme
+    sources = {s: int(voiced_from.get(s, 0)) for s in SOURCES}
+    sources_total = counted.source_counts(ids)
     return Prevalence(
         transcripts=len(voiced_transcripts), transcripts_total=len(transcripts), schools=len(schools_voiced),
         schools_total=len({t.meta.school for t in transcripts}), participants=len(voiced_people),
@@ -340,7 +341,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         "filters": spec.filters.model_dump(mode="json"),
         "school_years": sorted({transcript_school_year(t) for t in transcripts}),
         "transcripts": sorted(t.text_hash for t in transcripts),
-        "coding_sources": {s: sum(context.counted.sources[t.id].source == s for t in transcripts) for s in SOURCES},
+        "coding_sources": context.counted.source_counts(t.id for t in transcripts),  # participant turns
         "coding_logs": {p.stem: sha256_bytes(p.read_bytes()) for p in logs},
         "survey_hash": context.survey.survey.hash if context.survey is not None else None,
         "survey_filters": filters.model_dump(mode="json") if filters is not None else None,

@@ -155,22 +155,22 @@ def prevalence_sentences(prevalence: Prevalence, *, about: str) -> list[str]:
 
 
 def sources_sentence(prevalence: Prevalence) -> str:
-    """Which coding the counts rest on, transcript by transcript."""
-    total = prevalence.transcripts_total
+    """Which coding the counts rest on, and for how many participant turns each."""
+    total = sum(prevalence.sources_total.values())
     parts = {source: n for source, n in prevalence.sources_total.items() if n}
     if list(parts) == ["rules"]:
         return "These counts rest on the codebook's rules alone: no one has coded these transcripts by hand yet."
     if list(parts) == ["consensus"]:
         return "These counts rest on the coders' consensus."
     if list(parts) == ["human"]:
-        return "These counts rest on human coding (the codes most of a transcript's coders applied)."
+        return "These counts rest on human coding (the codes most of a turn's coders applied)."
     pieces: list[str] = []
     for source, n in parts.items():
-        of = f"{n} of the {counted(total, 'transcript')}" if not pieces else f"{n}"
+        of = f"{n} of the {counted(total, 'turn')}" if not pieces else f"{n}"
         if source == "consensus":
             pieces.append(f"the coders' consensus for {of}")
         elif source == "human":
-            pieces.append(f"human coding for {of} (the codes most of their coders applied)")
+            pieces.append(f"the coders' majority for {of}")
         else:
             pieces.append(f"the codebook's rules for {'the other ' if len(pieces) == len(parts) - 1 else ''}{of}, "
                           f"which no one has coded by hand yet")

@@ -2,7 +2,8 @@
 
 A coding covers a span; for reliability it is counted on the units it touches: turns (segments), sentences or
 whole transcripts. Only participant turns are units (interviewer turns are not coded). A human coder has
-reviewed the transcripts in which their log has any event; the rules have reviewed every transcript.
+reviewed the turns they decided something on (:mod:`.reviewed`), the sentences of those turns, and a whole
+transcript once every participant turn of it; the rules have reviewed everything.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..errors import CoderError, MovedCodingWarning, Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id
+from .reviewed import TurnIndex, reviewed_turns
 from .run import code_project, load_segments
 from .store import CONSENSUS, RULES, CodingLog, reanchor
 from .store import coders as logged_coders
@@ -61,11 +63,12 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                   if RULES in coders else [])
     transcripts = {t.id: t for t in loaded}
     units = _Units(project, loaded, codebook, unit)
+    turn_index = TurnIndex(loaded)
     rows, reviewed = [], {}
     for coder in coders:
         if coder == RULES:
             spans = rule_spans
-            seen = list(transcripts)
+            reviewed[coder] = [u for tid in transcripts for u in units.of_transcript(tid)]
         else:
             replay = CodingLog(project.codings_dir, coder).replay()
             problems += replay.problems
@@ -83,8 +86,8 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                         fix="recode that passage"))
                     where = (start, end)
                 spans.append((transcript_id, *where, code_id))
-            seen = sorted({e.transcript_id for e in replay.events if e.transcript_id in transcripts})
-        reviewed[coder] = [u for tid in seen for u in units.of_transcript(tid)]
+            turns = reviewed_turns(replay, transcripts, turn_index)
+            reviewed[coder] = [u for tid in sorted(turns) for u in units.of_turns(transcripts[tid], turns[tid])]
         for transcript_id, start, end, code_id in spans:
             if transcript_id in transcripts:
                 rows += [(u, coder, code_id) for u in units.touched(transcript_id, start, end)]
@@ -101,6 +104,7 @@ class _Units:
     """The participant units of each transcript, with their spans, to place codings on them."""
 
     def __init__(self, project: Project, transcripts, codebook, unit: str):
+        self.unit = unit
         self.spans: dict[str, list[tuple[int, int, str]]] = {}  # in text order, not overlapping
         self.ends: dict[str, list[int]] = {}
         self.texts: dict[str, str] = {}
@@ -125,6 +129,18 @@ class _Units:
 
     def of_transcript(self, transcript_id: str) -> list[str]:
         return [u for _, _, u in self.spans.get(transcript_id, [])]
+
+    def of_turns(self, transcript, turns: set[int]) -> list[str]:
+        """The units a coder who reviewed these participant turns has reviewed: the turns, their sentences, or
+        the transcript once every participant turn of it is reviewed."""
+        if self.unit == "transcript":
+            everyone = {turn.index for turn in transcript.turns if not turn.is_interviewer}
+            return self.of_transcript(transcript.id) if everyone <= turns else []
+        found: list[str] = []
+        for index in sorted(turns):
+            turn = transcript.turns[index]
+            found += self.touched(transcript.id, turn.start, turn.end)
+        return found
 
     def touched(self, transcript_id: str, start: int, end: int) -> list[str]:
         """Units overlapping [start, end); a zero-length span counts for the unit it sits in."""

@@ -7,12 +7,13 @@ code) is explained rather than mysterious.
 
 Input is a table of codings with columns ``unit`` (a turn, sentence or transcript id), ``coder`` and
 ``code_id``, plus, for each coder, the units they reviewed: a unit a coder reviewed without applying a code
-counts as "absent"; a unit they never reviewed is missing data (alpha allows it; agreement and kappa use the
-units both coders reviewed).
+counts as "absent"; a unit they never reviewed is missing data, never a negative. Agreement, kappa and alpha are
+computed over the units two coders or more reviewed (:func:`compared_units`), and ``units`` says how many.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Literal
@@ -28,6 +29,13 @@ RELIABILITY_COLUMNS = [
     "code_id", "units", "coders", "prevalence", "agreement", "kappa", "kappa_low", "kappa_high",
     "alpha", "alpha_low", "alpha_high",
 ]
+
+
+def compared_units(reviewed: Mapping[str, Sequence[str]]) -> list[str]:
+    """The units two coders or more reviewed, sorted: the only ones agreement can be measured on. A unit one coder
+    reviewed and the others never reached is left out rather than counted against anyone."""
+    count = Counter(unit for units in reviewed.values() for unit in set(units))
+    return sorted(unit for unit, n in count.items() if n >= 2)
 
 
 def presence_matrix(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str]], code_id: str,
@@ -163,11 +171,12 @@ def reliability_table(codings: pd.DataFrame, reviewed: Mapping[str, Sequence[str
                       n_resamples: int = 1000, random_state: int | None = 0) -> pd.DataFrame:
     """Per code, and over all codes, agreement, kappa and alpha with bootstrap intervals.
 
-    The overall row (``code_id`` "(all codes)") pools every unit-and-code decision, as if each were a unit.
-    ``prevalence`` gives, per coder, how many of the units (decisions) they reviewed they coded, e.g.
+    Only units two coders or more reviewed are compared (:func:`compared_units`); ``units`` counts them. The
+    overall row (``code_id`` "(all codes)") pools every unit-and-code decision, as if each were a unit.
+    ``prevalence`` gives, per coder, how many of the compared units (decisions) they reviewed they coded, e.g.
     ``"ana 12/80; ben 30/80"``.
     """
-    units = sorted({unit for reviewed_units in reviewed.values() for unit in reviewed_units})
+    units = compared_units(reviewed)
     matrices = {code_id: presence_matrix(codings, reviewed, code_id, units) for code_id in code_ids}
     matrices["(all codes)"] = np.hstack(list(matrices.values())) if matrices else np.zeros((len(reviewed), 0))
     rows = []

@@ -1,15 +1,16 @@
-"""Which coding counts: per transcript, the consensus first, else the human coders, else the rules.
+"""Which coding counts: turn by turn, the consensus first, else the human coders, else the rules.
 
-Briefs and the overview count a theme as voiced on a participant turn from exactly one source per transcript,
-and say which:
+Briefs and the overview count a theme as voiced on a participant turn from exactly one source per turn, and say
+which. A coder counts on a turn only if they reviewed it (:mod:`.reviewed`: they decided something there), so
+coding part of a transcript never outweighs the rules on the turns nobody reached:
 
-- ``consensus``: the transcript has events in the consensus log (the lead's reconciliation), so the
-  consensus's codings are the transcript's coding.
-- ``human``: no consensus yet, but one or more human coders have coded the transcript (their logs have events
-  in it). A code counts on a turn when a **strict majority** of those coders applied it: one coder alone
-  counts; of two, both must agree; of three, two. A disagreement nobody has reconciled is not counted, so a
-  brief never reports a theme on the strength of one coder that another, reading the same turn, did not see.
-- ``rules``: nobody has coded the transcript; the codebook's rules (every transcript) are the coding.
+- ``consensus``: the consensus log (the lead's reconciliation) reviewed the turn, so its codings are the turn's
+  coding.
+- ``human``: no consensus on the turn, but one or more human coders reviewed it. A code counts on the turn when a
+  **strict majority** of those coders applied it: one coder alone counts; of two, both must agree; of three,
+  two. A disagreement nobody has reconciled is not counted, so a brief never reports a theme on the strength of
+  one coder that another, reading the same turn, did not see.
+- ``rules``: nobody has reviewed the turn; the codebook's rules (every turn) are its coding.
 
 Whatever the source, the rule coder's score and evidence on the same turn and code are attached when the rules
 agree, so a quote can prefer "human-confirmed with strong evidence". Interviewer turns never count.
@@ -17,8 +18,8 @@ agree, so a quote can prefer "human-confirmed with strong evidence". Interviewer
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from ..errors import MovedCodingWarning, Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, ThemeReliability, Transcript, segment_id
+from .reviewed import TurnIndex, reviewed_turns
 from .store import CONSENSUS, RULES, CodingLog, reanchor
 from .store import coders as logged_coders
 
@@ -43,10 +45,11 @@ COLUMNS = ["transcript_id", "segment_id", "turn", "code_id", "source", "coders",
 
 
 @dataclass(frozen=True)
-class TranscriptSource:
-    """The coding a transcript's counts come from, and whose it is."""
+class TurnSource:
+    """The coding a participant turn's counts come from, and whose it is."""
 
     transcript_id: str
+    turn: int
     source: str
     coders: tuple[str, ...]
 
@@ -63,10 +66,16 @@ class CountedCodings:
     """
 
     table: pd.DataFrame
-    sources: dict[str, TranscriptSource]
+    sources: dict[str, TurnSource]  # segment id of every participant turn -> where its coding comes from
     transcripts: list[Transcript]
     codebook: Codebook
     problems: list[Problem] = field(default_factory=list)
+
+    def source_counts(self, transcript_ids: Iterable[str]) -> dict[str, int]:
+        """How many participant turns of these transcripts each source covers, for every source."""
+        ids = set(transcript_ids)
+        found = Counter(s.source for s in self.sources.values() if s.transcript_id in ids)
+        return {source: found[source] for source in SOURCES}
 
 
 def human_coders(project: Project) -> list[str]:
@@ -75,9 +84,10 @@ def human_coders(project: Project) -> list[str]:
 
 
 def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript], codebook: Codebook,
-                 problems: list[Problem]) -> tuple[list[tuple[str, int, int, str]], set[str]]:
+                 problems: list[Problem], index: TurnIndex
+                 ) -> tuple[list[tuple[str, int, int, str]], dict[str, set[int]]]:
     """A coder's current codings as (transcript id, start, end, code id), re-anchored in edited transcripts, and
-    the transcripts their log touches."""
+    the participant turns they reviewed, per transcript."""
     replay = CodingLog(project.codings_dir, coder).replay()
     problems += replay.problems
     problems += replay.orphans(codebook)
@@ -93,28 +103,11 @@ def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript
                 "counted where it was", path=replay.path, line=event.line, fix="recode that passage"))
             where = (start, end)
         spans.append((transcript_id, *where, code_id))
-    reviewed = {e.transcript_id for e in replay.events if e.transcript_id in transcripts}
-    return spans, reviewed
-
-
-class _Turns:
-    """Participant turns of each transcript in text order, to place a span on the turns it touches."""
-
-    def __init__(self, transcripts: list[Transcript]):
-        self.turns = {t.id: [turn for turn in t.turns if not turn.is_interviewer] for t in transcripts}
-        self.ends = {tid: [turn.end for turn in turns] for tid, turns in self.turns.items()}
-
-    def touched(self, transcript_id: str, start: int, end: int):
-        turns = self.turns.get(transcript_id, [])
-        first = bisect_left(self.ends.get(transcript_id, []), start + 1)
-        for turn in turns[first:]:
-            if turn.start >= max(end, start + 1):
-                break
-            yield turn
+    return spans, reviewed_turns(replay, transcripts, index)
 
 
 def counted_codings(project: Project, *, transcripts: list[Transcript] | None = None) -> CountedCodings:
-    """The codings a brief counts, per transcript from the consensus, else human coders, else the rules.
+    """The codings a brief counts, per turn from the consensus, else human coders, else the rules.
 
     Parameters
     ----------
@@ -138,22 +131,25 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
     problems: list[Problem] = list(run.problems)
     loaded = run.transcripts if transcripts is None else list(transcripts)
     by_id = {t.id: t for t in loaded}
-    turns = _Turns(loaded)
+    turns = TurnIndex(loaded)
 
     coders = human_coders(project)
+    people = [c for c in coders if c != CONSENSUS]
     spans: dict[str, list] = {}
-    reviewed: dict[str, set[str]] = {}
+    reviewed: dict[str, dict[str, set[int]]] = {}
     for coder in coders:
-        spans[coder], reviewed[coder] = _human_spans(project, coder, by_id, codebook, problems)
+        spans[coder], reviewed[coder] = _human_spans(project, coder, by_id, codebook, problems, turns)
 
-    sources: dict[str, TranscriptSource] = {}
+    sources: dict[str, TurnSource] = {}
     for transcript in loaded:
-        if CONSENSUS in reviewed and transcript.id in reviewed[CONSENSUS]:
-            sources[transcript.id] = TranscriptSource(transcript.id, CONSENSUS, (CONSENSUS,))
-        else:
-            people = tuple(c for c in coders if c != CONSENSUS and transcript.id in reviewed[c])
-            sources[transcript.id] = (TranscriptSource(transcript.id, HUMAN, people) if people
-                                      else TranscriptSource(transcript.id, RULES, (RULES,)))
+        for turn in turns.turns[transcript.id]:
+            sid = segment_id(transcript.id, turn.index)
+            if turn.index in reviewed.get(CONSENSUS, {}).get(transcript.id, ()):
+                sources[sid] = TurnSource(transcript.id, turn.index, CONSENSUS, (CONSENSUS,))
+                continue
+            who = tuple(c for c in people if turn.index in reviewed[c].get(transcript.id, ()))
+            sources[sid] = (TurnSource(transcript.id, turn.index, HUMAN, who) if who
+                            else TurnSource(transcript.id, turn.index, RULES, (RULES,)))
 
     rules_on: dict[str, dict[tuple[int, str], tuple[float, tuple]]] = defaultdict(dict)
     turn_index = {segment_id(t.id, turn.index): turn.index for t in loaded for turn in t.turns}
@@ -164,14 +160,14 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
                                                                                                 evidence)
     rows = []
     for transcript in loaded:
-        source = sources[transcript.id]
         rules = rules_on.get(transcript.id, {})
-        if source.source == RULES:
-            found = {(index, code_id): (transcript.turns[index].start, transcript.turns[index].end)
-                     for index, code_id in rules if not transcript.turns[index].is_interviewer}
-        else:
-            found = _majority(transcript, source.coders, spans, turns)
+        found = _human(transcript, sources, spans, turns)
+        for index, code_id in rules:  # the rules count only on turns no person reviewed
+            source = sources.get(segment_id(transcript.id, index))
+            if source is not None and source.source == RULES:
+                found[(index, code_id)] = (transcript.turns[index].start, transcript.turns[index].end)
         for (index, code_id), (start, end) in sorted(found.items()):
+            source = sources[segment_id(transcript.id, index)]
             score, evidence = rules.get((index, code_id), (np.nan, ()))
             rows.append((transcript.id, segment_id(transcript.id, index), index, code_id, source.source,
                          "+".join(source.coders), start, end, score, evidence))
@@ -179,22 +175,26 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
     return CountedCodings(table, sources, loaded, codebook, problems)
 
 
-def _majority(transcript: Transcript, coders: tuple[str, ...], spans: dict[str, list],
-              turns: _Turns) -> dict[tuple[int, str], tuple[int, int]]:
-    """(turn index, code id) -> the coded span, for codes a strict majority of ``coders`` applied on the turn."""
+def _human(transcript: Transcript, sources: dict[str, TurnSource], spans: dict[str, list],
+           turns: TurnIndex) -> dict[tuple[int, str], tuple[int, int]]:
+    """(turn index, code id) -> the coded span, for every turn whose source is a person: the codes the consensus
+    applied, or that a strict majority of the coders who reviewed the turn applied."""
     votes: dict[tuple[int, str], set[str]] = defaultdict(set)
     extent: dict[tuple[int, str], tuple[int, int]] = {}
-    for coder in coders:
-        for transcript_id, start, end, code_id in spans[coder]:
+    for coder, coded in spans.items():
+        for transcript_id, start, end, code_id in coded:
             if transcript_id != transcript.id:
                 continue
             for turn in turns.touched(transcript_id, start, end):
+                if coder not in sources[segment_id(transcript.id, turn.index)].coders:
+                    continue  # the turn counts from someone else (the consensus over the coders)
                 key = (turn.index, code_id)
                 votes[key].add(coder)
                 lo, hi = max(start, turn.start), min(max(end, start + 1), turn.end)
                 old = extent.get(key)
                 extent[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-    return {key: extent[key] for key, who in votes.items() if 2 * len(who) > len(coders)}
+    return {key: extent[key] for key, who in votes.items()
+            if 2 * len(who) > len(sources[segment_id(transcript.id, key[0])].coders)}
 
 
 def human_agreement(project: Project, code_ids: list[str] | None = None, *,
@@ -212,7 +212,7 @@ def human_agreement(project: Project, code_ids: list[str] | None = None, *,
         code id -> :class:`pleval.schema.ThemeReliability`.
     """
     from .coders import coder_codings
-    from .reliability import alpha, presence_matrix
+    from .reliability import alpha, compared_units, presence_matrix
 
     codebook = load_codebook_cached(project)
     code_ids = list(code_ids) if code_ids else codebook.code_ids
@@ -230,7 +230,7 @@ def human_agreement(project: Project, code_ids: list[str] | None = None, *,
         # their logs are not read a second time
         table = gathered.table[gathered.table["coder"].isin(people)]
         reviewed = {coder: gathered.reviewed[coder] for coder in people}
-        units = sorted({u for turns in reviewed.values() for u in turns})
+        units = compared_units(reviewed)  # turns two people or more reviewed: where they can agree or not
         for code_id in code_ids:
             matrices[code_id] = presence_matrix(table, reviewed, code_id, units)
     result = {}

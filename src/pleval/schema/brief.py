@@ -179,8 +179,8 @@ class Prevalence(StrictModel):
     roles: tuple[RoleCount, ...]
     regions: tuple[str, ...]  # regions with a school voicing it
     regions_total: tuple[str, ...]
-    sources: dict[str, int]  # coding source -> transcripts voicing the theme counted from it
-    sources_total: dict[str, int]  # coding source -> transcripts in the brief counted from it
+    sources: dict[str, int]  # coding source -> participant turns voicing the theme counted from it
+    sources_total: dict[str, int]  # coding source -> participant turns in the brief counted from it
 
 
 class ThemeReliability(StrictModel):
