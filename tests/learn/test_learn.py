@@ -201,8 +201,11 @@ CODED = {"alder": {1: ["funding"], 3: ["time"], 7: ["funding"], 9: ["time"]},
          "dogwood": {1: ["funding"], 3: ["time"], 7: ["funding"], 9: ["time", "funding"]}}
 
 
-def _code_turns(project: Project, coder: str, coded: dict) -> None:
-    """A person's coding of whole turns, written through the coding store as the widget or an import would."""
+def _code_turns(project: Project, coder: str, coded: dict, *, whole: bool = True) -> None:
+    """A person's coding of whole turns, written through the coding store as the widget or an import would.
+
+    With ``whole``, the person read each transcript through and marked every participant turn done, coded or
+    not; without, they reviewed only the turns they coded."""
     transcripts = {t.id: t for t in load_transcripts_cached(project)[0]}
     codebook = load_codebook_cached(project)
     log = CodingLog(project.root / "data" / "codings", coder)
@@ -214,6 +217,12 @@ def _code_turns(project: Project, coder: str, coded: dict) -> None:
                 log.append("apply", transcript_id=transcript_id, transcript_hash=transcript.text_hash,
                            codebook_hash=codebook.hash, segment_id=f"{transcript_id}:t{index:03d}",
                            start=turn.start, end=turn.end, code_id=code_id, text=turn.text)
+        if whole:
+            log.append_many("review", [
+                dict(transcript_id=transcript_id, transcript_hash=transcript.text_hash, codebook_hash=codebook.hash,
+                     segment_id=f"{transcript_id}:t{turn.index:03d}", start=turn.start, end=turn.end,
+                     text=turn.text)
+                for turn in transcript.turns if not turn.is_interviewer])
 
 
 @pytest.fixture
@@ -241,6 +250,21 @@ def test_training_set_puts_the_consensus_first_and_adds_the_codebook_examples(le
     examples = [u for u in training.units if u.startswith("codebook:")]
     assert examples == ["codebook:funding:0", "codebook:time:0"]
     assert training.groups[training.units.index("codebook:time:0")] is None
+
+
+def test_training_takes_only_the_turns_a_person_reviewed(learn_project):
+    _code_turns(learn_project, "ana", {"elm": {1: ["funding"], 5: []}}, whole=False)
+    log = CodingLog(learn_project.root / "data" / "codings", "ana")
+    elm = next(t for t in load_transcripts_cached(learn_project)[0] if t.id == "elm")
+    turn = elm.turns[5]
+    log.append("review", transcript_id="elm", segment_id="elm:t005", start=turn.start, end=turn.end)  # done
+    training = training_set(learn_project, examples=False)
+    elm_units = [u for u in training.units if u.startswith("elm:")]
+    assert elm_units == ["elm:t001", "elm:t005"]  # not the turns of elm ana never reached
+    assert training.label_frame.loc["elm:t005"].tolist() == [0, 0]  # done with no code: a negative
+    sentences = training_set(learn_project, "sentence", examples=False)
+    assert {u.split(".")[0] for u in sentences.units if u.startswith("elm:")} == {"elm:t001", "elm:t005"}
+    assert len([u for u in training.units if u.startswith("alder:")]) == 5  # the consensus read alder through
 
 
 def test_too_little_human_coding_is_a_clean_error(make_project):
@@ -347,6 +371,13 @@ def test_uncertainty_order_lists_only_unreviewed_units_most_uncertain_first(lear
     everyone_but_ana = suggester.uncertainty_order(coder="ana")  # ana has reviewed nothing
     assert set(everyone_but_ana["transcript_id"]) == {"alder", "birch", "cedar", "dogwood", "elm"}
     assert len(suggester.uncertainty_order(coder="ana", limit=2)) == 2
+
+
+def test_uncertainty_order_leaves_out_reviewed_turns_not_whole_transcripts(learn_project):
+    _code_turns(learn_project, "ana", {"elm": {1: ["funding"]}}, whole=False)
+    order = Suggester.for_project(learn_project).uncertainty_order()
+    assert set(order["transcript_id"]) == {"elm"} and len(order) == 2  # elm's other two turns stay open
+    assert "elm:t001" not in set(order["unit"])
 
 
 @pytest.mark.slow

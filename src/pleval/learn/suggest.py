@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..coding.reviewed import TurnIndex, reviewed_turns
 from ..coding.run import load_segments
 from ..coding.store import CodingLog
 from ..errors import LearningError
@@ -194,7 +195,7 @@ class Suggester:
         Parameters
         ----------
         coder : str, optional
-            Leave out only the transcripts this coder has reviewed (default: those any human coder has).
+            Leave out only the turns this coder has reviewed (default: those any human coder has).
         transcripts : iterable of str, optional
             Only these transcripts (default: all).
         limit : int, optional
@@ -205,12 +206,18 @@ class Suggester:
         DataFrame
             See :data:`UNCERTAINTY_COLUMNS`; ``code_id`` is the unit's most uncertain code.
         """
-        reviewed: set[str] = set()
+        reviewed: set[str] = set()  # segment ids of turns a person has reviewed (see pleval.coding.reviewed)
+        index = TurnIndex(self.transcripts.values())
         for person in [coder] if coder else human_coders(self.project):
             replay = CodingLog(self.project.codings_dir, person).replay()
-            reviewed |= {e.transcript_id for e in replay.events if e.transcript_id}
+            for transcript_id, turns in reviewed_turns(replay, self.transcripts, index).items():
+                reviewed |= {segment_id(transcript_id, turn) for turn in turns}
         wanted = list(transcripts) if transcripts is not None else list(self.transcripts)
-        units = self._units([t for t in wanted if t not in reviewed])
+        unfinished = [t for t in wanted if t not in index.turns  # an unknown id: _units names it
+                      or any(segment_id(t, turn.index) not in reviewed for turn in index.turns[t])]
+        units = self._units(unfinished)
+        turn_of = units["unit"].str.replace(r"\.s\d+$", "", regex=True)  # a sentence's turn
+        units = units[~turn_of.isin(reviewed)].reset_index(drop=True)
         if units.empty:
             return pd.DataFrame(columns=UNCERTAINTY_COLUMNS)
         probability, by_rules, _ = self._score(units)

@@ -1,8 +1,9 @@
 """What the learned coder learns from: people's coding of a project's units, and the codebook's examples.
 
 Each unit (a participant turn, or a sentence) is labelled by one human coder: the consensus where it reviewed the
-unit, otherwise the first other human coder (alphabetically) who did. A coder has reviewed every unit of each
-transcript their log touches (see :mod:`pleval.coding.coders`), so a unit they left uncoded is a negative. Each of the
+unit, otherwise the first other human coder (alphabetically) who did. A coder has reviewed only the turns they
+decided something on (see :mod:`pleval.coding.reviewed`), and the sentences of those turns, so a reviewed unit they
+left uncoded is a negative and a unit nobody reviewed is not trained on. Each of the
 codebook's ``examples`` adds one text labelled with its code alone; it belongs to no transcript and is always
 trained on, never tested on.
 
