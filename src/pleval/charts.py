@@ -139,14 +139,20 @@ def survey_figures_chart(table: pd.DataFrame, *, title: str = "Survey: percent a
     ----------
     table : DataFrame
         One row per figure: ``label``, ``n``, ``percent``, ``ci_low``, ``ci_high`` (0-100, missing when
-        suppressed), ``suppressed`` and ``suppress_below``.
+        suppressed; ``n`` missing too as a brief publishes it), ``suppressed``, ``suppress_below`` and optionally
+        ``withheld`` (suppressed to protect another figure).
     """
     rows = table.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.4))
     for i, row in rows.iterrows():
+        if row.get("withheld", False):
+            ax.text(1, i, "withheld, so that a small group cannot be worked out", va="center", fontsize=8,
+                    color="#555")
+            continue
         if row["suppressed"]:
-            ax.text(1, i, f"suppressed (n = {int(row['n'])} < {int(row['suppress_below'])})", va="center",
-                    fontsize=8, color="#555")
+            small = f"n < {int(row['suppress_below'])}" if pd.isna(row["n"]) else \
+                f"n = {int(row['n'])} < {int(row['suppress_below'])}"
+            ax.text(1, i, f"suppressed ({small})", va="center", fontsize=8, color="#555")
             continue
         low, high = row["percent"] - row["ci_low"], row["ci_high"] - row["percent"]
         ax.barh(i, row["percent"], xerr=[[low], [high]], color="#4a7bb7", capsize=3, height=0.6)

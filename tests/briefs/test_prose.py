@@ -61,6 +61,18 @@ def test_a_suppressed_figure_is_never_stated():
     assert sentence.startswith("Fewer than 10 educators")
 
 
+def test_a_figure_withheld_to_protect_another_is_never_stated_and_says_why():
+    from pleval.survey.disclosure import COMPLEMENTARY, withheld_figure
+
+    withheld = withheld_figure(figure(21, 52, regions=["northwest"]), COMPLEMENTARY)
+    assert share_phrase(withheld) is None
+    sentence = survey_sentence(withheld, state="Ohio")
+    assert "%" not in sentence and not re.search(r"\d", sentence.replace("2023–2024", ""))
+    assert "Fewer than" not in sentence  # 52 answered: too few is not the reason
+    assert sentence.endswith("is withheld, so that a smaller group of respondents cannot be worked out from the "
+                             "other figures.")
+
+
 def test_prevalence_is_stated_as_counts_with_roles_and_regions():
     prevalence = Prevalence(
         transcripts=9, transcripts_total=11, schools=7, schools_total=9, participants=12, participants_total=22,

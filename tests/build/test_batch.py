@@ -73,6 +73,25 @@ def test_unchanged_pages_are_not_run_again(project):
     assert statuses(build(project, ["alpha"], force=True, progress=False)) == {"alpha": "built"}
 
 
+def test_what_a_brief_publishes_of_the_survey_is_an_input_of_every_page(project):
+    # survey figures are suppressed over the whole build: another brief's filters can withhold one of this one's
+    def inputs():
+        return {page.id: page.inputs for page in plan(project)}
+
+    before = inputs()
+    path = project.root / "data" / "briefs.yaml"
+    briefs = yaml.safe_load(path.read_text())
+    briefs["briefs"][1]["title"] = "Beta brief, revised"
+    path.write_text(yaml.safe_dump(briefs, sort_keys=False))
+    retitled = inputs()
+    assert retitled["alpha"] == before["alpha"] and retitled["overview"] == before["overview"]
+    briefs["briefs"][1]["filters"] = {"regions": ["northwest"]}
+    path.write_text(yaml.safe_dump(briefs, sort_keys=False))
+    narrowed = inputs()
+    assert narrowed["alpha"]["survey_figures"] != before["alpha"]["survey_figures"]
+    assert narrowed["overview"] != before["overview"]
+
+
 def test_pages_run_in_parallel_processes(project):
     report = build(project, ["alpha", "beta", "broken"], jobs=2, progress=False)
     assert statuses(report) == {"alpha": "built", "beta": "built", "broken": "failed"}

@@ -31,6 +31,7 @@ from ..schema import (
     SurveyFilters,
     Transcript,
 )
+from ..survey.disclosure import Suppression
 from .attribution import Attributor
 from .config import load_briefs, select_transcripts, transcript_school_year
 from .prose import (
@@ -46,6 +47,7 @@ from .prose import (
     sources_sentence,
     survey_sentence,
 )
+from .published import brief_figure_key, brief_survey_filters, build_suppression
 from .quotes import as_brief_quote, choose_quotes, quote_candidates
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 
@@ -71,6 +73,7 @@ class BriefContext:
     segments: dict[str, list] = field(default_factory=dict)
     common_words: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    suppression: Suppression | None = None  # over every survey figure the build publishes
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:
@@ -93,8 +96,11 @@ class BriefContext:
         attributor = Attributor(counted.transcripts, state=briefs.evaluation.state)
         common = redactor.lower_words  # the words it found in lower case in the same transcripts
         warnings = [p for p in check.problems if p.severity == "warning"]
+        suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)
+                       if survey is not None else None)
         return cls(project, briefs, check.broken, check.declared, counted, human_agreement(project), survey,
-                   redactor, attributor, common_words=common, problems=list(counted.problems) + warnings)
+                   redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
+                   suppression=suppression)
 
     def redacted(self, transcript: Transcript) -> RedactedText:
         if transcript.id not in self.redactions:
@@ -166,22 +172,13 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
 def survey_filters(spec: BriefSpec, context: BriefContext) -> SurveyFilters | None:
     """The survey respondents a brief's figures cover: its filters, in its school year(s) or, without one,
     the survey's latest year. None when the survey has no responses in the brief's years."""
-    data = context.survey
-    if data is None:
-        return None
-    available = sorted(set(data.responses["year"].unique()))  # unique first: a string column is slow to walk
-    years = [y for y in spec.filters.years if y in available] if spec.filters.years else available[-1:]
-    if not years:
-        return None
-    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
-    if spec.filters.pathways and not pathways:
-        return None
-    return SurveyFilters(years=years, regions=spec.filters.regions, levels=spec.filters.levels, pathways=pathways)
+    return brief_survey_filters(spec, context.survey)
 
 
 def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *, first: bool
              ) -> tuple[BriefFigure, ...]:
     from ..survey.data import linked_items
+    from ..survey.disclosure import withheld_figure
     from ..survey.figures import item_figure
 
     data = context.survey
@@ -190,6 +187,8 @@ def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *
     figures: list[BriefFigure] = []
     for item_id in linked_items(data.survey, code.id, context.counted.codebook):
         figure = item_figure(data, item_id, filters)
+        if context.suppression is not None:  # the build's suppression: too few answers, or withheld to protect one
+            figure = withheld_figure(figure, context.suppression.reason(brief_figure_key(item_id, filters)))
         sentence = survey_sentence(figure, state=context.briefs.evaluation.state, mark=first and not figures)
         figures.append(BriefFigure(figure=figure, sentence=sentence))
     return tuple(figures)

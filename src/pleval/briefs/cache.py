@@ -24,7 +24,7 @@ from ..errors import PlevalError
 from ..inputs.digests import file_digest, folder_digest
 from ..project import Project, atomic_write, inside
 
-SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "years"]
+SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "withheld", "years"]
 
 
 def brief_key(project: Project) -> str:

@@ -9,7 +9,8 @@ Every sentence states only what the numbers show:
   overstates: a share that would round to 100% while some disagreed is "more than 95%", one that would round
   to 0% while some agreed is "fewer than 5%"; everyone or no one is said in words;
 - a figure from fewer than :data:`SMALL_N` answers is stated as a count ("12 of the 18 educators who
-  answered"), and a suppressed figure (fewer answers than the survey's threshold) is never stated at all;
+  answered"), and a suppressed figure (fewer answers than the survey's threshold, or withheld so that a small
+  group cannot be worked out from the other figures of the build) is never stated at all;
 - a provisional theme says so, with the coders' agreement.
 
 Nothing here reads files or computes figures: :mod:`pleval.briefs.assemble` passes the numbers in.
@@ -64,7 +65,7 @@ def share_phrase(figure: SurveyFigure) -> str | None:
     Returns ``"Approximately 40%"``, ``"More than 95%"``, ``"Fewer than 5%"``, ``"All 212"``, ``"None of the
     212"`` or, under :data:`SMALL_N` answers, ``"12 of the 18"``.
     """
-    if figure.suppressed or figure.agree is None or figure.percent is None:
+    if figure.suppressed or figure.agree is None or figure.n is None or figure.percent is None:
         return None
     if figure.agree == figure.n:
         return f"All {figure.n}"
@@ -104,6 +105,9 @@ def survey_sentence(figure: SurveyFigure, *, state: str = "", mark: bool = True)
     scope = survey_scope(figure, state=state, mark=mark)
     population = figure.population
     share = share_phrase(figure)
+    if share is None and figure.withheld:
+        return (f"The share of {population} in {scope} who agreed that {figure.agreed_that or figure.wording} is "
+                f"withheld, so that a smaller group of respondents cannot be worked out from the other figures.")
     if share is None:
         return (f"Fewer than {figure.suppress_below} {population} in {scope} answered whether "
                 f"{figure.agreed_that or figure.wording}, too few for a figure to be reported.")

@@ -89,10 +89,10 @@ def survey_table(brief: Brief) -> pd.DataFrame:
             f = item.figure
             rows.append({"theme": theme.label, "item_id": f.item_id, "wording": f.wording, "n": f.n,
                          "agree": f.agree, "percent": f.percent, "ci_low": f.ci_low, "ci_high": f.ci_high,
-                         "suppressed": f.suppressed, "suppress_below": f.suppress_below,
+                         "suppressed": f.suppressed, "withheld": f.withheld, "suppress_below": f.suppress_below,
                          "years": ", ".join(f.years), "filters": json.dumps(f.filters.active())})
     return pd.DataFrame(rows, columns=["theme", "item_id", "wording", "n", "agree", "percent", "ci_low", "ci_high",
-                                       "suppressed", "suppress_below", "years", "filters"])
+                                       "suppressed", "withheld", "suppress_below", "years", "filters"])
 
 
 def brief_charts(brief: Brief) -> dict:
@@ -146,7 +146,7 @@ def chart_pngs(project: Project, brief: Brief) -> dict[str, bytes]:
 CAPTIONS = {
     "prevalence": "Share of the brief's participants in each role who voiced each theme (labels: voiced of all).",
     "survey": "Percent of respondents agreeing with each linked survey item, with n and the Wilson 95% interval; "
-              "suppressed items show no figure.",
+              "suppressed and withheld items show no figure.",
 }
 
 
@@ -160,18 +160,31 @@ def png_bytes(figure) -> bytes:
 def _survey_rows(brief: Brief) -> list[dict]:
     rows = []
     for _, row in survey_table(brief).iterrows():
-        if row["suppressed"]:
+        if row["withheld"]:
+            percent, interval = "withheld", ""
+        elif row["suppressed"]:
             percent, interval = f"suppressed (n < {row['suppress_below']})", ""
         else:
             percent, interval = f"{row['percent']:.0f}%", f"{row['ci_low']:.0f}-{row['ci_high']:.0f}%"
-        rows.append({"theme": row["theme"], "wording": row["wording"], "n": int(row["n"]), "percent": percent,
+        n = "" if row["suppressed"] or pd.isna(row["n"]) else int(row["n"])  # a suppressed figure has no n
+        rows.append({"theme": row["theme"], "wording": row["wording"], "n": n, "percent": percent,
                      "interval": interval})
     return rows
 
 
+def survey_note(brief: Brief) -> str:
+    """Why figures are missing from the survey table, when some are: too few answers, or withheld."""
+    figures = [item.figure for theme in brief.themes for item in theme.figures]
+    if not any(f.suppressed for f in figures):
+        return ""
+    threshold = figures[0].suppress_below
+    return (f"A suppressed figure comes from fewer than {threshold} respondents; a withheld one is left out so that "
+            f"a small group cannot be worked out from it and the other figures. Neither is given as a number.")
+
+
 def _markdown_values(brief: Brief, images: dict[str, str]) -> dict:
     charts = [{"src": Markup(path), "alt": name, "caption": CAPTIONS.get(name, "")} for name, path in images.items()]
-    return {"brief": brief, "charts": charts, "survey_rows": _survey_rows(brief),
+    return {"brief": brief, "charts": charts, "survey_rows": _survey_rows(brief), "survey_note": survey_note(brief),
             "prevalence_rows": prevalence_table(brief).to_dict("records")}
 
 
@@ -219,7 +232,7 @@ def render_html(brief: Brief, images: dict[str, bytes]) -> str:
     charts = [{"src": Markup("data:image/png;base64," + base64.b64encode(data).decode("ascii")), "alt": name,
                "caption": CAPTIONS.get(name, "")} for name, data in images.items()]
     template = _environment(markdown=False).get_template("brief.html.j2")
-    return template.render(brief=brief, charts=charts, survey_rows=_survey_rows(brief),
+    return template.render(brief=brief, charts=charts, survey_rows=_survey_rows(brief), survey_note=survey_note(brief),
                            prevalence_rows=prevalence_table(brief).to_dict("records"))
 
 

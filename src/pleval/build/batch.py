@@ -131,6 +131,10 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
         raise BuildError(f"unknown brief(s): {', '.join(unknown)}", path=project.briefs_path,
                          fix=f"briefs declared: {', '.join(known) or 'none'}")
     inputs = shared_inputs(project)
+    # every page's survey figures are suppressed over the whole build (pleval.briefs.published): what the briefs
+    # publish of the survey (their themes and filters) is an input of every page
+    inputs["survey_figures"] = sha256_text(json.dumps([{k: b.get(k) for k in ("id", "themes", "filters")}
+                                                       for b in briefs], sort_keys=True, default=str))
     html_dir = project.html_dir
     pages = []
     if overview and not brief_ids:

@@ -137,3 +137,27 @@ def reliability_status(project: Project, *, n_resamples: int = 1000) -> pd.DataF
         "no double coding" if pd.isna(a) else "reliable" if a >= 0.8 else "tentative" if a >= ACCEPTABLE_ALPHA
         else "provisional" for a in table["alpha"]]
     return table
+
+
+def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame:
+    """Percent agreeing with each survey item, overall and by year, as the overview page shows it (``survey`` is
+    the project's ``SurveyData``).
+
+    The page is published with the briefs, so its cells are suppressed as the whole build suppresses them
+    (:func:`pleval.briefs.published.build_suppression`): a cell with too few answers, and a cell withheld so that
+    a small group cannot be worked out from the page and the briefs, show no number, n included.
+    """
+    from ..briefs.config import check_briefs
+    from ..briefs.published import OVERVIEW_BREAKDOWNS, build_suppression
+    from ..survey.disclosure import cell_key, withheld_table
+    from ..survey.figures import agreement_report, marked_table
+
+    briefs = check_briefs(project, codebook=overview.codebook, transcripts=overview.transcripts).briefs
+    suppression = build_suppression(survey, briefs, overview.codebook, overview.transcripts)
+    report = agreement_report(survey, breakdowns=OVERVIEW_BREAKDOWNS)
+    keys = []
+    for _, row in report.iterrows():
+        columns = () if row["breakdown"] == "overall" else tuple(row["breakdown"].split("+"))
+        keys.append(cell_key(row["item_id"], None, tuple((column, row[column]) for column in columns)))
+    table = marked_table(withheld_table(report, suppression, keys), survey.survey.suppress_below)
+    return table.fillna({"year": "all years"}) if "year" in table.columns else table

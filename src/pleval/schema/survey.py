@@ -158,7 +158,9 @@ class SurveyFigure(StrictModel):
 
     ``percent``, ``ci_low`` and ``ci_high`` are percentages (0-100); the interval is the Wilson score interval.
     A suppressed figure (fewer than ``suppress_below`` answers) has ``agree``, ``percent`` and the interval
-    set to None: it carries no number that could be printed.
+    set to None: it carries no number that could be printed. As a brief publishes it, its ``n`` is None too, and
+    ``withheld`` is set when it was suppressed not for its own size but so that a small group cannot be worked
+    out from it and the other figures of the build (complementary suppression, :mod:`pleval.survey.disclosure`).
     """
 
     item_id: str
@@ -166,13 +168,14 @@ class SurveyFigure(StrictModel):
     agreed_that: str
     survey: str
     population: str
-    n: int
+    n: int | None
     agree: int | None
     percent: float | None
     ci_low: float | None
     ci_high: float | None
     confidence: float = 0.95
     suppressed: bool
+    withheld: bool = False
     suppress_below: int
     agree_levels: tuple[str, ...]
     filters: SurveyFilters

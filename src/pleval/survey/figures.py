@@ -286,15 +286,23 @@ def agreement_report(data: SurveyData, *, breakdowns=((),), items=None, filters:
 def marked_table(table: pd.DataFrame, suppress_below: int) -> pd.DataFrame:
     """An agreement table for reading: whole percentages and intervals, and suppressed cells marked in words.
 
-    A suppressed row shows ``suppressed (n < K)`` where the percent would be, and nothing as its interval. The
-    wording, the ``breakdown`` label and breakdown columns that are empty throughout are left out.
+    A suppressed row shows ``suppressed (n < K)`` where the percent would be, and nothing as its interval; a row
+    withheld to protect another (a ``withheld`` column, see :func:`pleval.survey.disclosure.withheld_table`)
+    shows ``withheld``. The wording, the ``breakdown`` label and breakdown columns that are empty throughout are
+    left out.
     """
-    shown = table.drop(columns=[c for c in ("breakdown", "wording", "suppressed", "agree", "ci_low", "ci_high")
-                                if c in table.columns])
+    shown = table.drop(columns=[c for c in ("breakdown", "wording", "suppressed", "withheld", "agree", "ci_low",
+                                            "ci_high") if c in table.columns])
     empty = [c for c in set(BREAKDOWNS.values()) if c in shown.columns and shown[c].isna().all()]
     shown = shown.drop(columns=empty)
-    shown["percent"] = [f"suppressed (n < {suppress_below})" if suppressed else f"{percent:.0f}%"
-                        for percent, suppressed in zip(table["percent"], table["suppressed"], strict=True)]
+    withheld = table["withheld"] if "withheld" in table.columns else pd.Series(False, index=table.index)
+    for column in ("n", "respondents"):  # numbers a published table leaves out (disclosure.withheld_table)
+        if column in shown.columns and shown[column].isna().any():
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+    shown["percent"] = ["withheld" if hidden else f"suppressed (n < {suppress_below})" if suppressed
+                        else f"{percent:.0f}%"
+                        for percent, suppressed, hidden in zip(table["percent"], table["suppressed"], withheld,
+                                                               strict=True)]
     shown["95% CI"] = ["" if suppressed else f"{low:.0f}-{high:.0f}"
                        for low, high, suppressed in zip(table["ci_low"], table["ci_high"], table["suppressed"],
                                                         strict=True)]

@@ -1,0 +1,79 @@
+"""The survey figures a build publishes, and which of them are suppressed.
+
+A build publishes, for every brief in briefs.yaml, each survey item linked to the brief's themes among the
+respondents in the brief's scope (:func:`brief_survey_filters`), and on the overview page every item overall and
+by year (:data:`OVERVIEW_BREAKDOWNS`). A reader holding all of those can subtract one from another, so
+suppression is decided over all of them at once (:func:`pleval.survey.disclosure.plan_suppression`): a brief
+drafted on its own withholds exactly what it withholds in a whole build.
+"""
+
+from __future__ import annotations
+
+from ..schema import BriefsFile, BriefSpec, Codebook, SurveyFilters, Transcript
+from ..survey.disclosure import Cell, Suppression, cell_key, figure_cells, plan_suppression
+
+#: The breakdowns of the overview page's survey table: every item overall, then by year.
+OVERVIEW_BREAKDOWNS: tuple[tuple[str, ...], ...] = ((), ("year",))
+#: What withholding a figure costs: when one must be withheld to protect a small cell, the overview's summary
+#: gives way before a brief's figure (the briefs are what the evaluation delivers).
+OVERVIEW_COST, BRIEF_COST = 1, 10
+
+
+def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
+    """The survey respondents a brief's figures cover: its filters, in its school year(s) or, without one,
+    the survey's latest year. None when the survey (``data``, a ``SurveyData``) has no responses in the brief's
+    years or pathways."""
+    if data is None:
+        return None
+    available = sorted(set(data.responses["year"].unique()))  # unique first: a string column is slow to walk
+    years = [y for y in spec.filters.years if y in available] if spec.filters.years else available[-1:]
+    if not years:
+        return None
+    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
+    if spec.filters.pathways and not pathways:
+        return None
+    return SurveyFilters(years=years, regions=spec.filters.regions, levels=spec.filters.levels, pathways=pathways)
+
+
+def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
+                transcripts: list[Transcript] | None = None) -> list[Cell]:
+    """Every survey cell a build publishes: the overview's table, then each brief's figures in briefs.yaml's order.
+
+    Parameters
+    ----------
+    data : SurveyData
+    briefs : BriefsFile or None
+        The usable briefs (None: the overview's cells only).
+    codebook : Codebook, optional
+        For the items linked to a theme through the code's ``survey_items``.
+    transcripts : list of Transcript, optional
+        When given, a brief whose filters select none of them (and so is never drafted) publishes nothing.
+    """
+    from ..survey.data import linked_items
+    from .config import select_transcripts
+
+    cells: list[Cell] = []
+    for by in OVERVIEW_BREAKDOWNS:
+        for item_id in data.survey.item_ids:
+            cells += figure_cells(data, item_id, None, by, cost=OVERVIEW_COST)
+    for spec in briefs.briefs if briefs is not None else []:
+        if transcripts is not None and not select_transcripts(transcripts, spec.filters):
+            continue
+        filters = brief_survey_filters(spec, data)
+        if filters is None:
+            continue
+        for code_id in spec.themes:
+            for item_id in linked_items(data.survey, code_id, codebook):
+                cells += figure_cells(data, item_id, filters, cost=BRIEF_COST)
+    return cells
+
+
+def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
+                      transcripts: list[Transcript] | None = None) -> Suppression:
+    """Which of a build's survey cells (:func:`build_cells`) are suppressed, primary or complementary."""
+    return plan_suppression(build_cells(data, briefs, codebook, transcripts), data.survey.suppress_below)
+
+
+def brief_figure_key(item_id: str, filters: SurveyFilters) -> tuple:
+    """The key of a brief's figure in :func:`build_suppression`."""
+    return cell_key(item_id, filters)

@@ -1,0 +1,259 @@
+"""Complementary suppression: no suppressed survey figure can be worked out from the figures published beside it.
+
+Suppressing each small cell on its own is not enough. A region's figure minus the figures of all but one of its
+schools is that school's figure; a school's figure minus its teachers' is its principal's. So a build's figures are
+protected together: :func:`plan_suppression` takes every cell the build publishes (an item among a set of
+respondents, with its n and agree count), suppresses the cells with fewer answers than the threshold (primary
+suppression), then withholds further cells (complementary suppression) until no suppressed cell is a linear
+combination of the cells still shown, repeating to a fixed point. For each suppressed cell that still follows
+from the others, the cheapest one or two shown cells whose withholding stops it are withheld: the next smallest
+part of the same total, or the total itself, or a copy of the cell published under another name.
+
+A cell is known by the respondents who answered the item in it. Respondents that belong to exactly the same
+published cells form one *atom*; a reader who knows which cells contain which atoms (regions contain schools,
+schools contain roles) but not the atoms' counts can work out a suppressed cell's n and agree count exactly when
+its atoms are a combination of shown cells: the region minus the other schools, the overall figure minus the
+published breakdowns, or the very same respondents published under another name. Cells with the same respondents
+are therefore always suppressed together. Complementary cells are chosen cheapest first (by their ``cost``, then
+n, then the order given), so the result is deterministic. Bounds a reader could add from counts being
+non-negative are not considered: the guarantee is against subtraction (any linear combination of published
+figures). So when every suppressed cell of a total agreed, or none did, a reader still learns that much.
+
+Nothing here reads files; :mod:`pleval.briefs.published` gathers the cells of a build.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import SurveyFigure, SurveyFilters
+
+PRIMARY = "primary"
+COMPLEMENTARY = "complementary"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published survey figure: an item's answers among a set of respondents.
+
+    Attributes
+    ----------
+    key : hashable
+        How the caller names the cell (e.g. the item with its filters and breakdown values). Cells with one key
+        are one figure, however often it is published.
+    item_id : str
+    answered : frozenset
+        Labels of the respondents who answered the item in the cell (rows of ``SurveyData.responses``); their
+        count is ``n``.
+    agree : int
+        How many of them agreed.
+    cost : int
+        What withholding the cell costs, when one must be withheld to protect another: the cheapest cells go
+        first (a build makes its briefs' figures dearer than the overview page's).
+    """
+
+    key: Hashable
+    item_id: str
+    answered: frozenset
+    agree: int
+    cost: int = 1
+
+    @property
+    def n(self) -> int:
+        return len(self.answered)
+
+
+@dataclass
+class Suppression:
+    """Which cells of a build are suppressed, and why: ``primary`` (fewer answers than ``threshold``) or
+    ``complementary`` (withheld so that a suppressed cell cannot be worked out from the others)."""
+
+    threshold: int
+    reasons: dict[Hashable, str] = field(default_factory=dict)  # suppressed cell key -> PRIMARY or COMPLEMENTARY
+
+    def reason(self, key: Hashable) -> str | None:
+        """Why the cell ``key`` is suppressed, or None when it is shown."""
+        return self.reasons.get(key)
+
+    def counts(self) -> dict[str, int]:
+        """How many cells are suppressed for each reason."""
+        return {reason: sum(r == reason for r in self.reasons.values()) for reason in (PRIMARY, COMPLEMENTARY)}
+
+
+def _atoms(cells: Sequence[Cell]) -> np.ndarray:
+    """A cells x atoms matrix of 0 and 1: atom j is a set of respondents that lie in exactly the same cells."""
+    signatures: dict[Hashable, list[int]] = {}
+    for index, cell in enumerate(cells):
+        for respondent in cell.answered:
+            signatures.setdefault(respondent, []).append(index)
+    atoms = sorted({tuple(s) for s in signatures.values()})
+    matrix = np.zeros((len(cells), len(atoms)))
+    for column, members in enumerate(atoms):
+        matrix[list(members), column] = 1.0
+    return matrix
+
+
+def _in_span(row: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether ``row`` is a linear combination of ``rows``: the figure it stands for follows by subtraction."""
+    if not row.any():
+        return True
+    if not len(rows):
+        return False
+    rank = np.linalg.matrix_rank(rows)
+    return bool(np.linalg.matrix_rank(np.vstack([rows, row])) == rank)
+
+
+def _partners(target: int, shown: list[int], matrix: np.ndarray, cells: Sequence[Cell]) -> tuple[int, ...]:
+    """The shown cells to withhold so that ``target`` no longer follows: the cheapest one or two whose withholding
+    is enough (by total cost, then total n, then order given), else the cheapest one the subtraction uses (the
+    caller then looks again)."""
+    order = sorted(shown, key=lambda i: (cells[i].cost, cells[i].n, i))
+
+    def score(combo: tuple[int, ...]) -> tuple:
+        return sum(cells[i].cost for i in combo), sum(cells[i].n for i in combo), sorted(combo)
+
+    best: tuple[int, ...] | None = None
+    for size in (1, 2):
+        for combo in itertools.combinations(order, size):
+            if best is not None and score(combo) >= score(best):
+                continue
+            rest = [i for i in shown if i not in combo]
+            if not _in_span(matrix[target], matrix[rest]):
+                best = combo
+    if best is not None:
+        return best
+    coefficients, *_ = np.linalg.lstsq(matrix[shown].T, matrix[target], rcond=None)
+    used = {i for i, c in zip(shown, coefficients, strict=True) if abs(c) > 1e-9}
+    return (next(i for i in order if i in used),)
+
+
+def plan_suppression(cells: Iterable[Cell], threshold: int) -> Suppression:
+    """Primary and complementary suppression over every cell a build publishes.
+
+    Parameters
+    ----------
+    cells : iterable of Cell
+        Every published figure (repeats of one key count once; the first is kept). Cells of different items
+        never constrain each other.
+    threshold : int
+        A cell with fewer answers than this is suppressed (survey.yaml's ``suppress_below``).
+
+    Returns
+    -------
+    Suppression
+        Every suppressed cell's key with its reason. No suppressed cell with answers is a linear combination of
+        the cells left shown for its item. A cell nobody answered is suppressed and needs no protecting.
+    """
+    unique: dict[Hashable, Cell] = {}
+    for cell in cells:
+        unique.setdefault(cell.key, cell)
+    suppression = Suppression(threshold)
+    by_item: dict[str, list[Cell]] = {}
+    for cell in unique.values():
+        by_item.setdefault(cell.item_id, []).append(cell)
+    for item_cells in by_item.values():
+        matrix = _atoms(item_cells)
+        hidden = {i for i, cell in enumerate(item_cells) if cell.n < threshold}
+        for i in hidden:
+            suppression.reasons[item_cells[i].key] = PRIMARY
+        changed = True
+        while changed:  # to a fixed point: a cell withheld now may itself follow from the others
+            changed = False
+            for target in sorted(hidden, key=lambda i: (item_cells[i].n, i)):
+                if item_cells[target].n == 0:
+                    continue
+                shown = [i for i in range(len(item_cells)) if i not in hidden]
+                if shown and _in_span(matrix[target], matrix[shown]):
+                    for partner in _partners(target, shown, matrix, item_cells):
+                        hidden.add(partner)
+                        suppression.reasons[item_cells[partner].key] = COMPLEMENTARY
+                    changed = True
+                    break  # look again from the smallest
+    return suppression
+
+
+def recoverable(cells: Iterable[Cell], suppressed: Iterable[Hashable]) -> list[Hashable]:
+    """The suppressed cells (by key) whose n and agree count follow from the shown cells of their item by
+    subtraction (a linear combination); empty when the suppression protects them all."""
+    hidden = set(suppressed)
+    unique: dict[Hashable, Cell] = {}
+    for cell in cells:
+        unique.setdefault(cell.key, cell)
+    found = []
+    by_item: dict[str, list[Cell]] = {}
+    for cell in unique.values():
+        by_item.setdefault(cell.item_id, []).append(cell)
+    for item_cells in by_item.values():
+        matrix = _atoms(item_cells)
+        shown = [i for i, cell in enumerate(item_cells) if cell.key not in hidden]
+        for i, cell in enumerate(item_cells):
+            if cell.key in hidden and cell.n and _in_span(matrix[i], matrix[shown]):
+                found.append(cell.key)
+    return found
+
+
+# --- cells of a survey ----------------------------------------------------------------------------------------
+
+
+def cell_key(item_id: str, filters: SurveyFilters | None = None, cell: Sequence[tuple[str, object]] = ()) -> tuple:
+    """A figure's name: its item, its filters and, in a breakdown, the cell's values (``(("year", "2023-2024"),)``)."""
+    active = (filters or SurveyFilters()).active()
+    return (item_id, tuple(sorted((name, tuple(values)) for name, values in active.items())), tuple(cell))
+
+
+def figure_cells(data, item_id: str, filters: SurveyFilters | None = None, by: Sequence[str] = (), *,
+                 cost: int = 1) -> list[Cell]:
+    """The cells of one item among the respondents ``filters`` selects: one overall, or one per cell of the
+    breakdown columns ``by`` (response columns such as ``year``, ``school``, ``role``), keyed by :func:`cell_key`,
+    each with ``cost``.
+
+    ``data`` is a :class:`pleval.survey.data.SurveyData`.
+    """
+    from .figures import filter_responses
+
+    responses = filter_responses(data, filters)
+    answers = responses[item_id]
+    answered = responses[answers.notna()]
+    agreed = answers[answers.notna()].isin(data.survey.scale_of(item_id).agree)
+    if not by:
+        return [Cell(cell_key(item_id, filters), item_id, frozenset(answered.index), int(agreed.sum()), cost)]
+    cells = []
+    for values, rows in answered.groupby(list(by), observed=True, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        cell = tuple((column, value) for column, value in zip(by, values, strict=True))
+        cells.append(Cell(cell_key(item_id, filters, cell), item_id, frozenset(rows.index),
+                          int(agreed.loc[rows.index].sum()), cost))
+    return cells
+
+
+def withheld_figure(figure: SurveyFigure, reason: str | None) -> SurveyFigure:
+    """The figure as it may be published: unchanged when shown; without any number (no agree count, percent,
+    interval, nor n) when suppressed for ``reason``, with ``withheld`` set when the reason is complementary."""
+    if reason is None:
+        return figure
+    return figure.model_copy(update={"n": None, "agree": None, "percent": None, "ci_low": None, "ci_high": None,
+                                     "suppressed": True, "withheld": reason == COMPLEMENTARY})
+
+
+def withheld_table(table: pd.DataFrame, suppression: Suppression, keys: Sequence[Hashable]) -> pd.DataFrame:
+    """An agreement table (:func:`pleval.survey.figures.agreement_table`) as it may be published: a row whose
+    cell (``keys``, one per row) is suppressed, or that the table itself suppressed, loses every number, n
+    included, and says why in ``withheld`` (False for a cell with too few answers, True for one withheld to
+    protect another)."""
+    table = table.copy()
+    reasons = [suppression.reason(key) for key in keys]
+    hidden = pd.Series([r is not None for r in reasons], index=table.index) | table["suppressed"].astype(bool)
+    table["n"] = table["n"].astype("Int64").mask(hidden, pd.NA)
+    table["agree"] = table["agree"].astype("Int64").mask(hidden, pd.NA)
+    for column in ("percent", "ci_low", "ci_high"):
+        table[column] = table[column].mask(hidden, np.nan)
+    if "respondents" in table.columns:
+        table["respondents"] = table["respondents"].astype("Int64").mask(hidden, pd.NA)
+    table["suppressed"] = hidden.to_numpy()
+    table["withheld"] = [r == COMPLEMENTARY for r in reasons]
+    return table
