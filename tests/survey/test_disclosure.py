@@ -56,6 +56,16 @@ def test_a_total_with_one_small_part_withholds_the_next_smallest_part():
     assert plan.reason("region") is None and plan.reason("C") is None
 
 
+def test_a_partner_that_agreed_no_more_than_the_small_part_is_passed_over():
+    # withholding B beside A would publish A and B together as 0 of 18: each of them 0. C is withheld instead.
+    small, none, some = group(8, 0), group(10, 0), group(12, 7)
+    cells = [cell("region", small, none, some), cell("A", small), cell("B", none), cell("C", some)]
+    assert plan_suppression(cells, 10).reasons == {"A": PRIMARY, "C": COMPLEMENTARY}
+    everyone, all_agree = group(8, 8), group(10, 10)
+    cells = [cell("region", everyone, all_agree, some), cell("A", everyone), cell("B", all_agree), cell("C", some)]
+    assert plan_suppression(cells, 10).reasons == {"A": PRIMARY, "C": COMPLEMENTARY}
+
+
 def test_two_levels_of_nesting_reach_a_fixed_point():
     # a region of three schools; the first school's teachers and its one principal are published too
     teachers, principal = group(20, 9), group(1, 1)

@@ -17,7 +17,8 @@ published breakdowns, or the very same respondents published under another name.
 are therefore always suppressed together. Complementary cells are chosen cheapest first (by their ``cost``, then
 n, then the order given), so the result is deterministic. Bounds a reader could add from counts being
 non-negative are not considered: the guarantee is against subtraction (any linear combination of published
-figures). So when every suppressed cell of a total agreed, or none did, a reader still learns that much.
+figures). Partners are chosen, where possible, so that a suppressed cell and the cells withheld with it did not
+all agree or all disagree (else a reader would learn that each of them did).
 
 Nothing here reads files; :mod:`pleval.briefs.published` gathers the cells of a build.
 """
@@ -111,22 +112,30 @@ def _in_span(row: np.ndarray, rows: np.ndarray) -> bool:
 def _partners(target: int, shown: list[int], matrix: np.ndarray, cells: Sequence[Cell]) -> tuple[int, ...]:
     """The shown cells to withhold so that ``target`` no longer follows: the cheapest one or two whose withholding
     is enough (by total cost, then total n, then order given), else the cheapest one the subtraction uses (the
-    caller then looks again)."""
+    caller then looks again). Partners that would leave the target with theirs all agreeing or all disagreeing
+    (the audit's "0 of 8" beside another 0) are passed over while others will do."""
     order = sorted(shown, key=lambda i: (cells[i].cost, cells[i].n, i))
+    small = cells[target]
 
     def score(combo: tuple[int, ...]) -> tuple:
         return sum(cells[i].cost for i in combo), sum(cells[i].n for i in combo), sorted(combo)
 
-    best: tuple[int, ...] | None = None
-    for size in (1, 2):
-        for combo in itertools.combinations(order, size):
-            if best is not None and score(combo) >= score(best):
-                continue
-            rest = [i for i in shown if i not in combo]
-            if not _in_span(matrix[target], matrix[rest]):
-                best = combo
-    if best is not None:
-        return best
+    def mixed(combo: tuple[int, ...]) -> bool:
+        # a reader gets the target and its partners together: if none of them agreed (or all did), so did each
+        agree = sum(cells[i].agree for i in combo)
+        return (small.agree > 0 or agree > 0) and (small.agree < small.n or agree < sum(cells[i].n for i in combo))
+
+    for wanted in (mixed, lambda combo: True):
+        best: tuple[int, ...] | None = None
+        for size in (1, 2):
+            for combo in itertools.combinations(order, size):
+                if (best is not None and score(combo) >= score(best)) or not wanted(combo):
+                    continue
+                rest = [i for i in shown if i not in combo]
+                if not _in_span(matrix[target], matrix[rest]):
+                    best = combo
+        if best is not None:
+            return best
     coefficients, *_ = np.linalg.lstsq(matrix[shown].T, matrix[target], rcond=None)
     used = {i for i, c in zip(shown, coefficients, strict=True) if abs(c) > 1e-9}
     return (next(i for i in order if i in used),)
