@@ -25,7 +25,7 @@ from pleval.coding.store import CodingLog
 from pleval.errors import LearningError
 from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
 from pleval.learn.estimator import NEVER, LearnedCoder, choose_threshold
-from pleval.learn.evaluate import COMBINED, MODEL, RULES, evaluate, transcript_folds
+from pleval.learn.evaluate import COMBINED, MODEL, RULES, evaluate, micro_f1_interval, transcript_folds
 from pleval.learn.quotes import read_quotes
 from pleval.learn.suggest import SUGGESTION_COLUMNS, Suggester, uncertainty
 from pleval.learn.trained import load_or_train
@@ -400,6 +400,61 @@ def test_evaluate_scores_rules_model_and_combined_against_the_consensus(learn_pr
     quote_rows = report[(report["test"] == "quotes") & (report["code_id"] == "(all codes)")].set_index("coder")
     assert quote_rows.loc[MODEL, "units"] == 3 * 2 and quote_rows.loc[MODEL, "reference_coded"] == 2
     assert quote_rows.loc[MODEL, "recall"] == 1.0
+
+
+@pytest.mark.slow
+def test_evaluate_scores_each_split_of_a_quotes_file_apart_with_an_interval(learn_project):
+    result = evaluate(learn_project, quotes=LEARN / "quotes_with_splits.jsonl", progress=False)
+    report = result.report()
+    assert list(report["test"].unique()) == ["leave-one-transcript-out", "quotes:dev", "quotes:test"]
+    micro = report[report["code_id"] == "(all codes)"].set_index(["test", "coder"])
+    assert micro.loc[("quotes:dev", RULES), "units"] == 4 * 2
+    assert micro.loc[("quotes:dev", RULES), "reference_coded"] == 4
+    assert micro.loc[("quotes:test", RULES), "units"] == 3 * 2
+    assert micro.loc[("quotes:test", RULES), "reference_coded"] == 2
+    for coder in (RULES, MODEL, COMBINED):
+        for test in ("leave-one-transcript-out", "quotes:dev", "quotes:test"):
+            row = micro.loc[(test, coder)]
+            assert row["f1_low"] <= row["f1"] <= row["f1_high"], (test, coder)
+    per_code = report[report["code_id"] == "funding"]
+    assert {"precision", "recall", "f1", "kappa"} <= set(per_code.columns)
+    assert set(per_code["test"]) == {"leave-one-transcript-out", "quotes:dev", "quotes:test"}
+    assert per_code["f1_low"].isna().all()  # intervals are given for the micro-average
+
+
+def test_micro_f1_interval_resamples_units_and_brackets_the_estimate():
+    truth = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 5)
+    perfect = micro_f1_interval(truth, truth)
+    assert perfect == (1.0, 1.0)
+    decided = truth.copy()
+    decided[:5, 0] = 1 - decided[:5, 0]
+    low, high = micro_f1_interval(truth, decided)
+    tp = (truth & decided).sum()
+    f1 = 2 * tp / (truth.sum() + decided.sum())
+    assert low < f1 < high <= 1.0
+    assert micro_f1_interval(truth, decided, random_state=1) != (low, high)  # its own draws
+    assert all(math.isnan(v) for v in micro_f1_interval(truth[:1], decided[:1]))
+
+
+def test_quotes_read_from_json_lines_with_their_splits(learn_project, tmp_path):
+    codebook = load_codebook_cached(learn_project)
+    quotes = read_quotes(LEARN / "quotes_with_splits.jsonl", codebook)
+    assert len(quotes.texts) == 7 and quotes.split_names == ["dev", "test"]
+    assert quotes.labels[2].tolist() == [1, 1] and quotes.labels[3].tolist() == [0, 0]
+    test = quotes.subset("test")
+    assert test.texts == quotes.texts[4:] and test.labels.tolist() == quotes.labels[4:].tolist()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Fine.", "themes": ["funding"]}\n{"text": "Odd.", "themes": ["money"]}\n')
+    with pytest.raises(LearningError) as error:
+        read_quotes(bad, codebook)
+    assert error.value.line == 2 and "code 'money'" in str(error.value)
+    bad.write_text('{"text": "Fine.", "themes": ["funding"]}\n{"text": "Odd.", \n')
+    with pytest.raises(LearningError, match="line 2 of the labelled quotes is not JSON") as error:
+        read_quotes(bad, codebook)
+    assert error.value.line == 2
+    bad.write_text('{"text": "Fine.", "themes": [], "split": 3}\n')
+    with pytest.raises(LearningError, match="split of quote 1"):
+        read_quotes(bad, codebook)
 
 
 def test_evaluate_needs_a_known_reference_and_three_coded_transcripts(learn_project, make_project):

@@ -39,7 +39,8 @@ def _echo_table(table, fmt: str) -> None:
 @click.option("--reference", default="consensus", show_default=True,
               help="The human coder taken as the truth.")
 @click.option("--quotes", "quotes", type=click.Path(dir_okay=False, exists=True),
-              help="Also score the coders on a YAML file of labelled quotes from outside the project.")
+              help="Also score the coders on labelled quotes from outside the project (YAML, or JSON lines for "
+                   ".jsonl), on each split of the file apart.")
 @semantic_option
 @format_option
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")

@@ -12,7 +12,9 @@ statistics as people (:func:`pleval.coding.reliability.scores_against_reference`
   training, for the F1 of the two together).
 
 Optionally the same three coders, trained on all the project's human coding, are scored on a file of labelled
-quotes from outside the project (micro precision, recall and F1).
+quotes from outside the project, on each of its splits apart (``dev`` to tune on, ``test`` to report), with the
+same per-code statistics. Every micro-averaged F1 carries a percentile bootstrap interval over units (quotes, or
+held-out turns), so two coders' figures can be told apart, or not.
 """
 
 from __future__ import annotations
@@ -40,9 +42,42 @@ from .training import TrainingSet, human_coders, model_input, rule_findings, rul
 MODEL, COMBINED = "model", "combined"  # the coders judged beside the rules
 CROSS_VALIDATION, QUOTES, LABELS = "leave-one-transcript-out", "quotes", "labels"
 JUDGED = (RULES, MODEL, COMBINED)
+MICRO = "(all codes)"
 
-#: Columns of :attr:`Evaluation.table`.
-EVALUATION_COLUMNS = ["coder", "reference", *SCORE_COLUMNS]
+#: Columns of :attr:`Evaluation.table`: the scores, and a 95% bootstrap interval of F1 (on the micro rows).
+EVALUATION_COLUMNS = ["coder", "reference", *SCORE_COLUMNS, "f1_low", "f1_high"]
+
+
+def quotes_test(split: str | None) -> str:
+    """The name of the test on one split of labelled quotes: ``quotes``, or ``quotes:<split>``."""
+    return QUOTES if split is None else f"{QUOTES}:{split}"
+
+
+def micro_f1_interval(truth: np.ndarray, decided: np.ndarray, *, n_resamples: int = 1000,
+                      confidence: float = 0.95, random_state: int | None = 0) -> tuple[float, float]:
+    """A percentile bootstrap interval of micro-averaged F1, resampling units (rows) with replacement.
+
+    Parameters
+    ----------
+    truth, decided : array of 0/1, units x codes
+        The reference's codes and the coder's.
+    """
+    truth, decided = np.asarray(truth, dtype=bool), np.asarray(decided, dtype=bool)
+    if len(truth) < 2:
+        return float("nan"), float("nan")
+    agreed = (truth & decided).sum(axis=1)
+    wrong = (truth ^ decided).sum(axis=1)  # false positives and false negatives
+    rng = np.random.default_rng(random_state)
+    draws = rng.integers(0, len(truth), (n_resamples, len(truth)))
+    tp, errors = agreed[draws].sum(axis=1), wrong[draws].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = 2 * tp / (2 * tp + errors)
+    f1 = f1[~np.isnan(f1)]
+    if not len(f1):
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(f1, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 @dataclass
@@ -50,8 +85,9 @@ class Evaluation:
     """Cross-validated scores of the rules, the model and the combined coder against the reference.
 
     ``table`` has one row per coder and code (and ``(all codes)``, micro-averaged): see
-    :data:`EVALUATION_COLUMNS`. ``quotes``, when labelled quotes were given, has the same columns for the
-    coders' decisions on the quotes, against their labels (reference ``labels``).
+    :data:`EVALUATION_COLUMNS`. ``quotes``, when labelled quotes were given, has the same columns and a ``test``
+    column (``quotes``, or ``quotes:<split>`` for each split of the file) for the coders' decisions on the
+    quotes, against their labels (reference ``labels``).
     """
 
     unit: str
@@ -64,14 +100,16 @@ class Evaluation:
 
     def report(self) -> pd.DataFrame:
         """Both tests in one table, with a ``test`` column: ``leave-one-transcript-out`` and, with labelled
-        quotes, ``quotes``; rows by test, then code (codebook order, ``(all codes)`` last), then coder."""
+        quotes, ``quotes`` (or ``quotes:<split>`` per split); rows by test, then code (codebook order,
+        ``(all codes)`` last), then coder."""
         parts = [self.table.assign(test=CROSS_VALIDATION)]
         if self.quotes is not None:
-            parts.append(self.quotes.assign(test=QUOTES))
+            parts.append(self.quotes)
         table = pd.concat(parts, ignore_index=True)
         codes = list(dict.fromkeys(table["code_id"]))
-        order = [table["test"].map({CROSS_VALIDATION: 0, QUOTES: 1}), table["code_id"].map(codes.index),
-                 table["coder"].map({c: i for i, c in enumerate(JUDGED)})]
+        tests = list(dict.fromkeys(table["test"]))
+        coders = list(dict.fromkeys([*JUDGED, *table["coder"]]))
+        order = [table["test"].map(tests.index), table["code_id"].map(codes.index), table["coder"].map(coders.index)]
         table = table.assign(_t=order[0], _c=order[1], _j=order[2]).sort_values(["_t", "_c", "_j"], kind="stable")
         return table[["test", *EVALUATION_COLUMNS]].reset_index(drop=True)
 
@@ -106,7 +144,8 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     target_precision : float, optional
         Choose the learned coders' thresholds for this precision instead of the best F1.
     quotes : path, optional
-        A labelled-quotes file (see :mod:`pleval.learn.quotes`) to score the coders on as well.
+        A labelled-quotes file (see :mod:`pleval.learn.quotes`) to score the coders on as well, on each of its
+        splits apart.
     semantic : bool
         Give the model and the combined coder the semantic similarities as features too (the semantic extra).
     progress : bool or None
@@ -172,11 +211,13 @@ def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarra
                      for code_id, value in zip(training.code_ids, decided[i], strict=True) if value]
     codings = pd.DataFrame(rows, columns=["unit", "coder", "code_id"])
     reviewed = {coder: units for coder in [*decisions, reference]}
-    parts = [
-        scores_against_reference(codings, reviewed, coder, reference, training.code_ids)
-        .assign(coder=coder, reference=reference)
-        for coder in decisions
-    ]
+    parts = []
+    for coder, decided in decisions.items():
+        part = scores_against_reference(codings, reviewed, coder, reference, training.code_ids)
+        low, high = micro_f1_interval(training.labels[tested], decided[tested])
+        micro = part["code_id"] == MICRO
+        part.loc[micro, "f1_low"], part.loc[micro, "f1_high"] = low, high
+        parts.append(part.assign(coder=coder, reference=reference))
     return pd.concat(parts, ignore_index=True)[EVALUATION_COLUMNS]
 
 
@@ -189,7 +230,8 @@ def _similarities(codebook, texts):
 def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule_coder: RuleCoder,
                  target_precision: float | None = None, semantic: bool = False) -> pd.DataFrame:
     """Scores on labelled quotes (reference ``labels``) of the rules, and of the model and the combined coder
-    trained on all of ``training`` (saved under outputs/models/ like any trained coder)."""
+    trained on all of ``training`` (saved under outputs/models/ like any trained coder): one set of rows per
+    split of the file, named in the ``test`` column (see :func:`quotes_test`)."""
     quotes = read_quotes(path, rule_coder.codebook)
     scores, _ = rule_findings(rule_coder, quotes.texts)
     similarities = _similarities(rule_coder.codebook, quotes.texts) if semantic else None
@@ -201,4 +243,8 @@ def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule
         decisions[name] = trained.coder.predict(inputs)
     labelled = TrainingSet(training.unit, quotes.code_ids, quotes.ids, quotes.texts, [None] * len(quotes.ids),
                            quotes.labels, [LABELS] * len(quotes.ids), training.codebook_hash)
-    return _score(labelled, LABELS, decisions, np.arange(len(quotes.ids)))
+    parts = []
+    for split in quotes.split_names:
+        rows = np.array([i for i, s in enumerate(quotes.splits) if s == split])
+        parts.append(_score(labelled, LABELS, decisions, rows).assign(test=quotes_test(split)))
+    return pd.concat(parts, ignore_index=True)[["test", *EVALUATION_COLUMNS]]
