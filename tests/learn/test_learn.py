@@ -24,7 +24,7 @@ from pleval.cli import main
 from pleval.coding.store import CodingLog
 from pleval.errors import LearningError
 from pleval.inputs.cache import load_codebook_cached, load_transcripts_cached
-from pleval.learn.estimator import NEVER, LearnedCoder, choose_threshold
+from pleval.learn.estimator import NEVER, LearnedCoder, choose_threshold, is_evidence
 from pleval.learn.evaluate import COMBINED, MODEL, RULES, evaluate, micro_f1_interval, transcript_folds
 from pleval.learn.quotes import read_quotes
 from pleval.learn.suggest import SUGGESTION_COLUMNS, Suggester, uncertainty
@@ -111,6 +111,21 @@ def test_learns_a_known_answer_and_names_its_evidence():
     both = probe[3]  # each code's evidence is its own vocabulary
     assert set(coder.influential_terms([both], 0)[0][0].split()) & set(MONEY)
     assert set(coder.influential_terms([both], 1)[0][0].split()) & set(TIME)
+
+
+def test_evidence_is_content_words_never_function_words_or_pieces_of_contractions():
+    # "The", "this" and "I've" come only with money here, so the model weighs them; they must not be evidence
+    texts, labels, groups = _known_texts()
+    texts = [f"The this I've {t}" if money else t for t, (money, _) in zip(texts, labels, strict=True)]
+    coder = _small_coder().fit(texts, pd.DataFrame(labels, columns=["funding", "time"]), groups=groups)
+    words = coder.pipeline_.named_steps["features"].named_transformers_["words"].get_feature_names_out()
+    funding = coder.pipeline_.named_steps["codes"].estimators_[0].coef_.ravel()[:len(words)]
+    assert funding[list(words).index("ve")] > 0 and funding[list(words).index("the")] > 0  # they do weigh
+    terms = coder.influential_terms(["The this I've the levy and the stipend", "I've had this and the dollars"], 0)
+    assert all(terms) and all(is_evidence(term) for row in terms for term in row)
+    shown = {word for row in terms for term in row for word in term.split()}
+    assert not shown & {"the", "this", "ve", "and", "had"} and shown & set(MONEY)
+    assert not is_evidence("the") and not is_evidence("ve") and not is_evidence("the levy") and is_evidence("levy")
 
 
 def test_rule_columns_are_features_when_asked_and_then_required():

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.multiclass import OneVsRestClassifier
@@ -37,6 +37,19 @@ RULE_PREFIX = "rule:"  # the rules' score for a code, a feature
 RULED_PREFIX = "ruled:"  # 1 where the rules code the text: kept by a coder that adds to the rules
 SEMANTIC_PREFIX = "semantic:"  # the text's similarity in meaning to a code (pleval.learn.semantic), a feature
 NEVER = float("inf")  # the threshold of a code the model never suggests (no threshold reached the target)
+#: Words never shown as a suggestion's evidence: English function words, and the pieces the word tokenizer cuts
+#: from contractions ("I've" -> "ve", "don't" -> "don"). They may weigh in the model, but explain nothing.
+NOT_EVIDENCE = ENGLISH_STOP_WORDS | {"ve", "ll", "re", "don", "didn", "doesn", "isn", "wasn", "aren", "weren",
+                                     "won", "wouldn", "couldn", "shouldn", "haven", "hasn", "hadn", "ain", "em",
+                                     "gonna", "wanna", "kinda", "sorta", "yeah", "um", "uh", "like", "just",
+                                     "really", "lot", "thing", "things", "stuff", "okay", "ok"}
+
+
+def is_evidence(term: str) -> bool:
+    """Whether a word n-gram means something to a reader: every word a content word (not a function word, a
+    contraction's piece or a number)."""
+    words = term.split()
+    return bool(words) and all(w not in NOT_EVIDENCE and not w.isdigit() and len(w) > 1 for w in words)
 
 
 def as_frame(X) -> pd.DataFrame:
@@ -320,8 +333,8 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
     def influential_terms(self, X, code: int, n: int = 5) -> list[list[str]]:
         """For each text, the words that pushed ``code`` (a column index) up most: coefficient x TF-IDF.
 
-        Only word n-grams are reported: character n-grams and rule scores count in the model too, but mean
-        little to a reader.
+        Only word n-grams of content words are reported (see :func:`is_evidence`): function words, character
+        n-grams and rule scores count in the model too, but mean little to a reader.
         """
         check_is_fitted(self, "pipeline_")
         frame = as_frame(X)
@@ -338,5 +351,6 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
             columns = tfidf.indices[tfidf.indptr[row]:tfidf.indptr[row + 1]]
             values = tfidf.data[tfidf.indptr[row]:tfidf.indptr[row + 1]] * coef[columns]
             order = np.argsort(-values, kind="stable")
-            result.append([str(names[columns[i]]) for i in order[:n] if values[i] > 0])
+            terms = [str(names[columns[i]]) for i in order if values[i] > 0]
+            result.append([term for term in terms if is_evidence(term)][:n])
         return result
