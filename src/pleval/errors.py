@@ -249,3 +249,16 @@ class BuildError(PlevalError):
 
 class RunnerError(PlevalError):
     """Pages cannot be run where they were sent (a missing package, an unreachable Dask scheduler)."""
+
+
+# --- the project's declaration -----------------------------------------------------------------------------
+
+
+class DeclarationError(PlevalError):
+    """pleval.yaml, the project's declaration of its sites, attributes, roles, periods and words, is broken or
+    invalid."""
+
+
+class DeclarationWarning(PlevalWarning):
+    """Something the project uses that pleval.yaml does not declare (a metadata key, a role): accepted, and
+    reported once with how to declare it."""

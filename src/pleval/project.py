@@ -2,6 +2,7 @@
 
 Layout (every command takes ``--project DIR``)::
 
+    pleval.yaml               the project's declaration: its sites, attributes, roles, periods and words (optional)
     data/transcripts/         transcripts (.txt, .md, .docx, .vtt) with front matter or <id>.meta.yaml sidecars
     data/codebook.yaml        the codebook
     data/codings/<coder>.jsonl  the human coding store, one append-only log per coder
@@ -54,19 +55,45 @@ class Project:
         Raises
         ------
         ProjectError
-            If the folder or its ``data/`` subfolder does not exist.
+            If the folder does not exist, or has neither ``pleval.yaml`` nor a ``data/`` subfolder.
         """
         root = Path(folder).absolute()
         if not root.is_dir():
             raise ProjectError(f"project folder {root} does not exist", fix="pass --project DIR")
         project = cls(root)
-        if not project.data_dir.is_dir():
+        if not project.is_project():
             raise ProjectError(
-                f"{root} has no data/ folder, so it is not a pleval project",
+                f"{root} has no pleval.yaml and no data/ folder, so it is not a pleval project",
                 path=root,
-                fix="pass --project DIR pointing at a folder with data/transcripts and data/codebook.yaml",
+                fix="pass --project DIR pointing at a folder with pleval.yaml or data/, or run `pleval init DIR`",
             )
         return project
+
+    @classmethod
+    def find(cls, start: str | os.PathLike = ".") -> Project:
+        """The project ``start`` lies in: the nearest folder from ``start`` up that holds ``pleval.yaml`` or
+        ``data/``, as git finds a repository from a subfolder.
+
+        Raises
+        ------
+        ProjectError
+            If no folder from ``start`` up is a project.
+        """
+        start_dir = Path(start).absolute()
+        for folder in (start_dir, *start_dir.parents):
+            if cls(folder).is_project():
+                return cls(folder)
+        raise ProjectError(f"no pleval project in {start_dir} or above it", path=start_dir,
+                           fix="run in a folder with pleval.yaml or data/, or run `pleval init DIR`")
+
+    def is_project(self) -> bool:
+        """Whether the folder is marked as a project: by ``pleval.yaml`` or a ``data/`` folder."""
+        return self.declaration_path.is_file() or self.data_dir.is_dir()
+
+    @property
+    def declaration_path(self) -> Path:
+        """The project's declaration (``pleval.inputs.declaration`` reads it; without it, the defaults)."""
+        return self.root / "pleval.yaml"
 
     # --- inputs: data/ (read-only to pleval, but for the append-only coding logs) --------------------------
 

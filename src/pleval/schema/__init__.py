@@ -9,6 +9,7 @@ LF line endings), end exclusive: ``transcript.text[start:end]`` is the span.
 
 One module per concern, none importing this package: :mod:`~pleval.schema.base` (the strict base model and
 shared validators), :mod:`~pleval.schema.vocabulary` (roles, regions, levels, locales),
+:mod:`~pleval.schema.declaration` (a project's own sites, attributes, roles, periods and words),
 :mod:`~pleval.schema.transcript`, :mod:`~pleval.schema.codebook`, :mod:`~pleval.schema.coding`,
 :mod:`~pleval.schema.survey` and :mod:`~pleval.schema.brief`. This package only re-exports their names.
 """
@@ -36,6 +37,23 @@ from .brief import (
 )
 from .codebook import COLOUR, Code, Codebook, CodeGroup, Exclusions, Rules, WeightedPattern, WeightedPhrase
 from .coding import Coding, Evidence
+from .declaration import (
+    DEFAULT_DECLARATION,
+    PERSON_KEYS,
+    TRANSCRIPT_KEYS,
+    Attribute,
+    AttributionOrder,
+    BriefWords,
+    Declaration,
+    Noun,
+    Periods,
+    PlaceWords,
+    RedactionWords,
+    Role,
+    RoleGroup,
+    SiteWords,
+    did_you_mean,
+)
 from .survey import (
     Survey,
     SurveyFigure,
@@ -73,6 +91,22 @@ __all__ = [
     "REGIONS",
     "ROLES",
     "SCHOOL_LEVELS",
+    # declaration
+    "DEFAULT_DECLARATION",
+    "PERSON_KEYS",
+    "TRANSCRIPT_KEYS",
+    "Attribute",
+    "AttributionOrder",
+    "BriefWords",
+    "Declaration",
+    "Noun",
+    "Periods",
+    "PlaceWords",
+    "RedactionWords",
+    "Role",
+    "RoleGroup",
+    "SiteWords",
+    "did_you_mean",
     # transcript
     "Participant",
     "Person",

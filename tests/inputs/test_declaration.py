@@ -1,0 +1,132 @@
+"""pleval.yaml: the project's declaration, its defaults, and every problem with its line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pleval.errors import DeclarationError, ProjectError
+from pleval.inputs.declaration import check_declaration, load_declaration, project_declaration
+from pleval.project import Project
+from pleval.schema.declaration import DEFAULT_DECLARATION, Attribute, Declaration, Periods, did_you_mean
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "declaration"
+
+
+def test_without_a_project_file_a_project_gets_the_generic_default(tmp_path):
+    (tmp_path / "data").mkdir()
+    declaration = project_declaration(Project.open(tmp_path))
+    assert declaration == DEFAULT_DECLARATION == Declaration()
+    assert (declaration.site.key, declaration.site.singular, declaration.site.plural) == ("site", "site", "sites")
+    assert declaration.site_attributes == declaration.participant_attributes == declaration.roles == ()
+    assert declaration.check_role("community_health_worker") is None  # any role goes
+    assert declaration.periods.kind == "calendar_year" and declaration.periods.title == "year"
+    assert declaration.words.people.plural == "participants"
+    assert "Dr" in declaration.redaction.titles and declaration.redaction.site_endings == ()
+
+
+def test_a_project_declares_its_own_sites_attributes_roles_and_periods():
+    declaration, problems = load_declaration(FIXTURES / "clinics.yaml")
+    assert problems == [] and declaration is not None
+    assert declaration.site.plural == "clinics" and declaration.site.key == "clinic"
+    assert declaration.attribute("state").required and declaration.attribute("cohort").values == ()
+    worker = declaration.role("community_health_worker")
+    assert (worker.singular, worker.plurals, worker.signature, worker.redacted) == (
+        "community health worker", "community health workers", "Community health worker",
+        "[community health worker]")
+    assert declaration.group(worker.group).noun == "staff member"
+    assert declaration.periods.kind == "program_year" and declaration.periods.start_month == 10
+    assert declaration.redaction.never_redact == ("Medicaid",)
+
+
+def test_every_mistake_is_reported_with_its_line_and_column_and_a_near_miss_is_named():
+    declaration, problems = load_declaration(FIXTURES / "misspelt.yaml")
+    assert declaration is None
+    assert all(isinstance(p, DeclarationError) and p.path == FIXTURES / "misspelt.yaml" for p in problems)
+    lines = {p.line: str(p) for p in problems}
+    assert "unknown key 'plurall'" in lines[3] and lines[3].count("\n") == 0
+    assert "'Oregan'" in lines[5] and "did you mean 'Oregon'?" in lines[5]
+    assert "periods of kind program_year need a start_month" in lines[12]
+    assert all(p.column is not None for p in problems)
+
+
+def test_cross_references_are_checked_once_the_file_is_valid(tmp_path):
+    path = tmp_path / "pleval.yaml"
+    text = (FIXTURES / "misspelt.yaml").read_text()
+    path.write_text(text.replace("plurall", "plural").replace("Oregan", "Oregon").replace(
+        "{kind: program_year}", "{kind: program_year, start_month: 9}"))
+    declaration, problems = load_declaration(path)
+    assert declaration is None
+    messages = {(p.line, p.column): p.message for p in problems}
+    assert messages == {
+        (9, 24): "role 'nurse': unknown group 'staf' (did you mean 'staff'?)",
+        (13, 28): "attribution: unknown attribute 'stat' (did you mean 'state'?)",
+    }
+
+
+def test_an_attribute_declared_twice_or_shadowing_a_built_in_key_is_an_error(tmp_path):
+    path = tmp_path / "pleval.yaml"
+    path.write_text("site_attributes:\n  - name: region\n  - name: date\nparticipant_attributes:\n"
+                    "  - name: region\n")
+    _, problems = load_declaration(path)
+    assert [p.line for p in problems] == [3, 5]
+
+
+def test_a_broken_file_is_one_error_with_its_position(tmp_path):
+    path = tmp_path / "pleval.yaml"
+    path.write_text("site: [school\n")
+    declaration, problems = load_declaration(path)
+    assert declaration is None and len(problems) == 1 and problems[0].line is not None
+    path.write_text("- school\n")
+    assert "must be a YAML mapping" in str(load_declaration(path).problems[0])
+
+
+def test_a_command_stops_on_the_first_error_of_the_declaration(tmp_path):
+    (tmp_path / "pleval.yaml").write_text("periods: {kind: fiscal_year}\n")
+    project = Project.open(tmp_path)
+    with pytest.raises(DeclarationError, match=r"pleval.yaml:1:\d+: .*periods"):
+        project_declaration(project)
+
+
+def test_the_declaration_is_read_again_only_when_the_file_changes(tmp_path):
+    path = tmp_path / "pleval.yaml"
+    path.write_text("site: {singular: clinic, plural: clinics}\n")
+    project = Project.open(tmp_path)
+    first = check_declaration(project)
+    assert check_declaration(project) is first
+    path.write_text("site: {singular: library, plural: libraries}\n")
+    assert project_declaration(project).site.plural == "libraries"
+    path.unlink()
+    assert project_declaration(project) == DEFAULT_DECLARATION
+
+
+def test_declared_values_make_validation_strict_with_did_you_mean():
+    region = Attribute(name="region", values=("northwest", "central"))
+    assert region.check("central") is None
+    assert region.check("centrl") == "region 'centrl' is not one of: northwest, central (did you mean 'central'?)"
+    assert region.check("Mars") == "region 'Mars' is not one of: northwest, central"
+    assert Attribute(name="county").check("anything") is None
+    declaration = Declaration.model_validate({"roles": [{"id": "teacher"}, {"id": "principal"}]})
+    assert declaration.check_role("principal") is None
+    assert "did you mean 'teacher'?" in declaration.check_role("teachr")
+    assert did_you_mean("CENTRL", ["central"]) == " (did you mean 'central'?)"
+
+
+def test_periods_take_a_start_month_only_when_they_need_one():
+    assert Periods(kind="school_year", start_month=7).title == "school year"
+    assert Periods(kind="none").title == "year"
+    with pytest.raises(ValueError, match="take no start_month"):
+        Periods(kind="calendar_year", start_month=7)
+    with pytest.raises(ValueError, match="less than or equal to 12"):
+        Periods(kind="program_year", start_month=13)
+
+
+def test_a_folder_with_only_pleval_yaml_is_a_project_and_is_found_from_below(tmp_path, tmp_path_factory):
+    (tmp_path / "pleval.yaml").write_text("site: {singular: branch library, plural: branch libraries}\n")
+    below = tmp_path / "notes" / "drafts"
+    below.mkdir(parents=True)
+    assert Project.open(tmp_path).root == tmp_path.absolute()
+    assert Project.find(below).root == tmp_path.absolute()
+    with pytest.raises(ProjectError, match="no pleval project"):
+        Project.find(tmp_path_factory.mktemp("elsewhere"))
