@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from pleval.errors import DeclarationError, ProjectError
-from pleval.inputs.declaration import check_declaration, load_declaration, project_declaration
+from pleval.inputs.declaration import (
+    GENERIC_PROFILE,
+    check_declaration,
+    load_declaration,
+    profile_names,
+    profile_path,
+    project_declaration,
+)
 from pleval.project import Project
 from pleval.schema.declaration import DEFAULT_DECLARATION, Attribute, Declaration, Periods, did_you_mean
 
@@ -130,3 +137,31 @@ def test_a_folder_with_only_pleval_yaml_is_a_project_and_is_found_from_below(tmp
     assert Project.find(below).root == tmp_path.absolute()
     with pytest.raises(ProjectError, match="no pleval project"):
         Project.find(tmp_path_factory.mktemp("elsewhere"))
+
+
+def test_the_generic_profile_spells_out_the_defaults():
+    declaration, problems = load_declaration(profile_path(GENERIC_PROFILE))
+    assert problems == [] and declaration == DEFAULT_DECLARATION
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_every_starter_profile_is_a_valid_commented_declaration_without_a_state_in_it(name):
+    declaration, problems = load_declaration(profile_path(name))
+    assert problems == [] and declaration is not None
+    text = profile_path(name).read_text(encoding="utf-8")
+    assert text.startswith("# pleval.yaml")
+    assert "ohio" not in text.casefold()  # a starter profile fits any state; the sample declares its own
+
+
+def test_the_us_k12_profile_declares_schools_roles_and_school_years():
+    declaration, _ = load_declaration(profile_path("us-k12"))
+    assert (declaration.site.key, declaration.site.plural) == ("school", "schools")
+    assert "teacher" in declaration.role_ids and declaration.periods.kind == "school_year"
+    assert declaration.attribute("school_level").values[:3] == ("elementary", "middle", "high")
+
+
+def test_an_unknown_profile_names_the_known_ones():
+    assert {"generic", "us-k12"} <= set(profile_names())
+    with pytest.raises(DeclarationError, match=r"no starter profile 'us-k21' \(did you mean 'us-k12'\?\)") as error:
+        profile_path("us-k21")
+    assert "generic" in error.value.fix

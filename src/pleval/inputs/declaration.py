@@ -7,11 +7,12 @@ instead of running on words the project did not mean.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from ..errors import DeclarationError, Problem
 from ..project import Project
-from ..schema.declaration import DEFAULT_DECLARATION, Declaration
+from ..schema.declaration import DEFAULT_DECLARATION, Declaration, did_you_mean
 from .config import ConfigFile, Loaded
 
 DECLARATION_FILE = ConfigFile(
@@ -22,6 +23,11 @@ DECLARATION_FILE = ConfigFile(
     parts={"site_attributes": ("site attribute", "name"), "participant_attributes": ("participant attribute", "name"),
            "roles": ("role", "id"), "role_groups": ("role group", "id")},
 )
+
+#: The starter profiles shipped with pleval: commented pleval.yaml files, one per kind of evaluation.
+PROFILES_DIR = Path(str(files("pleval").joinpath("profiles")))
+#: The profile that spells out the defaults (what a project without pleval.yaml declares).
+GENERIC_PROFILE = "generic"
 
 _cache: dict[Path, tuple[tuple[int, int], Loaded[Declaration]]] = {}
 
@@ -82,3 +88,23 @@ def project_declaration(project: Project) -> Declaration:
         errors = [p for p in problems if isinstance(p, DeclarationError)]
         raise errors[0] if errors else DeclarationError("pleval.yaml cannot be read", path=project.declaration_path)
     return declaration
+
+
+def profile_names() -> list[str]:
+    """The starter profiles shipped with pleval: ``generic``, ``us-k12``..."""
+    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
+
+
+def profile_path(name: str) -> Path:
+    """The file of a starter profile, a commented ``pleval.yaml``.
+
+    Raises
+    ------
+    DeclarationError
+        If no profile has that name (the message lists those there are).
+    """
+    names = profile_names()
+    if name not in names:
+        raise DeclarationError(f"no starter profile '{name}'{did_you_mean(name, names)}",
+                               fix=f"use one of: {', '.join(names)}", value=name)
+    return PROFILES_DIR / f"{name}.yaml"
