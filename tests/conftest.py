@@ -51,6 +51,7 @@ def sample_project(tmp_path_factory) -> Project:
     """A copy of the bundled sample project, so that tests never write into the repository's outputs/."""
     root = tmp_path_factory.mktemp("sample")
     shutil.copytree(REPO / "data", root / "data")
+    shutil.copy(REPO / "pleval.yaml", root / "pleval.yaml")
     return Project.open(root)
 
 
@@ -61,6 +62,7 @@ def coded_sample(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("coded-sample")
     shutil.copytree(REPO / "data", root / "data")
+    shutil.copy(REPO / "pleval.yaml", root / "pleval.yaml")
     code_project(Project.open(root), progress=False)
     return root
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .briefs.config import check_briefs
 from .errors import Problem, ProblemReport, ProjectError
 from .inputs.codebook import check_codebook
+from .inputs.declaration import check_declaration, check_metadata
 from .inputs.transcripts import load_transcripts
 from .project import Project
 from .schema import Transcript
@@ -12,7 +13,10 @@ from .survey.data import check_survey
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:
-    """Validate the codebook, every transcript, the survey and briefs.yaml (if the project has them).
+    """Validate pleval.yaml, the codebook, every transcript, the survey and briefs.yaml (if the project has them).
+
+    Transcript metadata is also checked against the declaration: a key or role nobody declared is a warning,
+    once; a value outside declared values is an error.
 
     Returns
     -------
@@ -22,6 +26,8 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
         How many transcripts, turns and codes were read successfully, how many survey responses and briefs.
     """
     problems: list[Problem] = []
+    declaration, declaration_problems = check_declaration(project)
+    problems += declaration_problems
     codebook, codebook_problems = check_codebook(project.codebook_path)
     problems += codebook_problems
     if not project.transcripts_dir.is_dir():
@@ -31,6 +37,8 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
     else:
         transcripts, transcript_problems = load_transcripts(project.transcripts_dir, project.root)
         problems += transcript_problems
+        if declaration is not None:
+            problems += check_metadata(declaration, transcripts, project.root)
         if not transcripts and not transcript_problems:
             problems.append(ProjectError("no transcripts found", path=project.transcripts_dir,
                                          fix="add .txt, .md, .docx or .vtt transcripts"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from pleval.errors import DeclarationError, ProjectError
+from pleval.errors import DeclarationError, DeclarationWarning, ProjectError
 from pleval.inputs.declaration import (
     GENERIC_PROFILE,
     check_declaration,
@@ -18,7 +19,8 @@ from pleval.inputs.declaration import (
 from pleval.project import Project
 from pleval.schema.declaration import DEFAULT_DECLARATION, Attribute, Declaration, Periods, did_you_mean
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "declaration"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "declaration"
 
 
 def test_without_a_project_file_a_project_gets_the_generic_default(tmp_path):
@@ -53,8 +55,8 @@ def test_every_mistake_is_reported_with_its_line_and_column_and_a_near_miss_is_n
     assert all(isinstance(p, DeclarationError) and p.path == FIXTURES / "misspelt.yaml" for p in problems)
     lines = {p.line: str(p) for p in problems}
     assert "unknown key 'plurall'" in lines[3] and lines[3].count("\n") == 0
-    assert "'Oregan'" in lines[5] and "did you mean 'Oregon'?" in lines[5]
-    assert "periods of kind program_year need a start_month" in lines[12]
+    assert "words: 'Oregan' is not one of the values (did you mean 'Oregon'?)" in lines[7]
+    assert "periods: kind program_year needs a start_month" in lines[12]
     assert all(p.column is not None for p in problems)
 
 
@@ -123,7 +125,7 @@ def test_declared_values_make_validation_strict_with_did_you_mean():
 def test_periods_take_a_start_month_only_when_they_need_one():
     assert Periods(kind="school_year", start_month=7).title == "school year"
     assert Periods(kind="none").title == "year"
-    with pytest.raises(ValueError, match="take no start_month"):
+    with pytest.raises(ValueError, match="takes no start_month"):
         Periods(kind="calendar_year", start_month=7)
     with pytest.raises(ValueError, match="less than or equal to 12"):
         Periods(kind="program_year", start_month=13)
@@ -165,3 +167,66 @@ def test_an_unknown_profile_names_the_known_ones():
     with pytest.raises(DeclarationError, match=r"no starter profile 'us-k21' \(did you mean 'us-k12'\?\)") as error:
         profile_path("us-k21")
     assert "generic" in error.value.fix
+
+
+# --- transcript metadata against the declaration ---------------------------------------------------------------
+
+
+def _validated(project):
+    from pleval.validate import validate_project
+
+    report, _ = validate_project(project)
+    return report
+
+
+def test_undeclared_keys_and_roles_are_each_reported_once_with_how_to_declare_them(make_project):
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    report = _validated(project)
+    assert report.errors == []
+    warnings = [w for w in report.warnings if isinstance(w, DeclarationWarning)]
+    keys = [w.message for w in warnings if w.message.startswith("metadata key")]
+    assert keys == [f"metadata key '{k}' is not declared in pleval.yaml"
+                    for k in ("school", "district", "region", "school_level", "locale", "pathway")]
+    first = warnings[0]
+    assert first.path.name == "two_speakers.txt" and (first.line, first.column) == (5, 1)
+    assert first.fix == ("add '- name: school' under site_attributes in pleval.yaml, "
+                         "or make it the site's key: 'site: {key: school}'")
+    roles = [w for w in warnings if w.message.startswith("role")]
+    # a teacher in each transcript, reported once
+    assert [w.message for w in roles] == ["role 'teacher' is not declared in pleval.yaml"]
+    teacher = next(w for w in roles if "'teacher'" in w.message)
+    assert (teacher.path.name, teacher.line) == ("two_speakers.txt", 14)
+    assert teacher.fix == "add '- {id: teacher, noun: ..., plural: ...}' under roles in pleval.yaml"
+
+
+def test_a_sidecars_key_is_placed_in_the_sidecar(make_project):
+    project = make_project(transcripts=["zoom_voice_tags.vtt"])
+    [school] = [w for w in _validated(project).warnings if "'school'" in w.message]
+    assert school.path.name == "zoom_voice_tags.meta.yaml" and school.line is not None
+
+
+def test_a_declared_project_validates_without_a_warning_and_is_strict(make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    shutil.copy(ROOT / "pleval.yaml", project.declaration_path)
+    assert _validated(project).problems == []
+    text = project.declaration_path.read_text()
+    text = text.replace("[rural, small town, suburban, urban]", "[small town, suburban, urban]")
+    project.declaration_path.write_text(text.replace("{rural: a rural community, ", "{")
+                                        .replace("- name: esc\n    label: ESC\n", "- name: esc\n    required: true\n")
+                                        .replace("  - {id: teacher, ", "  - {id: teachr, "))
+    errors = _validated(project).errors
+    messages = {(e.path.name, e.line): e.message for e in errors}
+    assert messages == {
+        ("two_speakers.txt", 9): "locale 'rural' is not one of: small town, suburban, urban (did you mean 'urban'?)",
+        ("two_speakers.txt", 2): "missing esc, which pleval.yaml requires",
+        ("two_speakers.txt", 14): "role 'teacher' is not one of: teachr, instructional_coach, principal, "
+                                  "assistant_principal, district_leader, esc_facilitator, counselor, "
+                                  "intervention_specialist, paraprofessional, other (did you mean 'teachr'?)",
+    }
+
+
+def test_a_broken_declaration_is_reported_by_validate_with_its_position(make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    project.declaration_path.write_text("site:\n  singular: clinic\nperiods: {kind: fiscal}\n")
+    [error] = _validated(project).errors
+    assert isinstance(error, DeclarationError) and (error.path.name, error.line) == ("pleval.yaml", 3)

@@ -7,13 +7,26 @@ instead of running on words the project did not mean.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
-from ..errors import DeclarationError, Problem
+from pydantic import BaseModel
+
+from ..errors import DeclarationError, DeclarationWarning, PlevalError, Problem
 from ..project import Project
-from ..schema.declaration import DEFAULT_DECLARATION, Declaration, did_you_mean
+from ..schema import Transcript
+from ..schema.declaration import (
+    DEFAULT_DECLARATION,
+    PERSON_KEYS,
+    TRANSCRIPT_KEYS,
+    Attribute,
+    Declaration,
+    did_you_mean,
+)
 from .config import ConfigFile, Loaded
+from .readers import read_source
+from .yamlmarks import Loc, Located
 
 DECLARATION_FILE = ConfigFile(
     name="pleval.yaml",
@@ -108,3 +121,85 @@ def profile_path(name: str) -> Path:
         raise DeclarationError(f"no starter profile '{name}'{did_you_mean(name, names)}",
                                fix=f"use one of: {', '.join(names)}", value=name)
     return PROFILES_DIR / f"{name}.yaml"
+
+
+class _Positions:
+    """Where a transcript's metadata keys are, read again only for the transcripts that have a problem."""
+
+    def __init__(self, project_root: Path):
+        self.root = project_root
+        self._read: dict[str, tuple[Path, Located | None]] = {}
+
+    def where(self, transcript: Transcript, loc: Loc) -> tuple[Path, int | None, int | None]:
+        if transcript.path not in self._read:
+            path = self.root / transcript.path
+            try:
+                source = read_source(path)
+                self._read[transcript.path] = (source.meta_path or path, source.meta)
+            except (PlevalError, OSError):
+                self._read[transcript.path] = (path, None)
+        meta_path, located = self._read[transcript.path]
+        line, column = located.key_where(loc) if located is not None else (None, None)
+        return meta_path, line, column
+
+
+def check_metadata(declaration: Declaration, transcripts: Iterable[Transcript], project_root: Path) -> list[Problem]:
+    """The transcripts' metadata against the declaration.
+
+    A metadata key or a role that nobody declared is accepted and reported once, as a warning that says how to
+    declare it. A value outside an attribute's declared ``values``, a role outside the declared ``roles`` and a
+    missing ``required`` attribute are errors, with "did you mean" for a near miss.
+    """
+    problems: list[Problem] = []
+    positions = _Positions(project_root)
+    reported: set[tuple[str, str]] = set()
+    site_names = {a.name for a in declaration.site_attributes}
+    person_names = {a.name for a in declaration.participant_attributes}
+
+    def problem(kind: type[Problem], message: str, transcript: Transcript, loc: Loc, fix: str) -> None:
+        path, line, column = positions.where(transcript, loc)
+        problems.append(kind(message, path=path, line=line, column=column, fix=fix))
+
+    def once(what: str, name: str, message: str, transcript: Transcript, loc: Loc, fix: str) -> None:
+        if (what, name) not in reported:
+            reported.add((what, name))
+            problem(DeclarationWarning, message, transcript, loc, fix)
+
+    def check_values(attributes: Iterable[Attribute], given: BaseModel, transcript: Transcript, loc: Loc) -> None:
+        for attribute in attributes:
+            if attribute.name not in given.model_fields_set:
+                if attribute.required:
+                    problem(DeclarationError, f"missing {attribute.name}, which pleval.yaml requires", transcript,
+                            loc, f"add '{attribute.name}: ...'")
+                continue
+            wrong = attribute.check(getattr(given, attribute.name))
+            if wrong:
+                problem(DeclarationError, wrong, transcript, loc + (attribute.name,),
+                        "use a value pleval.yaml lists, or add it to the attribute's values")
+
+    for transcript in transcripts:
+        meta = transcript.meta
+        given = meta.model_fields_set
+        for key in sorted(given - set(TRANSCRIPT_KEYS) - {declaration.site.key} - site_names,
+                          key=list(type(meta).model_fields).index):
+            fix = f"add '- name: {key}' under site_attributes in pleval.yaml"
+            if declaration.site.key not in given and not reported:  # the first key may well name the site
+                fix += f", or make it the site's key: 'site: {{key: {key}}}'"
+            once("key", key, f"metadata key '{key}' is not declared in pleval.yaml", transcript, (key,), fix)
+        check_values(declaration.site_attributes, meta, transcript, ())
+        for i, participant in enumerate(meta.participants):
+            loc = ("participants", i)
+            for key in sorted(participant.model_fields_set - set(PERSON_KEYS) - person_names,
+                              key=list(type(participant).model_fields).index):
+                once("participant key", key, f"participant key '{key}' is not declared in pleval.yaml", transcript,
+                     loc + (key,), f"add '- name: {key}' under participant_attributes in pleval.yaml")
+            check_values(declaration.participant_attributes, participant, transcript, loc)
+            wrong = declaration.check_role(participant.role)
+            if wrong:
+                problem(DeclarationError, wrong, transcript, loc + ("role",),
+                        "use a role pleval.yaml declares, or declare this one under roles")
+            elif not declaration.roles:
+                once("role", participant.role, f"role '{participant.role}' is not declared in pleval.yaml",
+                     transcript, loc + ("role",),
+                     f"add '- {{id: {participant.role}, noun: ..., plural: ...}}' under roles in pleval.yaml")
+    return problems

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .base import Phrase, StrictModel
 
@@ -100,24 +100,29 @@ class Attribute(StrictModel):
     def _values_as_text(cls, value: object) -> object:
         return [str(v) for v in value] if isinstance(value, list) else value
 
+    @field_validator("values")
+    @classmethod
+    def _values_once(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed twice")
+        return values
+
+    @field_validator("words")
+    @classmethod
+    def _words_of_values(cls, words: dict[str, str | None], info: ValidationInfo) -> dict[str, str | None]:
+        values = info.data.get("values") or ()
+        unknown = [w for w in words if values and w not in values]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' is not one of the values{did_you_mean(unknown[0], values)}")
+        return words
+
     @field_validator("phrase")
     @classmethod
     def _one_slot(cls, value: str) -> str:
         if value.count("{}") != 1:
             raise ValueError(f"phrase '{value}' must hold '{{}}' once, where the value's words go")
         return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        repeated = sorted({v for v in self.values if self.values.count(v) > 1})
-        if repeated:
-            raise ValueError(f"values of '{self.name}' list {', '.join(repeated)} twice")
-        if self.values:
-            unknown = [w for w in self.words if w not in self.values]
-            if unknown:
-                raise ValueError(f"words of '{self.name}' name '{unknown[0]}', which is not one of its values"
-                                 f"{did_you_mean(unknown[0], self.values)}")
-        return self
 
     @property
     def title(self) -> str:
@@ -197,9 +202,9 @@ class Periods(StrictModel):
     @model_validator(mode="after")
     def _start(self) -> Self:
         if self.kind in ("school_year", "program_year") and self.start_month is None:
-            raise ValueError(f"periods of kind {self.kind} need a start_month (1-12)")
+            raise ValueError(f"kind {self.kind} needs a start_month (1-12)")
         if self.kind in ("calendar_year", "none") and self.start_month not in (None, 1):
-            raise ValueError(f"periods of kind {self.kind} take no start_month")
+            raise ValueError(f"kind {self.kind} takes no start_month")
         return self
 
     @property
