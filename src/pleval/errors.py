@@ -109,6 +109,10 @@ class ProjectError(PlevalError):
     """The project folder is missing something or is laid out wrongly."""
 
 
+class ProjectWarning(PlevalWarning):
+    """The project is usable but incomplete (e.g. it has no transcripts yet)."""
+
+
 class UnsafePathError(PlevalError):
     """An id or path would read or write outside the project folder."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .briefs.config import check_briefs
-from .errors import Problem, ProblemReport, ProjectError
+from .errors import Problem, ProblemReport, ProjectError, ProjectWarning
 from .inputs.codebook import check_codebook
 from .inputs.declaration import check_declaration, check_metadata
 from .inputs.transcripts import load_transcripts
@@ -40,7 +40,8 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
         if declaration is not None:
             problems += check_metadata(declaration, transcripts, project.root)
         if not transcripts and not transcript_problems:
-            problems.append(ProjectError("no transcripts found", path=project.transcripts_dir,
+            # a warning: a project just made by `pleval init` has none yet, and is no less valid for it
+            problems.append(ProjectWarning("no transcripts found", path=project.transcripts_dir,
                                          fix="add .txt, .md, .docx or .vtt transcripts"))
     survey, survey_problems = check_survey(project, transcripts=transcripts, codebook=codebook)
     problems += survey_problems
