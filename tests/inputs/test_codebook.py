@@ -73,3 +73,12 @@ def test_renamed_from_must_not_name_a_live_code(tmp_path):
     path.write_text(text)
     _, problems = check_codebook(path)
     assert "renamed_from 'funding', but 'funding' is still a code" in str(problems[0])
+
+
+def test_a_code_without_a_colour_gets_the_palettes_colour_for_its_place():
+    from pleval.schema import PALETTE
+
+    codebook, problems = check_codebook(CODEBOOKS / "no_colours.yaml")
+    assert problems == []
+    assert [c.colour for c in codebook.codes] == [PALETTE[0], "#123456", PALETTE[2]]
+    assert load_codebook(CODEBOOKS / "no_colours.yaml").hash == codebook.hash  # the same on every load

@@ -35,7 +35,7 @@ from .brief import (
     ThemeReliability,
     ThemeWording,
 )
-from .codebook import COLOUR, Code, Codebook, CodeGroup, Exclusions, Rules, WeightedPattern, WeightedPhrase
+from .codebook import COLOUR, PALETTE, Code, Codebook, CodeGroup, Exclusions, Rules, WeightedPattern, WeightedPhrase
 from .coding import Coding, Evidence
 from .declaration import (
     DEFAULT_DECLARATION,
@@ -119,6 +119,7 @@ __all__ = [
     "sentence_id",
     # codebook
     "COLOUR",
+    "PALETTE",
     "Code",
     "CodeGroup",
     "Codebook",

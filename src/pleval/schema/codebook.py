@@ -10,6 +10,8 @@ from pydantic import Field, field_validator
 from .base import Phrase, StrictModel
 
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+#: Colours given to codes that have none, by their place in the codebook (Okabe and Ito's colour-blind-safe set).
+PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
 
 TokenPattern = list[dict[Any, Any]]  # a spaCy Matcher pattern: one dict per token, checked by spaCy itself
 
@@ -90,6 +92,17 @@ class Codebook(StrictModel):
     @classmethod
     def _version_text(cls, value: object) -> str:
         return str(value)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _colour_from_palette(cls, codes: object) -> object:
+        """A code without a colour gets the palette's colour for its place in the codebook (the nth code the
+        nth colour, round again after the last), so that it is the same on every load."""
+        if not isinstance(codes, list):
+            return codes
+        return [{**code, "colour": PALETTE[i % len(PALETTE)]}
+                if isinstance(code, dict) and code.get("colour") is None else code
+                for i, code in enumerate(codes)]
 
     def code(self, code_id: str) -> Code:
         for code in self.codes:
