@@ -160,6 +160,10 @@ class VttTimestampError(TranscriptError):
     """A WebVTT cue's timing line is malformed."""
 
 
+class SrtTimestampError(TranscriptError):
+    """A SubRip (.srt) cue's timing line is malformed or missing."""
+
+
 class DuplicateTranscriptIdError(TranscriptError):
     """Two transcripts share an id."""
 

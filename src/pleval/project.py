@@ -3,7 +3,7 @@
 Layout (every command takes ``--project DIR``)::
 
     pleval.yaml               the project's declaration: its sites, attributes, roles, periods and words (optional)
-    data/transcripts/         transcripts (.txt, .md, .docx, .vtt) with front matter or <id>.meta.yaml sidecars
+    data/transcripts/         transcripts (.txt, .md, .docx, .vtt, .srt) with front matter or <id>.meta.yaml sidecars
     data/codebook.yaml        the codebook
     data/codings/<coder>.jsonl  the human coding store, one append-only log per coder
     data/briefs.yaml          the evaluation briefs

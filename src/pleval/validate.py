@@ -42,7 +42,7 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
         if not transcripts and not transcript_problems:
             # a warning: a project just made by `pleval init` has none yet, and is no less valid for it
             problems.append(ProjectWarning("no transcripts found", path=project.transcripts_dir,
-                                         fix="add .txt, .md, .docx or .vtt transcripts"))
+                                         fix="add .txt, .md, .docx, .vtt or .srt transcripts"))
     survey, survey_problems = check_survey(project, transcripts=transcripts, codebook=codebook)
     problems += survey_problems
     briefs = check_briefs(project, codebook=codebook, transcripts=transcripts)

@@ -8,12 +8,14 @@ from pleval.errors import (
     EmptyTranscriptError,
     FrontMatterError,
     NoSpeakersError,
+    SrtTimestampError,
     UnknownFormatError,
     UnknownRoleError,
     UnknownSpeakerError,
     UnsafePathError,
     VttTimestampError,
 )
+from pleval.inputs.readers import read_source
 from pleval.inputs.transcripts import load_transcripts, parse_transcript
 
 from conftest import FIXTURES
@@ -78,6 +80,51 @@ def test_vtt_name_prefixes_and_multi_line_cues():
     assert t.turns[1].line == 9  # the text line of the turn's first cue
 
 
+def test_srt_from_zoom_with_name_prefixes_crlf_and_multi_line_cues():
+    t = parse("zoom_captions.srt")
+    assert t.format == "srt" and [turn.speaker for turn in t.turns] == ["Marcus Oyelaran", "Rita Moreno",
+                                                                        "Marcus Oyelaran"]
+    assert t.turns[1].text == "Yes, loud and clear. We have no time to plan during the school day."
+    assert t.turns[1].role == "district_leader" and t.turns[1].line == 7  # the text line of its first cue
+    assert (t.turns[1].start_time, t.turns[1].end_time) == (3.5, 9.0)
+    assert_offsets_slice(t)
+
+
+def test_srt_from_teams_with_voice_tags_reads_as_the_same_vtt():
+    srt, vtt = parse("teams_voice_tags.srt"), parse("zoom_voice_tags.vtt")
+    assert srt.text == vtt.text and [turn.role for turn in srt.turns] == ["interviewer", "teacher", "interviewer"]
+    assert [(turn.start_time, turn.end_time) for turn in srt.turns] == [
+        (turn.start_time, turn.end_time) for turn in vtt.turns]
+    assert_offsets_slice(srt)
+
+
+def test_srt_from_otter_continues_a_turn_in_cues_without_a_name():
+    t = parse("otter_export.srt")
+    assert [turn.speaker for turn in t.turns] == ["Dana Whitfield", "Luis Ortega", "Dana Whitfield"]
+    assert t.turns[1].text == ("Busy, honestly. We started the new playlists in October. "
+                               "The kids took to them faster than I expected.")
+    assert t.turns[1].end_time == 13.4
+    assert_offsets_slice(t)
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("1\n00:00:01,000 -> 00:00:02,000\nA: Hi.\n", 2, "expected a cue's timing line"),
+        ("1\n00:00:02,000 --> 00:00:01,000\nA: Hi.\n", 2, "before it starts"),
+        ("00:00:01,000 --> 00:00:02,000\nA: Hi.\n\nA: no timing\n", 4, "found 'A: no timing'"),
+        ("1\n00:00:01 --> 00:00:02,000\nA: Hi.\n", 2, "malformed cue timing '00:00:01 --> 00:00:02,000'"),
+    ],
+)
+def test_a_broken_srt_cue_is_one_line_with_file_and_line(tmp_path, text, line, words):
+    path = tmp_path / "broken.srt"
+    path.write_text(text)
+    with pytest.raises(SrtTimestampError) as raised:
+        read_source(path)
+    assert raised.value.line == line and words in str(raised.value) and "broken.srt" in str(raised.value)
+    assert "\n" not in str(raised.value) and raised.value.fix
+
+
 def test_docx_paragraphs_with_sidecar_metadata(tmp_path):
     folder = tmp_path / "data" / "transcripts"
     folder.mkdir(parents=True)
@@ -123,6 +170,7 @@ def test_bom_crlf_and_windows_1252_give_the_same_text_and_hash(tmp_path):
         ("unknown_role.txt", UnknownRoleError, 16, "janitor"),
         ("escaping_id.txt", FrontMatterError, 2, "'..'"),
         ("bad_timestamp.vtt", VttTimestampError, 8, "00:00:3,500"),
+        ("bad_timestamp.srt", SrtTimestampError, 6, "00:00:3,500"),
     ],
 )
 def test_bad_transcripts_raise_one_clear_error(name, error, line, words):
@@ -137,7 +185,7 @@ def test_bad_transcripts_raise_one_clear_error(name, error, line, words):
 
 def test_unknown_format_lists_the_known_ones(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(UnknownFormatError, match=r"\.docx, \.markdown, \.md, \.txt, \.vtt"):
+    with pytest.raises(UnknownFormatError, match=r"\.docx, \.markdown, \.md, \.srt, \.txt, \.vtt"):
         parse_transcript(tmp_path / "notes.pdf", tmp_path)
 
 

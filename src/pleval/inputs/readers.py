@@ -15,7 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import EmptyTranscriptError, FrontMatterError, TranscriptError, UnknownFormatError, VttTimestampError
+from ..errors import (
+    EmptyTranscriptError,
+    FrontMatterError,
+    SrtTimestampError,
+    TranscriptError,
+    UnknownFormatError,
+    VttTimestampError,
+)
 from .text import decode, normalise
 from .yamlmarks import Located, load_located, yaml_error_position, yaml_error_summary
 
@@ -182,11 +189,11 @@ def _vtt_cues(path: Path, text: str) -> list[tuple[int, float, float, str]]:
     return [(line, start, end, cue.raw_text) for (line, start, end), cue in zip(cues, parsed, strict=True)]
 
 
-def read_vtt(path: Path, data: bytes) -> Source:
-    """A WebVTT caption file as Zoom exports it; one body line per speaker turn, consecutive cues merged."""
-    text, warnings = _decoded(path, data)
+def _merged_turns(path: Path, cues: list[tuple[int, float, float, str]]) -> Source:
+    """Caption cues as one body line per speaker turn: a ``<v Name>`` voice tag or a ``Name:`` prefix names the
+    speaker, and consecutive cues by the same speaker (or by no one) merge into one turn."""
     turns: list[list] = []  # [speaker, [texts], first line, start, end]
-    for line, start, end, payload in _vtt_cues(path, text):
+    for line, start, end, payload in cues:
         payload = " ".join(part.strip() for part in payload.split("\n") if part.strip())
         voice = VOICE_TAG.match(payload)
         if voice:
@@ -211,10 +218,80 @@ def read_vtt(path: Path, data: bytes) -> Source:
         times[len(body_lines)] = (start, end)
         body_lines.append(f"{speaker}: {' '.join(s for s in said if s)}")
         line_numbers.append(line)
-    return Source("\n".join(body_lines), line_numbers, meta, meta_path, times, warnings + sidecar_warnings)
+    return Source("\n".join(body_lines), line_numbers, meta, meta_path, times, sidecar_warnings)
 
 
-READERS = {".txt": read_plain, ".md": read_plain, ".markdown": read_plain, ".docx": read_docx, ".vtt": read_vtt}
+def read_vtt(path: Path, data: bytes) -> Source:
+    """A WebVTT caption file as Zoom exports it; one body line per speaker turn, consecutive cues merged."""
+    text, warnings = _decoded(path, data)
+    source = _merged_turns(path, _vtt_cues(path, text))
+    source.warnings = warnings + source.warnings
+    return source
+
+
+SRT_TIME = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d)[,.](\d{1,3})$")
+SRT_FIX = "write it as HH:MM:SS,mmm --> HH:MM:SS,mmm"
+
+
+def _srt_seconds(stamp: str) -> float | None:
+    match = SRT_TIME.match(stamp)
+    if not match:
+        return None
+    hours, minutes, seconds, millis = match.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
+
+
+def _srt_cues(path: Path, text: str) -> list[tuple[int, float, float, str]]:
+    """(file line of the cue text, start, end, payload) for every SubRip cue: an optional number line, a timing
+    line, the text, a blank line. Zoom, Teams and Otter write them so, Teams with ``<v Name>`` voice tags."""
+    lines = text.split("\n")
+    cues = []
+    number = 0
+    while number < len(lines):
+        if not lines[number].strip():
+            number += 1
+            continue
+        if lines[number].strip().isdigit() and number + 1 < len(lines) and lines[number + 1].strip():
+            number += 1  # the cue's sequence number
+        line = lines[number]
+        if "-->" not in line:
+            raise SrtTimestampError(
+                f"expected a cue's timing line, found '{line.strip()[:60]}'", path=path, line=number + 1,
+                fix="each cue is a number, a line 'HH:MM:SS,mmm --> HH:MM:SS,mmm', its text and a blank line",
+            )
+        timing = VTT_TIMING.match(line.strip())
+        start = _srt_seconds(timing.group(1)) if timing else None
+        end = _srt_seconds(timing.group(2)) if timing else None
+        if timing is None or start is None or end is None:
+            raise SrtTimestampError(f"malformed cue timing '{line.strip()}'", path=path, line=number + 1,
+                                    fix=SRT_FIX)
+        if end < start:
+            raise SrtTimestampError(f"cue ends ({timing.group(2)}) before it starts ({timing.group(1)})",
+                                    path=path, line=number + 1, fix="correct the timestamps")
+        first = number + 2
+        number += 1
+        payload = []
+        while number < len(lines) and lines[number].strip():
+            payload.append(lines[number])
+            number += 1
+        if payload:
+            cues.append((first, start, end, "\n".join(payload)))
+    if not cues:
+        raise EmptyTranscriptError("the SubRip file has no cues", path=path, fix="add the captions' cues")
+    return cues
+
+
+def read_srt(path: Path, data: bytes) -> Source:
+    """A SubRip (.srt) caption file as Zoom, Teams and Otter export it, read like WebVTT: one body line per
+    speaker turn, consecutive cues merged."""
+    text, warnings = _decoded(path, data)
+    source = _merged_turns(path, _srt_cues(path, text))
+    source.warnings = warnings + source.warnings
+    return source
+
+
+READERS = {".txt": read_plain, ".md": read_plain, ".markdown": read_plain, ".docx": read_docx, ".vtt": read_vtt,
+           ".srt": read_srt}
 
 
 def is_transcript_candidate(path: Path) -> bool:
