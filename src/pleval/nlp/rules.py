@@ -8,7 +8,6 @@ distinct rules that matched in it (outside excluded sentences) combine to at lea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -17,7 +16,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from ..schema import Codebook, Coding, Evidence, Transcript, segment_id, sentence_id
+from ..schema import Codebook, Coding, Transcript
+from .rows import RULES_SOURCE, codings_from_rows
 from .segment import UNCODED_KEY, SentenceBounds, parse_turns, sentence_bounds, sentence_starts, turn_offsets
 from .tokenpatterns import EncodedDoc, PatternCompiler, Unsupported
 
@@ -241,7 +241,7 @@ class _RuleTable:
 class RuleCoder:
     """Applies a codebook's rules to segments. Parameters are stored only; the pipeline is built on first use."""
 
-    source = "rules"
+    source = RULES_SOURCE
 
     def __init__(self, codebook: Codebook, *, code_interviewer: bool = False):
         self.codebook = codebook
@@ -402,34 +402,3 @@ class RuleCoder:
         """
         bounds, rows = self.coding_rows(transcript)
         return bounds, codings_from_rows(rows, transcript, self.codebook.hash, self.source)
-
-
-def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, coder: str) -> list[Coding]:
-    """The codings a coder's rows stand for (see :meth:`RuleCoder.coding_rows`).
-
-    Rows leave out everything the transcript says: a coding's span and ids come from its turn, its evidence's
-    words from the turn's text.
-    """
-    transcript_id, turns, text_hash = transcript.id, transcript.turns, transcript.text_hash
-    new = tuple.__new__  # a named tuple's own constructor is a Python function: hundreds of thousands are made
-    segment_ids: dict[int, str] = {}
-    codings = []
-    for turn_index, code_id, score, evidence, sentences in rows:
-        turn = turns[turn_index]
-        sid = segment_ids.get(turn_index)
-        if sid is None:
-            sid = segment_ids[turn_index] = segment_id(transcript_id, turn_index)
-        text, offset = turn.text, turn.start
-        codings.append(new(Coding, (
-            transcript_id, sid, turn.start, turn.end, code_id, coder, coder, score, codebook_hash, text_hash,
-            tuple([new(Evidence, (start, end, text[start - offset:end - offset], rule))
-                   for start, end, rule in evidence]),
-            tuple([sid + _sentence_suffix(n) for n in sentences]),
-        )))
-    return codings
-
-
-@lru_cache(maxsize=1024)
-def _sentence_suffix(number: int) -> str:
-    """What :func:`pleval.schema.sentence_id` adds to a segment id for sentence ``number``."""
-    return sentence_id("t", 0, number)[len(segment_id("t", 0)):]
