@@ -4,6 +4,9 @@ Results are derived outputs in ``outputs/cache/rules.pack``: for each transcript
 codings and the sentence bounds of each turn (from which segments are rebuilt), keyed by the transcript's text
 and metadata hashes, the codebook hash and pleval's version, so an unchanged corpus is never coded twice. The
 pack (one file: creating files costs more than writing them) is replaced atomically at the end of a run.
+
+A cached run needs neither spaCy nor pandas, and does not import them (nor numpy or tqdm): they cost seconds,
+more than the run itself. They are imported where coding, segments or tables need them.
 """
 
 from __future__ import annotations
@@ -11,23 +14,30 @@ from __future__ import annotations
 import base64
 import gc
 import json
+import sys
 import uuid
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
-from tqdm.auto import tqdm
+from typing import TYPE_CHECKING, TypeVar
 
 from .. import __version__
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.text import sha256_text
-from ..nlp.rules import RuleCoder, codings_from_rows
-from ..nlp.segment import SentenceBounds, segment_transcript, segments_from_bounds
+from ..nlp.rows import RULES_SOURCE, codings_from_rows
 from ..project import Project, atomic_write
-from ..schema import Codebook, Coding, Segment, Transcript, segment_id
+from ..schema import Codebook, Coding, Segment, Transcript, Turn, segment_id
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..nlp.rules import RuleCoder
+    from ..nlp.segment import SentenceBounds
 
 CACHE_FORMAT = 7
 
@@ -127,10 +137,14 @@ def _packed(array: np.ndarray) -> str:
 
 
 def _unpacked(text: str) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(base64.b64decode(text), dtype="<i4").astype(np.int64)
 
 
 def _bounds_from_cached(sentences: list) -> list[list[tuple[int, int]]]:
+    from ..nlp.segment import SentenceBounds
+
     return SentenceBounds(*(_unpacked(column) for column in sentences)).per_turn()
 
 
@@ -180,22 +194,24 @@ def code_project(
             if cached is None:
                 todo.append(transcript)
             else:
-                found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RuleCoder.source)
+                found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RULES_SOURCE)
                 run.cached.append(transcript.id)
-        disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
+        results: Iterator[tuple[bytes, list[Coding]]]
         if jobs > 1 and len(todo) >= PARALLEL_FROM:
             # workers send back each transcript's cache entry; its codings are read from it as from the cache
             results = (
-                (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RuleCoder.source))
+                (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RULES_SOURCE))
                 for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs), strict=True)
             )
-        else:
+        elif todo:
+            from ..nlp.rules import RuleCoder  # spaCy: only when there is something to code
+
             coder = RuleCoder(codebook)
             results = (_coded(coder, transcript) for transcript in todo)
+        else:
+            results = iter(())
         try:
-            for transcript, (line, codings) in tqdm(
-                zip(todo, results, strict=True), total=len(todo), desc="coding", unit="transcript", disable=disable
-            ):
+            for transcript, (line, codings) in _progress(zip(todo, results, strict=True), len(todo), progress):
                 cache.put(transcript.id, line)
                 found[transcript.id] = codings
                 run.coded.append(transcript.id)
@@ -204,6 +220,26 @@ def code_project(
     for transcript in transcripts:
         run.codings.extend(found[transcript.id])
     return run
+
+
+_Item = TypeVar("_Item")
+
+
+def _progress(items: Iterable[_Item], total: int, progress: bool | None) -> Iterator[_Item]:
+    """``items`` with tqdm's progress bar (``progress`` None: only on a terminal, or in a notebook), tqdm being
+    imported only when it would show one."""
+    disable = None if progress is None else not progress  # tqdm: None means "only on a terminal"
+    if disable is None:
+        # as tqdm.auto decides, or more often: in a notebook kernel it always shows a bar
+        stderr = sys.stderr
+        shown = "IPython" in sys.modules or not hasattr(stderr, "isatty") or stderr.isatty()
+    else:
+        shown = not disable
+    if not shown:
+        return iter(items)
+    from tqdm.auto import tqdm
+
+    return iter(tqdm(items, total=total, desc="coding", unit="transcript", disable=disable))
 
 
 @contextmanager
@@ -232,6 +268,8 @@ _worker_coder: RuleCoder | None = None
 
 
 def _start_worker(codebook: Codebook) -> None:
+    from ..nlp.rules import RuleCoder
+
     global _worker_coder
     gc.freeze()  # a forked worker shares its parent's objects: the collector touching them would copy them
     _worker_coder = RuleCoder(codebook)
@@ -263,6 +301,8 @@ def _code_in_processes(codebook: Codebook, transcripts: list[Transcript], jobs: 
 
 def load_segments(project: Project, transcript: Transcript, codebook: Codebook) -> list[Segment]:
     """The segments of a transcript, from the cache when it is current, else freshly computed."""
+    from ..nlp.segment import segment_transcript, segments_from_bounds
+
     cached = RulesCache(project).entry(transcript.id, cache_key(transcript, codebook))
     if cached is not None:
         return segments_from_bounds(transcript, _bounds_from_cached(cached["sentences"]))
@@ -277,6 +317,8 @@ def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.Da
     consensus, model), score (0-1), evidence (the matched words, ``; ``-separated), text (the segment's text),
     codebook_hash, transcript_hash.
     """
+    import pandas as pd
+
     by_id = {t.id: t for t in transcripts}
     turns = {segment_id(t.id, turn.index): turn for t in transcripts for turn in t.turns}
     rows = []
@@ -298,8 +340,123 @@ def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.Da
 
 def summary_table(frame: pd.DataFrame, by: str, code_ids: list[str]) -> pd.DataFrame:
     """Coded segments per code (columns, in codebook order) for each value of ``by`` (rows), with totals."""
+    import pandas as pd
+
     table = pd.crosstab(frame[by], pd.Categorical(frame["code_id"], categories=code_ids), dropna=False)
     table.columns = list(code_ids)
     table.index.name = by
     table["total"] = table.sum(axis=1)
     return table
+
+
+_CODING_FIELDS = frozenset(Coding._fields) - {"evidence"}  # columns of codings_frame that are a coding's own
+_TURN_COLUMNS = frozenset({"speaker", "role"})
+_META_COLUMNS = frozenset({"school", "district", "region", "school_level"})
+
+
+def coding_values(transcripts: list[Transcript], codings: list[Coding], column: str) -> list:
+    """Each coding's value in one column of :func:`codings_frame`, without pandas.
+
+    Raises
+    ------
+    KeyError
+        If ``column`` is not one of :data:`CODING_COLUMNS`.
+    """
+    if column not in CODING_COLUMNS:
+        raise KeyError(column)
+    if column in _CODING_FIELDS:
+        field_number = Coding._fields.index(column)
+        return [coding[field_number] for coding in codings]
+    if column in _TURN_COLUMNS:
+        turns = _coded_turns(transcripts, codings)
+        return [getattr(turns[coding.segment_id], column) for coding in codings]
+    by_id = {t.id: t for t in transcripts}
+    if column in _META_COLUMNS:
+        of_transcript = {t.id: getattr(t.meta, column) for t in transcripts}
+        return [of_transcript[coding.transcript_id] for coding in codings]
+    if column == "evidence":
+        return ["; ".join(e.text for e in coding.evidence) for coding in codings]
+    return [by_id[coding.transcript_id].text[coding.start:coding.end] for coding in codings]  # text
+
+
+def _coded_turns(transcripts: list[Transcript], codings: list[Coding]) -> dict[str, Turn]:
+    """The turn of each coded segment, by segment id, as :func:`codings_frame` finds them but looking at fewer.
+
+    A coding's turn is the one its start falls in, when that turn has the coding's segment id (as rule codings'
+    always do); if one does not, every turn of every transcript, as codings_frame does.
+    """
+    by_id = {t.id: t for t in transcripts}
+    starts: dict[str, list[int]] = {}
+    found: dict[str, Turn] = {}
+    for coding in codings:
+        if coding.segment_id in found:
+            continue
+        transcript = by_id[coding.transcript_id]
+        turn_starts = starts.get(transcript.id)
+        if turn_starts is None:
+            turn_starts = starts[transcript.id] = [turn.start for turn in transcript.turns]
+        turn = transcript.turns[max(bisect_right(turn_starts, coding.start) - 1, 0)] if turn_starts else None
+        if turn is None or segment_id(transcript.id, turn.index) != coding.segment_id:
+            return {segment_id(t.id, turn.index): turn for t in transcripts for turn in t.turns}
+        found[coding.segment_id] = turn
+    return found
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    """Coded segments per code for each value of a column of :func:`codings_frame`: the table
+    :func:`summary_table` makes, counted without pandas (see :meth:`rows`), or made by it (:meth:`frame`).
+
+    Made by :func:`code_counts`.
+    """
+
+    by: str  # the column counted by
+    code_ids: list[str]  # the codebook's codes, in its order
+    values: list  # each coding's value in column ``by``
+    codes: list[str]  # each coding's code id
+
+    @property
+    def columns(self) -> list[str]:
+        """The table's columns: the codes, then ``total``."""
+        return [*self.code_ids, "total"]
+
+    def rows(self) -> list[tuple[str, list[int]]] | None:
+        """Each value of ``by``, sorted, with its count of codings per code (in :attr:`columns` order, total
+        last), as in :func:`summary_table`.
+
+        None where pandas's own handling of odd values is needed to make the same table (see :meth:`frame`): if
+        some value is not a printable string (missing, say, or a number), a code is not the codebook's or is
+        named ``total``, or there are no codings.
+        """
+        if not self.values or "total" in self.code_ids:
+            return None
+        number = {code_id: n for n, code_id in enumerate(self.code_ids)}
+        counts: dict[str, list[int]] = {}
+        for (value, code_id), count in Counter(zip(self.values, self.codes, strict=True)).items():
+            n = number.get(code_id)
+            if n is None or not (isinstance(value, str) and value.isprintable() and value):
+                return None
+            row = counts.get(value)
+            if row is None:
+                row = counts[value] = [0] * len(number)
+            row[n] += count
+        return [(value, [*row, sum(row)]) for value, row in sorted(counts.items())]
+
+    def frame(self) -> pd.DataFrame:
+        """The table as :func:`summary_table` makes it."""
+        import pandas as pd
+
+        return summary_table(pd.DataFrame({self.by: self.values, "code_id": self.codes}), self.by, self.code_ids)
+
+
+def code_counts(run: CodingRun, by: str) -> CodeCounts:
+    """Coded segments per code for each value of ``by``, a column of :func:`codings_frame` (such as school or
+    role), in the run's codings.
+
+    Raises
+    ------
+    KeyError
+        If ``by`` is not one of :data:`CODING_COLUMNS`.
+    """
+    return CodeCounts(by, list(run.codebook.code_ids), coding_values(run.transcripts, run.codings, by),
+                      [coding.code_id for coding in run.codings])
