@@ -1,13 +1,20 @@
-"""What every ``pleval`` command shares: the top-level group, clean error reporting, ``--project``."""
+"""What every ``pleval`` command shares: the top-level group, clean error reporting, opening the project.
+
+The options several commands share are in :mod:`pleval.cli.options`, table output in :mod:`pleval.cli.output`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import __version__
 from ..errors import PlevalError, Problem
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 EXIT_PROBLEMS = 1
 
@@ -27,17 +34,7 @@ class _Group(click.Group):
             ctx.exit(EXIT_PROBLEMS)
 
 
-project_option = click.option(
-    "--project",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (with data/transcripts and data/codebook.yaml).",
-)
-
-
-def open_project(project_dir: Path):
+def open_project(project_dir: Path) -> Project:
     from ..project import Project
 
     return Project.open(project_dir)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_option
+from .base import EXIT_PROBLEMS, echo_problem, main, open_project
+from .options import project_option
 
 
 @main.command()

@@ -6,28 +6,26 @@ import sys
 
 import click
 
-from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_option
+from .base import EXIT_PROBLEMS, echo_problem, main, open_project
+from .options import force_option, jobs_option, list_option, progress_option, project_option
 
 
 @main.command()
 @project_option
-@click.option("--briefs", "brief_ids", help="Comma-separated brief ids to build (default: the overview and every "
-              "brief in data/briefs.yaml).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Pages to run at once, each in its own process and kernel.")
-@click.option("--force", is_flag=True,
-              help="Run every page and draft every brief afresh, even those whose inputs have not changed.")
+@list_option("--briefs", "brief_ids", help="Comma-separated brief ids to build (default: the overview and every "
+             "brief in data/briefs.yaml).")
+@jobs_option("Pages to run at once, each in its own process and kernel.")
+@force_option("Run every page and draft every brief afresh, even those whose inputs have not changed.")
 @click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
               help="Run pages in local processes, or on an existing Dask cluster.")
 @click.option("--scheduler", help="The Dask scheduler's address (with --executor dask), e.g. tcp://host:8786.")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@progress_option
 def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
     """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/."""
     from ..build.batch import build as run_build
 
     project = open_project(project_dir)
-    ids = [b.strip() for b in brief_ids.split(",") if b.strip()] if brief_ids else None
-    report = run_build(project, ids, jobs=jobs, force=force, executor=executor, scheduler=scheduler,
+    report = run_build(project, brief_ids, jobs=jobs, force=force, executor=executor, scheduler=scheduler,
                        progress=progress)
     for problem in report.problems:
         echo_problem(problem)

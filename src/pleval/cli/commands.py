@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from .base import EXIT_PROBLEMS, echo_problem, main, open_project, project_option
+from .base import EXIT_PROBLEMS, echo_problem, main, open_project
+from .options import force_option, format_option, jobs_option, list_option, progress_option, project_option
+from .output import counts_text, echo_table
 
 
 @main.command()
@@ -28,27 +30,25 @@ def validate(project_dir):
 
 @main.command()
 @project_option
-@click.option("--force", is_flag=True, help="Recode every transcript, ignoring cached results.")
-@click.option("--by", default="school,role", show_default=True,
-              help="Summaries to print, comma-separated: transcript, school, role, region, school_level.")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes to code with (worth it for many changed transcripts).")
+@force_option("Recode every transcript, ignoring cached results.")
+@list_option("--by", default="school,role", show_default=True,
+             help="Summaries to print, comma-separated: transcript, school, role, region, school_level.")
+@progress_option
+@jobs_option("Processes to code with (worth it for many changed transcripts).")
 def code(project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
-    from ..coding.run import code_project, codings_frame, summary_table
+    from ..coding.run import CODING_COLUMNS, code_counts, code_project
 
     run = code_project(open_project(project_dir), force=force, progress=progress, jobs=jobs)
     for problem in run.problems:
         echo_problem(problem)
-    frame = codings_frame(run.transcripts, run.codings)
     columns = {"transcript": "transcript_id"}
-    for name in [b.strip() for b in by.split(",") if b.strip()]:
+    for name in by or []:
         column = columns.get(name, name)
-        if column not in frame.columns:
+        if column not in CODING_COLUMNS:
             raise click.BadParameter(f"cannot summarise by '{name}'", param_hint="--by")
         click.echo(f"\nCoded segments by {name} (rules):")
-        click.echo(summary_table(frame, column, run.codebook.code_ids).to_string())
+        click.echo(counts_text(code_counts(run, column)))
     skipped = sum(1 for p in run.problems if p.severity == "error")
     click.echo(
         f"\n{len(run.transcripts)} transcripts coded ({len(run.coded)} new, {len(run.cached)} from cache), "
@@ -104,10 +104,10 @@ def import_codings(project_dir, table, coder):
 
 @main.command()
 @project_option
-@click.option("--coders", "coder_names", help="Comma-separated coders (logs in data/codings/, 'consensus', or "
-              "'rules'); default: every coder with a log but the consensus.")
+@list_option("--coders", "coder_names", help="Comma-separated coders (logs in data/codings/, 'consensus', or "
+             "'rules'); default: every coder with a log but the consensus.")
 @click.option("--unit", type=click.Choice(["turn", "sentence", "transcript"]), default="turn", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.option("--disagreements", is_flag=True, help="List the units the coders disagree on instead.")
 @click.option("--reference", help="Score each coder against this one (e.g. consensus): precision, recall, F1, "
               "kappa per code.")
@@ -117,17 +117,8 @@ def reliability(project_dir, coder_names, unit, fmt, disagreements, reference, r
     """Agreement, Cohen's kappa and Krippendorff's alpha between coders, per code and overall."""
     from ..coding.coders import reliability_report
 
-    names = [c.strip() for c in coder_names.split(",") if c.strip()] if coder_names else None
-    table, problems = reliability_report(open_project(project_dir), names, unit=unit, reference=reference,
+    table, problems = reliability_report(open_project(project_dir), coder_names, unit=unit, reference=reference,
                                          disagreements=disagreements, n_resamples=resamples)
     for problem in problems:
         echo_problem(problem)
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(table.to_json(orient="records", indent=2))
-    else:
-        import pandas as pd
-
-        with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-            click.echo(table.to_string(index=False))
+    echo_table(table, fmt)

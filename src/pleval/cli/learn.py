@@ -6,7 +6,9 @@ import math
 
 import click
 
-from .base import echo_problem, main, open_project, project_option
+from .base import echo_problem, main, open_project
+from .options import force_option, format_option, progress_option, project_option
+from .output import echo_table
 
 unit_option = click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True,
                            help="The unit the model codes.")
@@ -16,20 +18,6 @@ precision_option = click.option(
 semantic_option = click.option(
     "--semantic", is_flag=True,
     help="Add each text's similarity in meaning to each code (needs: pip install 'pleval[semantic]').")
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                             show_default=True)
-
-
-def _echo_table(table, fmt: str) -> None:
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(table.to_json(orient="records", indent=2))
-    else:
-        import pandas as pd
-
-        with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", None):
-            click.echo(table.to_string(index=False))
 
 
 @main.command()
@@ -43,7 +31,7 @@ def _echo_table(table, fmt: str) -> None:
                    ".jsonl), on each split of the file apart.")
 @semantic_option
 @format_option
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@progress_option
 def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, fmt, progress):
     """Judge the rules, the learned model and both combined as coders: leave-one-transcript-out
     cross-validation against the reference, per code precision, recall, F1 and kappa."""
@@ -54,7 +42,7 @@ def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, f
                             progress=progress)
     for problem in result.problems:
         echo_problem(problem)
-    _echo_table(result.report().round(3), fmt)
+    echo_table(result.report().round(3), fmt)
     if fmt == "table":
         click.echo(f"\n{len(result.held_out)} transcripts held out in turn, {unit}s against '{reference}', "
                    f"in {result.seconds:.1f} s")
@@ -65,7 +53,7 @@ def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, f
 @unit_option
 @precision_option
 @semantic_option
-@click.option("--force", is_flag=True, help="Retrain even if the saved model is current.")
+@force_option("Retrain even if the saved model is current.")
 def train(project_dir, unit, target_precision, semantic, force):
     """Train the combined coder (rules + model) on the human coding, or load it if nothing changed."""
     from ..learn.trained import load_or_train
@@ -107,4 +95,4 @@ def suggest(project_dir, transcript_id, unit, target_precision, everything, unce
         table["evidence"] = table["evidence"].map("; ".join)
         table = table.drop(columns=["evidence_spans"])
     table["threshold"] = table["threshold"].map(lambda t: None if math.isinf(t) else t)
-    _echo_table(table.round(3), fmt)
+    echo_table(table.round(3), fmt)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from .base import echo_problem, open_project, project_option
+from .base import echo_problem, open_project
 from .commands import export, import_
+from .options import project_option
 
 
 @export.group("refi")
