@@ -9,6 +9,7 @@ from ..errors import CodebookError, Problem
 from ..schema import Codebook
 from .config import ConfigFile, Loaded
 from .digests import content_hash
+from .patterns import plainly_valid
 from .yamlmarks import Loc, Located
 
 CODEBOOK_FILE = ConfigFile(
@@ -79,14 +80,18 @@ def _raw_patterns(data) -> list[tuple[tuple, object, str]]:
 
 
 def _pattern_problems(located: Located, path: Path) -> list[Problem]:
-    """Check every Matcher pattern with spaCy's own validator."""
+    """Check every Matcher pattern with spaCy's own validator (spaCy is imported only if a pattern needs it)."""
+    unsure = [(loc, pattern, code_id) for loc, pattern, code_id in _raw_patterns(located.data)
+              if not plainly_valid(pattern)]
+    if not unsure:
+        return []
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
     matcher = Matcher(Vocab(), validate=True)  # a bare vocabulary: validating needs no pipeline
     problems: list[Problem] = []
-    for loc, pattern, code_id in _raw_patterns(located.data):
+    for loc, pattern, code_id in unsure:
         try:
             if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
                 raise ValueError("a pattern is a list of token descriptions like {LOWER: word}")
