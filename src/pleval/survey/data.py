@@ -21,9 +21,7 @@ import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
-
-import pandas as pd
+from typing import TYPE_CHECKING, Final
 
 from ..errors import Problem, SurveyError, SurveyWarning
 from ..inputs.config import ConfigFile, Loaded
@@ -33,6 +31,9 @@ from ..inputs.yamlmarks import Located
 from ..project import Project
 from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
 from .tables import TABLE_READERS, read_response_table
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where tables are made: 'pleval validate' on a project without a survey needs none
 
 REQUIRED_COLUMNS: Final = ("respondent", "school", "year", "role")  # Final: literal names, as Survey.columns keys
 SCHOOL_ATTRIBUTES = ("district", "region", "school_level", "locale", "pathway")
@@ -384,6 +385,8 @@ def school_table(transcripts: list[Transcript], survey: Survey | None = None) ->
         ``interviewed``, one row per school, sorted by name. Where several transcripts come from one school,
         the first by transcript id describes it; survey.yaml's entry wins over the transcripts'.
     """
+    import pandas as pd
+
     schools: dict[str, dict] = {}
     for transcript in sorted(transcripts, key=lambda t: t.id):
         meta = transcript.meta
@@ -423,6 +426,8 @@ def has_survey(project: Project) -> bool:
 
 
 def _responses_frame(records: list[dict], survey: Survey, schools: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     base = pd.DataFrame(records, columns=["respondent", "school", "year", "role", "source", "row", *survey.item_ids])
     attributes = schools.drop_duplicates("school").set_index("school")
     for name in (*SCHOOL_ATTRIBUTES, "interviewed"):
