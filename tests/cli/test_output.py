@@ -13,6 +13,8 @@ from pleval.cli.output import counts_text, index_table_text
 from pleval.coding.run import CODING_COLUMNS, CodeCounts, code_counts, code_project, codings_frame, summary_table
 from pleval.project import Project
 
+ROW_COLUMNS = ["transcript_id", "speaker", "role", "school", "district", "region", "school_level", "code_id"]
+
 code_ids = st.lists(st.from_regex(r"[a-z][a-z_]{0,24}", fullmatch=True), min_size=1, max_size=12, unique=True)
 values = st.text(st.characters(categories=["L", "M", "N", "P", "S", "Zs"]), min_size=1, max_size=20).filter(
     str.isprintable)
@@ -60,10 +62,13 @@ def test_code_prints_every_summary_as_before(coded_sample):
     """What ``pleval code`` prints for each --by is what summary_table(codings_frame(...)) printed."""
     project = Project.open(coded_sample)
     run = code_project(project, progress=False)
+    from_rows = {column: counts_text(code_counts(run, column)) for column in ROW_COLUMNS}
+    assert run.rows, "counted from the rows, before any coding is made"
     frame = codings_frame(run.transcripts, run.codings)
     for column in CODING_COLUMNS:
         expected = summary_table(frame, column, run.codebook.code_ids).to_string()
-        assert counts_text(code_counts(run, column)) == expected, column
+        assert counts_text(code_counts(run, column)) == expected, column  # from the codings
+        assert from_rows.get(column, expected) == expected, column
     names = ["transcript", "school", "role", "region", "score", "start", "text"]
     result = CliRunner().invoke(main, ["code", "--project", str(coded_sample), "--by", ",".join(names),
                                        "--no-progress"])

@@ -141,3 +141,14 @@ print(gc.collect(), len(codings))
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     cycles, codings = map(int, found.stdout.split())
     assert cycles == 0 and codings > 0
+
+
+def test_codings_are_made_when_first_asked_for(sample_project):
+    run = code_project(sample_project, progress=False)
+    count = run.coding_count
+    assert run.rows and count == sum(len(rows) for rows in run.rows.values())
+    codings = run.codings
+    assert len(codings) == count == run.coding_count and not run.rows  # the rows go once the codings are made
+    assert codings == code_project(sample_project, progress=False, force=True).codings
+    assert [c.transcript_id for c in codings] == sorted((c.transcript_id for c in codings),
+                                                        key=[t.id for t in run.transcripts].index)

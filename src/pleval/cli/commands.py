@@ -52,7 +52,7 @@ def code(project_dir, force, by, progress, jobs):
     skipped = sum(1 for p in run.problems if p.severity == "error")
     click.echo(
         f"\n{len(run.transcripts)} transcripts coded ({len(run.coded)} new, {len(run.cached)} from cache), "
-        f"{len(run.codings)} codings; {skipped} transcript(s) skipped"
+        f"{run.coding_count} codings; {skipped} transcript(s) skipped"
     )
     sys.exit(EXIT_PROBLEMS if skipped else 0)
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -50,14 +51,37 @@ CODING_COLUMNS = [
 
 @dataclass
 class CodingRun:
-    """What one ``pleval code`` run produced."""
+    """What one ``pleval code`` run produced.
+
+    Its :attr:`codings` are made when first asked for, from each transcript's rows (see
+    :func:`pleval.nlp.rows.codings_from_rows`): what only counts them (:func:`code_counts`, :attr:`coding_count`)
+    needs no records made, which would take longer than the rest of a cached run.
+    """
 
     codebook: Codebook
     transcripts: list[Transcript]
-    codings: list[Coding]
     problems: list[Problem] = field(default_factory=list)
     coded: list[str] = field(default_factory=list)  # transcript ids coded in this run
     cached: list[str] = field(default_factory=list)  # transcript ids reused from the cache
+    # each transcript's codings as rows, by transcript id; emptied once the codings are made (they say it all)
+    rows: dict[str, list] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def codings(self) -> list[Coding]:
+        """Every coding, transcript by transcript."""
+        codings: list[Coding] = []
+        with _collector_paused():  # (see code_project)
+            for transcript in self.transcripts:
+                codings += codings_from_rows(self.rows[transcript.id], transcript, self.codebook.hash, RULES_SOURCE)
+        self.rows = {}
+        return codings
+
+    @property
+    def coding_count(self) -> int:
+        """How many codings the run has (``len(run.codings)``, without making them)."""
+        if self.rows or not self.transcripts:
+            return sum(len(rows) for rows in self.rows.values())
+        return len(self.codings)
 
 
 def cache_key(transcript: Transcript, codebook: Codebook) -> str:
@@ -184,9 +208,9 @@ def code_project(
     with _collector_paused():  # coding makes no reference cycles (tests/test_coding.py checks); what else does
         codebook = load_codebook_cached(project)  # is collected after the run
         transcripts, problems = load_transcripts_cached(project)
-        run = CodingRun(codebook, transcripts, [], problems)
+        run = CodingRun(codebook, transcripts, problems)
         cache = RulesCache(project)
-        found: dict[str, list[Coding]] = {}
+        found: dict[str, list] = {}
         todo = []
         for transcript in transcripts:
             key = cache_key(transcript, codebook)
@@ -194,15 +218,12 @@ def code_project(
             if cached is None:
                 todo.append(transcript)
             else:
-                found[transcript.id] = codings_from_rows(cached["codings"], transcript, codebook.hash, RULES_SOURCE)
+                found[transcript.id] = cached["codings"]
                 run.cached.append(transcript.id)
-        results: Iterator[tuple[bytes, list[Coding]]]
+        results: Iterator[tuple[bytes, list]]
         if jobs > 1 and len(todo) >= PARALLEL_FROM:
-            # workers send back each transcript's cache entry; its codings are read from it as from the cache
-            results = (
-                (line, codings_from_rows(json.loads(line)["codings"], transcript, codebook.hash, RULES_SOURCE))
-                for transcript, line in zip(todo, _code_in_processes(codebook, todo, jobs), strict=True)
-            )
+            # workers send back each transcript's cache entry; its rows are read from it as from the cache
+            results = ((line, json.loads(line)["codings"]) for line in _code_in_processes(codebook, todo, jobs))
         elif todo:
             from ..nlp.rules import RuleCoder  # spaCy: only when there is something to code
 
@@ -211,14 +232,13 @@ def code_project(
         else:
             results = iter(())
         try:
-            for transcript, (line, codings) in _progress(zip(todo, results, strict=True), len(todo), progress):
+            for transcript, (line, rows) in _progress(zip(todo, results, strict=True), len(todo), progress):
                 cache.put(transcript.id, line)
-                found[transcript.id] = codings
+                found[transcript.id] = rows
                 run.coded.append(transcript.id)
         finally:  # what was coded is kept, even if the run stops part way
             cache.save([t.id for t in transcripts])
-    for transcript in transcripts:
-        run.codings.extend(found[transcript.id])
+    run.rows = {transcript.id: found[transcript.id] for transcript in transcripts}
     return run
 
 
@@ -275,11 +295,10 @@ def _start_worker(codebook: Codebook) -> None:
     _worker_coder = RuleCoder(codebook)
 
 
-def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list[Coding]]:
-    """Code a transcript: its cache entry and its codings (made from the rows, as from the cache)."""
+def _coded(coder: RuleCoder, transcript: Transcript) -> tuple[bytes, list]:
+    """Code a transcript: its cache entry and its codings' rows."""
     bounds, rows = coder.coding_rows(transcript)
-    line = _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows)
-    return line, codings_from_rows(rows, transcript, coder.codebook.hash, coder.source)
+    return _cache_line(transcript, cache_key(transcript, coder.codebook), bounds, rows), rows
 
 
 def _code_in_worker(transcript: Transcript) -> bytes:
@@ -458,5 +477,36 @@ def code_counts(run: CodingRun, by: str) -> CodeCounts:
     KeyError
         If ``by`` is not one of :data:`CODING_COLUMNS`.
     """
-    return CodeCounts(by, list(run.codebook.code_ids), coding_values(run.transcripts, run.codings, by),
-                      [coding.code_id for coding in run.codings])
+    if by not in CODING_COLUMNS:
+        raise KeyError(by)
+    counted = _counted_from_rows(run, by) if by in _ROW_COLUMNS and run.rows else None
+    if counted is None:
+        counted = coding_values(run.transcripts, run.codings, by), [coding.code_id for coding in run.codings]
+    return CodeCounts(by, list(run.codebook.code_ids), *counted)
+
+
+# columns of codings_frame that a coding's row, its transcript and its turn tell
+_ROW_COLUMNS = _TURN_COLUMNS | _META_COLUMNS | {"transcript_id", "code_id"}
+
+
+def _counted_from_rows(run: CodingRun, by: str) -> tuple[list, list[str]] | None:
+    """Each coding's value of ``by`` and its code id, from the run's rows (before its codings are made); None if
+    a row's turn is not the one its segment id names (so the codings must say)."""
+    values: list = []
+    codes: list[str] = []
+    for transcript in run.transcripts:
+        rows = run.rows[transcript.id]
+        codes += [row[1] for row in rows]
+        if by in _TURN_COLUMNS:
+            turns = transcript.turns
+            for row in rows:
+                turn = turns[row[0]]
+                if turn.index != row[0]:  # (a coding's segment id names its turn by index)
+                    return None
+                values.append(getattr(turn, by))
+        elif by == "code_id":
+            values += [row[1] for row in rows]
+        else:
+            value = transcript.id if by == "transcript_id" else getattr(transcript.meta, by)
+            values += [value] * len(rows)
+    return values, codes
