@@ -42,6 +42,7 @@ bench: $(BIN)/pleval
 	$(BIN)/python benchmarks/bench_widget.py
 	$(BIN)/python benchmarks/bench_learn.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_startup.py
 
 clean:
 	rm -rf outputs benchmarks/.corpus
