@@ -29,9 +29,10 @@ from .. import __version__
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.text import sha256_text
-from ..nlp.rows import RULES_SOURCE, codings_from_rows
+from ..nlp.rows import codings_from_rows
 from ..project import Project, atomic_write
 from ..schema import Codebook, Coding, Segment, Transcript, Turn, segment_id
+from .store import RULES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,7 +73,7 @@ class CodingRun:
         codings: list[Coding] = []
         with _collector_paused():  # (see code_project)
             for transcript in self.transcripts:
-                codings += codings_from_rows(self.rows[transcript.id], transcript, self.codebook.hash, RULES_SOURCE)
+                codings += codings_from_rows(self.rows[transcript.id], transcript, self.codebook.hash, RULES)
         self.rows = {}
         return codings
 

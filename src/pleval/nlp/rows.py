@@ -8,9 +8,6 @@ from functools import lru_cache
 
 from ..schema import Coding, Evidence, Transcript, segment_id, sentence_id
 
-#: The rule coder's name, as a coding's ``coder`` and ``source``.
-RULES_SOURCE = "rules"
-
 
 def codings_from_rows(rows: list, transcript: Transcript, codebook_hash: str, coder: str) -> list[Coding]:
     """The codings a coder's rows stand for (see :meth:`pleval.nlp.rules.RuleCoder.coding_rows`).

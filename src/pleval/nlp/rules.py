@@ -17,7 +17,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from ..schema import Codebook, Coding, Transcript
-from .rows import RULES_SOURCE, codings_from_rows
+from .rows import codings_from_rows
 from .segment import UNCODED_KEY, SentenceBounds, parse_turns, sentence_bounds, sentence_starts, turn_offsets
 from .tokenpatterns import EncodedDoc, PatternCompiler, Unsupported
 
@@ -241,7 +241,7 @@ class _RuleTable:
 class RuleCoder:
     """Applies a codebook's rules to segments. Parameters are stored only; the pipeline is built on first use."""
 
-    source = RULES_SOURCE
+    source = "rules"
 
     def __init__(self, codebook: Codebook, *, code_interviewer: bool = False):
         self.codebook = codebook
