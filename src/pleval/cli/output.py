@@ -26,7 +26,7 @@ def echo_table(table: pd.DataFrame, fmt: str = "table") -> None:
     elif fmt == "json":
         click.echo(table.to_json(orient="records", indent=2))
     else:
-        click.echo(table.to_string(index=False))  # to_string never wraps or cuts (pandas' display options aside)
+        click.echo(table.to_string(index=False))  # (neither wrapped nor cut, whatever pandas' display options say)
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
