@@ -43,7 +43,7 @@ def survey(project_dir, breakdowns, items, years, regions, levels, pathways, fmt
     report = agreement_report(data, breakdowns=parse_breakdowns(breakdowns), items=items, filters=filters)
     schools = schools_administered(data, filters=filters)
     if fmt == "csv":
-        click.echo(report.to_csv(index=False), nl=False)
+        echo_table(report, "csv")
         return
     if fmt == "json":
         echo_json({"provenance": report.attrs["provenance"], "schools": records(schools), "figures": records(report)})
