@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from pleval import __version__
+
 HEAVY = {"spacy", "sklearn", "matplotlib", "pandas", "numpy", "scipy"}
 
 # runs `python -m pleval ARGS`, then writes (last, on stderr) which heavy modules the command imported
@@ -38,7 +40,7 @@ def run_pleval(*args):
 
 def test_python_m_pleval_is_the_pleval_command():
     done = subprocess.run([sys.executable, "-m", "pleval", "--version"], capture_output=True, text=True, check=True)
-    assert done.stdout == "pleval, version 0.1.0\n"
+    assert done.stdout == f"pleval, version {__version__}\n"
     done = subprocess.run([sys.executable, "-m", "pleval", "code", "--by", "shoe_size"], capture_output=True, text=True)
     assert done.returncode == 2 and "Usage: pleval code" in done.stderr
 
