@@ -14,7 +14,6 @@ This module imports nothing heavy itself: the kernel of every brief page imports
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import PlevalError
 from ..inputs.digests import file_digest, folder_digest
+from ..inputs.text import sha256_text
 from ..project import Project, atomic_write, inside
 
 SURVEY_COLUMNS = ["theme", "item_id", "n", "agree", "percent", "ci_low", "ci_high", "suppressed", "withheld", "years"]
@@ -38,7 +38,7 @@ def brief_key(project: Project) -> str:
         "templates": folder_digest(Path(__file__).parent.parent / "templates" / "brief"),
         "pleval": __version__,
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return sha256_text(json.dumps(parts, sort_keys=True))
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import io
 import json
 import re
@@ -27,6 +26,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..coding.sources import SOURCE_NAMES
 from ..errors import PlevalError, Problem
+from ..inputs.text import sha256_bytes, sha256_text
 from ..project import Project, atomic_write
 from ..schema import Brief
 from .assemble import AssembledBrief, BriefContext, assemble_brief
@@ -117,8 +117,8 @@ def _chart_key(brief: Brief) -> str:
     package = Path(__file__).parent.parent
     parts = [roles_table(brief).to_json(), survey_table(brief).to_json(), [f.figure.item_id for t in brief.themes
              for f in t.figures], matplotlib.__version__, settings, __version__,
-             [hashlib.sha256((package / name).read_bytes()).hexdigest() for name in ("charts.py", "briefs/render.py")]]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+             [sha256_bytes((package / name).read_bytes()) for name in ("charts.py", "briefs/render.py")]]
+    return sha256_text(json.dumps(parts, default=str))
 
 
 def chart_pngs(project: Project, brief: Brief) -> dict[str, bytes]:

@@ -31,12 +31,11 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problem, RefiWarning
-from ..schema import COLOUR, Code, Codebook, CodeGroup
+from ..schema import COLOUR, PALETTE, Code, Codebook, CodeGroup
 from .description import parse_description
 from .reader import RefiCode, RefiFile, RefiSet
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: the codebook can be long
-PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
 CODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 COMPARED = ("definition", "when_to_use", "when_not_to_use", "examples")
 EXCHANGED = ("id", "label", "group", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "examples")
