@@ -20,6 +20,7 @@ values = st.text(st.characters(categories=["L", "M", "N", "P", "S", "Zs"]), min_
     str.isprintable)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(code_ids.filter(lambda ids: "total" not in ids), st.lists(values, min_size=1, max_size=8, unique=True),
        st.data(), st.sampled_from(["school", "role", "transcript_id", "x"]))

@@ -13,6 +13,8 @@ import pytest
 
 from pleval import __version__
 
+pytestmark = pytest.mark.slow  # each test starts a new Python process
+
 HEAVY = {"spacy", "sklearn", "matplotlib", "pandas", "numpy", "scipy"}
 
 # runs `python -m pleval ARGS`, then writes (last, on stderr) which heavy modules the command imported
