@@ -141,8 +141,14 @@ class CodingLog:
 
         They share one time, which is what marks them as one decision: undo takes back all of a click's events.
         """
+        return self.append_batch([(action, fields) for fields in many])
+
+    def append_batch(self, decisions: list[tuple[str, dict]]) -> list[Event]:
+        """Write decisions of several kinds (an import's codings and the turns it marks done) as one: a single
+        locked write and fsync, all sharing one time.
+        """
         now = _now()
-        events = [self._event(action, fields, now) for fields in many]
+        events = [self._event(action, fields, now) for action, fields in decisions]
         if events:
             self._write(events)
         return events
