@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from .base import EXIT_PROBLEMS, echo_problem, main, open_project
-from .options import force_option, format_option, jobs_option, list_option, progress_option, project_option
+from .options import (
+    force_option,
+    format_option,
+    jobs_option,
+    list_option,
+    progress_option,
+    project_option,
+    reviewed_option,
+)
 from .output import counts_text, echo_table
 
 
@@ -90,7 +98,8 @@ def import_():
 @project_option
 @click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--coder", required=True, help="Whose log the codings go to (data/codings/CODER.jsonl).")
-def import_codings(project_dir, table, coder):
+@reviewed_option("coded")
+def import_codings(project_dir, table, coder, reviewed):
     """Append the codings in TABLE (CSV or XLSX) to a coder's log: all rows, or none if any row is wrong.
 
     Columns: transcript_id, code_id, and start and end (code-point offsets) or segment_id.
@@ -98,8 +107,10 @@ def import_codings(project_dir, table, coder):
     from ..coding.imports import import_codings as run_import
 
     project = open_project(project_dir)
-    count = run_import(project, table, coder)
-    click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl")
+    count = run_import(project, table, coder, reviewed=reviewed)
+    click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl"
+               + ("; every participant turn of their transcripts counts as reviewed" if reviewed == "transcripts"
+                  else ""))
 
 
 @main.command()

@@ -37,6 +37,15 @@ def force_option(help: str) -> Callable[[F], F]:
     return click.option("--force", is_flag=True, help=help)
 
 
+def reviewed_option(default: str) -> Callable[[F], F]:
+    """``--reviewed coded|transcripts``: what a coder whose work an import brings in has reviewed."""
+    return click.option(
+        "--reviewed", type=click.Choice(["coded", "transcripts"]), default=default, show_default=True,
+        help="What the coder reviewed: only the turns with a coding ('coded'), or every participant turn of each "
+        "transcript they coded anything in ('transcripts': the uncoded turns are marked done, so the rules no "
+        "longer count there).")
+
+
 def split_list(values: str | Iterable[str]) -> list[str]:
     """Comma-separated values, from one string or several: ``('a, b', 'c,')`` -> ``['a', 'b', 'c']``."""
     if isinstance(values, str):

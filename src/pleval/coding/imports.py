@@ -4,6 +4,11 @@ The table (CSV as Excel writes it, or .xlsx) has one row per coding: ``transcrip
 either ``start`` and ``end`` (code-point offsets into the transcript's normalised text) or ``segment_id``. Every
 row is checked before anything is written; one bad row stops the import with its row number, and the coder's
 log is left as it was.
+
+``reviewed`` says what the coder read. ``coded`` (the default): only the turns a row codes count as reviewed by
+them, as if they had coded turn by turn and left the rest for later. ``transcripts``: they coded each transcript
+the table names through, so every other participant turn of it gets a ``review`` ("done") event, written in the
+same locked write as the codings.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from ..errors import CodingImportError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id as make_segment_id
+from .reviewed import REVIEWED, whole_transcript_reviews
 from .store import CodingLog
 
 
@@ -32,8 +38,19 @@ def read_table(path: Path) -> pd.DataFrame:
                                 fix="save it as CSV (UTF-8) or .xlsx") from None
 
 
-def import_codings(project: Project, table_path: Path, coder: str) -> int:
+def import_codings(project: Project, table_path: Path, coder: str, *, reviewed: str = "coded") -> int:
     """Append every row of a codings table to ``coder``'s log, or nothing if any row is wrong.
+
+    Parameters
+    ----------
+    project : Project
+    table_path : Path
+        A CSV or .xlsx table, one coding per row.
+    coder : str
+        Whose log the codings go to.
+    reviewed : {"coded", "transcripts"}
+        What the coder reviewed: only the turns the table codes, or every participant turn of each transcript it
+        codes (the turns left uncoded are marked done, unless the coder's log already reviews them).
 
     Returns
     -------
@@ -46,6 +63,9 @@ def import_codings(project: Project, table_path: Path, coder: str) -> int:
         Naming the first bad row (and how many others are bad).
     """
     table_path = Path(table_path)
+    if reviewed not in REVIEWED:
+        raise CodingImportError(f"unknown --reviewed '{reviewed}'", value=reviewed,
+                                fix=f"use one of: {', '.join(REVIEWED)}")
     log = CodingLog(project.codings_dir, coder)
     table = read_table(table_path)
     columns = {c.strip().lower(): c for c in table.columns}
@@ -72,7 +92,11 @@ def import_codings(project: Project, table_path: Path, coder: str) -> int:
         more = f" (and {len(errors) - 1} more bad row(s))" if len(errors) > 1 else ""
         raise CodingImportError(f"row {number}: {message}{more}; nothing was imported", path=table_path,
                                 line=number, fix="correct the row(s) and import again")
-    log.append_many("apply", events)
+    decisions = [("apply", fields) for fields in events]
+    if reviewed == "transcripts":
+        decisions += [("review", fields) for fields in whole_transcript_reviews(
+            log.replay(), by_id, {e["transcript_id"] for e in events}, decisions, codebook.hash)]
+    log.append_batch(decisions)
     return len(events)
 
 
