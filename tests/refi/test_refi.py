@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from lxml import etree
 
 from pleval.cli import main
+from pleval.coding.reviewed import reviewed_turns
+from pleval.coding.sources import counted_codings
 from pleval.coding.store import CodingLog
 from pleval.errors import RefiError
 from pleval.inputs.cache import load_transcripts_cached
@@ -460,6 +462,87 @@ def test_zero_length_and_memo_only_selections(make_project, tmp_path):
     assert [m.memo for m in memos] == ["Buses came up twice."]
     assert by_id(project)[memos[0].transcript_id].text[memos[0].start:memos[0].end] == "we paid for the buses"
     assert report.memos == {"qualcoder": 1}
+
+
+# --- what the coders reviewed ------------------------------------------------------------------------------
+
+
+def reviewed_by(project: Project, coder: str) -> dict[str, set[int]]:
+    return reviewed_turns(CodingLog(project.root / "data" / "codings", coder).replay(), by_id(project))
+
+
+@pytest.mark.parametrize("reviewed, field_notes, sources", [
+    (None, {0, 1}, {"consensus": 0, "human": 2, "rules": 0}),  # the default: whole documents coded through
+    ("transcripts", {0, 1}, {"consensus": 0, "human": 2, "rules": 0}),
+    ("coded", {1}, {"consensus": 0, "human": 1, "rules": 1}),
+])
+def test_reviewed_says_which_turns_of_a_coded_source_count_as_the_coders(make_project, tmp_path, reviewed,
+                                                                         field_notes, sources):
+    project = make_project()
+    options = {} if reviewed is None else {"reviewed": reviewed}
+    report = import_refi(project, interviews(tmp_path, "QualCoder 3.6", CODE_POINTS), **options)
+    # qualcoder coded one of the field notes' two paragraphs, and wrote a memo on a turn of the interview, where
+    # it coded nothing: that turn is reviewed (the memo), the interview's other turn is not
+    assert reviewed_by(project, "qualcoder") == {"field-notes": field_notes, "lakeview-interview-1": {1}}
+    assert reviewed_by(project, "dana-ruiz") == {"lakeview-interview-1": {1, 3}}  # coded both turns: no review
+    counted = counted_codings(project)
+    assert counted.source_counts(["field-notes"]) == sources
+    assert counted.source_counts(["lakeview-interview-1"]) == {"consensus": 0, "human": 2, "rules": 0}
+    reviews = [e for e in CodingLog(project.root / "data" / "codings", "qualcoder").replay().events
+               if e.action == "review"]
+    if field_notes == {1}:
+        assert reviews == [] and report.reviews == {}
+        return
+    notes = by_id(project)["field-notes"]
+    turn = notes.turns[0]
+    [review] = reviews  # as the coding session's done() writes it: the whole turn
+    assert (review.segment_id, review.start, review.end, review.text) == ("field-notes:t000", turn.start, turn.end,
+                                                                          turn.text)
+    assert review.transcript_hash == notes.text_hash
+    assert review.codebook_hash == load_codebook(project.codebook_path).hash
+    assert report.reviews == {"qualcoder": 1} and "1 uncoded turn(s)" in report.summary()
+
+
+def test_importing_twice_marks_no_turn_reviewed_twice(make_project, tmp_path):
+    project = make_project()
+    path = interviews(tmp_path, "QualCoder 3.6", CODE_POINTS)
+    import_refi(project, path, reviewed="coded")
+    report = import_refi(project, path)  # the same file, now said to be coded through: the missing review only
+    assert report.reviews == {"qualcoder": 1} and not report.codings
+    before = tree_hash(project.root)
+    report = import_refi(project, path)
+    assert report.reviews == {} and tree_hash(project.root) == before
+
+
+def test_a_failure_while_writing_the_reviews_takes_back_everything(make_project, tmp_path, monkeypatch):
+    project = make_project(transcripts=["two_speakers.txt"])
+    codebook = project.codebook_path.read_bytes()
+    path = interviews(tmp_path, "QualCoder 3.6", CODE_POINTS)
+    append_many = CodingLog.append_many
+
+    def no_room_for_reviews(self, action, many):
+        if action == "review":
+            raise OSError("no space left on device")
+        return append_many(self, action, many)
+
+    monkeypatch.setattr(CodingLog, "append_many", no_room_for_reviews)
+    with pytest.raises(OSError):
+        import_refi(project, path)
+    assert sorted(by_id(project)) == ["two-speakers"] and project.codebook_path.read_bytes() == codebook
+    folder = project.root / "data" / "codings"
+    for log in folder.glob("*.jsonl"):  # appended events are taken back by undo: none is in force
+        assert CodingLog(folder, log.stem).replay().effective() == []
+
+
+def test_cli_passes_reviewed_on(make_project, tmp_path):
+    project = make_project()
+    path = interviews(tmp_path, "QualCoder 3.6", CODE_POINTS)
+    result = CliRunner().invoke(main, ["import", "refi", str(path), "--reviewed", "coded",
+                                       "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert reviewed_by(project, "qualcoder")["field-notes"] == {1}
+    with pytest.raises(RefiError, match="unknown --reviewed 'all'"):
+        import_refi(project, path, reviewed="all")
 
 
 # --- codebook merge ----------------------------------------------------------------------------------------

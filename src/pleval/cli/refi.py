@@ -8,7 +8,7 @@ import click
 
 from .base import echo_problem, open_project
 from .commands import export, import_
-from .options import project_option
+from .options import project_option, reviewed_option
 
 
 @export.group("refi")
@@ -52,7 +52,8 @@ def export_refi_project(project_dir, file, rules):
               help="YAML metadata for sources the file's Cases and Variables do not fully describe: defaults, "
               "and 'sources: {NAME: {...}}' per source.")
 @click.option("--coder", help="Whose log receives codings that name no user (default: the tool's name).")
-def import_refi(project_dir, file, metadata, coder):
+@reviewed_option("transcripts")
+def import_refi(project_dir, file, metadata, coder, reviewed):
     """Import a REFI-QDA codebook (.qdc) or project (.qdpx, .qde), all or nothing.
 
     Codes merge into data/codebook.yaml (nothing is overwritten; differences are reported), sources become
@@ -60,7 +61,7 @@ def import_refi(project_dir, file, metadata, coder):
     """
     from ..refi import import_refi as run_import
 
-    result = run_import(open_project(project_dir), file, metadata=metadata, coder=coder)
+    result = run_import(open_project(project_dir), file, metadata=metadata, coder=coder, reviewed=reviewed)
     for problem in result.problems:
         echo_problem(problem)
     click.echo(result.summary())

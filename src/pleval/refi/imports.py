@@ -12,6 +12,11 @@ every new transcript is parsed from a temporary copy, every span is placed on it
 written (new transcripts, then the codebook, then the logs); a failure on the way removes what was written,
 so the project is left as it was. Codings and memos the logs already hold are not appended again, so
 importing a file twice changes nothing the second time.
+
+A coder's whole documents are normally coded through in these tools, so by default (``reviewed="transcripts"``)
+every participant turn of a transcript a coder coded anything in counts as reviewed by them: the turns they left
+uncoded get a ``review`` ("done") event, unless their log already reviews them. With ``reviewed="coded"`` only
+the coded turns count, and the rules keep the others.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..coding.reviewed import REVIEWED, whole_transcript_reviews
 from ..coding.store import RULES, CodingLog
 from ..errors import CodebookError, PlevalError, Problem, RefiError, RefiWarning, StoreError
 from ..inputs.cache import load_transcripts_cached
@@ -63,6 +69,7 @@ class RefiImport:
     sources_skipped: list[str] = field(default_factory=list)
     codings: dict[str, int] = field(default_factory=dict)  # coder -> codings appended
     memos: dict[str, int] = field(default_factory=dict)
+    reviews: dict[str, int] = field(default_factory=dict)  # coder -> uncoded turns marked reviewed
     already: int = 0  # codings and memos the logs already held
     rules_skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -79,6 +86,9 @@ class RefiImport:
             f"codings: {sum(self.codings.values())} appended" + (f" to the logs of {coders}" if self.codings else "")
             + f", {sum(self.memos.values())} memo(s); {self.already} already in the logs",
         ]
+        if self.reviews:
+            lines.append(f"reviewed: {sum(self.reviews.values())} uncoded turn(s) of the coded transcripts marked "
+                         "done")
         if self.rules_skipped:
             lines.append(f"{self.rules_skipped} coding(s) of pleval's rule coder not imported ('pleval code' "
                          "derives them)")
@@ -96,6 +106,10 @@ class _Placed:
     turns: tuple[Turn, ...]
     spans: list[tuple[int, int]]
     content: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.transcript_id
 
 
 def _current_codebook(project: Project) -> tuple[Codebook | None, str | None]:
@@ -375,7 +389,7 @@ def _commit(project: Project, codebook_text: str | None, placed: list[_Placed], 
             wrote_codebook = True
         for coder, actions in sorted(fresh.items()):
             log = CodingLog(project.codings_dir, coder)
-            for action in ("apply", "memo"):
+            for action in ("apply", "memo", "review"):
                 if actions.get(action):
                     appended.append((log, log.append_many(action, actions[action])))
     except BaseException:
@@ -404,8 +418,22 @@ def _embedded_codebook(refi: RefiFile):
     return None
 
 
+def _reviews(project: Project, events: _Events, placed: list[_Placed], fresh: dict) -> None:
+    """Add to ``fresh`` a ``review`` for each participant turn left uncoded in a transcript a coder coded."""
+    texts = {item.transcript_id: item for item in placed}
+    for coder, actions in events.by_coder.items():
+        coded = {fields["transcript_id"] for fields in actions.get("apply", [])}
+        if not coded:
+            continue
+        pending = [(action, fields) for action, many in fresh.get(coder, {}).items() for fields in many]
+        reviews = whole_transcript_reviews(CodingLog(project.codings_dir, coder).replay(), texts, coded, pending,
+                                           events.hash)
+        if reviews:
+            fresh.setdefault(coder, {})["review"] = reviews
+
+
 def import_refi(project: Project, path: str | Path, *, metadata: str | Path | None = None,
-                coder: str | None = None) -> RefiImport:
+                coder: str | None = None, reviewed: str = "transcripts") -> RefiImport:
     """Import a REFI-QDA codebook or project into ``project``, all or nothing.
 
     Parameters
@@ -418,6 +446,9 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
         and a ``sources:`` mapping from source name to fields for that source.
     coder : str, optional
         The coder whose log receives codings and memos that name no user (default: the tool's name).
+    reviewed : {"transcripts", "coded"}
+        What each coder reviewed: every participant turn of each transcript they coded anything in (the turns
+        left uncoded are marked done, unless their log already reviews them), or only the turns they coded.
 
     Returns
     -------
@@ -429,6 +460,8 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
     RefiError
         If the file cannot be read, or anything in it cannot be imported; the project is left as it was.
     """
+    if reviewed not in REVIEWED:
+        raise RefiError(f"unknown --reviewed '{reviewed}'", value=reviewed, fix=f"use one of: {', '.join(REVIEWED)}")
     refi = read_refi(path)
     report = RefiImport(Path(path), refi.origin, {
         "codes": len(refi.all_codes()), "sources": len(refi.sources), "selections": refi.selection_count(),
@@ -450,6 +483,8 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
         refi.notes.pop(embedded.guid)
     _gather(refi, placed, merge, events)
     fresh, report.already = _new_only(project, events, merged)
+    if reviewed == "transcripts":
+        _reviews(project, events, placed, fresh)
     _commit(project, merge.text, placed, fresh)
     report.codes_added, report.groups_added = merge.added_codes, merge.added_groups
     report.codes_matched = merge.matched_codes
@@ -458,5 +493,6 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
     report.sources_skipped = [s.name for s in refi.sources if s.text is None]
     report.codings = {c: len(a.get("apply", [])) for c, a in fresh.items() if a.get("apply")}
     report.memos = {c: len(a.get("memo", [])) for c, a in fresh.items() if a.get("memo")}
+    report.reviews = {c: len(a.get("review", [])) for c, a in fresh.items() if a.get("review")}
     report.rules_skipped = events.rules_skipped
     return report
