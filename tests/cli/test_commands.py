@@ -69,6 +69,27 @@ def test_export_codings_csv_to_stdout_and_xlsx_to_file(run, make_project, tmp_pa
     assert pd.read_excel(target).shape[0] == 3
 
 
+def test_export_codings_names_an_unknown_coder_in_one_line(run, make_project):
+    project = make_project(transcripts=["two_speakers.txt"])
+    result = CliRunner().invoke(main, ["export", "codings", "--project", str(project.root), "--source", "rulez"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "unknown coder 'rulez'" in result.output and "did you mean 'rules'?" in result.output
+
+
+@pytest.mark.slow
+def test_export_codings_of_the_model_and_a_person(run, fresh_sample, tmp_path):
+    target = tmp_path / "codings.csv"
+    result = run("export", "codings", "--project", fresh_sample.root, "--source", "model", "--source", "ana",
+                 "-o", target)
+    assert result.exit_code == 0
+    table = pd.read_csv(target)
+    assert set(table["coder"]) == {"model", "ana"}
+    model = table[table["coder"] == "model"]
+    assert (model["source"] == "model").all() and model["score"].between(0, 1).all()
+    assert (tmp_path / "codings.memos.csv").exists()
+
+
 def test_a_missing_project_is_one_clean_line(run, tmp_path):
     result = run("validate", "--project", tmp_path / "nowhere")
     assert result.exit_code == 1

@@ -73,16 +73,20 @@ def export():
 @export.command("codings")
 @project_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--source", "sources", multiple=True, type=click.Choice(["rules"]),
-              help="Which coders' codings to include (repeatable; default: all).")
+@click.option("--source", "sources", multiple=True, metavar="CODER",
+              help="Whose codings to include (repeatable): rules, model, consensus, human (every person's log), "
+                   "all, or a coder's name; default: all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx).")
+              help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx); memos go to "
+                   "NAME.memos.csv beside a csv file, or a 'memos' sheet.")
 def export_codings(project_dir, fmt, sources, output):
-    """Write every coding as a tidy table (one row per coding)."""
+    """Write every coder's codings as a tidy table (one row per coding, with its coder), and their memos."""
     from ..coding.export import export_codings as run_export
+    from ..learn.suggest import model_codings
 
     project = open_project(project_dir)
-    written, problems = run_export(project, fmt=fmt, sources=sources or None, output=output)
+    written, problems = run_export(project, fmt=fmt, sources=sources or None, output=output,
+                                   model_codings=model_codings)
     for problem in problems:
         echo_problem(problem)
     if written is not None:

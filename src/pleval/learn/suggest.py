@@ -32,7 +32,7 @@ from ..errors import LearningError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..nlp.rules import RuleCoder
 from ..project import Project
-from ..schema import Codebook, Transcript, segment_id
+from ..schema import Codebook, Coding, Evidence, Transcript, segment_id
 from .trained import TrainedCoder, load_or_train
 from .training import human_coders, model_input, rule_findings, rules_decide
 
@@ -45,6 +45,8 @@ SUGGESTION_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "proba
 UNCERTAINTY_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "probability", "threshold",
                        "uncertainty"]
 UNIT_COLUMNS = ["unit", "transcript_id", "start", "end", "text"]
+#: The coder and source name of the learned coder's codings.
+MODEL_SOURCE = "model"
 
 
 def transcript_units(project: Project, transcript: Transcript, codebook: Codebook, unit: str) -> pd.DataFrame:
@@ -247,3 +249,28 @@ def uncertainty_order(project: Project, *, unit: str = "turn", coder: str | None
                       limit: int | None = None) -> pd.DataFrame:
     """Unreviewed units, most uncertain first (see :meth:`Suggester.uncertainty_order`)."""
     return Suggester.for_project(project, unit).uncertainty_order(coder=coder, limit=limit)
+
+
+def model_codings(project: Project, *, unit: str = "turn") -> list[Coding]:
+    """The learned coder's codings of every transcript, for ``pleval export codings``: each unit and code the
+    model decides (at its threshold), with its probability as the score and its weightiest words as evidence.
+
+    Raises
+    ------
+    LearningError
+        When the project has too little human coding to train a model from.
+    """
+    suggester = Suggester.for_project(project, unit)
+    codings = []
+    for transcript_id, transcript in suggester.transcripts.items():
+        table = suggester.suggestions(transcript_id)
+        for row in table[table["model"]].itertuples(index=False):
+            evidence = tuple(Evidence(start, end, text, row.evidence_source)
+                             for text, (start, end) in zip(row.evidence, row.evidence_spans, strict=True))
+            codings.append(Coding(
+                transcript_id=transcript_id, segment_id=str(row.unit).split(".s")[0] if unit == "sentence"
+                else str(row.unit), start=int(row.start), end=int(row.end), code_id=row.code_id,
+                coder=MODEL_SOURCE, source=MODEL_SOURCE, score=round(float(row.probability), 4),
+                codebook_hash=suggester.codebook.hash, transcript_hash=transcript.text_hash, evidence=evidence,
+                sentence_ids=(str(row.unit),) if unit == "sentence" else ()))
+    return sorted(codings, key=lambda c: (c.transcript_id, c.start, c.code_id))
