@@ -8,7 +8,8 @@ Layout (every command takes ``--project DIR``)::
     data/codings/<coder>.jsonl  the human coding store, one append-only log per coder
     data/briefs.yaml          the evaluation briefs
     data/survey/survey.yaml   the survey's description, beside its response files
-    notebooks/                the notebooks a build runs (overview.ipynb, brief.ipynb)
+    notebooks/                the notebooks a build runs (overview.ipynb, brief.ipynb); optional: without one,
+                              the build runs the copy shipped in the package (pleval/notebooks/)
     outputs/                  everything pleval derives; safe to delete, always rebuilt:
         cache/                    parsed transcripts, rule codings, survey tables, drafted briefs, charts
         notebooks/ html/          each page's executed notebook and its HTML; html/index.html
@@ -133,7 +134,7 @@ class Project:
 
     @property
     def notebooks_dir(self) -> Path:
-        """The notebooks a build runs, one per kind of page."""
+        """The project's own notebooks, one per kind of page; a build runs pleval's where one is missing."""
         return self.root / "notebooks"
 
     # --- outputs/ (derived; safe to delete) ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pleval.build.batch import build, plan
+from pleval.build.batch import PACKAGED_NOTEBOOKS, build, plan
 from pleval.cli import main
 from pleval.errors import BuildError
 
@@ -160,3 +160,28 @@ def test_build_processes_validate_notebooks_without_the_slow_iri_checker():
              "print(sys.modules['rfc3987_syntax'])")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "None"
+
+
+def test_a_new_project_builds_its_overview_with_the_notebooks_pleval_ships(tmp_path):
+    runner = CliRunner()
+    folder = tmp_path / "clinics"
+    assert runner.invoke(main, ["init", str(folder)]).exit_code == 0
+    assert not (folder / "notebooks").exists()
+    result = runner.invoke(main, ["build", "--project", str(folder), "--no-progress"])
+    # the skeleton's example brief has no transcript to select yet; its page runs the shipped brief notebook too
+    assert "no notebook" not in result.output and "Traceback" not in result.output
+    assert (folder / "outputs" / "html" / "overview.html").exists()
+    manifest = json.loads((folder / "outputs" / "manifest.json").read_text())
+    assert manifest["pages"]["overview"]["status"] == "built"
+    assert manifest["pages"]["overview"]["notebook"] == "overview.ipynb"
+
+
+def test_the_project_s_own_notebook_wins_over_the_shipped_one(tmp_path):
+    from pleval.scaffold import create_project
+
+    project = create_project(tmp_path / "library")
+    assert plan(project)[0].notebook == PACKAGED_NOTEBOOKS / "overview.ipynb"
+    project.notebooks_dir.mkdir()
+    own = project.notebooks_dir / "overview.ipynb"
+    own.write_bytes((PACKAGED_NOTEBOOKS / "overview.ipynb").read_bytes())
+    assert plan(project)[0].notebook == own

@@ -8,11 +8,18 @@ import json
 import papermill
 import pytest
 
+from pleval.build.batch import PACKAGED_NOTEBOOKS
+
 from conftest import REPO
 
 pytestmark = pytest.mark.notebook
 
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+# The sample project's notebooks/ and the copies pleval ships (which a build runs in a project without its own)
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + sorted(PACKAGED_NOTEBOOKS.glob("*.ipynb"))
+
+
+def notebook_id(path):
+    return f"{'shipped' if path.parent == PACKAGED_NOTEBOOKS else 'sample'}/{path.name}"
 
 
 def code_cells(path):
@@ -23,13 +30,22 @@ def test_there_are_notebooks():
     assert {"coding.ipynb", "reliability.ipynb"} <= {p.name for p in NOTEBOOKS}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_shipped_notebooks_are_the_sample_s_byte_for_byte():
+    shipped = {p.name: p.read_bytes() for p in PACKAGED_NOTEBOOKS.glob("*.ipynb")}
+    sample = {p.name: p.read_bytes() for p in (REPO / "notebooks").glob("*.ipynb")}
+    assert sorted(shipped) == sorted(sample) == ["brief.ipynb", "coding.ipynb", "overview.ipynb", "reliability.ipynb"]
+    differ = [name for name in shipped if shipped[name] != sample[name]]
+    assert not differ, (f"notebooks/ and src/pleval/notebooks/ differ in {', '.join(differ)}: edit one, then copy "
+                        "it over the other")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_committed_without_outputs(path):
     for cell in code_cells(path):
         assert cell["outputs"] == [] and cell["execution_count"] is None, f"{path.name}: clear its outputs"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_no_def_or_class_in_notebooks(path):
     for cell in code_cells(path):
         tree = ast.parse("".join(cell["source"]))
@@ -38,7 +54,7 @@ def test_no_def_or_class_in_notebooks(path):
         assert not defined, f"{path.name}: move {type(defined[0]).__name__} into the pleval package"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_first_code_cell_is_parameters_and_only_assigns(path):
     first = code_cells(path)[0]
     assert "parameters" in first["metadata"].get("tags", [])

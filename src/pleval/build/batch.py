@@ -37,6 +37,8 @@ from .runners import runner
 
 MANIFEST_FORMAT = 1
 OVERVIEW = "overview"
+#: The notebooks shipped with pleval, which a build runs when the project has none of its own.
+PACKAGED_NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
 
@@ -121,9 +123,11 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
     Raises
     ------
     BuildError
-        For a brief id that briefs.yaml does not declare, or a missing notebook.
+        For a brief id that briefs.yaml does not declare, or a notebook missing from ``notebooks``.
+
+    Each page runs the project's own notebook (notebooks/overview.ipynb, notebooks/brief.ipynb) where it has one,
+    else the one shipped with pleval (:data:`PACKAGED_NOTEBOOKS`); ``notebooks`` names another folder instead.
     """
-    notebooks = notebooks or project.notebooks_dir
     briefs, shared_block = _brief_entries(project)
     known = [b["id"] for b in briefs]
     unknown = [b for b in brief_ids or [] if b not in known]
@@ -138,25 +142,34 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
     html_dir = project.html_dir
     pages = []
     if overview and not brief_ids:
-        pages.append(_page(OVERVIEW, "Project overview", notebooks / "overview.ipynb", inputs,
+        pages.append(_page(OVERVIEW, "Project overview", page_notebook(project, "overview.ipynb", notebooks), inputs,
                            {"project": str(project.root), "output_dir": str(html_dir)}, "overview",
                            "The corpus, the codes, the survey and the state of the coding"))
     for brief in briefs:
         if brief_ids and brief["id"] not in brief_ids:
             continue
         entry = sha256_text(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
-        pages.append(_page(brief["id"], str(brief.get("title", brief["id"])), notebooks / "brief.ipynb",
-                           {**inputs, "brief": entry},
+        pages.append(_page(brief["id"], str(brief.get("title", brief["id"])),
+                           page_notebook(project, "brief.ipynb", notebooks), {**inputs, "brief": entry},
                            {"project": str(project.root), "brief_id": brief["id"],
                             "output_dir": str(project.briefs_output_dir)},
                            "brief", str(brief.get("subtitle", ""))))
     return pages
 
 
+def page_notebook(project: Project, name: str, folder: Path | None = None) -> Path:
+    """The notebook ``name`` a build runs: from ``folder`` if given, else the project's notebooks/ folder if it
+    has one of that name, else the one shipped with pleval."""
+    if folder is not None:
+        return folder / name
+    own = project.notebooks_dir / name
+    return own if own.is_file() else PACKAGED_NOTEBOOKS / name
+
+
 def _page(page_id, title, notebook: Path, inputs, parameters, kind, subtitle="") -> Page:
     if not notebook.exists():
         raise BuildError(f"no notebook {notebook.name} for page '{page_id}'", path=notebook,
-                         fix="restore it from the repository (git checkout notebooks/)")
+                         fix="add it to that folder, or leave the folder out to run the notebooks pleval ships")
     return Page(page_id, title, notebook, parameters, {**inputs, "notebook": file_digest(notebook)}, subtitle,
                 kind)
 
