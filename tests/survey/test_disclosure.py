@@ -1,5 +1,6 @@
 """Complementary suppression on small hand-made tables: a total with one small part, two levels of nesting, the
-same respondents under two names, costs, a fixed point, and figures and tables that carry no number."""
+same respondents under two names, costs, a fixed point, figures and tables that carry no number, and respondent
+counts planned with the figures."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from pleval.survey.data import load_survey
 from pleval.survey.disclosure import (
     COMPLEMENTARY,
     PRIMARY,
+    RESPONDENTS,
     Cell,
     cell_key,
+    count_cell,
+    count_key,
     figure_cells,
     plan_suppression,
     recoverable,
@@ -192,3 +196,48 @@ def test_a_withheld_figure_and_table_row_carry_no_number(fixture_survey):
     assert readable.loc[0, "percent"] == "withheld" and readable.loc[0, "n"] == ""
     assert readable.loc[1, "percent"] == "suppressed (n < 10)"
     assert str(table.loc[0, "n"]) not in readable.loc[0].to_string()
+
+
+# --- respondent counts: cells whose n is the number of respondents -------------------------------------------
+
+
+def count(key, *groups, cost=1) -> Cell:
+    return cell(key, *groups, item=RESPONDENTS, cost=cost)
+
+
+def test_a_small_count_is_protected_like_a_small_figure():
+    small, middle, large = group(8, 0), group(12, 0), group(30, 0)
+    cells = [count("year", small, middle, large), count("EXPLORE", small), count("LAUNCH", large),
+             count("TRANSFORM", middle)]
+    assert recoverable(cells, ["EXPLORE"]) == ["EXPLORE"]  # the year minus LAUNCH and TRANSFORM
+    plan = plan_suppression(cells, 10)
+    assert plan.reasons == {"EXPLORE": PRIMARY, "TRANSFORM": COMPLEMENTARY}
+    assert recoverable(cells, plan.reasons) == []
+
+
+def test_counts_and_other_items_give_a_figures_n_away_and_are_withheld_for_it():
+    # item x: the region's figure and school A's (8 answers). Alone, x's cells hide A: nothing to subtract.
+    # But the region's respondents minus the counts of schools B and C are A's 8; so is the region minus
+    # B's and C's figures of another item that everyone answered.
+    a, b, c = group(8, 3), group(15, 6), group(20, 9)
+    figures = [cell("x region", a, b, c, item="x"), cell("x A", a, item="x")]
+    assert plan_suppression(figures, 10).reasons == {"x A": PRIMARY}
+    counts = [count("B", b, cost=5), count("C", c, cost=5)]
+    other = [cell("y B", b, item="y"), cell("y C", c, item="y")]
+    for published in (figures + counts, figures + other):
+        assert recoverable(published, ["x A"]) == ["x A"]
+        plan = plan_suppression(published, 10)
+        assert recoverable(published, plan.reasons) == []
+        assert plan.counts() == {PRIMARY: 1, COMPLEMENTARY: 1}
+    # the cheapest way out: the region's figure (cost 1) before a count (cost 5)
+    assert plan_suppression(figures + counts, 10).reason("x region") == COMPLEMENTARY
+
+
+def test_a_count_cell_counts_every_respondent_in_its_scope(fixture_survey):
+    data = fixture_survey
+    year = SurveyFilters(years="2023-2024")
+    respondents = count_cell(data, year)
+    [figure] = figure_cells(data, "time_to_collaborate", year)
+    assert respondents.key == count_key(year) and respondents.item_id == RESPONDENTS
+    assert respondents.n == int((data.responses["year"] == "2023-2024").sum()) >= figure.n
+    assert figure.answered <= respondents.answered

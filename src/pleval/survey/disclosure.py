@@ -20,6 +20,12 @@ non-negative are not considered: the guarantee is against subtraction (any linea
 figures). Partners are chosen, where possible, so that a suppressed cell and the cells withheld with it did not
 all agree or all disagree (else a reader would learn that each of them did).
 
+A page also states how many respondents a scope has ("8 responses"). Such a count is a cell too
+(:func:`count_cell`, of the pseudo-item :data:`RESPONDENTS`): its n is the number of respondents, and it has no
+agree count. A cell's n and agree count follow only from cells of its item, but its n alone follows from any
+published n: the year's respondents minus two briefs' counts, or a region's figure minus other items' school
+figures. So besides each item's cells, the plan protects every cell's n among all the cells at once.
+
 Nothing here reads files; :mod:`pleval.briefs.published` gathers the cells of a build.
 """
 
@@ -36,6 +42,9 @@ from ..schema import SurveyFigure, SurveyFilters
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
+#: The item of a respondent count (:func:`count_cell`): how many respondents a page says a scope has. Not a
+#: survey item id (those are safe ids, without parentheses).
+RESPONDENTS = "(respondents)"
 
 
 @dataclass(frozen=True)
@@ -121,9 +130,13 @@ def _partners(target: int, shown: list[int], matrix: np.ndarray, cells: Sequence
         return sum(cells[i].cost for i in combo), sum(cells[i].n for i in combo), sorted(combo)
 
     def mixed(combo: tuple[int, ...]) -> bool:
-        # a reader gets the target and its partners together: if none of them agreed (or all did), so did each
-        agree = sum(cells[i].agree for i in combo)
-        return (small.agree > 0 or agree > 0) and (small.agree < small.n or agree < sum(cells[i].n for i in combo))
+        # a reader gets the target and its partners together: if none of them agreed (or all did), so did each.
+        # Only partners of the target's item carry its agreement; a respondent count carries none.
+        same = [i for i in combo if cells[i].item_id == small.item_id]
+        if small.item_id == RESPONDENTS or not same:
+            return True
+        agree = sum(cells[i].agree for i in same)
+        return (small.agree > 0 or agree > 0) and (small.agree < small.n or agree < sum(cells[i].n for i in same))
 
     for wanted in (mixed, lambda combo: True):
         best: tuple[int, ...] | None = None
@@ -141,67 +154,87 @@ def _partners(target: int, shown: list[int], matrix: np.ndarray, cells: Sequence
     return (next(i for i in order if i in used),)
 
 
+def _groups(cells: Sequence[Cell]) -> list[list[int]]:
+    """The groups a reader combines cells within: each item's cells (their n and agree counts), then every cell
+    at once (n alone: a respondent count, or one item's n, minus another)."""
+    by_item: dict[str, list[int]] = {}
+    for index, cell in enumerate(cells):
+        if cell.item_id != RESPONDENTS:
+            by_item.setdefault(cell.item_id, []).append(index)
+    groups = list(by_item.values())
+    everything = list(range(len(cells)))
+    if len(cells) and everything not in groups:
+        groups.append(everything)
+    return groups
+
+
+def _unique(cells: Iterable[Cell]) -> list[Cell]:
+    unique: dict[Hashable, Cell] = {}
+    for cell in cells:
+        unique.setdefault(cell.key, cell)
+    return list(unique.values())
+
+
 def plan_suppression(cells: Iterable[Cell], threshold: int) -> Suppression:
     """Primary and complementary suppression over every cell a build publishes.
 
     Parameters
     ----------
     cells : iterable of Cell
-        Every published figure (repeats of one key count once; the first is kept). Cells of different items
-        never constrain each other.
+        Every published figure and respondent count (:func:`count_cell`; repeats of one key count once, the first
+        is kept). A figure's n and agree count can be worked out only from figures of its item; its n, and a
+        respondent count, from any published n (every figure's and every count's).
     threshold : int
-        A cell with fewer answers than this is suppressed (survey.yaml's ``suppress_below``).
+        A cell with fewer answers (a count: fewer respondents) than this is suppressed (survey.yaml's
+        ``suppress_below``).
 
     Returns
     -------
     Suppression
         Every suppressed cell's key with its reason. No suppressed cell with answers is a linear combination of
-        the cells left shown for its item. A cell nobody answered is suppressed and needs no protecting.
+        the cells left shown for its item, and no suppressed n one of all the n left shown. A cell nobody
+        answered is suppressed and needs no protecting.
     """
-    unique: dict[Hashable, Cell] = {}
-    for cell in cells:
-        unique.setdefault(cell.key, cell)
+    unique = _unique(cells)
     suppression = Suppression(threshold)
-    by_item: dict[str, list[Cell]] = {}
-    for cell in unique.values():
-        by_item.setdefault(cell.item_id, []).append(cell)
-    for item_cells in by_item.values():
-        matrix = _atoms(item_cells)
-        hidden = {i for i, cell in enumerate(item_cells) if cell.n < threshold}
-        for i in hidden:
-            suppression.reasons[item_cells[i].key] = PRIMARY
-        changed = True
-        while changed:  # to a fixed point: a cell withheld now may itself follow from the others
-            changed = False
-            for target in sorted(hidden, key=lambda i: (item_cells[i].n, i)):
-                if item_cells[target].n == 0:
+    hidden = {i for i, cell in enumerate(unique) if cell.n < threshold}
+    for i in hidden:
+        suppression.reasons[unique[i].key] = PRIMARY
+    groups = [(group, _atoms([unique[i] for i in group])) for group in _groups(unique)]
+    changed = True
+    while changed:  # to a fixed point: a cell withheld now may itself follow from the others, in any group
+        changed = False
+        for group, matrix in groups:
+            members = [unique[i] for i in group]
+            local = {position for position, i in enumerate(group) if i in hidden}
+            for target in sorted(local, key=lambda p: (members[p].n, p)):
+                if members[target].n == 0:
                     continue
-                shown = [i for i in range(len(item_cells)) if i not in hidden]
+                shown = [p for p in range(len(group)) if p not in local]
                 if shown and _in_span(matrix[target], matrix[shown]):
-                    for partner in _partners(target, shown, matrix, item_cells):
-                        hidden.add(partner)
-                        suppression.reasons[item_cells[partner].key] = COMPLEMENTARY
+                    for partner in _partners(target, shown, matrix, members):
+                        hidden.add(group[partner])
+                        suppression.reasons[members[partner].key] = COMPLEMENTARY
                     changed = True
-                    break  # look again from the smallest
+                    break  # look again from the smallest, in every group
+            if changed:
+                break
     return suppression
 
 
 def recoverable(cells: Iterable[Cell], suppressed: Iterable[Hashable]) -> list[Hashable]:
-    """The suppressed cells (by key) whose n and agree count follow from the shown cells of their item by
-    subtraction (a linear combination); empty when the suppression protects them all."""
+    """The suppressed cells (by key) whose n (and agree count) follow from the shown cells by subtraction (a
+    linear combination: of their item's figures, or of every published n); empty when the suppression protects
+    them all."""
     hidden = set(suppressed)
-    unique: dict[Hashable, Cell] = {}
-    for cell in cells:
-        unique.setdefault(cell.key, cell)
-    found = []
-    by_item: dict[str, list[Cell]] = {}
-    for cell in unique.values():
-        by_item.setdefault(cell.item_id, []).append(cell)
-    for item_cells in by_item.values():
-        matrix = _atoms(item_cells)
-        shown = [i for i, cell in enumerate(item_cells) if cell.key not in hidden]
-        for i, cell in enumerate(item_cells):
-            if cell.key in hidden and cell.n and _in_span(matrix[i], matrix[shown]):
+    unique = _unique(cells)
+    found: list[Hashable] = []
+    for group in _groups(unique):
+        members = [unique[i] for i in group]
+        matrix = _atoms(members)
+        shown = [p for p, cell in enumerate(members) if cell.key not in hidden]
+        for p, cell in enumerate(members):
+            if cell.key in hidden and cell.n and cell.key not in found and _in_span(matrix[p], matrix[shown]):
                 found.append(cell.key)
     return found
 
@@ -238,6 +271,19 @@ def figure_cells(data, item_id: str, filters: SurveyFilters | None = None, by: S
         cells.append(Cell(cell_key(item_id, filters, cell), item_id, frozenset(rows.index),
                           int(agreed.loc[rows.index].sum()), cost))
     return cells
+
+
+def count_key(filters: SurveyFilters | None = None) -> tuple:
+    """A respondent count's name: how many respondents ``filters`` selects (a page's "8 responses")."""
+    return cell_key(RESPONDENTS, filters)
+
+
+def count_cell(data, filters: SurveyFilters | None = None, *, cost: int = 1) -> Cell:
+    """The respondent count of the respondents ``filters`` selects, as a cell (its n is the count; it carries no
+    agreement), keyed by :func:`count_key`. ``data`` is a :class:`pleval.survey.data.SurveyData`."""
+    from .figures import filter_responses
+
+    return Cell(count_key(filters), RESPONDENTS, frozenset(filter_responses(data, filters).index), 0, cost)
 
 
 def withheld_figure(figure: SurveyFigure, reason: str | None) -> SurveyFigure:
