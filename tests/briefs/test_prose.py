@@ -7,10 +7,13 @@ import re
 import pytest
 
 from pleval.briefs.prose import (
+    about_paragraphs,
     citation,
+    footnote,
     nearest_five,
     prevalence_sentences,
     provisional_sentence,
+    responses_counted,
     share_phrase,
     sources_sentence,
     survey_sentence,
@@ -120,3 +123,25 @@ def test_sources_sentence_names_each_coding_the_counts_rest_on():
         "These counts rest on human coding (the codes most of a turn's coders applied).")
     assert sources_sentence(prevalence(rules=4)).startswith("These counts rest on the codebook's rules alone")
     assert sources_sentence(prevalence(consensus=4)) == "These counts rest on the coders' consensus."
+
+
+def test_a_withheld_or_small_respondent_count_is_never_stated():
+    assert responses_counted(212, suppress_below=10) == "212 responses"
+    small = responses_counted(None, suppress_below=10)
+    withheld = responses_counted(None, suppress_below=10, withheld=True)
+    assert small == "fewer than 10 responses" and not re.search(r"\d", withheld)
+    args = dict(survey="Implementation Survey", description="", schools=17, years=["2024-2025"])
+    assert footnote(**args, scoped=(3, 212)).endswith("cover the 3 schools within its scope (212 responses).")
+    assert footnote(**args, scoped=(1, small)).endswith("cover the 1 school within its scope (fewer than 10 "
+                                                        "responses).")
+    note = footnote(**args, scoped=(3, withheld))
+    assert "withheld so that a smaller group cannot be worked out" in note
+    assert re.findall(r"\d+", note.split("2024–2025", 1)[1]) == ["3"]  # the schools, and no count of responses
+    evaluation = EvaluationInfo(name="The Network Evaluation", authors=["Okonkwo, A."], organisation="Org", year=2025)
+    about = about_paragraphs(evaluation, interviews=2, focus_groups=1, participants=9, schools=3, codes=12,
+                             dates=None, survey=("Implementation Survey", withheld, 3, "2024–2025"))
+    assert "and on a number of responses withheld so that a smaller group cannot be worked out to the " \
+           "Implementation Survey from 3 schools in 2024–2025." in about[1]
+    shown = about_paragraphs(evaluation, interviews=2, focus_groups=1, participants=9, schools=3, codes=12,
+                             dates=None, survey=("Implementation Survey", 212, 3, "2024–2025"))
+    assert "and on 212 responses to the Implementation Survey from 3 schools in 2024–2025." in shown[1]

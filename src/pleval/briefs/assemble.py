@@ -31,7 +31,7 @@ from ..schema import (
     SurveyFilters,
     Transcript,
 )
-from ..survey.disclosure import Suppression
+from ..survey.disclosure import COMPLEMENTARY, Suppression
 from .attribution import Attributor
 from .config import load_briefs, select_transcripts, transcript_school_year
 from .prose import (
@@ -43,11 +43,12 @@ from .prose import (
     listed,
     prevalence_sentences,
     provisional_sentence,
+    responses_counted,
     school_years,
     sources_sentence,
     survey_sentence,
 )
-from .published import brief_figure_key, brief_survey_filters, build_suppression
+from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
 from .quotes import as_brief_quote, choose_quotes, quote_candidates
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 
@@ -324,11 +325,17 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         in_years = filter_responses(data, year_only)
         scoped = filter_responses(data, filters)
         narrowed = filters != year_only
+        # the respondent count is a cell of the build's suppression: under the threshold, or withheld to protect one
+        reason = context.suppression.reason(brief_count_key(filters)) if context.suppression is not None else None
+        responses: int | str = len(scoped) if reason is None else responses_counted(
+            None, suppress_below=data.survey.suppress_below, withheld=reason == COMPLEMENTARY)
         note = footnote(survey=data.survey.name, description=data.survey.description,
                         schools=int(in_years["school"].nunique()), years=filters.years,
-                        scoped=(int(scoped["school"].nunique()), len(scoped)) if narrowed else None)
-        counts.update(survey_responses=len(scoped), survey_schools=int(scoped["school"].nunique()))
-        survey_about = (data.survey.name, len(scoped), int(scoped["school"].nunique()), school_years(filters.years))
+                        scoped=(int(scoped["school"].nunique()), responses) if narrowed else None)
+        counts.update(survey_schools=int(scoped["school"].nunique()))
+        if reason is None:
+            counts.update(survey_responses=len(scoped))
+        survey_about = (data.survey.name, responses, int(scoped["school"].nunique()), school_years(filters.years))
     dates = sorted(t.meta.date for t in transcripts)
     about = about_paragraphs(evaluation, interviews=interviews, focus_groups=focus_groups, participants=len(people),
                              schools=schools, codes=len(context.counted.codebook.codes),

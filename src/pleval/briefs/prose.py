@@ -218,23 +218,38 @@ def lead_sentences(*, interviews: int, focus_groups: int, participants: int, sch
     return sentences
 
 
-def footnote(*, survey: str, description: str, schools: int, years: Sequence[str], scoped: tuple[int, int] | None
-             ) -> str:
-    """The survey footnote: what the survey is, in how many schools and years, what it captured."""
+def responses_counted(n: int | None, *, suppress_below: int, withheld: bool = False) -> str:
+    """A respondent count as a brief states it: ``"212 responses"``; for a count under the threshold
+    (``n`` None) ``"fewer than 10 responses"``, the bound the scope's suppressed figures already state; for a
+    count withheld so that a smaller group cannot be worked out, no number at all."""
+    if withheld:
+        return "a number of responses withheld so that a smaller group cannot be worked out"
+    if n is None:
+        return f"fewer than {suppress_below} responses"
+    return counted(n, "response")
+
+
+def footnote(*, survey: str, description: str, schools: int, years: Sequence[str],
+             scoped: tuple[int, int | str] | None) -> str:
+    """The survey footnote: what the survey is, in how many schools and years, what it captured. ``scoped`` is
+    the schools and responses within a narrower scope, responses as a number or in words
+    (:func:`responses_counted`)."""
     text = f"{FOOTNOTE_MARK}The {survey} was administered in {counted(schools, 'school')} in {school_years(years)}"
     if description:
         text += f" to capture {description[:1].lower()}{description[1:].rstrip('.')}"
     text += "."
     if scoped is not None:
-        text += (f" Figures in this brief cover the {counted(scoped[0], 'school')} within its scope "
-                 f"({counted(scoped[1], 'response')}).")
+        responses = counted(scoped[1], "response") if isinstance(scoped[1], int) else scoped[1]
+        text += f" Figures in this brief cover the {counted(scoped[0], 'school')} within its scope ({responses})."
     return text
 
 
 def about_paragraphs(evaluation: EvaluationInfo, *, interviews: int, focus_groups: int, participants: int,
-                     schools: int, codes: int, dates: tuple[str, str] | None, survey: tuple[str, int, int, str] | None
-                     ) -> list[str]:
-    """"About this brief": the collection, the data sources with counts, how coding and quotes work, funders."""
+                     schools: int, codes: int, dates: tuple[str, str] | None,
+                     survey: tuple[str, int | str, int, str] | None) -> list[str]:
+    """"About this brief": the collection, the data sources with counts, how coding and quotes work, funders.
+    ``survey`` is the survey's name, its responses in the brief's scope (a number, or in words:
+    :func:`responses_counted`), their schools and years."""
     collection = evaluation.collection or evaluation.name
     paragraphs = [f"This brief is part of a collection of briefs that highlight learnings from {collection}. "
                   f"The information shared in these briefs is based on {listed(evaluation.data_sources)}."]
@@ -246,8 +261,8 @@ def about_paragraphs(evaluation: EvaluationInfo, *, interviews: int, focus_group
     text += f", coded against the evaluation's codebook of {counted(codes, 'theme')}"
     if survey:
         name, responses, survey_schools, years = survey
-        text += (f", and on {counted(responses, 'response')} to the {name} from {counted(survey_schools, 'school')} "
-                 f"in {years}")
+        said = counted(responses, "response") if isinstance(responses, int) else responses
+        text += f", and on {said} to the {name} from {counted(survey_schools, 'school')} in {years}"
     paragraphs.append(text + ".")
     paragraphs.append("Theme counts come from the coders' consensus where a transcript has been reconciled, from "
                       "human coding where it has been coded by hand, and otherwise from the codebook's rules. "

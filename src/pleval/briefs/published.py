@@ -1,16 +1,19 @@
-"""The survey figures a build publishes, and which of them are suppressed.
+"""The survey figures and respondent counts a build publishes, and which of them are suppressed.
 
 A build publishes, for every brief in briefs.yaml, each survey item linked to the brief's themes among the
 respondents in the brief's scope (:func:`brief_survey_filters`), and on the overview page every item overall and
-by year (:data:`OVERVIEW_BREAKDOWNS`). A reader holding all of those can subtract one from another, so
-suppression is decided over all of them at once (:func:`pleval.survey.disclosure.plan_suppression`): a brief
-drafted on its own withholds exactly what it withholds in a whole build.
+by year (:data:`OVERVIEW_BREAKDOWNS`). It also states how many respondents each covers: a brief's footnote and
+"About this brief" the respondents in its scope, the overview the respondents overall and in each year (its
+survey table and the schools that administered the survey). A reader holding all of those can subtract one from
+another, so suppression is decided over all of them at once, counts as cells whose n is the number of respondents
+(:func:`pleval.survey.disclosure.plan_suppression`): a brief drafted on its own withholds exactly what it
+withholds in a whole build.
 """
 
 from __future__ import annotations
 
 from ..schema import BriefsFile, BriefSpec, Codebook, SurveyFilters, Transcript
-from ..survey.disclosure import Cell, Suppression, cell_key, figure_cells, plan_suppression
+from ..survey.disclosure import Cell, Suppression, cell_key, count_cell, count_key, figure_cells, plan_suppression
 
 #: The breakdowns of the overview page's survey table: every item overall, then by year.
 OVERVIEW_BREAKDOWNS: tuple[tuple[str, ...], ...] = ((), ("year",))
@@ -37,7 +40,8 @@ def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
 
 def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
                 transcripts: list[Transcript] | None = None) -> list[Cell]:
-    """Every survey cell a build publishes: the overview's table, then each brief's figures in briefs.yaml's order.
+    """Every survey cell a build publishes: the overview's table and respondent counts, then each brief's figures
+    and the count of respondents in its scope, in briefs.yaml's order.
 
     Parameters
     ----------
@@ -56,6 +60,7 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
     for by in OVERVIEW_BREAKDOWNS:
         for item_id in data.survey.item_ids:
             cells += figure_cells(data, item_id, None, by, cost=OVERVIEW_COST)
+    cells += [count_cell(data, filters, cost=OVERVIEW_COST) for filters in overview_count_filters(data)]
     for spec in briefs.briefs if briefs is not None else []:
         if transcripts is not None and not select_transcripts(transcripts, spec.filters):
             continue
@@ -65,7 +70,14 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
         for code_id in spec.themes:
             for item_id in linked_items(data.survey, code_id, codebook):
                 cells += figure_cells(data, item_id, filters, cost=BRIEF_COST)
+        cells.append(count_cell(data, filters, cost=BRIEF_COST))  # its footnote's and "About this brief"'s
     return cells
+
+
+def overview_count_filters(data) -> list[SurveyFilters | None]:
+    """The respondent counts the overview page states: overall (None), then each year's."""
+    years = sorted(set(data.responses["year"].unique()))
+    return [None, *(SurveyFilters(years=[year]) for year in years)]
 
 
 def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
@@ -77,3 +89,8 @@ def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None
 def brief_figure_key(item_id: str, filters: SurveyFilters) -> tuple:
     """The key of a brief's figure in :func:`build_suppression`."""
     return cell_key(item_id, filters)
+
+
+def brief_count_key(filters: SurveyFilters) -> tuple:
+    """The key of a brief's respondent count (its footnote's "(N responses)") in :func:`build_suppression`."""
+    return count_key(filters)
