@@ -18,7 +18,7 @@ from ..coding.store import CONSENSUS, RULES
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
-from ..schema import Codebook, Transcript
+from ..schema import Codebook, SurveyFilters, Transcript
 
 ACCEPTABLE_ALPHA = 0.667
 
@@ -147,17 +147,48 @@ def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame
     (:func:`pleval.briefs.published.build_suppression`): a cell with too few answers, and a cell withheld so that
     a small group cannot be worked out from the page and the briefs, show no number, n included.
     """
-    from ..briefs.config import check_briefs
-    from ..briefs.published import OVERVIEW_BREAKDOWNS, build_suppression
-    from ..survey.disclosure import cell_key, withheld_table
+    from ..briefs.published import OVERVIEW_BREAKDOWNS
+    from ..survey.disclosure import cell_key, count_key, withheld_table
     from ..survey.figures import agreement_report, marked_table
 
-    briefs = check_briefs(project, codebook=overview.codebook, transcripts=overview.transcripts).briefs
-    suppression = build_suppression(survey, briefs, overview.codebook, overview.transcripts)
+    suppression = _suppression(project, overview, survey)
     report = agreement_report(survey, breakdowns=OVERVIEW_BREAKDOWNS)
-    keys = []
+    keys, counts = [], []
     for _, row in report.iterrows():
         columns = () if row["breakdown"] == "overall" else tuple(row["breakdown"].split("+"))
         keys.append(cell_key(row["item_id"], None, tuple((column, row[column]) for column in columns)))
-    table = marked_table(withheld_table(report, suppression, keys), survey.survey.suppress_below)
+        counts.append(count_key(SurveyFilters(years=[row["year"]]) if "year" in columns else None))
+    published = withheld_table(report, suppression, keys)
+    # the respondents in a year (or overall) are a count of the build's suppression too
+    hidden = pd.Series([suppression.reason(key) is not None for key in counts], index=published.index)
+    published["respondents"] = published["respondents"].astype("Int64").mask(hidden, pd.NA)
+    table = marked_table(published, survey.survey.suppress_below)
     return table.fillna({"year": "all years"}) if "year" in table.columns else table
+
+
+def survey_schools(project: Project, overview: Overview, survey) -> pd.DataFrame:
+    """How many schools administered the survey each year and how many respondents they had
+    (:func:`pleval.survey.figures.schools_administered`), as the overview page shows it: a year's respondents
+    are a count of the build's suppression, and in its place a suppressed count reads ``suppressed (n < K)``, a
+    withheld one ``withheld``."""
+    from ..survey.disclosure import COMPLEMENTARY, count_key
+    from ..survey.figures import schools_administered
+
+    suppression = _suppression(project, overview, survey)
+    table = schools_administered(survey)
+    reasons = [suppression.reason(count_key(SurveyFilters(years=[year]))) for year in table["year"]]
+    if not any(reasons):
+        return table
+    table["respondents"] = [n if reason is None else "withheld" if reason == COMPLEMENTARY
+                            else f"suppressed (n < {survey.survey.suppress_below})"
+                            for n, reason in zip(table["respondents"], reasons, strict=True)]
+    return table
+
+
+def _suppression(project: Project, overview: Overview, survey):
+    """The build's suppression (:func:`pleval.briefs.published.build_suppression`), over the usable briefs."""
+    from ..briefs.config import check_briefs
+    from ..briefs.published import build_suppression
+
+    briefs = check_briefs(project, codebook=overview.codebook, transcripts=overview.transcripts).briefs
+    return build_suppression(survey, briefs, overview.codebook, overview.transcripts)
