@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..errors import CoderError, MovedCodingWarning, Problem
+from ..errors import CoderError, Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..project import Project
 from ..schema import segment_id
 from .reviewed import TurnIndex, reviewed_turns
 from .run import code_project, load_segments
-from .store import CONSENSUS, RULES, CodingLog, reanchor
+from .store import CONSENSUS, RULES, CodingLog, anchored_codings
 from .store import coders as logged_coders
 
 UNITS = ("turn", "sentence", "transcript")
@@ -71,21 +71,7 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
             reviewed[coder] = [u for tid in transcripts for u in units.of_transcript(tid)]
         else:
             replay = CodingLog(project.codings_dir, coder).replay()
-            problems += replay.problems
-            problems += replay.orphans(codebook)
-            spans = []
-            for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
-                transcript = transcripts.get(transcript_id)
-                if transcript is None:
-                    continue
-                where = reanchor(event, transcript.text, transcript.text_hash)
-                if where is None:
-                    problems.append(MovedCodingWarning(
-                        f"coding '{code_id}' of {coder} in '{transcript_id}' (\"{_clip(event.text)}\") is no longer "
-                        "in the edited transcript; it is counted where it was", path=replay.path, line=event.line,
-                        fix="recode that passage"))
-                    where = (start, end)
-                spans.append((transcript_id, *where, code_id))
+            spans = [placed[:4] for placed in anchored_codings(replay, coder, codebook, transcripts, problems)]
             turns = reviewed_turns(replay, transcripts, turn_index)
             reviewed[coder] = [u for tid in sorted(turns) for u in units.of_turns(transcripts[tid], turns[tid])]
         for transcript_id, start, end, code_id in spans:
@@ -93,11 +79,6 @@ def coder_codings(project: Project, coders: list[str], unit: str = "turn") -> Co
                 rows += [(u, coder, code_id) for u in units.touched(transcript_id, start, end)]
     table = pd.DataFrame(sorted(set(rows)), columns=["unit", "coder", "code_id"])
     return CoderCodings(table, reviewed, units.texts, problems)
-
-
-def _clip(text: str | None, width: int = 40) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class _Units:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CoderError, LearningError, MovedCodingWarning, PlevalWarning, Problem
+from ..errors import CoderError, LearningError, PlevalWarning, Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project, atomic_write
 from ..schema import Coding, Transcript, segment_id
 from .run import code_project, codings_frame
-from .store import CONSENSUS, RULES, CodingLog, Event, reanchor
+from .store import CONSENSUS, RULES, CodingLog, Event, anchored_codings
 from .store import coders as logged_coders
 
 MODEL = "model"
@@ -153,25 +153,15 @@ def human_codings(project: Project, coder: str, transcripts: list[Transcript], c
     """A logged coder's current codings (re-anchored in edited transcripts) and current memos (the latest one
     per span and code, cleared memos left out)."""
     replay = CodingLog(project.codings_dir, coder).replay()
-    problems += replay.problems
-    problems += replay.orphans(codebook)
     by_id = {t.id: t for t in transcripts}
     source = "consensus" if coder == CONSENSUS else "human"
-    codings = []
-    for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
-        transcript = by_id.get(transcript_id)
-        if transcript is None:
-            continue
-        where = reanchor(event, transcript.text, transcript.text_hash)
-        if where is None:
-            problems.append(MovedCodingWarning(
-                f"coding '{code_id}' of {coder} in '{transcript_id}' is no longer in the edited transcript; it is "
-                "exported where it was", path=replay.path, line=event.line, fix="recode that passage"))
-            where = (start, end)
-        codings.append(Coding(
-            transcript_id=transcript_id, segment_id=_segment(transcript, where[0], event), start=where[0],
-            end=where[1], code_id=code_id, coder=coder, source=source, score=1.0,
-            codebook_hash=event.codebook_hash or "", transcript_hash=event.transcript_hash or ""))
+    codings = [
+        Coding(transcript_id=transcript_id, segment_id=_segment(by_id[transcript_id], start, event), start=start,
+               end=end, code_id=code_id, coder=coder, source=source, score=1.0,
+               codebook_hash=event.codebook_hash or "", transcript_hash=event.transcript_hash or "")
+        for transcript_id, start, end, code_id, event in anchored_codings(replay, coder, codebook, by_id, problems,
+                                                                           kept="exported")
+    ]
     latest: dict[tuple, Event] = {}
     for event in replay.effective():
         if event.action == "memo":

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import MovedCodingWarning, Problem
+from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, ThemeReliability, Transcript, segment_id
 from .reviewed import TurnIndex, reviewed_turns
-from .store import CONSENSUS, RULES, CodingLog, reanchor
+from .store import CONSENSUS, RULES, CodingLog, anchored_codings
 from .store import coders as logged_coders
 
 HUMAN = "human"
@@ -89,20 +89,7 @@ def _human_spans(project: Project, coder: str, transcripts: dict[str, Transcript
     """A coder's current codings as (transcript id, start, end, code id), re-anchored in edited transcripts, and
     the participant turns they reviewed, per transcript."""
     replay = CodingLog(project.codings_dir, coder).replay()
-    problems += replay.problems
-    problems += replay.orphans(codebook)
-    spans = []
-    for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
-        transcript = transcripts.get(transcript_id)
-        if transcript is None:
-            continue
-        where = reanchor(event, transcript.text, transcript.text_hash)
-        if where is None:
-            problems.append(MovedCodingWarning(
-                f"coding '{code_id}' of {coder} in '{transcript_id}' is no longer in the edited transcript; it is "
-                "counted where it was", path=replay.path, line=event.line, fix="recode that passage"))
-            where = (start, end)
-        spans.append((transcript_id, *where, code_id))
+    spans = [placed[:4] for placed in anchored_codings(replay, coder, codebook, transcripts, problems)]
     return spans, reviewed_turns(replay, transcripts, index)
 
 

@@ -15,12 +15,16 @@ import fcntl
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import OrphanCodingWarning, Problem, StoreError, TornLineWarning
+from ..errors import MovedCodingWarning, OrphanCodingWarning, Problem, StoreError, TornLineWarning
 from ..schema import check_safe_id
+
+if TYPE_CHECKING:
+    from ..schema import Codebook, Transcript
 
 ACTIONS = ("apply", "remove", "accept", "reject", "memo", "review", "undo")  # review: turn done, maybe uncoded
 REQUIRED = ("id", "time", "coder", "action")
@@ -231,6 +235,36 @@ class CodingLog:
                 f"skipped {what}", path=self.path, line=number,
                 fix="nothing to do: the decisions before and after it are kept",
             ))
+
+
+def anchored_codings(replay: Replay, coder: str, codebook: Codebook, transcripts: Mapping[str, Transcript],
+                     problems: list[Problem], *, kept: str = "counted"
+                     ) -> list[tuple[str, int, int, str, Event]]:
+    """A coder's current codings placed in the transcripts' current text: (transcript id, start, end, code id,
+    event), for the transcripts given.
+
+    The log's problems and its codings of codes the codebook no longer has are added to ``problems``; so is a
+    :class:`~pleval.errors.MovedCodingWarning` for a coding whose text is no longer in its edited transcript,
+    which stays where it was (``kept`` says what is done with it there: "counted", "exported").
+    """
+    problems += replay.problems
+    problems += replay.orphans(codebook)
+    placed = []
+    for (transcript_id, start, end, code_id), event in replay.codings(codebook).items():
+        transcript = transcripts.get(transcript_id)
+        if transcript is None:
+            continue
+        where = reanchor(event, transcript.text, transcript.text_hash)
+        if where is None:
+            clipped = " ".join((event.text or "").split())
+            clipped = clipped if len(clipped) <= 40 else clipped[:39] + "…"
+            problems.append(MovedCodingWarning(
+                f"coding '{code_id}' of {coder} in '{transcript_id}' (\"{clipped}\") is no longer in the "
+                f"edited transcript; it is {kept} where it was", path=replay.path, line=event.line,
+                fix="recode that passage"))
+            where = (start, end)
+        placed.append((transcript_id, *where, code_id, event))
+    return placed
 
 
 def coders(folder: str | os.PathLike) -> list[str]:
