@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pleval.errors import BriefError, BriefWarning, CodebookError
 from pleval.inputs.codebook import check_codebook
-from pleval.inputs.config import ConfigFile, Loaded
+from pleval.inputs.config import ConfigFile, Loaded, first_error
 from pleval.inputs.digests import content_hash
 from pleval.schema import StrictModel
 from pleval.survey.data import read_survey_description
@@ -161,3 +161,11 @@ def test_content_hash_is_the_sha256_of_the_canonical_json_without_the_hash_field
     assert content_hash(library) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     assert content_hash(library) == "64e72d1ca38bf6b5f01fee88db5301aa94e6c55e351539f2c9b5c92f21d3ee7d"
     assert content_hash(library.model_copy(update={"hash": "new"})) == content_hash(library)
+
+
+def test_first_error_counts_the_others_skips_warnings_and_falls_back_when_there_is_none():
+    missing = BriefError("no briefs.yaml")
+    assert first_error([BriefWarning("just a warning")], missing) is missing
+    first, second = BriefError("bad year"), BriefError("bad theme")
+    raised = first_error([BriefWarning("w"), first, second], missing)
+    assert raised is first and raised.message == "bad year (and 1 more; run 'pleval validate' to list them all)"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BriefError, BriefWarning, PlevalError, Problem
-from ..inputs.config import ConfigFile
+from ..inputs.config import ConfigFile, first_error
 from ..inputs.digests import content_hash
 from ..inputs.yamlmarks import Located
 from ..project import Project
@@ -197,11 +197,5 @@ def load_briefs(project: Project, *, codebook: Codebook | None = None,
     check = check_briefs(project, codebook=codebook, transcripts=transcripts)
     if check.briefs is not None:
         return check
-    errors = [p for p in check.problems if p.severity == "error"]
-    if not errors:
-        raise BriefError("the project has no briefs.yaml", path=project.briefs_path,
-                         fix="declare briefs in data/briefs.yaml, as the sample project does")
-    first = errors[0]
-    if len(errors) > 1:
-        first.message += f" (and {len(errors) - 1} more; run 'pleval validate' to list them all)"
-    raise first
+    raise first_error(check.problems, BriefError("the project has no briefs.yaml", path=project.briefs_path,
+                                                 fix="declare briefs in data/briefs.yaml, as the sample project does"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import CodebookError, Problem
 from ..schema import Codebook
-from .config import ConfigFile, Loaded
+from .config import ConfigFile, Loaded, first_error
 from .digests import content_hash
 from .patterns import plainly_valid
 from .yamlmarks import Loc, Located
@@ -141,9 +141,5 @@ def load_codebook(path: Path) -> Codebook:
     """
     checked = check_codebook(path)
     if checked.value is None:
-        errors = checked.errors
-        first = errors[0]
-        if len(errors) > 1:
-            first.message += f" (and {len(errors) - 1} more; run 'pleval validate' to list them all)"
-        raise first
+        raise first_error(checked.problems, CodebookError("the codebook could not be read", path=path))
     return checked.value

@@ -9,7 +9,7 @@ warning) that names the file, line and column. A :class:`ConfigFile` says how on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -41,6 +41,18 @@ class Loaded(NamedTuple, Generic[T]):
         """The problems that are errors, not warnings."""
         return [p for p in self.problems if isinstance(p, PlevalError)]
 
+
+
+def first_error(problems: Iterable[Problem], missing: PlevalError) -> PlevalError:
+    """What a loader raises when it has no usable value: the first error, saying how many others there are, or
+    ``missing`` when there is none (the file does not exist)."""
+    errors = [p for p in problems if isinstance(p, PlevalError)]
+    if not errors:
+        return missing
+    first = errors[0]
+    if len(errors) > 1:
+        first.message += f" (and {len(errors) - 1} more; run 'pleval validate' to list them all)"
+    return first
 
 def _data_loc(data: object, loc: Loc) -> Loc:
     """Keep the parts of a pydantic error location that exist in the data (drop union branch names)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ..errors import Problem, SurveyError, SurveyWarning
-from ..inputs.config import ConfigFile, Loaded
+from ..inputs.config import ConfigFile, Loaded, first_error
 from ..inputs.digests import content_hash
 from ..inputs.text import sha256_bytes
 from ..inputs.yamlmarks import Located
@@ -539,14 +539,9 @@ def load_survey(project: Project, *, transcripts: list[Transcript] | None = None
     data, problems = check_survey(project, transcripts=transcripts, cached=True)
     if data is not None:
         return data
-    errors = [p for p in problems if p.severity == "error"]
-    if not errors:
-        raise SurveyError("the project has no survey", path=project.survey_dir,
-                          fix="add data/survey/survey.yaml and the respondent files (see the sample project)")
-    first = errors[0]
-    if len(errors) > 1:
-        first.message += f" (and {len(errors) - 1} more; run 'pleval validate' to list them all)"
-    raise first
+    raise first_error(problems, SurveyError(
+        "the project has no survey", path=project.survey_dir,
+        fix="add data/survey/survey.yaml and the respondent files (see the sample project)"))
 
 
 def linked_items(survey: Survey, code_id: str, codebook: Codebook | None = None) -> list[str]:
