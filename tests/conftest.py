@@ -17,10 +17,13 @@ REPO = Path(__file__).parent.parent
 
 
 def copy_transcript(name: str, project_root: Path, folder: str = "transcripts") -> Path:
-    """Copy a fixture transcript (and its sidecar, if any) into a project's data/transcripts."""
+    """Copy a fixture transcript (and its sidecar, if any) into a project's data/transcripts, and the sample's
+    pleval.yaml into the project if it has none: the fixtures' transcripts are of the sample's kind (schools)."""
     source = FIXTURES / folder / name
     target_dir = project_root / "data" / "transcripts"
     target_dir.mkdir(parents=True, exist_ok=True)
+    if not (project_root / "pleval.yaml").exists():
+        shutil.copy(REPO / "pleval.yaml", project_root / "pleval.yaml")
     shutil.copy(source, target_dir / name)
     sidecar = source.with_name(source.stem + ".meta.yaml")
     if sidecar.exists():
@@ -30,17 +33,22 @@ def copy_transcript(name: str, project_root: Path, folder: str = "transcripts") 
 
 @pytest.fixture
 def make_project(tmp_path):
-    """A factory for small projects: ``make_project(transcripts=[...], codebook="two_codes.yaml")``."""
+    """A factory for small projects: ``make_project(transcripts=[...], codebook="two_codes.yaml")``, declared as
+    the sample is (its pleval.yaml) unless ``declaration=False``."""
 
-    def make(transcripts=(), bad=(), codebook="two_codes.yaml") -> Project:
+    def make(transcripts=(), bad=(), codebook="two_codes.yaml", declaration=True) -> Project:
         root = tmp_path / "project"
         (root / "data" / "transcripts").mkdir(parents=True, exist_ok=True)
+        if declaration:  # the fixtures' transcripts are of the sample's kind: schools, regions, school years
+            shutil.copy(REPO / "pleval.yaml", root / "pleval.yaml")
         if codebook:
             shutil.copy(FIXTURES / "codebooks" / codebook, root / "data" / "codebook.yaml")
         for name in transcripts:
             copy_transcript(name, root)
         for name in bad:
             copy_transcript(name, root, "bad_transcripts")
+        if not declaration:
+            (root / "pleval.yaml").unlink(missing_ok=True)
         return Project.open(root)
 
     return make

@@ -22,7 +22,7 @@ REQUIRED_CODES = {
 
 @pytest.fixture(scope="module")
 def transcripts(sample_project):
-    loaded, problems = load_transcripts(sample_project.transcripts_dir, sample_project.root)
+    loaded, problems = load_transcripts(sample_project.transcripts_dir, sample_project.root, site_key="school")
     assert problems == []
     return loaded
 
@@ -37,10 +37,10 @@ def test_the_corpus_has_the_promised_shape(transcripts):
     metas = [t.meta for t in transcripts]
     types = Counter(m.type for m in metas)
     assert types["interview"] >= 16 and types["focus_group"] >= 6
-    assert len({m.school for m in metas}) >= 12
-    assert {m.region for m in metas} == {"northwest", "northeast", "southwest", "southeast", "central"}
-    assert {m.school_level for m in metas} >= {"elementary", "middle", "high"}
-    assert {m.locale for m in metas} == {"rural", "small town", "suburban", "urban"}
+    assert len({m.site for m in metas}) >= 12
+    assert {m.attributes["region"] for m in metas} == {"northwest", "northeast", "southwest", "southeast", "central"}
+    assert {m.attributes["school_level"] for m in metas} >= {"elementary", "middle", "high"}
+    assert {m.attributes["locale"] for m in metas} == {"rural", "small town", "suburban", "urban"}
     roles = {p.role for m in metas for p in m.participants}
     assert roles >= {"teacher", "instructional_coach", "principal", "district_leader", "esc_facilitator"}
     formats = Counter(t.format for t in transcripts)
@@ -66,7 +66,7 @@ def test_people_named_in_the_talk_are_in_the_metadata(transcripts):
         for person in t.meta.mentions:
             parts = person.name.replace("Dr. ", "").split()
             assert any(part in t.text for part in parts), (t.id, person.name)
-        assert t.meta.school.split()[0] in t.text, t.id
+        assert t.meta.site.split()[0] in t.text, t.id
 
 
 def test_the_codebook_has_the_required_codes_and_rules(sample_project):

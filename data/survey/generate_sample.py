@@ -112,7 +112,7 @@ def generate(rng: np.random.Generator) -> dict[str, list[dict]]:
     missing = set(survey.item_ids) - set(ITEM_BASE)
     if missing:
         raise SystemExit(f"no generating parameters for item(s) {', '.join(sorted(missing))}")
-    transcripts, _ = load_transcripts(PROJECT / "data" / "transcripts", PROJECT)
+    transcripts, _ = load_transcripts(PROJECT / "data" / "transcripts", PROJECT, site_key="school")
     schools = school_table(transcripts, survey)
     items, levels = survey.item_ids, survey.scales["agreement"].levels
     files: dict[str, list[dict]] = {"responses_2023-2024.csv": [], "responses_2024-2025.xlsx": [],

@@ -152,10 +152,6 @@ class UnknownSpeakerError(TranscriptError):
     """A speaker label names nobody in the metadata."""
 
 
-class UnknownRoleError(TranscriptError):
-    """A participant's role is not one pleval knows."""
-
-
 class VttTimestampError(TranscriptError):
     """A WebVTT cue's timing line is malformed."""
 

@@ -9,6 +9,7 @@ from .inputs.declaration import check_declaration, check_metadata
 from .inputs.transcripts import load_transcripts
 from .project import Project
 from .schema import Transcript
+from .schema.declaration import DEFAULT_DECLARATION
 from .survey.data import check_survey
 
 
@@ -35,7 +36,8 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
                                      fix="create data/transcripts and put transcripts in it"))
         transcripts: list[Transcript] = []
     else:
-        transcripts, transcript_problems = load_transcripts(project.transcripts_dir, project.root)
+        site_key = (declaration or DEFAULT_DECLARATION).site.key
+        transcripts, transcript_problems = load_transcripts(project.transcripts_dir, project.root, site_key=site_key)
         problems += transcript_problems
         if declaration is not None:
             problems += check_metadata(declaration, transcripts, project.root)

@@ -68,7 +68,8 @@ def plain_responses(root: Path) -> tuple[pd.DataFrame, dict]:
     frames += [pd.read_excel(p, dtype=str) for p in sorted((root / "data" / "survey").glob("*.xlsx"))]
     responses = pd.concat([f.rename(columns=str.lower) for f in frames], ignore_index=True)
     transcripts, _ = load_transcripts_cached(Project.open(root))
-    schools = {t.meta.school: (t.meta.region, t.meta.school_level, t.meta.pathway) for t in transcripts}
+    schools = {t.meta.site: tuple(t.meta.attributes[a] for a in ("region", "school_level", "pathway"))
+               for t in transcripts}
     schools.update({s["name"]: (s["region"], s["school_level"], s["pathway"]) for s in survey.get("schools", [])})
     for i, column in enumerate(("region", "school_level", "pathway")):
         responses[column] = responses["school"].map(lambda s, i=i: schools[s][i])
@@ -201,7 +202,7 @@ def identifying_names(root: Path) -> tuple[list[str], list[str]]:
             parts = [w for w in name.split() if w.rstrip(".") not in ("Mr", "Mrs", "Ms", "Dr")]
             phrases.add(" ".join(parts))
             words.update(w for w in parts if len(w) > 2)
-        for name, endings in ((t.meta.school, SCHOOL_WORDS), (t.meta.district, DISTRICT_WORDS)):
+        for name, endings in ((t.meta.site, SCHOOL_WORDS), (t.meta.attributes["district"], DISTRICT_WORDS)):
             phrases.add(name)
             if short_form(name, endings):
                 phrases.add(short_form(name, endings))
@@ -249,9 +250,9 @@ def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
     project, _, context, briefs = drafted
     brief = briefs["sustaining-strategies"]
     selected = [t for t in context.counted.transcripts
-                if t.meta.pathway == "LAUNCH" and transcript_school_year(t) == "2023-2024"]
+                if t.meta.attributes["pathway"] == "LAUNCH" and transcript_school_year(t) == "2023-2024"]
     assert brief.counts["transcripts"] == len(selected) and brief.counts["schools"] == len(
-        {t.meta.school for t in selected})
+        {t.meta.site for t in selected})
     for theme in brief.themes:
         p = theme.prevalence
         assert p.transcripts_total == len(selected)

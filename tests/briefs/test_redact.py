@@ -90,7 +90,7 @@ def test_a_transcripts_own_people_decide_a_shared_names_placeholder():
     from pleval.schema import Participant, Person, Transcript, TranscriptMeta, Turn
 
     def transcript(tid, participant, role, mention_role):
-        meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", school="A School", district="A District",
+        meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", site="A School", district="A District",
                               region="central", school_level="middle", locale="urban", pathway="LAUNCH",
                               interviewer="Ivy Interviewer", participants=[Participant(name=participant, role=role)],
                               mentions=[Person(name="Sam Castle", role=mention_role)])

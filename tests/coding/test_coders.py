@@ -13,7 +13,7 @@ from pleval.inputs.transcripts import load_transcripts
 @pytest.fixture
 def project(make_project):
     project = make_project(transcripts=["two_speakers.txt", "focus_group_p_labels.txt"])
-    turns = {t.id: t.turns for t in load_transcripts(project.transcripts_dir, project.root)[0]}
+    turns = {t.id: t.turns for t in load_transcripts(project.transcripts_dir, project.root, site_key="school")[0]}
     folder = project.root / "data" / "codings"
     ana, ben = CodingLog(folder, "ana"), CodingLog(folder, "ben")
     t1, t3 = turns["two-speakers"][1], turns["two-speakers"][3]
@@ -37,7 +37,7 @@ def test_codings_land_on_the_participant_units_they_touch(project):
 def test_reliability_ignores_turns_one_coder_never_reached(project):
     from pleval.coding.coders import reliability_report
 
-    group = next(t for t in load_transcripts(project.transcripts_dir, project.root)[0]
+    group = next(t for t in load_transcripts(project.transcripts_dir, project.root, site_key="school")[0]
                  if t.id == "focus-group-p-labels")
     first, second = [turn for turn in group.turns if not turn.is_interviewer][:2]
     folder = project.root / "data" / "codings"

@@ -11,7 +11,7 @@ from pleval.schema import Coding
 @pytest.fixture
 def project(make_project):
     project = make_project(transcripts=["two_speakers.txt", "zoom_name_prefix.vtt"])
-    turns = {t.id: t.turns for t in load_transcripts(project.transcripts_dir, project.root)[0]}
+    turns = {t.id: t.turns for t in load_transcripts(project.transcripts_dir, project.root, site_key="school")[0]}
     folder = project.root / "data" / "codings"
     ana, ben, consensus = CodingLog(folder, "ana"), CodingLog(folder, "ben"), CodingLog(folder, "consensus")
     t1, t3 = turns["two-speakers"][1], turns["two-speakers"][3]

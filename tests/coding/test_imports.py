@@ -37,7 +37,8 @@ def test_csv_as_excel_writes_it_with_spans_and_segment_ids(project, tmp_path):
 def project_transcript(project, transcript_id):
     from pleval.inputs.transcripts import load_transcripts
 
-    return {t.id: t for t in load_transcripts(project.transcripts_dir, project.root)[0]}[transcript_id]
+    transcripts, _ = load_transcripts(project.transcripts_dir, project.root, site_key="school")
+    return {t.id: t for t in transcripts}[transcript_id]
 
 
 def test_xlsx_and_renamed_codes(make_project, tmp_path):

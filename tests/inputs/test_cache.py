@@ -8,9 +8,9 @@ def parse_count(monkeypatch):
     calls = []
     real = parsecache.parse_transcript
 
-    def counting(path, root):
+    def counting(path, root, **kwargs):
         calls.append(path.name)
-        return real(path, root)
+        return real(path, root, **kwargs)
 
     monkeypatch.setattr(parsecache, "parse_transcript", counting)
     return calls
@@ -21,7 +21,7 @@ def test_cached_parse_equals_a_fresh_parse_and_is_reused(make_project, monkeypat
     calls = parse_count(monkeypatch)
     first, _ = load_transcripts_cached(project)
     second, _ = load_transcripts_cached(project)
-    fresh, _ = load_transcripts(project.transcripts_dir, project.root)
+    fresh, _ = load_transcripts(project.transcripts_dir, project.root, site_key="school")
     assert len(calls) == 3  # the second load parsed nothing
     assert first == second == fresh
 
@@ -36,7 +36,7 @@ def test_editing_a_file_or_its_sidecar_parses_it_again(make_project, monkeypatch
     sidecar.write_text(sidecar.read_text().replace("locale: urban", "locale: suburban"))
     transcripts, _ = load_transcripts_cached(project)
     assert sorted(calls) == ["two_speakers.txt", "zoom_voice_tags.vtt"]
-    assert {t.id: t.meta.locale for t in transcripts}["zoom-voice-tags"] == "suburban"
+    assert {t.id: t.meta.attributes["locale"] for t in transcripts}["zoom-voice-tags"] == "suburban"
     assert "Sure, yes." in transcripts[0].text
 
 

@@ -180,14 +180,16 @@ def _validated(project):
 
 
 def test_undeclared_keys_and_roles_are_each_reported_once_with_how_to_declare_them(make_project):
-    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"])
+    project = make_project(transcripts=["two_speakers.txt", "zoom_voice_tags.vtt"], declaration=False)
     report = _validated(project)
     assert report.errors == []
     warnings = [w for w in report.warnings if isinstance(w, DeclarationWarning)]
+    [site] = [w for w in warnings if w.message.startswith("no 'site'")]  # once, though neither names a site
+    assert site.path.name == "two_speakers.txt" and "'site: {key: ...}'" in site.fix
     keys = [w.message for w in warnings if w.message.startswith("metadata key")]
     assert keys == [f"metadata key '{k}' is not declared in pleval.yaml"
                     for k in ("school", "district", "region", "school_level", "locale", "pathway")]
-    first = warnings[0]
+    first = next(w for w in warnings if w.message.startswith("metadata key"))
     assert first.path.name == "two_speakers.txt" and (first.line, first.column) == (5, 1)
     assert first.fix == ("add '- name: school' under site_attributes in pleval.yaml, "
                          "or make it the site's key: 'site: {key: school}'")
@@ -200,13 +202,13 @@ def test_undeclared_keys_and_roles_are_each_reported_once_with_how_to_declare_th
 
 
 def test_a_sidecars_key_is_placed_in_the_sidecar(make_project):
-    project = make_project(transcripts=["zoom_voice_tags.vtt"])
+    project = make_project(transcripts=["zoom_voice_tags.vtt"], declaration=False)
     [school] = [w for w in _validated(project).warnings if "'school'" in w.message]
     assert school.path.name == "zoom_voice_tags.meta.yaml" and school.line is not None
 
 
 def test_a_declared_project_validates_without_a_warning_and_is_strict(make_project):
-    project = make_project(transcripts=["two_speakers.txt"])
+    project = make_project(transcripts=["two_speakers.txt"], declaration=False)
     shutil.copy(ROOT / "pleval.yaml", project.declaration_path)
     assert _validated(project).problems == []
     text = project.declaration_path.read_text()

@@ -21,7 +21,7 @@ def test_parsing_arbitrary_text_either_works_or_raises_a_pleval_error(tmp_path, 
     path = tmp_path / "t.txt"
     path.write_bytes(("---\n" + HEADER + "---\n" + body).replace("\n", newline).encode("utf-8"))
     try:
-        transcript, _ = parse_transcript(path, tmp_path)
+        transcript, _ = parse_transcript(path, tmp_path, site_key="school")
     except PlevalError:
         return
     assert transcript.turns
@@ -36,4 +36,4 @@ def test_arbitrary_bytes_never_crash_the_readers(tmp_path, data, suffix):
     path = tmp_path / f"t{suffix}"
     path.write_bytes(data)
     with contextlib.suppress(PlevalError):
-        parse_transcript(path, tmp_path)
+        parse_transcript(path, tmp_path, site_key="school")

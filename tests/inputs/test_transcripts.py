@@ -10,19 +10,19 @@ from pleval.errors import (
     NoSpeakersError,
     SrtTimestampError,
     UnknownFormatError,
-    UnknownRoleError,
     UnknownSpeakerError,
     UnsafePathError,
     VttTimestampError,
 )
 from pleval.inputs.readers import read_source
 from pleval.inputs.transcripts import load_transcripts, parse_transcript
+from pleval.validate import validate_project
 
 from conftest import FIXTURES
 
 
 def parse(name, root=FIXTURES / "transcripts"):
-    transcript, warnings = parse_transcript(root / name, FIXTURES.parent.parent)
+    transcript, warnings = parse_transcript(root / name, FIXTURES.parent.parent, site_key="school")
     return transcript
 
 
@@ -136,7 +136,7 @@ def test_docx_paragraphs_with_sidecar_metadata(tmp_path):
     meta = (FIXTURES / "transcripts" / "zoom_voice_tags.meta.yaml").read_text().replace(
         "id: zoom-voice-tags", "id: word-interview")
     (folder / "word-interview.meta.yaml").write_text(meta)
-    transcript, _ = parse_transcript(folder / "word-interview.docx", tmp_path)
+    transcript, _ = parse_transcript(folder / "word-interview.docx", tmp_path, site_key="school")
     assert [turn.role for turn in transcript.turns] == ["interviewer", "teacher", "interviewer"]
     assert transcript.turns[1].text == "Well, the levy failed.\nSo money is tight."
     assert transcript.turns[1].line == 3  # paragraph number
@@ -153,9 +153,9 @@ def test_bom_crlf_and_windows_1252_give_the_same_text_and_hash(tmp_path):
     (tmp_path / "data").mkdir()
     for name, data in variants.items():
         (tmp_path / "data" / name).write_bytes(data)
-    bom, bom_warnings = parse_transcript(tmp_path / "data" / "bom-crlf.txt", tmp_path)
+    bom, bom_warnings = parse_transcript(tmp_path / "data" / "bom-crlf.txt", tmp_path, site_key="school")
     assert bom.text == reference.text and bom.text_hash == reference.text_hash and bom_warnings == []
-    cp, cp_warnings = parse_transcript(tmp_path / "data" / "cp1252.txt", tmp_path)
+    cp, cp_warnings = parse_transcript(tmp_path / "data" / "cp1252.txt", tmp_path, site_key="school")
     assert "honestly\u2019" in cp.text and "Windows-1252" in str(cp_warnings[0])
 
 
@@ -167,7 +167,6 @@ def test_bom_crlf_and_windows_1252_give_the_same_text_and_hash(tmp_path):
         ("unknown_speaker.txt", UnknownSpeakerError, 19, "Karn Holtzaple"),
         ("broken_front_matter.txt", FrontMatterError, 15, "not valid YAML"),
         ("unclosed_front_matter.txt", FrontMatterError, 1, "never closed"),
-        ("unknown_role.txt", UnknownRoleError, 16, "janitor"),
         ("escaping_id.txt", FrontMatterError, 2, "'..'"),
         ("bad_timestamp.vtt", VttTimestampError, 8, "00:00:3,500"),
         ("bad_timestamp.srt", SrtTimestampError, 6, "00:00:3,500"),
@@ -183,16 +182,26 @@ def test_bad_transcripts_raise_one_clear_error(name, error, line, words):
     assert raised.value.fix  # every error says how to fix it
 
 
+def test_a_role_the_declaration_does_not_list_is_reported_by_validate_at_its_line(make_project):
+    # roles are the project's: the transcript is read, and `pleval validate` names the role, file and line
+    project = make_project(bad=["unknown_role.txt"])
+    report, counts = validate_project(project)
+    errors = [p for p in report.problems if p.severity == "error"]
+    assert counts["transcripts"] == 1 and len(errors) == 1
+    assert "role 'janitor' is not one of" in str(errors[0]) and errors[0].line == 16
+    assert errors[0].path.name == "unknown_role.txt"
+
+
 def test_unknown_format_lists_the_known_ones(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     with pytest.raises(UnknownFormatError, match=r"\.docx, \.markdown, \.md, \.srt, \.txt, \.vtt"):
-        parse_transcript(tmp_path / "notes.pdf", tmp_path)
+        parse_transcript(tmp_path / "notes.pdf", tmp_path, site_key="school")
 
 
 def test_undecodable_file_names_line(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"---\nid: x\n---\nInterviewer: \x81\x8d\n")
     with pytest.raises(DecodeError, match="bad.txt:4"):
-        parse_transcript(tmp_path / "bad.txt", tmp_path)
+        parse_transcript(tmp_path / "bad.txt", tmp_path, site_key="school")
 
 
 def test_symlink_out_of_the_project_is_refused(tmp_path):
@@ -202,7 +211,7 @@ def test_symlink_out_of_the_project_is_refused(tmp_path):
     (project / "data" / "transcripts").mkdir(parents=True)
     (project / "data" / "transcripts" / "linked.txt").symlink_to(outside)
     with pytest.raises(UnsafePathError, match="outside the project"):
-        parse_transcript(project / "data" / "transcripts" / "linked.txt", project)
+        parse_transcript(project / "data" / "transcripts" / "linked.txt", project, site_key="school")
 
 
 def test_load_transcripts_reports_every_broken_file_and_keeps_the_rest(make_project):
@@ -212,7 +221,7 @@ def test_load_transcripts_reports_every_broken_file_and_keeps_the_rest(make_proj
     )
     duplicate = project.transcripts_dir / "copy.txt"
     shutil.copy(project.transcripts_dir / "two_speakers.txt", duplicate)
-    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    transcripts, problems = load_transcripts(project.transcripts_dir, project.root, site_key="school")
     assert sorted(t.id for t in transcripts) == ["two-speakers", "zoom-voice-tags"]
     messages = " | ".join(str(p) for p in problems)
     for name in ["empty.txt", "unknown_speaker.txt", "bad_timestamp.vtt", "two_speakers.txt"]:
@@ -222,5 +231,5 @@ def test_load_transcripts_reports_every_broken_file_and_keeps_the_rest(make_proj
 
 def test_sidecars_are_not_read_as_transcripts(make_project):
     project = make_project(transcripts=["zoom_voice_tags.vtt"])
-    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    transcripts, problems = load_transcripts(project.transcripts_dir, project.root, site_key="school")
     assert len(transcripts) == 1 and problems == []

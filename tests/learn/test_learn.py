@@ -245,6 +245,7 @@ def learn_project(tmp_path) -> Project:
     """Five short interviews about money and time; a consensus coded four of them, a second coder one more."""
     root = tmp_path / "learn"
     shutil.copytree(LEARN / "transcripts", root / "data" / "transcripts")
+    shutil.copy(LEARN.parents[2] / "pleval.yaml", root / "pleval.yaml")
     shutil.copy(FIXTURES / "codebooks" / "two_codes.yaml", root / "data" / "codebook.yaml")
     project = Project.open(root)
     _code_turns(project, "consensus", CODED)

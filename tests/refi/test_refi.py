@@ -45,7 +45,7 @@ def logged(project: Project, coder: str, codebook=None) -> dict:
 
 
 def by_id(project: Project) -> dict:
-    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    transcripts, problems = load_transcripts(project.transcripts_dir, project.root, site_key="school")
     assert [p for p in problems if p.severity == "error"] == []
     return {t.id: t for t in transcripts}
 
@@ -54,6 +54,7 @@ def by_id(project: Project) -> dict:
 def sample_copy(sample_project, tmp_path) -> Project:
     """A private copy of the sample project, for tests that write into it."""
     shutil.copytree(sample_project.root / "data", tmp_path / "sample" / "data")
+    shutil.copy(sample_project.declaration_path, tmp_path / "sample" / "pleval.yaml")
     return Project.open(tmp_path / "sample")
 
 
@@ -439,10 +440,12 @@ def test_cases_and_variables_become_metadata(make_project, tmp_path):
     project = make_project()
     import_refi(project, interviews(tmp_path, "QualCoder 3.6", CODE_POINTS))
     meta = by_id(project)["lakeview-interview-1"].meta
-    assert (meta.school, meta.district, meta.region, meta.school_level, meta.locale, meta.pathway) == (
-        "Lakeview Middle School", "Lakeview City", "central", "middle", "urban", "LAUNCH")
+    assert meta.site == "Lakeview Middle School"
+    assert meta.attributes == {"district": "Lakeview City", "region": "central", "school_level": "middle",
+                               "locale": "urban", "pathway": "LAUNCH"}
     assert (meta.interviewer, str(meta.date), meta.type) == ("Dana Ruiz", "2025-03-04", "interview")
-    assert [(p.name, p.role, p.years_in_role) for p in meta.participants] == [("María José", "teacher", 7)]
+    people = [(p.name, p.role, p.attributes.get("years_in_role")) for p in meta.participants]
+    assert people == [("María José", "teacher", "7")]
 
 
 def test_zero_length_and_memo_only_selections(make_project, tmp_path):

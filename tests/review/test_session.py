@@ -137,9 +137,9 @@ def test_filters_by_role_school_and_code(project):
     session = CodingSession(project, "cara")
     session.filter(roles="principal")
     assert session.units and {session.segments[u].role for u in session.units} == {"principal"}
-    school = session.transcripts[session.current.transcript_id].meta.school
+    school = session.transcripts[session.current.transcript_id].meta.site
     session.filter(schools=[school])
-    assert {session.transcripts[session.segments[u].transcript_id].meta.school for u in session.units} == {school}
+    assert {session.transcripts[session.segments[u].transcript_id].meta.site for u in session.units} == {school}
     session.filter(code="regional_support")
     assert session.units and all("regional_support" in {s.code_id for s in session.suggestions(session.segments[u])}
                                  for u in session.units)

@@ -155,16 +155,18 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
         if everyone:
             roles.append(RoleCount(role=role, voiced=sum(p in voiced_people for p in everyone),
                                    participants=len(everyone)))
-    schools_voiced = {by_id[t].meta.school for t in voiced_transcripts}
+    schools_voiced = {by_id[t].meta.site for t in voiced_transcripts}
     region_order = {r: i for i, r in enumerate(("northwest", "northeast", "central", "southwest", "southeast"))}
-    regions = sorted({by_id[t].meta.region for t in voiced_transcripts}, key=lambda r: region_order.get(r, 9))
-    regions_total = sorted({t.meta.region for t in transcripts}, key=lambda r: region_order.get(r, 9))
+    regions = sorted({by_id[t].meta.attributes.get("region") for t in voiced_transcripts},
+                     key=lambda r: region_order.get(r, 9))
+    regions_total = sorted({t.meta.attributes.get("region") for t in transcripts},
+                           key=lambda r: region_order.get(r, 9))
     voiced_from = rows["source"].value_counts()  # one row per turn voicing the theme
     sources = {s: int(voiced_from.get(s, 0)) for s in SOURCES}
     sources_total = counted.source_counts(ids)
     return Prevalence(
         transcripts=len(voiced_transcripts), transcripts_total=len(transcripts), schools=len(schools_voiced),
-        schools_total=len({t.meta.school for t in transcripts}), participants=len(voiced_people),
+        schools_total=len({t.meta.site for t in transcripts}), participants=len(voiced_people),
         participants_total=len(people), turns=len(rows), roles=tuple(roles), regions=tuple(regions),
         regions_total=tuple(regions_total), sources=sources, sources_total=sources_total,
     )
@@ -308,7 +310,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     interviews = sum(t.meta.type == "interview" for t in transcripts)
     focus_groups = len(transcripts) - interviews
     people = {_person(turn, t) for t in transcripts for turn in t.turns if not turn.is_interviewer}
-    schools = len({t.meta.school for t in transcripts})
+    schools = len({t.meta.site for t in transcripts})
     topics = [(_wording(context.counted.codebook.code(theme.code_id), briefs)[2], theme.prevalence.schools)
               for theme in themes]
     lead = lead_sentences(interviews=interviews, focus_groups=focus_groups, participants=len(people),

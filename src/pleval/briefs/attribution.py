@@ -84,8 +84,8 @@ def _article(phrase: str) -> str:
 def profile_of(transcript: Transcript, role: str) -> Profile:
     """A participant's profile from their role and their transcript's metadata."""
     meta = transcript.meta
-    level = None if role in NOT_AT_A_SCHOOL else LEVEL_WORDS.get(meta.school_level)
-    return Profile(role=role, level=level, locale=meta.locale, region=meta.region)
+    level = None if role in NOT_AT_A_SCHOOL else LEVEL_WORDS.get(meta.attributes.get("school_level"))
+    return Profile(role=role, level=level, locale=meta.attributes.get("locale"), region=meta.attributes.get("region"))
 
 
 def _key(profile: Profile, dropped: tuple[str, ...]) -> tuple:
@@ -123,7 +123,7 @@ class Attributor:
         people: dict[tuple, Profile] = {}
         for transcript in transcripts:
             for participant in transcript.meta.participants:
-                person = (" ".join(participant.name.split()).casefold(), transcript.meta.school.casefold())
+                person = (" ".join(participant.name.split()).casefold(), transcript.meta.site.casefold())
                 people.setdefault(person, profile_of(transcript, participant.role))
         self.profiles = list(people.values())
         self._counts = {dropped: Counter(_key(p, dropped) for p in self.profiles) for dropped in STEPS}

@@ -42,10 +42,10 @@ def select_transcripts(transcripts: list[Transcript], filters: BriefFilters) -> 
     """The transcripts a brief's filters select, in the order given."""
     return [
         t for t in transcripts
-        if (not filters.pathways or t.meta.pathway in filters.pathways)
+        if (not filters.pathways or t.meta.attributes.get("pathway") in filters.pathways)
         and (not filters.years or transcript_school_year(t) in filters.years)
-        and (not filters.regions or t.meta.region in filters.regions)
-        and (not filters.levels or t.meta.school_level in filters.levels)
+        and (not filters.regions or t.meta.attributes.get("region") in filters.regions)
+        and (not filters.levels or t.meta.attributes.get("school_level") in filters.levels)
     ]
 
 
@@ -95,7 +95,7 @@ def _filter_problems(spec: BriefSpec, index: int, transcripts: list[Transcript],
     """Filters naming values no transcript has are errors (typing mistakes); filters that together select no
     transcript are a warning."""
     problems: list[Problem] = []
-    known = {"pathway": {t.meta.pathway for t in transcripts},
+    known = {"pathway": {t.meta.attributes.get("pathway") for t in transcripts},
              "year": {transcript_school_year(t) for t in transcripts}}
     raw = located.data["briefs"][index].get("filters") or {}
     for field_name, values in (("pathway", spec.filters.pathways), ("year", spec.filters.years)):

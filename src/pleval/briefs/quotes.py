@@ -164,7 +164,7 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         person = " ".join((segment.name or f"{transcript.id}:{segment.speaker}").split()).casefold()
         candidates.append(QuoteCandidate(
             code_id=code_id, transcript=transcript, segment=segment, start=start, end=end, redacted_start=r_start,
-            redacted_end=r_end, text=text, words=words, person=person, school=transcript.meta.school,
+            redacted_end=r_end, text=text, words=words, person=person, school=transcript.meta.site,
             role=segment.role, source=row.source, coders=tuple(row.coders.split("+")), rules_score=rules_score,
             evidence=evidence_words, flagged=flagged, score=round(score, 4),
         ))

@@ -234,10 +234,9 @@ class Redactor:
             for name in meta.interviewers:
                 self._person(name, "[interviewer]", "interviewer", local)
             self._local[transcript.id] = local
-            self._place(meta.school, "school", SCHOOL_WORDS)
-            self._place(meta.district, "district", DISTRICT_WORDS)
-            if meta.esc:
-                self._place(meta.esc, "esc", ESC_WORDS)
+            self._place(meta.site, "school", SCHOOL_WORDS)
+            self._place(meta.attributes.get("district"), "district", DISTRICT_WORDS)
+            self._place(meta.attributes.get("esc"), "esc", ESC_WORDS)
         for school, district, esc in schools:
             self._place(school, "school", SCHOOL_WORDS)
             self._place(district, "district", DISTRICT_WORDS)
@@ -289,7 +288,9 @@ class Redactor:
                 self._add(f"{title}. {words[-1]}", placeholder, category, local)
                 self._add(f"{title} {words[-1]}", placeholder, category, local)
 
-    def _place(self, name: str, category: str, endings: Iterable[str]) -> None:
+    def _place(self, name: str | None, category: str, endings: Iterable[str]) -> None:
+        if not name:
+            return
         placeholder = PLACEHOLDERS[category]
         self._add(name, placeholder, category)
         short = short_form(name, endings)

@@ -52,7 +52,8 @@ def corpus_table(overview: Overview) -> pd.DataFrame:
     rows = []
     for t in overview.transcripts:
         m = t.meta
-        rows.append({"school": m.school, "region": m.region, "school_level": m.school_level, "locale": m.locale,
+        rows.append({"school": m.site, "region": m.attributes.get("region"),
+                     "school_level": m.attributes.get("school_level"), "locale": m.attributes.get("locale"),
                      "interviews": int(m.type == "interview"), "focus_groups": int(m.type == "focus_group"),
                      "participants": len(m.participants), "turns": sum(not x.is_interviewer for x in t.turns),
                      "words": len(t.text.split())})

@@ -348,8 +348,9 @@ def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.Da
         meta = transcript.meta
         rows.append({
             "transcript_id": coding.transcript_id, "segment_id": coding.segment_id, "start": coding.start,
-            "end": coding.end, "speaker": turn.speaker, "role": turn.role, "school": meta.school,
-            "district": meta.district, "region": meta.region, "school_level": meta.school_level,
+            "end": coding.end, "speaker": turn.speaker, "role": turn.role, "school": meta.site,
+            "district": meta.attributes.get("district"), "region": meta.attributes.get("region"),
+            "school_level": meta.attributes.get("school_level"),
             "code_id": coding.code_id, "coder": coding.coder, "source": coding.source, "score": coding.score,
             "evidence": "; ".join(e.text for e in coding.evidence),
             "text": transcript.text[coding.start:coding.end], "codebook_hash": coding.codebook_hash,
@@ -392,7 +393,7 @@ def coding_values(transcripts: list[Transcript], codings: list[Coding], column: 
         return [getattr(turns[coding.segment_id], column) for coding in codings]
     by_id = {t.id: t for t in transcripts}
     if column in _META_COLUMNS:
-        of_transcript = {t.id: getattr(t.meta, column) for t in transcripts}
+        of_transcript = {t.id: t.meta.value("site" if column == "school" else column) for t in transcripts}
         return [of_transcript[coding.transcript_id] for coding in codings]
     if column == "evidence":
         return ["; ".join(e.text for e in coding.evidence) for coding in codings]
@@ -508,6 +509,6 @@ def _counted_from_rows(run: CodingRun, by: str) -> tuple[list, list[str]] | None
         elif by == "code_id":
             values += [row[1] for row in rows]
         else:
-            value = transcript.id if by == "transcript_id" else getattr(transcript.meta, by)
+            value = transcript.id if by == "transcript_id" else transcript.meta.value("site" if by == "school" else by)
             values += [value] * len(rows)
     return values, codes

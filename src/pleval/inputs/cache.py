@@ -19,13 +19,14 @@ from pathlib import Path
 from .. import __version__
 from ..errors import PlevalWarning, Problem
 from ..project import Project, atomic_write
-from ..schema import Codebook, Transcript, TranscriptMeta, Turn
+from ..schema import SITE, Codebook, Transcript, TranscriptMeta, Turn
 from .codebook import load_codebook
+from .declaration import project_declaration
 from .readers import SIDECAR_SUFFIX
 from .text import sha256_text
 from .transcripts import load_transcripts, parse_transcript
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def load_codebook_cached(project: Project) -> Codebook:
@@ -102,9 +103,10 @@ class CachedParser:
     Reads the project's pack on first use; :meth:`save` writes it back if anything was parsed afresh or is gone.
     """
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, site_key: str = SITE):
         self.path = project.cache_dir / "transcripts.pack"
         self.project = project
+        self.site_key = site_key  # part of every entry's key: which metadata key names the site
         self._entries: dict[str, dict] | None = None  # relative path -> {"key", "transcript", "text": [a, b]}
         self._texts = b""
         self._seen: dict[str, tuple[dict, bytes]] = {}  # entries of this run: relative path -> (entry, text)
@@ -126,7 +128,7 @@ class CachedParser:
         if self._entries is None:
             self._entries = self._read()
         name = self.project.relative(path)
-        key = _source_hash(path)
+        key = f"{_source_hash(path)}:{self.site_key}"
         entry = self._entries.get(name)
         try:
             if entry is not None and entry["key"] == key:
@@ -139,7 +141,7 @@ class CachedParser:
                     return transcript, warnings
         except (ValueError, KeyError, TypeError):
             pass  # stale or damaged: parse afresh
-        transcript, warnings = parse_transcript(path, project_root)
+        transcript, warnings = parse_transcript(path, project_root, site_key=self.site_key)
         self._seen[name] = ({"key": key, "transcript": _to_json(transcript, warnings)}, transcript.text.encode("utf-8"))
         self._changed = True
         return transcript, warnings
@@ -166,12 +168,12 @@ _last_load: dict[str, tuple[tuple, list[Transcript], list[Problem]]] = {}  # per
 
 
 def _files_signature(project: Project) -> tuple:
-    """Every file under the transcripts folder, and the pack, with its size and modification time: what a
-    reload would find changed."""
+    """Every file under the transcripts folder, the pack and pleval.yaml, with its size and modification time:
+    what a reload would find changed."""
     folder, pack = project.transcripts_dir, project.cache_dir / "transcripts.pack"
     files = sorted(folder.rglob("*")) if folder.is_dir() else []
     return tuple((str(path), stat.st_size, stat.st_mtime_ns)
-                 for path in [*files, pack] if path.is_file() for stat in [path.stat()])
+                 for path in [*files, pack, project.declaration_path] if path.is_file() for stat in [path.stat()])
 
 
 def forget_loaded() -> None:
@@ -183,15 +185,21 @@ def load_transcripts_cached(project: Project) -> tuple[list[Transcript], list[Pr
     """:func:`pleval.inputs.transcripts.load_transcripts` for a project, reusing cached parses of unchanged files.
 
     Within one process the last load is reused while no file in the transcripts folder changed (size or
-    modification time), nor the pack: counting codings, agreement and the survey each need the corpus, and a big
-    corpus takes seconds to load and much memory to hold twice. Transcripts are frozen, so sharing them is safe.
+    modification time), nor the pack, nor pleval.yaml: counting codings, agreement and the survey each need the
+    corpus, and a big corpus takes seconds to load and much memory to hold twice. Transcripts are frozen, so
+    sharing them is safe.
+
+    Raises
+    ------
+    DeclarationError
+        If pleval.yaml has an error: the site's key is not known.
     """
     folder = project.transcripts_dir
     last = _last_load.get(str(folder.absolute()))
     if last is not None and last[0] == _files_signature(project):
         return list(last[1]), list(last[2])
     _last_load.clear()  # hold one corpus at a time
-    parser = CachedParser(project)
+    parser = CachedParser(project, project_declaration(project).site.key)
     transcripts, problems = load_transcripts(folder, project.root, parse=parser)
     if parser._entries is not None:  # some file was looked at
         parser.save()

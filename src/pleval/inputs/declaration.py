@@ -11,15 +11,11 @@ from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from ..errors import DeclarationError, DeclarationWarning, PlevalError, Problem
 from ..project import Project
-from ..schema import Transcript
+from ..schema import SITE, Transcript
 from ..schema.declaration import (
     DEFAULT_DECLARATION,
-    PERSON_KEYS,
-    TRANSCRIPT_KEYS,
     Attribute,
     Declaration,
     did_you_mean,
@@ -153,6 +149,7 @@ def check_metadata(declaration: Declaration, transcripts: Iterable[Transcript], 
     problems: list[Problem] = []
     positions = _Positions(project_root)
     reported: set[tuple[str, str]] = set()
+    reported_sites: set[str] = set()
     site_names = {a.name for a in declaration.site_attributes}
     person_names = {a.name for a in declaration.participant_attributes}
 
@@ -165,35 +162,40 @@ def check_metadata(declaration: Declaration, transcripts: Iterable[Transcript], 
             reported.add((what, name))
             problem(DeclarationWarning, message, transcript, loc, fix)
 
-    def check_values(attributes: Iterable[Attribute], given: BaseModel, transcript: Transcript, loc: Loc) -> None:
+    def check_values(attributes: Iterable[Attribute], given: dict[str, str], transcript: Transcript, loc: Loc) -> None:
         for attribute in attributes:
-            if attribute.name not in given.model_fields_set:
+            if attribute.name not in given:
                 if attribute.required:
                     problem(DeclarationError, f"missing {attribute.name}, which pleval.yaml requires", transcript,
                             loc, f"add '{attribute.name}: ...'")
                 continue
-            wrong = attribute.check(getattr(given, attribute.name))
+            wrong = attribute.check(given[attribute.name])
             if wrong:
                 problem(DeclarationError, wrong, transcript, loc + (attribute.name,),
                         "use a value pleval.yaml lists, or add it to the attribute's values")
 
+    site_key = declaration.site.key
     for transcript in transcripts:
         meta = transcript.meta
-        given = meta.model_fields_set
-        for key in sorted(given - set(TRANSCRIPT_KEYS) - {declaration.site.key} - site_names,
-                          key=list(type(meta).model_fields).index):
+        if meta.site is None and site_key not in reported_sites:
+            reported_sites.add(site_key)
+            kind = DeclarationError if declaration.site_required else DeclarationWarning
+            problem(kind, f"no '{site_key}': the transcript names no {declaration.site.singular}", transcript, (),
+                    f"add '{site_key}: ...' to the metadata (the {declaration.site.singular} the people belong to)"
+                    + ("" if site_key != SITE else ", or name the key your metadata uses: 'site: {key: ...}' in "
+                       "pleval.yaml"))
+        for key in [k for k in meta.attributes if k not in site_names]:
             fix = f"add '- name: {key}' under site_attributes in pleval.yaml"
-            if declaration.site.key not in given and not reported:  # the first key may well name the site
+            if meta.site is None and not reported:  # the first key may well name the site
                 fix += f", or make it the site's key: 'site: {{key: {key}}}'"
             once("key", key, f"metadata key '{key}' is not declared in pleval.yaml", transcript, (key,), fix)
-        check_values(declaration.site_attributes, meta, transcript, ())
+        check_values(declaration.site_attributes, meta.attributes, transcript, ())
         for i, participant in enumerate(meta.participants):
             loc = ("participants", i)
-            for key in sorted(participant.model_fields_set - set(PERSON_KEYS) - person_names,
-                              key=list(type(participant).model_fields).index):
+            for key in [k for k in participant.attributes if k not in person_names]:
                 once("participant key", key, f"participant key '{key}' is not declared in pleval.yaml", transcript,
                      loc + (key,), f"add '- name: {key}' under participant_attributes in pleval.yaml")
-            check_values(declaration.participant_attributes, participant, transcript, loc)
+            check_values(declaration.participant_attributes, participant.attributes, transcript, loc)
             wrong = declaration.check_role(participant.role)
             if wrong:
                 problem(DeclarationError, wrong, transcript, loc + ("role",),

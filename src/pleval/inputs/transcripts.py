@@ -20,11 +20,10 @@ from ..errors import (
     NoSpeakersError,
     PlevalError,
     Problem,
-    UnknownRoleError,
     UnknownSpeakerError,
     UnsafePathError,
 )
-from ..schema import INTERVIEWER, ROLES, Transcript, TranscriptMeta, Turn
+from ..schema import INTERVIEWER, SITE, Transcript, TranscriptMeta, Turn
 from .readers import Source, is_transcript_candidate, read_source
 from .text import sha256_text
 from .yamlmarks import Located, describe_pydantic_error
@@ -154,25 +153,23 @@ def split_turns(source: Source, meta: TranscriptMeta, path: Path) -> tuple[str, 
 
 def _meta_error(error: ValidationError, meta: Located, meta_path: Path | None) -> PlevalError:
     first = error.errors()[0]
-    line, column = meta.where(first["loc"])
-    loc = first["loc"]
-    cls: type[PlevalError]
-    if len(loc) >= 3 and loc[0] == "participants" and loc[-1] == "role" and first["type"] == "value_error":
-        cls, fix = UnknownRoleError, f"use one of: {', '.join(ROLES)}"
-    else:
-        cls, fix = FrontMatterError, "correct the metadata (see the sample project's transcripts)"
+    # an attribute is validated under 'attributes', but written as a key of its own
+    loc = tuple(part for part in first["loc"] if part != "attributes")
+    line, column = meta.where(loc)
     more = f" (and {len(error.errors()) - 1} more problem(s))" if len(error.errors()) > 1 else ""
-    return cls(
-        f"metadata: {describe_pydantic_error(first)}{more}",
+    return FrontMatterError(
+        f"metadata: {describe_pydantic_error({**first, 'loc': loc})}{more}",
         path=meta_path,
         line=line,
         column=column,
-        fix=fix,
+        fix="correct the metadata (see the sample project's transcripts)",
     )
 
 
-def parse_transcript(path: Path, project_root: Path) -> tuple[Transcript, list[Problem]]:
+def parse_transcript(path: Path, project_root: Path, *, site_key: str = SITE) -> tuple[Transcript, list[Problem]]:
     """Read and parse one transcript file; return it with any warnings.
+
+    ``site_key`` is the metadata key naming the site (``site.key`` in pleval.yaml, e.g. ``school``).
 
     Raises
     ------
@@ -189,7 +186,7 @@ def parse_transcript(path: Path, project_root: Path) -> tuple[Transcript, list[P
             fix=f"add front matter between '---' lines, or a {path.stem}.meta.yaml file beside it",
         )
     try:
-        meta = TranscriptMeta.model_validate(source.meta.data)
+        meta = TranscriptMeta.model_validate(source.meta.data, context={"site_key": site_key})
     except ValidationError as error:
         raise _meta_error(error, source.meta, source.meta_path) from None
     text, turns = split_turns(source, meta, path)
@@ -222,11 +219,12 @@ def transcript_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if is_transcript_candidate(p))
 
 
-def load_transcripts(folder: Path, project_root: Path, *, parse=parse_transcript) -> tuple[list[Transcript], list]:
+def load_transcripts(folder: Path, project_root: Path, *, parse=None, site_key: str = SITE,
+                     ) -> tuple[list[Transcript], list]:
     """Parse every transcript in ``folder``; broken files are reported, not raised, and skipped.
 
-    ``parse`` (a path and the project folder to a transcript and its warnings) may be replaced, e.g. by a
-    cached parser (:mod:`pleval.inputs.cache`).
+    ``parse`` (a path and the project folder to a transcript and its warnings) may replace
+    :func:`parse_transcript` with ``site_key``, e.g. by a cached parser (:mod:`pleval.inputs.cache`).
 
     Returns
     -------
@@ -238,6 +236,9 @@ def load_transcripts(folder: Path, project_root: Path, *, parse=parse_transcript
     transcripts: list[Transcript] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    if parse is None:
+        def parse(path: Path, root: Path) -> tuple[Transcript, list[Problem]]:
+            return parse_transcript(path, root, site_key=site_key)
     for path in transcript_files(folder):
         try:
             transcript, warnings = parse(path, project_root)

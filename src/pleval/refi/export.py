@@ -257,19 +257,19 @@ class _ProjectDocument:
         people: dict[tuple, dict] = {}
         for transcript in self.transcripts:
             meta = transcript.meta
-            school = schools.setdefault(meta.school, {
-                "guid": self.guid("case-school", meta.school), "name": meta.school, "sources": [],
-                "values": {n: getattr(meta, n) for n in SCHOOL_FIELDS if getattr(meta, n) is not None}})
+            school = schools.setdefault(meta.site, {
+                "guid": self.guid("case-school", meta.site), "name": meta.site, "sources": [],
+                "values": {n: meta.attributes[n] for n in SCHOOL_FIELDS if n in meta.attributes}})
             school["sources"].append(transcript.id)
             for person in meta.participants:
-                values = {"role": person.role, "school": meta.school, "label": person.label, "grade": person.grade,
-                          "subject": person.subject, "years_in_role": person.years_in_role, "gender": person.gender}
+                values = {"role": person.role, "school": meta.site, "label": person.label,
+                          **{n: person.attributes.get(n) for n in PERSON_FIELDS[3:]}}
                 values = {k: v for k, v in values.items() if v is not None}
                 identity = json.dumps([values, person.notes], sort_keys=True)
-                key = (meta.school, person.name, identity)
+                key = (meta.site, person.name, identity)
                 if key not in people:
                     first = not any(k[:2] == key[:2] for k in people)
-                    guid = self.guid("case-person", meta.school, person.name, *([] if first else [identity]))
+                    guid = self.guid("case-person", meta.site, person.name, *([] if first else [identity]))
                     people[key] = {"guid": guid, "name": person.name, "values": values, "sources": [],
                                    "description": person.notes}
                 people[key]["sources"].append(transcript.id)
@@ -292,7 +292,7 @@ class _ProjectDocument:
         codebook = _element(root, PROJECT_NS, "CodeBook")
         code_count = _codes(codebook, PROJECT_NS, self.codebook, self.guid, code_notes)
         cases, schools = self.cases()
-        source_values = {t.id: self.source_values(t, schools[t.meta.school]["values"]) for t in self.transcripts}
+        source_values = {t.id: self.source_values(t, schools[t.meta.site]["values"]) for t in self.transcripts}
         used = [n for n in (*SOURCE_FIELDS, *SCHOOL_FIELDS, *PERSON_FIELDS)
                 if any(n in c["values"] for c in cases) or any(n in v for v in source_values.values())]
         declared = self.variables(root, list(dict.fromkeys(used)))

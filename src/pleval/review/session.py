@@ -348,7 +348,7 @@ class CodingSession:
                 continue
             if roles and segment.role not in roles:
                 continue
-            if schools and self.transcripts[segment.transcript_id].meta.school not in schools:
+            if schools and self.transcripts[segment.transcript_id].meta.site not in schools:
                 continue
             if code and not ({c.code_id for c in self._suggested.get(sid, [])}
                              | {a.code_id for a in self.state.applied.get(sid, [])}) & {code}:

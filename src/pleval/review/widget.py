@@ -93,7 +93,7 @@ class CodingWidget:
         self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="Code")
         self.filter_role = w.Dropdown(options=[ALL, *sorted({session.segments[s].role for s in session.pool})],
                                       description="Role")
-        self.filter_school = w.Dropdown(options=[ALL, *sorted({m.school for m in meta})], description="School")
+        self.filter_school = w.Dropdown(options=[ALL, *sorted({m.site for m in meta})], description="School")
         for dropdown in (self.filter_transcript, self.filter_code, self.filter_role, self.filter_school):
             dropdown.layout = w.Layout(width="auto")
             dropdown.observe(self._on_filter, names="value")
@@ -238,7 +238,7 @@ class CodingWidget:
         coded = "coded" if s.is_coded(segment) else "not yet coded"
         self.header.value = (
             f"<b>{html.escape(segment.name or segment.speaker)}</b> ({html.escape(segment.role)}) · "
-            f"{html.escape(meta.school)} · {html.escape(meta.id)} · turn {segment.turn_index} · "
+            f"{html.escape(meta.site)} · {html.escape(meta.id)} · turn {segment.turn_index} · "
             f"{s.position + 1} of {len(s.units)} · <i>{coded}</i>")
         self.turn.value = self._turn_html(segment)
         others = s.others(segment)

@@ -64,6 +64,9 @@ from .survey import (
     SurveySource,
 )
 from .transcript import (
+    INTERVIEWER,
+    SITE,
+    AttributeValue,
     Participant,
     Person,
     Segment,
@@ -74,7 +77,7 @@ from .transcript import (
     segment_id,
     sentence_id,
 )
-from .vocabulary import INTERVIEWER, LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
+from .vocabulary import LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
 
 __all__ = [
     # base
@@ -86,7 +89,6 @@ __all__ = [
     "check_safe_id",
     "school_year",
     # vocabulary
-    "INTERVIEWER",
     "LOCALES",
     "REGIONS",
     "ROLES",
@@ -108,6 +110,9 @@ __all__ = [
     "SiteWords",
     "did_you_mean",
     # transcript
+    "INTERVIEWER",
+    "SITE",
+    "AttributeValue",
     "Participant",
     "Person",
     "Segment",

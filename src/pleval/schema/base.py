@@ -50,8 +50,9 @@ def as_tuple(value: object) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, Iterable) and not isinstance(value, str | bytes) else (value,)
 
 
-def school_year(value: object) -> str:
-    """A school year as ``'2023-2024'``, from ``'2023-2024'``, ``'2023–24'`` or ``'2023/2024'``.
+def school_year(value: object, title: str = "school year") -> str:
+    """A period spanning two years (a school or program year) as ``'2023-2024'``, from ``'2023-2024'``,
+    ``'2023–24'`` or ``'2023/2024'``; ``title`` names such periods in a message.
 
     Raises
     ------
@@ -60,9 +61,9 @@ def school_year(value: object) -> str:
     """
     match = SCHOOL_YEAR.match(str(value))
     if not match:
-        raise ValueError(f"school year '{value}' is not written like 2023-2024")
+        raise ValueError(f"{title} '{value}' is not written like 2023-2024")
     first, written = int(match.group(1)), match.group(2)
     second = int(written) if len(written) == 4 else first // 100 * 100 + int(written)
     if second != first + 1:
-        raise ValueError(f"school year '{value}' does not span two consecutive years (like 2023-2024)")
+        raise ValueError(f"{title} '{value}' does not span two consecutive years (like 2023-2024)")
     return f"{first}-{second}"

@@ -20,6 +20,7 @@ Nothing here reads a file: :mod:`pleval.inputs.declaration` loads ``pleval.yaml`
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable
@@ -27,7 +28,8 @@ from typing import Literal, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .base import Phrase, StrictModel
+from .base import Phrase, StrictModel, school_year
+from .transcript import SITE, TranscriptMeta
 
 #: Transcript metadata keys that every project has (besides the site's key); any other key is an attribute.
 TRANSCRIPT_KEYS = ("id", "type", "date", "interviewer", "participants", "mentions", "notes")
@@ -66,6 +68,7 @@ class SiteWords(StrictModel):
     key: str = "site"
     singular: str = Field(default="site", min_length=1)
     plural: str = Field(default="sites", min_length=1)
+    required: bool = False  # true: a transcript without its site is an error (else a warning, once)
 
     @field_validator("key")
     @classmethod
@@ -212,6 +215,38 @@ class Periods(StrictModel):
         """"school year", "program year", "year"."""
         return self.label or {"school_year": "school year", "program_year": "program year"}.get(self.kind, "year")
 
+    @property
+    def spans_two_years(self) -> bool:
+        """Whether a period is named by the two years it spans (``2023-2024``) rather than by one (``2025``)."""
+        return self.kind in ("school_year", "program_year") and self.start_month not in (None, 1)
+
+    def of(self, date: dt.date) -> str | None:
+        """The period ``date`` falls in: ``'2023-2024'`` for 2024-03-05 in school years from July, ``'2024'`` in
+        calendar years; None when the project has no periods."""
+        if self.kind == "none":
+            return None
+        if not self.spans_two_years:
+            return str(date.year)
+        first = date.year if date.month >= (self.start_month or 1) else date.year - 1
+        return f"{first}-{first + 1}"
+
+    def normalise(self, value: object) -> str:
+        """A period as the project names it, from how a person wrote it (``2023-24``, ``2023/2024``, ``2025``).
+
+        Raises
+        ------
+        ValueError
+            If ``value`` is not written as this project's periods are (the message shows how).
+        """
+        if self.kind == "none":
+            raise ValueError(f"'{value}' is a period, but pleval.yaml declares none (periods: kind: none)")
+        if self.spans_two_years:
+            return school_year(value, self.title)
+        text = str(value).strip()
+        if not re.fullmatch(r"\d{4}", text):
+            raise ValueError(f"{self.title} '{value}' is not written like 2025")
+        return text
+
 
 class AttributionOrder(StrictModel):
     """What a quote's attribution is built from: ``attributes`` in the order they are dropped to generalise it
@@ -271,11 +306,24 @@ class Declaration(StrictModel):
         """A site's attribute, else a participant's, by name."""
         return self.site_attribute(name) or self.participant_attribute(name)
 
+    def name_of(self, key: str) -> str:
+        """The built-in name behind a metadata key: the site's declared key (``school``) is ``site``."""
+        return SITE if key == self.site.key else key
+
+    def value(self, meta: TranscriptMeta, key: str) -> str | None:
+        """What a transcript's metadata says under ``key``: the site (under its declared key or ``site``), the
+        type, the date, or an attribute; None when it says nothing."""
+        return meta.value(self.name_of(key))
+
     def role(self, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.id == role_id), None)
 
     def group(self, group_id: str | None) -> RoleGroup | None:
         return next((g for g in self.role_groups if g.id == group_id), None)
+
+    @property
+    def site_required(self) -> bool:
+        return self.site.required
 
     @property
     def role_ids(self) -> tuple[str, ...]:

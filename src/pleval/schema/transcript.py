@@ -7,63 +7,111 @@ immutable like frozen dataclasses, but several times cheaper to create.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .base import StrictModel, check_safe_id
-from .vocabulary import INTERVIEWER, LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
 
 # --- transcript metadata -----------------------------------------------------------------------------------
 
+#: The role of whoever asks the questions; every other role is a participant's.
+INTERVIEWER = "interviewer"
+#: The built-in name of the site, whatever key the project's metadata gives it.
+SITE = "site"
+
+
+def _one_value(value: object) -> object:
+    """An attribute's value as text: ``2024-05-01`` (a date), ``3`` and ``true`` as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | dt.date):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, list | dict | tuple | set):
+        raise ValueError("must be one value, not a list or a mapping")
+    return value
+
+
+#: An attribute's value: one piece of text (numbers and dates are kept as written).
+AttributeValue = Annotated[str, BeforeValidator(_one_value)]
+
+
+def _gather_attributes(data: object, fields: Iterable[str]) -> object:
+    """Metadata as written, with every key that is no field of the model moved under ``attributes``."""
+    if not isinstance(data, dict):
+        return data
+    fields = set(fields)
+    gathered = dict(data)
+    given = gathered.pop("attributes", None)
+    attributes: dict[object, object] = dict(given) if isinstance(given, dict) else {}
+    for key in [k for k in gathered if k not in fields]:
+        value = gathered.pop(key)
+        if value is not None:
+            attributes[key] = value
+    if attributes or given is not None:
+        gathered["attributes"] = attributes if isinstance(given, dict) or given is None else given
+    return gathered
+
 
 class Person(StrictModel):
-    """A person named in a transcript: a participant, or someone a participant mentions."""
+    """A person named in a transcript: a participant, or someone a participant mentions.
+
+    Keys besides name, role, label and notes are the person's attributes (grade, years in role, language...):
+    what they are is the project's to declare (``participant_attributes`` in pleval.yaml).
+    """
 
     name: str = Field(min_length=1)
     role: str | None = None
     label: str | None = None
-    grade: str | None = None
-    subject: str | None = None
-    years_in_role: int | None = None
-    gender: str | None = None
     notes: str | None = None
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
 
-    @field_validator("grade", "subject", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _as_text(cls, value: object) -> str | None:
-        return None if value is None else str(value)
+    def _attributes(cls, data: object) -> object:
+        return _gather_attributes(data, cls.model_fields)
+
+    def value(self, name: str) -> str | None:
+        """The person's role (``"role"``) or attribute ``name``; None when not given."""
+        return self.role if name == "role" else self.attributes.get(name)
 
 
 class Participant(Person):
-    role: str
+    """Someone who speaks in the transcript; any role is accepted here (the declaration decides which are)."""
 
-    @field_validator("role")
-    @classmethod
-    def _known_role(cls, value: str) -> str:
-        if value not in ROLES:
-            raise ValueError(f"role '{value}' is not one of: {', '.join(ROLES)}")
-        return value
+    role: str = Field(min_length=1)
 
 
 class TranscriptMeta(StrictModel):
-    """What the evaluation team knows about an interview or focus group (front matter or sidecar file)."""
+    """What the evaluation team knows about an interview or focus group (front matter or sidecar file).
+
+    ``site`` is the place the people interviewed belong to (a school, a clinic, a branch library), read from the
+    key the project declares for it (``site.key`` in pleval.yaml, passed as the validation context's
+    ``site_key``; ``site`` by default). Every other key besides the built-in ones is an ``attribute`` of the site
+    (region, state, cohort...).
+    """
 
     id: str
     type: Literal["interview", "focus_group"]
     date: dt.date
-    school: str = Field(min_length=1)
-    district: str = Field(min_length=1)
-    region: Literal[REGIONS]  # type: ignore[valid-type]
-    school_level: Literal[SCHOOL_LEVELS]  # type: ignore[valid-type]
-    locale: Literal[LOCALES]  # type: ignore[valid-type]
-    pathway: str = Field(min_length=1)
+    site: str | None = Field(default=None, min_length=1)
     interviewer: str | list[str]
     participants: list[Participant] = Field(min_length=1)
     mentions: list[Person] = Field(default_factory=list)
-    esc: str | None = None
     notes: str | None = None
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _site_and_attributes(cls, data: object, info: ValidationInfo) -> object:
+        key = (info.context or {}).get("site_key", SITE) if isinstance(info.context, dict) else SITE
+        if isinstance(data, dict) and key != SITE and key in data:
+            if SITE in data:
+                raise ValueError(f"gives both '{key}' (the site, as pleval.yaml declares) and '{SITE}'; keep one")
+            data = {(SITE if k == key else k): v for k, v in data.items()}
+        return _gather_attributes(data, cls.model_fields)
 
     @field_validator("id")
     @classmethod
@@ -81,6 +129,35 @@ class TranscriptMeta(StrictModel):
                 f"an interview lists {len(self.participants)} participants; use type: focus_group for a group"
             )
         return self
+
+    def value(self, name: str) -> str | None:
+        """The site (``"site"``), the type, the date (ISO) or the attribute called ``name``; None when not given."""
+        if name == SITE:
+            return self.site
+        if name == "type":
+            return self.type
+        if name == "date":
+            return self.date.isoformat()
+        return self.attributes.get(name)
+
+    def front_matter(self, site_key: str = "site") -> dict[str, Any]:
+        """The metadata as a file writes it: the site under ``site_key``, attributes as keys of their own."""
+        dumped = self.model_dump(mode="json", exclude_defaults=True, exclude={"attributes", "participants",
+                                                                              "mentions", "site"})
+        written: dict[str, Any] = {k: dumped[k] for k in ("id", "type", "date") if k in dumped}
+        if self.site is not None:
+            written[site_key] = self.site
+        written.update(self.attributes)
+        written.update({k: v for k, v in dumped.items() if k not in written})
+
+        def person(p: Person) -> dict[str, Any]:
+            out = p.model_dump(mode="json", exclude_defaults=True, exclude={"attributes"})
+            return {**out, **p.attributes}
+
+        written["participants"] = [person(p) for p in self.participants]
+        if self.mentions:
+            written["mentions"] = [person(p) for p in self.mentions]
+        return written
 
 
 # --- transcripts, turns, segments ---------------------------------------------------------------------------

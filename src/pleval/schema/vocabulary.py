@@ -15,7 +15,6 @@ ROLES = (
     "paraprofessional",
     "other",
 )
-INTERVIEWER = "interviewer"
 REGIONS = ("northwest", "northeast", "southwest", "southeast", "central")
 SCHOOL_LEVELS = ("elementary", "middle", "high", "k-8", "k-12", "district")
 LOCALES = ("rural", "small town", "suburban", "urban")

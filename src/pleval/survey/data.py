@@ -390,7 +390,7 @@ def school_table(transcripts: list[Transcript], survey: Survey | None = None) ->
     schools: dict[str, dict] = {}
     for transcript in sorted(transcripts, key=lambda t: t.id):
         meta = transcript.meta
-        schools.setdefault(meta.school, {"school": meta.school, **{a: getattr(meta, a) for a in SCHOOL_ATTRIBUTES},
+        schools.setdefault(meta.site, {"school": meta.site, **{a: meta.attributes.get(a) for a in SCHOOL_ATTRIBUTES},
                                          "interviewed": True})
     for school in survey.schools if survey else []:
         interviewed = school.name in schools
