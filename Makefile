@@ -18,7 +18,7 @@ sample: $(BIN)/pleval
 	$(BIN)/pleval survey
 	$(BIN)/pleval reliability --coders ana,ben
 	$(BIN)/pleval reliability --coders rules --reference consensus
-	$(BIN)/pleval build -j 2
+	$(BIN)/pleval build -j 2 $(if $(shell command -v chromium),--pdf,)
 	@echo "open outputs/html/index.html"
 
 ## Install pleval with its test tools and run every test.

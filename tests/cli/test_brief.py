@@ -33,8 +33,9 @@ def test_brief_writes_json_markdown_and_html(project):
     result = run("brief", "all-themes", "--project", str(project.root))
     assert result.exit_code == 0, result.output
     folder = project.outputs / "briefs"
-    assert sorted(p.name for p in folder.iterdir()) == ["all-themes.html", "all-themes.json", "all-themes.md",
-                                                         "all-themes.prevalence.png", "all-themes.survey.png"]
+    assert sorted(p.name for p in folder.iterdir()) == ["all-themes.docx", "all-themes.html", "all-themes.json",
+                                                         "all-themes.md", "all-themes.prevalence.png",
+                                                         "all-themes.survey.png"]
     assert not list(folder.glob(".*.tmp"))
     brief = Brief.model_validate_json((folder / "all-themes.json").read_text())
     assert [t.code_id for t in brief.themes] == ["funding", "time"]

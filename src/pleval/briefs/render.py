@@ -25,11 +25,12 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..coding.sources import SOURCE_NAMES
-from ..errors import PlevalError, Problem
+from ..errors import DeliverableError, PlevalError, Problem
 from ..inputs.text import sha256_bytes, sha256_text
 from ..project import Project, atomic_write
 from ..schema import Brief
 from .assemble import AssembledBrief, BriefContext, assemble_brief
+from .deliver import pdf_paper, render_docx, render_pdf
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 
@@ -250,8 +251,9 @@ class WrittenBrief:
 
 
 def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None) -> WrittenBrief:
-    """Write a brief's JSON, Markdown, HTML and chart PNGs to ``output_dir`` (default outputs/briefs), and its
-    redaction report to outputs/redaction/ (it holds the names replaced: keep it inside the project).
+    """Write a brief's JSON, Markdown, HTML, Word document and chart PNGs to ``output_dir`` (default
+    outputs/briefs), and its redaction report to outputs/redaction/ (it holds the names replaced: keep it inside
+    the project).
 
     Everything is rendered before anything is written, and each file is written to a temporary file and
     renamed, so a failure leaves no half-written file. Files already written for this very brief (its JSON
@@ -269,6 +271,7 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
         f"{brief.id}.json": model_json,
         f"{brief.id}.md": render_markdown(brief, names),
         f"{brief.id}.html": render_html(brief, charts),
+        f"{brief.id}.docx": render_docx(brief, charts, CAPTIONS, _survey_rows(brief), survey_note(brief)),
         **{names[name]: data for name, data in charts.items()},
     }
     written = WrittenBrief(brief.id)
@@ -297,7 +300,8 @@ def _written_already(project: Project, brief: Brief, folder: Path, model_json: s
     except OSError:
         return None
     charts = {path.name[len(brief.id) + 1: -len(".png")]: path for path in sorted(folder.glob(f"{brief.id}.*.png"))}
-    paths = [model, folder / f"{brief.id}.md", folder / f"{brief.id}.html", *charts.values()]
+    paths = [model, folder / f"{brief.id}.md", folder / f"{brief.id}.html", folder / f"{brief.id}.docx",
+             *charts.values()]
     if "prevalence" not in charts or not all(p.exists() for p in paths) or not report.exists():
         return None
     return WrittenBrief(brief.id, paths, report, charts)
@@ -331,3 +335,34 @@ def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output
         except PlevalError as error:
             run.failed[brief_id] = error
     return run
+
+
+def write_pdfs(folder: Path, brief_ids: list[str], *, paper: str = "letter", chromium: str | None = None
+               ) -> tuple[list[Path], dict[str, PlevalError]]:
+    """Print each brief's HTML page in ``folder`` to ``<id>.pdf`` beside it, unless a PDF on the same paper is
+    newer than the page.
+
+    Returns
+    -------
+    written : list of Path
+        The PDFs printed now or already up to date.
+    failed : dict of str to PlevalError
+        Briefs whose page is missing or could not be printed, with why; the others go on.
+    """
+    written: list[Path] = []
+    failed: dict[str, PlevalError] = {}
+    for brief_id in brief_ids:
+        page, pdf = folder / f"{brief_id}.html", folder / f"{brief_id}.pdf"
+        try:
+            if not page.exists():
+                raise DeliverableError("no HTML page to print", path=page, fix=f"draft it: pleval brief {brief_id}")
+            current = (pdf.exists() and pdf.stat().st_mtime_ns >= page.stat().st_mtime_ns
+                       and pdf_paper(pdf.read_bytes()) == paper)
+            if not current:
+                data = render_pdf(page.read_text(encoding="utf-8"), paper=paper, chromium=chromium)
+                with atomic_write(pdf, "wb") as handle:
+                    handle.write(data)
+            written.append(pdf)
+        except PlevalError as error:
+            failed[brief_id] = error
+    return written, failed

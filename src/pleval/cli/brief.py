@@ -1,4 +1,4 @@
-"""``pleval brief BRIEF_ID [--all]``: draft briefs into outputs/briefs/<id>.json, .md and .html."""
+"""``pleval brief BRIEF_ID [--all]``: draft briefs into outputs/briefs/<id>.json, .md, .html and .docx (and .pdf)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .base import EXIT_PROBLEMS, echo_problem, main, open_project
-from .options import project_option
+from .options import pdf_options, project_option
 
 
 @main.command()
@@ -17,13 +17,15 @@ from .options import project_option
 @click.option("--all", "all_briefs", is_flag=True, help="Draft every brief in data/briefs.yaml.")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the briefs (default: outputs/briefs).")
-def brief(project_dir, brief_ids, all_briefs, output_dir):
-    """Draft evaluation briefs declared in data/briefs.yaml: JSON, Markdown and self-contained HTML.
+@pdf_options
+def brief(project_dir, brief_ids, all_briefs, output_dir, pdf, paper):
+    """Draft evaluation briefs declared in data/briefs.yaml: JSON, Markdown, self-contained HTML and Word (with
+    --pdf, a PDF too).
 
     A brief that cannot be drafted is reported and the others go on. Each brief's redaction report (what was
     replaced, with the names) goes to outputs/redaction/: keep it inside the project.
     """
-    from ..briefs.render import build_briefs
+    from ..briefs.render import build_briefs, write_pdfs
 
     if not brief_ids and not all_briefs:
         raise click.UsageError("name a brief (pleval brief BRIEF_ID) or pass --all")
@@ -33,8 +35,14 @@ def brief(project_dir, brief_ids, all_briefs, output_dir):
     run = build_briefs(project, list(brief_ids) or None, output_dir=output_dir)
     for problem in run.problems:
         echo_problem(problem)
+    if pdf and run.written:
+        folder = run.written[0].paths[0].parent
+        printed, unprinted = write_pdfs(folder, [w.brief_id for w in run.written], paper=paper)
+        for written, path in zip([w for w in run.written if w.brief_id not in unprinted], printed, strict=True):
+            written.paths.append(path)
+        run.failed.update(unprinted)
     for written in run.written:
-        shown = ", ".join(p.suffix for p in written.paths if p.suffix in (".json", ".md", ".html"))
+        shown = ", ".join(p.suffix for p in written.paths if p.suffix in (".json", ".md", ".html", ".docx", ".pdf"))
         click.echo(f"wrote {project.relative(written.paths[0].with_suffix(''))} ({shown}); redaction report "
                    f"{project.relative(written.report)}", err=True)
     for brief_id, error in run.failed.items():

@@ -7,7 +7,7 @@ import sys
 import click
 
 from .base import EXIT_PROBLEMS, echo_problem, main, open_project
-from .options import force_option, jobs_option, list_option, progress_option, project_option
+from .options import force_option, jobs_option, list_option, pdf_options, progress_option, project_option
 
 
 @main.command()
@@ -20,8 +20,11 @@ from .options import force_option, jobs_option, list_option, progress_option, pr
               help="Run pages in local processes, or on an existing Dask cluster.")
 @click.option("--scheduler", help="The Dask scheduler's address (with --executor dask), e.g. tcp://host:8786.")
 @progress_option
-def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
-    """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/."""
+@pdf_options
+def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress, pdf, paper):
+    """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/ (the
+    briefs' own files, Word included, go to outputs/briefs/; with --pdf, their PDFs too)."""
+    from ..build.batch import OVERVIEW
     from ..build.batch import build as run_build
 
     project = open_project(project_dir)
@@ -36,9 +39,18 @@ def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress):
             click.echo(f"           {result.error}", err=True)
             click.echo(f"           see {project.relative(project.page_notebook(result.id))}",
                        err=True)
+    printed, unprinted = 0, {}
+    if pdf:
+        from ..briefs.render import write_pdfs
+
+        done = [r.id for r in report.results if r.id != OVERVIEW and r.status != "failed"]
+        written, unprinted = write_pdfs(project.briefs_output_dir, done, paper=paper)
+        printed = len(written)
+        for brief_id, error in unprinted.items():
+            click.echo(f"error: brief '{brief_id}' not printed to PDF: {error}", err=True)
     counts = {s: sum(r.status == s for r in report.results) for s in ("built", "unchanged", "failed")}
     click.echo(f"{counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed "
-               f"({report.coded} transcript(s) coded) in {report.seconds:.1f} s"
+               f"({report.coded} transcript(s) coded{f', {printed} PDF(s)' if pdf else ''}) in {report.seconds:.1f} s"
                + "".join(f", {stage} {seconds:.1f} s" for stage, seconds in report.stages.items()) + "; "
                f"open {project.relative(report.index)}")
-    sys.exit(EXIT_PROBLEMS if report.failed else 0)
+    sys.exit(EXIT_PROBLEMS if report.failed or (pdf and unprinted) else 0)

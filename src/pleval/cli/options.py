@@ -64,3 +64,12 @@ def list_option(*param_decls: str, **attrs: Any) -> Callable[[F], F]:
     the option is not given (or given empty). With ``multiple=True`` the option may be repeated too, and the
     command gets every value in one list (empty if none)."""
     return click.option(*param_decls, callback=_listed, **attrs)
+
+
+def pdf_options(func):
+    """``--pdf`` and ``--paper``: print each brief's page to PDF with headless Chromium."""
+    func = click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True,
+                        help="The PDF's paper size.")(func)
+    return click.option("--pdf", is_flag=True,
+                        help="Also print each brief to PDF beside its HTML, with headless Chromium (found on the "
+                             "PATH or in PLEVAL_CHROMIUM).")(func)
