@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import need_browser
 from click.testing import CliRunner
 from docx import Document
 
@@ -17,6 +16,8 @@ from pleval.cli import main
 from pleval.errors import DeliverableError
 from pleval.project import Project
 from pleval.schema import Brief
+
+from browser import need_browser
 
 BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 

@@ -68,12 +68,16 @@ class ArraySentencizer(Sentencizer):
     """spaCy's rule-based sentencizer with the same rule and ``punct_chars``, computed on arrays.
 
     A sentence starts at the first token that is neither punctuation nor a sentence-final character after
-    a sentence-final character. spaCy's version walks Token objects in Python; this one marks each distinct
-    word once (sentence-final, other punctuation, or neither), which is several times faster and gives
-    identical boundaries (tests/test_nlp.py checks that).
+    a sentence-final character, or at an opening bracket or quotation mark before it: spaCy's rule leaves
+    those at the end of the sentence before, so that "Don't remind me. [laughs] I've got" broke as
+    "Don't remind me. [" and "laughs] I've got"; here it is "Don't remind me." and "[laughs] I've got". Elsewhere
+    the boundaries are spaCy's (tests/nlp/test_pipeline.py checks both). spaCy's version walks Token objects in
+    Python; this one marks each distinct word once (sentence-final, opening, other punctuation, or neither),
+    which is several times faster.
     """
 
-    FINAL, PUNCT, CONTENT = 2, 1, 0
+    FINAL, PUNCT, CONTENT, OPENING = 2, 1, 0, 3
+    OPENING_CHARS = frozenset("([{“‘«")
 
     def __init__(self, name: str = "sentencizer", *, punct_chars=None, overwrite: bool = False, scorer=None):
         super().__init__(name, punct_chars=punct_chars, overwrite=overwrite, scorer=scorer)
@@ -83,7 +87,11 @@ class ArraySentencizer(Sentencizer):
     def _mark(self, doc: Doc, orth: int) -> int:
         if self._final is None:
             self._final = frozenset(doc.vocab.strings.add(c) for c in self.punct_chars)
-        return self.FINAL if orth in self._final else self.PUNCT if doc.vocab[orth].is_punct else self.CONTENT
+        if orth in self._final:
+            return self.FINAL
+        if doc.vocab.strings[orth] in self.OPENING_CHARS:
+            return self.OPENING
+        return self.PUNCT if doc.vocab[orth].is_punct else self.CONTENT
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
@@ -94,9 +102,15 @@ class ArraySentencizer(Sentencizer):
         final = np.flatnonzero(kind == self.FINAL)
         content = np.flatnonzero(kind == self.CONTENT)
         after = np.searchsorted(content, final, side="right")
+        first = content[after[after < len(content)]]
+        while True:  # back over the opening brackets and quotation marks just before a sentence's first word
+            opening = (first > 0) & (kind[np.maximum(first - 1, 0)] == self.OPENING)
+            if not opening.any():
+                break
+            first = np.where(opening, first - 1, first)
         starts = np.full(len(doc), -1, dtype=np.int64)
         starts[0] = 1
-        starts[content[after[after < len(content)]]] = 1
+        starts[first] = 1
         if not self.overwrite:
             existing = doc.to_array(SENT_START).astype(np.int64)  # as set before: 1, -1 or 0 (unset)
             starts = np.where(existing != 0, existing, starts)
