@@ -12,7 +12,8 @@ Layout (every command takes ``--project DIR``)::
                               the build runs the copy shipped in the package (pleval/notebooks/)
     outputs/                  everything pleval derives; safe to delete, always rebuilt:
         cache/                    parsed transcripts, rule codings, survey tables, drafted briefs, charts
-        notebooks/ html/          each page's executed notebook and its HTML; html/index.html
+        notebooks/ html/          each page's executed notebook and its HTML; html/index.html (the reviewers')
+        internal/                 the team's own pages (the overview) and their index
         manifest.json             what each page was built from
         briefs/ redaction/        the written briefs; what their de-identification replaced (keep it private)
         models/                   trained learned coders
@@ -162,8 +163,15 @@ class Project:
         """Each page's notebook as it was executed, errors included."""
         return self.outputs / "notebooks"
 
-    def page_html(self, page_id: str) -> Path:
-        return inside(self.html_dir, f"{page_id}.html")
+    @property
+    def internal_html_dir(self) -> Path:
+        """The evaluation team's own pages (the overview names every site and person count): never linked from
+        the reviewers' index, and kept out of html/ so that sending html/ sends none of them."""
+        return self.outputs / "internal"
+
+    def page_html(self, page_id: str, *, internal: bool = False) -> Path:
+        """A built page's HTML: a brief's under html/, an internal page's under internal/."""
+        return inside(self.internal_html_dir if internal else self.html_dir, f"{page_id}.html")
 
     def page_notebook(self, page_id: str) -> Path:
         """A page's executed notebook."""

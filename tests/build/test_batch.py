@@ -40,6 +40,11 @@ def test_each_page_is_run_converted_and_listed(project):
     index = (project.root / "outputs" / "html" / "index.html").read_text()
     assert "Test evaluation" in index and "Alpha brief" in index and 'href="alpha.html"' in index
     assert "status-failed" in index and "this brief is broken on purpose" in index
+    # the overview names every site: it is the team's, apart from the reviewers' pages and never linked from them
+    assert "overview" not in index.lower() and not (project.root / "outputs" / "html" / "overview.html").exists()
+    internal = (project.root / "outputs" / "internal" / "index.html").read_text()
+    assert 'href="overview.html"' in internal and 'href="../html/alpha.html"' in internal
+    assert "for the evaluation team only" in internal
     manifest = json.loads((project.root / "outputs" / "manifest.json").read_text())
     alpha = manifest["pages"]["alpha"]
     assert alpha["parameters"]["brief_id"] == "alpha" and alpha["status"] == "built"
@@ -170,7 +175,7 @@ def test_a_new_project_builds_its_overview_with_the_notebooks_pleval_ships(tmp_p
     result = runner.invoke(main, ["build", "--project", str(folder), "--no-progress"])
     # the skeleton's example brief has no transcript to select yet; its page runs the shipped brief notebook too
     assert "no notebook" not in result.output and "Traceback" not in result.output
-    assert (folder / "outputs" / "html" / "overview.html").exists()
+    assert (folder / "outputs" / "internal" / "overview.html").exists()  # the team's page, not the reviewers'
     manifest = json.loads((folder / "outputs" / "manifest.json").read_text())
     assert manifest["pages"]["overview"]["status"] == "built"
     assert manifest["pages"]["overview"]["notebook"] == "overview.ipynb"

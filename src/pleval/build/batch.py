@@ -55,6 +55,11 @@ class Page:
     kind: str = "brief"
 
     @property
+    def internal(self) -> bool:
+        """Whether the page is the team's own (the overview), kept apart from the reviewers' pages."""
+        return self.kind != "brief"
+
+    @property
     def key(self) -> str:
         return sha256_text(json.dumps({"inputs": self.inputs, "parameters": self.parameters}, sort_keys=True))
 
@@ -139,11 +144,10 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
     # publish of the survey (their themes and filters) is an input of every page
     inputs["survey_figures"] = sha256_text(json.dumps([{k: b.get(k) for k in ("id", "themes", "filters")}
                                                        for b in briefs], sort_keys=True, default=str))
-    html_dir = project.html_dir
     pages = []
     if overview and not brief_ids:
         pages.append(_page(OVERVIEW, "Project overview", page_notebook(project, "overview.ipynb", notebooks), inputs,
-                           {"project": str(project.root), "output_dir": str(html_dir)}, "overview",
+                           {"project": str(project.root), "output_dir": str(project.internal_html_dir)}, "overview",
                            "The corpus, the codes, the survey and the state of the coding"))
     for brief in briefs:
         if brief_ids and brief["id"] not in brief_ids:
@@ -235,14 +239,14 @@ def build(project: Project, brief_ids: list[str] | None = None, *, jobs: int = 1
     for page in pages:
         before = recorded.get(page.id, {})
         fresh = (before.get("key") == page.key and before.get("status") == "built"
-                 and project.page_html(page.id).exists())
+                 and project.page_html(page.id, internal=page.internal).exists())
         if fresh and not force:
             report.results.append(PageResult(page.id, "unchanged", before.get("seconds"),
                                              built_at=before.get("built_at")))
         else:
             todo.append(page)
     plain = {p.id: {**asdict(p), "notebook": str(p.notebook), "executed": str(project.page_notebook(p.id)),
-                    "html": str(project.page_html(p.id))} for p in todo}
+                    "html": str(project.page_html(p.id, internal=p.internal))} for p in todo}
     disable = None if progress is None else not progress
     manifest.update(format=MANIFEST_FORMAT, versions=_versions())
     manifest.setdefault("pages", {})
@@ -319,31 +323,52 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _write_index(project: Project, pages: list[Page], report: BuildReport, manifest: dict) -> Path:
-    """The index lists this build's pages, then any page built earlier that this build did not touch."""
+    """Write the reviewers' index (html/index.html: the briefs) and the team's (internal/index.html: the internal
+    pages, then the briefs). Each lists this build's pages, then any page built earlier that this build did not
+    touch. Returns the reviewers' index."""
     from .pages import write_index
 
-    html_dir = project.html_dir
     by_id = {r.id: r for r in report.results}
-    order = [p.id for p in pages] + [i for i in manifest.get("pages", {}) if i not in {p.id for p in pages}]
-    rows = []
-    for page_id in order:
-        recorded = manifest.get("pages", {}).get(page_id, {})
-        result = by_id.get(page_id)
-        notebook, html = project.page_notebook(page_id), project.page_html(page_id)
-        rows.append({
-            "id": page_id,
-            "title": recorded.get("title", page_id),
-            "subtitle": recorded.get("subtitle", ""),
-            "status": result.status if result else "unchanged",
-            "built_at": recorded.get("built_at"),
-            "seconds": recorded.get("seconds"),
-            "error": recorded.get("error") if recorded.get("status") == "failed" else None,
-            "html": html.name if html.exists() else None,
-            "notebook": os.path.relpath(notebook, html_dir) if notebook.exists() else None,
-        })
-    summary = {"pages": len(rows), "finished_at": manifest.get("finished_at", ""),
-               **{status: sum(r["status"] == status for r in rows) for status in ("built", "unchanged", "failed")}}
-    return write_index(html_dir / "index.html", project_name=_project_title(project), pages=rows, summary=summary)
+    kinds = {p.id: p.kind for p in pages}
+    order = [p.id for p in pages] + [i for i in manifest.get("pages", {}) if i not in kinds]
+    title = _project_title(project)
+    rows = {page_id: _index_row(project, page_id, by_id.get(page_id), manifest.get("pages", {}).get(page_id, {}),
+                                kinds) for page_id in order}
+    briefs = [r for r in rows.values() if not r["internal"]]
+    internal = [r for r in rows.values() if r["internal"]]
+
+    def listed(chosen: list[dict], folder: Path) -> list[dict]:
+        return [{**row, "html": os.path.relpath(row["html"], folder) if row["html"] else None,
+                 "notebook": os.path.relpath(row["notebook"], folder) if row["notebook"] else None}
+                for row in chosen]
+
+    def summary(chosen: list[dict]) -> dict:
+        return {"pages": len(chosen), "finished_at": manifest.get("finished_at", ""),
+                **{status: sum(r["status"] == status for r in chosen) for status in ("built", "unchanged", "failed")}}
+
+    inside = project.internal_html_dir
+    write_index(inside / "index.html", project_name=title, pages=listed(internal + briefs, inside),
+                summary=summary(internal + briefs), internal=True)
+    return write_index(project.html_dir / "index.html", project_name=title,
+                       pages=listed(briefs, project.html_dir), summary=summary(briefs))
+
+
+def _index_row(project: Project, page_id: str, result: PageResult | None, recorded: dict, kinds: dict[str, str]
+               ) -> dict:
+    internal = kinds.get(page_id, recorded.get("kind", "brief")) != "brief"
+    notebook, html = project.page_notebook(page_id), project.page_html(page_id, internal=internal)
+    return {
+        "id": page_id,
+        "title": recorded.get("title", page_id),
+        "subtitle": recorded.get("subtitle", ""),
+        "status": result.status if result else "unchanged",
+        "built_at": recorded.get("built_at"),
+        "seconds": recorded.get("seconds"),
+        "error": recorded.get("error") if recorded.get("status") == "failed" else None,
+        "html": html if html.exists() else None,
+        "notebook": notebook if notebook.exists() else None,
+        "internal": internal,
+    }
 
 
 def _project_title(project: Project) -> str:

@@ -125,8 +125,10 @@ def _environment() -> jinja2.Environment:
                               lstrip_blocks=True)
 
 
-def write_index(target: Path, *, project_name: str, pages: list[dict], summary: dict) -> Path:
-    """Write the build's index.html: every page with its status, build time and links.
+def write_index(target: Path, *, project_name: str, pages: list[dict], summary: dict, internal: bool = False
+                ) -> Path:
+    """Write an index of a build's pages: each with its status, build time and links. ``internal``: the team's
+    index (internal pages and briefs), which says it is not for reviewers.
 
     Parameters
     ----------
@@ -138,7 +140,7 @@ def write_index(target: Path, *, project_name: str, pages: list[dict], summary: 
     """
     css = (TEMPLATES / "nbconvert" / "pleval" / "pleval.css").read_text(encoding="utf-8")
     html = _environment().get_template("index.html.j2").render(
-        project_name=project_name, pages=pages, summary=summary, css=css, version=__version__)
+        project_name=project_name, pages=pages, summary=summary, css=css, version=__version__, internal=internal)
     with atomic_write(target) as handle:
         handle.write(html)
     return target
