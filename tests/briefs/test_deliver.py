@@ -95,3 +95,25 @@ def test_cli_brief_pdf_writes_it_beside_the_html(tmp_path):
     assert result.exit_code == 0, result.output
     assert "(.json, .md, .html, .docx, .pdf)" in result.output
     assert (tmp_path / "project" / "outputs" / "briefs" / "explore.pdf").exists()
+
+
+def test_final_briefs_leave_out_the_drafts_notes_and_refuse_provisional_themes(fresh_sample):
+    root = str(fresh_sample.root)
+    folder = fresh_sample.briefs_output_dir
+    result = CliRunner().invoke(main, ["brief", "region-central", "sustaining-strategies", "--project", root])
+    assert result.exit_code == 0, result.output
+    draft = (folder / "sustaining-strategies.html").read_bytes()
+    assert b"Draft brief drafted by pleval" in draft and b"For reviewers" in draft
+
+    result = CliRunner().invoke(main, ["brief", "region-central", "sustaining-strategies", "--final",
+                                       "--project", root])
+    assert result.exit_code == 1
+    assert re.search(r"brief 'sustaining-strategies' cannot be final while themes are provisional: "
+                     r"'administrator_trust' \(coders' agreement is below", result.output)
+    assert (folder / "sustaining-strategies.html").read_bytes() == draft  # refused: the draft is left as it was
+    assert "1 final brief(s) drafted, 1 failed" in result.output
+    final = (folder / "region-central.html").read_text()
+    assert "Draft brief" not in final and "For reviewers" not in final and "Counted from" not in final
+    assert "Draft brief" not in (folder / "region-central.md").read_text()
+    assert Brief.model_validate_json((folder / "region-central.json").read_text()).provenance["final"] is True
+    assert not any("Draft brief" in p.text for p in Document(folder / "region-central.docx").paragraphs)

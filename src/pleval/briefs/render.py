@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..coding.sources import SOURCE_NAMES
-from ..errors import DeliverableError, PlevalError, Problem
+from ..errors import BriefError, DeliverableError, PlevalError, Problem
 from ..inputs.text import sha256_bytes, sha256_text
 from ..project import Project, atomic_write
 from ..schema import Brief
@@ -183,16 +183,17 @@ def survey_note(brief: Brief) -> str:
             f"a small group cannot be worked out from it and the other figures. Neither is given as a number.")
 
 
-def _markdown_values(brief: Brief, images: dict[str, str]) -> dict:
+def _markdown_values(brief: Brief, images: dict[str, str], final: bool = False) -> dict:
     charts = [{"src": Markup(path), "alt": name, "caption": CAPTIONS.get(name, "")} for name, path in images.items()]
     return {"brief": brief, "charts": charts, "survey_rows": _survey_rows(brief), "survey_note": survey_note(brief),
-            "prevalence_rows": prevalence_table(brief).to_dict("records")}
+            "prevalence_rows": prevalence_table(brief).to_dict("records"), "final": final}
 
 
-def render_markdown(brief: Brief, images: dict[str, str]) -> str:
-    """The brief as Markdown; ``images`` maps a chart name to the path the Markdown links."""
+def render_markdown(brief: Brief, images: dict[str, str], *, final: bool = False) -> str:
+    """The brief as Markdown; ``images`` maps a chart name to the path the Markdown links. ``final``: without the
+    draft notice, the reviewers' note and the coding-method columns (see :func:`check_final`)."""
     template = _environment(markdown=True).get_template("brief.md.j2")
-    return template.render(**_markdown_values(brief, images))
+    return template.render(**_markdown_values(brief, images, final))
 
 
 MARKDOWN_PARTS = ("header", "themes", "questions", "figures", "footnote", "about", "sidebars", "review")
@@ -228,13 +229,14 @@ def markdown_parts(brief: Brief, images: dict[str, str] | None = None, *, parts:
     return {part: "".join(template.blocks[part](context)) for part in parts}
 
 
-def render_html(brief: Brief, images: dict[str, bytes]) -> str:
-    """The brief as one self-contained HTML page; ``images`` maps a chart name to its PNG bytes."""
+def render_html(brief: Brief, images: dict[str, bytes], *, final: bool = False) -> str:
+    """The brief as one self-contained HTML page; ``images`` maps a chart name to its PNG bytes (``final``: as
+    :func:`render_markdown`)."""
     charts = [{"src": Markup("data:image/png;base64," + base64.b64encode(data).decode("ascii")), "alt": name,
                "caption": CAPTIONS.get(name, "")} for name, data in images.items()]
     template = _environment(markdown=False).get_template("brief.html.j2")
     return template.render(brief=brief, charts=charts, survey_rows=_survey_rows(brief), survey_note=survey_note(brief),
-                           prevalence_rows=prevalence_table(brief).to_dict("records"))
+                           prevalence_rows=prevalence_table(brief).to_dict("records"), final=final)
 
 
 # --- files ---------------------------------------------------------------------------------------------------
@@ -250,7 +252,24 @@ class WrittenBrief:
     charts: dict[str, Path] = field(default_factory=dict)  # chart name -> its PNG
 
 
-def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None) -> WrittenBrief:
+def check_final(brief: Brief) -> None:
+    """Refuse a final brief while something in it is still a draft's.
+
+    Raises
+    ------
+    BriefError
+        If a theme is provisional (its coding not yet agreed by two people), naming the themes and why.
+    """
+    provisional = [t for t in brief.themes if t.reliability.provisional]
+    if provisional:
+        reasons = "; ".join(f"'{t.code_id}' ({t.reliability.reason})" for t in provisional)
+        raise BriefError(f"brief '{brief.id}' cannot be final while themes are provisional: {reasons}",
+                         fix="have two people code these themes until they agree (pleval reliability), or leave "
+                             "the themes out of this brief")
+
+
+def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None, *,
+                final: bool = False) -> WrittenBrief:
     """Write a brief's JSON, Markdown, HTML, Word document and chart PNGs to ``output_dir`` (default
     outputs/briefs), and its redaction report to outputs/redaction/ (it holds the names replaced: keep it inside
     the project).
@@ -260,6 +279,9 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     unchanged, e.g. by ``pleval build`` drafting ahead) are kept as they are, without drawing the charts again.
     """
     brief = assembled.brief
+    if final:
+        check_final(brief)
+        brief = brief.model_copy(update={"provenance": {**brief.provenance, "final": True}})
     folder = Path(output_dir) if output_dir is not None else project.briefs_output_dir
     model_json = brief.model_dump_json(indent=2)
     current = _written_already(project, brief, folder, model_json)
@@ -269,9 +291,9 @@ def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | 
     names = {name: f"{brief.id}.{name}.png" for name in charts}
     contents: dict[str, str | bytes] = {
         f"{brief.id}.json": model_json,
-        f"{brief.id}.md": render_markdown(brief, names),
-        f"{brief.id}.html": render_html(brief, charts),
-        f"{brief.id}.docx": render_docx(brief, charts, CAPTIONS, _survey_rows(brief), survey_note(brief)),
+        f"{brief.id}.md": render_markdown(brief, names, final=final),
+        f"{brief.id}.html": render_html(brief, charts, final=final),
+        f"{brief.id}.docx": render_docx(brief, charts, CAPTIONS, _survey_rows(brief), survey_note(brief), final=final),
         **{names[name]: data for name, data in charts.items()},
     }
     written = WrittenBrief(brief.id)
@@ -316,10 +338,11 @@ class BriefRun:
     problems: list[Problem] = field(default_factory=list)
 
 
-def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output_dir: Path | None = None
-                 ) -> BriefRun:
+def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output_dir: Path | None = None,
+                 final: bool = False) -> BriefRun:
     """Draft and write briefs: the ones named, or every brief in briefs.yaml. A brief that fails is reported in
-    ``failed`` and the others go on.
+    ``failed`` and the others go on. ``final``: the funder's versions (see :func:`check_final`), which a brief
+    with a provisional theme fails.
 
     Raises
     ------
@@ -331,7 +354,7 @@ def build_briefs(project: Project, brief_ids: list[str] | None = None, *, output
     for brief_id in brief_ids or context.declared:
         try:
             assembled = assemble_brief(project, brief_id, context=context)
-            run.written.append(write_brief(project, assembled, output_dir))
+            run.written.append(write_brief(project, assembled, output_dir, final=final))
         except PlevalError as error:
             run.failed[brief_id] = error
     return run

@@ -18,7 +18,9 @@ from .options import pdf_options, project_option
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the briefs (default: outputs/briefs).")
 @pdf_options
-def brief(project_dir, brief_ids, all_briefs, output_dir, pdf, paper):
+@click.option("--final", is_flag=True, help="The funder's versions: no draft notice, reviewers' note or coding-method "
+              "columns; a brief with a provisional theme is refused, saying why.")
+def brief(project_dir, brief_ids, all_briefs, output_dir, pdf, paper, final):
     """Draft evaluation briefs declared in data/briefs.yaml: JSON, Markdown, self-contained HTML and Word (with
     --pdf, a PDF too).
 
@@ -32,7 +34,7 @@ def brief(project_dir, brief_ids, all_briefs, output_dir, pdf, paper):
     if brief_ids and all_briefs:
         raise click.UsageError("name briefs or pass --all, not both")
     project = open_project(project_dir)
-    run = build_briefs(project, list(brief_ids) or None, output_dir=output_dir)
+    run = build_briefs(project, list(brief_ids) or None, output_dir=output_dir, final=final)
     for problem in run.problems:
         echo_problem(problem)
     if pdf and run.written:
@@ -47,5 +49,6 @@ def brief(project_dir, brief_ids, all_briefs, output_dir, pdf, paper):
                    f"{project.relative(written.report)}", err=True)
     for brief_id, error in run.failed.items():
         click.echo(f"error: brief '{brief_id}' not drafted: {error}", err=True)
-    click.echo(f"{len(run.written)} brief(s) drafted, {len(run.failed)} failed", err=True)
+    kind = "final brief(s)" if final else "brief(s)"
+    click.echo(f"{len(run.written)} {kind} drafted, {len(run.failed)} failed", err=True)
     sys.exit(EXIT_PROBLEMS if run.failed else 0)

@@ -21,9 +21,12 @@ from .options import force_option, jobs_option, list_option, pdf_options, progre
 @click.option("--scheduler", help="The Dask scheduler's address (with --executor dask), e.g. tcp://host:8786.")
 @progress_option
 @pdf_options
-def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress, pdf, paper):
+@click.option("--final", is_flag=True, help="Then write the funder's versions of the briefs in outputs/briefs/ (no "
+              "draft notice, reviewers' note or coding-method columns); a brief with a provisional theme is refused.")
+def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress, pdf, paper, final):
     """Code what changed, run the notebooks of the pages whose inputs changed, and write outputs/html/ (the
-    briefs' own files, Word included, go to outputs/briefs/; with --pdf, their PDFs too)."""
+    briefs' own files, Word included, go to outputs/briefs/; with --pdf, their PDFs too; with --final, the
+    funder's versions of them)."""
     from ..build.batch import OVERVIEW
     from ..build.batch import build as run_build
 
@@ -39,11 +42,18 @@ def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress, pd
             click.echo(f"           {result.error}", err=True)
             click.echo(f"           see {project.relative(project.page_notebook(result.id))}",
                        err=True)
-    printed, unprinted = 0, {}
+    printed, unprinted, refused = 0, {}, {}
+    done = [r.id for r in report.results if r.id != OVERVIEW and r.status != "failed"]
+    if final and done:
+        from ..briefs.render import build_briefs
+
+        refused = build_briefs(project, done, final=True).failed
+        for brief_id, error in refused.items():
+            click.echo(f"error: brief '{brief_id}' not final: {error}", err=True)
+        done = [d for d in done if d not in refused]
     if pdf:
         from ..briefs.render import write_pdfs
 
-        done = [r.id for r in report.results if r.id != OVERVIEW and r.status != "failed"]
         written, unprinted = write_pdfs(project.briefs_output_dir, done, paper=paper)
         printed = len(written)
         for brief_id, error in unprinted.items():
@@ -53,4 +63,4 @@ def build(project_dir, brief_ids, jobs, force, executor, scheduler, progress, pd
                f"({report.coded} transcript(s) coded{f', {printed} PDF(s)' if pdf else ''}) in {report.seconds:.1f} s"
                + "".join(f", {stage} {seconds:.1f} s" for stage, seconds in report.stages.items()) + "; "
                f"open {project.relative(report.index)}")
-    sys.exit(EXIT_PROBLEMS if report.failed or (pdf and unprinted) else 0)
+    sys.exit(EXIT_PROBLEMS if report.failed or unprinted or refused else 0)
