@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from docx import Document
 
 from pleval.cli import main
 
@@ -61,10 +62,19 @@ class Pipeline:
         return text
 
     def brief_files(self) -> dict[str, str]:
-        """Every written brief's Markdown and HTML, and the built brief pages, by file name."""
-        files = [self.root / "outputs" / "briefs" / f"{brief}.{ext}" for brief in BRIEFS for ext in ("md", "html")]
+        """The text of every written brief (Markdown, HTML, Word) and of the built brief pages, by file name."""
+        files = [self.root / "outputs" / "briefs" / f"{brief}.{ext}" for brief in BRIEFS
+                 for ext in ("md", "html", "docx")]
         files += [self.root / "outputs" / "html" / f"{brief}.html" for brief in BRIEFS]
-        return {f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in files if p.exists()}
+        return {f"{p.parent.name}/{p.name}": docx_text(p) if p.suffix == ".docx" else p.read_text(encoding="utf-8")
+                for p in files if p.exists()}
+
+
+def docx_text(path: Path) -> str:
+    """A Word document's paragraphs and table cells, one per line."""
+    document = Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +155,7 @@ def test_survey_figures_suppress_a_small_cell(pipeline):
 @pytest.mark.parametrize("pipeline", VARIANTS, indirect=True)
 def test_briefs_say_none_of_the_sample_s_words_and_name_no_one(pipeline):
     files = pipeline.brief_files()
-    assert len(files) == 3 * len(BRIEFS), sorted(files)
+    assert len(files) == 4 * len(BRIEFS), sorted(files)
     for name, text in files.items():
         text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", text)  # embedded images
         found = SAMPLE_WORDS.findall(text)
