@@ -205,7 +205,9 @@ def test_attributions_use_the_project_s_words(pipeline):
 @pytest.mark.parametrize("pipeline", ["strict"], indirect=True)
 def test_clinic_names_are_redacted_whole(pipeline):
     """"Desert Sun Family Clinic" and its short form "Desert Sun" become [clinic], never "[clinic] Sun"."""
-    for name, text in pipeline.brief_files().items():
+    files = pipeline.brief_files()
+    assert files, pipeline.output("brief")
+    for name, text in files.items():
         assert "Desert Sun" not in text and "] Sun" not in text, name
         assert "Riverbend" not in text and "Juniper Hills" not in text, name
 
