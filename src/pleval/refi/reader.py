@@ -14,6 +14,7 @@ selections count characters in that text; :mod:`pleval.refi.positions` turns the
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class RefiSource:
     description: str | None
     user: str | None
     created: str | None
+    modified: str | None
     selections: list[RefiSelection]
     codings: list[RefiCoding]  # codings of the whole source
     notes: list[str]
@@ -144,6 +146,8 @@ class RefiFile:
     other_sources: dict[str, int] = field(default_factory=dict)  # kind -> how many, not imported
     problems: list[Problem] = field(default_factory=list)
     qde: str | None = None  # the project document's name inside an archive
+    created: str | None = None  # the project's creation (or else modification) date-time, as written
+    file_date: str | None = None  # when the project document was written (its date in the archive, or on disk)
 
     def all_codes(self) -> list[RefiCode]:
         """Every code, parents before their children, in document order."""
@@ -365,6 +369,7 @@ class _Reader:
             description=_text(element, "Description"),
             user=guid_key(element.get("creatingUser")),
             created=element.get("creationDateTime"),
+            modified=element.get("modifiedDateTime"),
             selections=[self.selection(s) for s in _children(element, "PlainTextSelection")],
             codings=[self.coding(c) for c in _children(element, "Coding")],
             notes=self.notes(element),
@@ -444,7 +449,7 @@ def _parse_xml(data: bytes, shown: Path):
                         fix="export the file again from the tool that made it") from None
 
 
-def _archive(path: Path) -> tuple[bytes, str, Callable[[str], bytes | None]]:
+def _archive(path: Path) -> tuple[bytes, str, Callable[[str], bytes | None], str]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
@@ -461,6 +466,7 @@ def _archive(path: Path) -> tuple[bytes, str, Callable[[str], bytes | None]]:
             raise RefiError(f"the archive holds {len(documents)} .qde documents ({', '.join(sorted(documents))}) "
                             "and none is project.qde", path=path, fix="export one project per .qdpx")
         inner = (preferred or documents)[0]
+        year, month, day = members[inner].date_time[:3]
         contents = {name.lower(): archive.read(name) for name in members}
     folder = str(PurePosixPath(inner).parent)
     folder = "" if folder == "." else folder + "/"
@@ -471,7 +477,7 @@ def _archive(path: Path) -> tuple[bytes, str, Callable[[str], bytes | None]]:
                 return contents[candidate.lower()]
         return None
 
-    return contents[inner.lower()], inner, find
+    return contents[inner.lower()], inner, find, f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _folder(path: Path):
@@ -507,11 +513,12 @@ def read_refi(path: str | Path) -> RefiFile:
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(b"PK"):
-        data, inner, find = _archive(path)
+        data, inner, find, written = _archive(path)
         shown, where = path / inner, f"in {path.name}"
     else:
         data, inner, find, shown = path.read_bytes(), None, _folder(path), path
         where = f"in a sources/ folder beside {path.name}"
+        written = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
     root = _parse_xml(data, shown)
     reader = _Reader(path, shown, find, where)
     kind = _local(root)
@@ -525,6 +532,8 @@ def read_refi(path: str | Path) -> RefiFile:
         raise RefiError(f"the document's root element is <{kind}>, not <CodeBook> or <Project>", path=shown,
                         line=root.sourceline, fix="import a REFI-QDA codebook (.qdc) or project (.qdpx)")
     refi.problems = reader.problems
+    refi.created = root.get("creationDateTime") or root.get("modifiedDateTime")
+    refi.file_date = written
     _check_references(refi, shown)
     return refi
 
