@@ -3,6 +3,7 @@ points and UTF-16 units, all-or-nothing imports, and the round trip through an e
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import zipfile
@@ -303,6 +304,47 @@ def test_every_sample_imports(make_project, sample):
         assert "is not in a sources/ folder" in messages
 
 
+def init_project(folder: Path) -> Project:
+    """A project as `pleval init` makes it: the generic profile, no site attribute or role declared."""
+    result = CliRunner().invoke(main, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    return Project.open(folder)
+
+
+def validates(project: Project) -> None:
+    result = CliRunner().invoke(main, ["validate", "--project", str(project.root)])
+    assert result.exit_code == 0 and " 0 error(s)" in result.output, result.output
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_every_sample_imports_into_a_fresh_project_without_metadata(sample, tmp_path):
+    project = init_project(tmp_path / "fresh")
+    report = import_refi(project, sample)
+    assert [p for p in report.problems if p.severity == "error"] == []
+    assert len(report.codes_added) + len(report.codes_matched) == count(sample, "Code")
+    assert len(report.transcripts_added) + len(report.sources_skipped) == count(sample, "TextSource")
+    validates(project)
+
+
+def test_a_source_without_metadata_gets_placeholders_not_school_fields(tmp_path):
+    project = init_project(tmp_path / "fresh")
+    qde, _ = f4_with_texts(tmp_path / "f4")
+    report = import_refi(project, qde)  # f4 writes no cases, no variables and no dates
+    assert len(report.transcripts_added) == 4 and report.codings == {"f4": 2}
+    written = dt.date.fromtimestamp(qde.stat().st_mtime)
+    transcripts, problems = load_transcripts(project.transcripts_dir, project.root)
+    assert [p for p in problems if p.severity == "error"] == []
+    for transcript in transcripts:
+        meta = transcript.meta
+        assert (meta.type, meta.date, meta.interviewer, meta.site, meta.attributes) == (
+            "interview", written, "[unknown]", None, {})
+        assert [(p.name, p.role) for p in meta.participants] == [("Respondent", "other")]
+    said = " ".join(str(p) for p in report.problems)
+    assert "no interviewer is named for 4 source(s) ('Interview 15mins', 'Interview 30mins', 'Interview 60mins' " \
+        "and 1 more)" in said and "they are dated as the file is" in said
+    validates(project)
+
+
 def test_atlas_ti_set_becomes_the_codes_group(make_project):
     project = make_project()
     import_refi(project, REFI / "samples" / "atlasti" / "atlasti-win-23.4.0_codebook.qdc")
@@ -367,7 +409,9 @@ def test_missing_metadata_is_reported_for_every_source_and_nothing_is_imported(m
     with pytest.raises(RefiError) as error:
         import_refi(project, qde)
     assert "source 'Interview 15mins'" in str(error.value) and "(and 3 more source(s))" in str(error.value)
-    assert "--metadata" in error.value.fix and "region" in error.value.fix and "date" in error.value.fix
+    # pleval.yaml requires the sample's site and its attributes (the date now comes from the file: see
+    # test_a_source_without_metadata_gets_placeholders_not_school_fields)
+    assert "--metadata" in error.value.fix and "region" in error.value.fix and "school" in error.value.fix
     assert tree_hash(project.root) == before
 
 

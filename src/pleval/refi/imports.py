@@ -34,22 +34,24 @@ from ..coding.store import RULES, CodingLog
 from ..errors import CodebookError, PlevalError, Problem, RefiError, RefiWarning, StoreError
 from ..inputs.cache import load_transcripts_cached
 from ..inputs.codebook import check_codebook, load_codebook
+from ..inputs.declaration import project_declaration
 from ..inputs.text import decode, normalise, sha256_text
 from ..inputs.transcripts import parse_transcript, transcript_files
 from ..project import Project, atomic_write
-from ..schema import Codebook, Transcript, Turn, segment_id
+from ..schema import Codebook, Declaration, Transcript, Turn, segment_id
 from .description import CODEBOOK_NOTE
 from .merge import CodebookMerge, merge_codebook, slug
 from .positions import place_selections
 from .reader import RefiFile, RefiSource, read_refi
 from .sources import (
     LabelShift,
+    SourceMetadata,
     attribute_speakers,
+    declaration_error,
     front_matter,
     labelled,
     load_defaults,
     meta_problem,
-    source_metadata,
     transcript_id,
 )
 
@@ -157,7 +159,7 @@ def _coders(refi: RefiFile, fallback: str) -> dict[str | None, str | None]:
     return found
 
 
-def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source: dict,
+def _place_sources(project: Project, refi: RefiFile, declaration: Declaration, defaults: dict, per_source: dict,
                    problems: list) -> list[_Placed]:
     existing, _ = load_transcripts_cached(project) if project.transcripts_dir.is_dir() else ([], [])
     by_id = {t.id: t for t in existing}
@@ -165,6 +167,8 @@ def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source:
     taken = set(by_id) | ({p.stem for p in transcript_files(project.transcripts_dir)}
                           if project.transcripts_dir.is_dir() else set())
     shown = refi.path if refi.qde is None else refi.path / refi.qde
+    site_key = declaration.site.key
+    metadata = SourceMetadata(refi, declaration, defaults, per_source)
     placed, errors = [], []
     for source in refi.sources:
         if source.text is None:
@@ -201,16 +205,20 @@ def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source:
                                   spans))
             continue
         tid = transcript_id(source.name, taken)
-        meta = source_metadata(refi, source, tid, defaults, per_source)
+        meta = metadata.metadata(source, tid)
         try:
-            attributed = attribute_speakers(meta, text, source, shown)
+            attributed = attribute_speakers(meta, text, source, shown, site_key)
         except ValidationError as error:
             errors.append(meta_problem(error, source, shown))
+            continue
+        undeclared = declaration_error(attributed.meta, declaration, source, shown)
+        if undeclared is not None:
+            errors.append(undeclared)
             continue
         problems.extend(attributed.warnings)
         if attributed.shift:
             spans = [attributed.shift.span(*span) for span in spans]
-        content = front_matter(attributed.meta) + attributed.text
+        content = front_matter(attributed.meta, site_key) + attributed.text
         placed.append(_Placed(source, tid, attributed.text, sha256_text(attributed.text), attributed.turns, spans,
                               content))
     if errors:
@@ -222,11 +230,12 @@ def _place_sources(project: Project, refi: RefiFile, defaults: dict, per_source:
             first.fix = (f"give the sources Cases with Variables in the exporting tool, or pass --metadata FILE.yaml "
                          f"with {', '.join(missing)}")
         raise first
-    _check_new_transcripts(placed, shown)
+    problems.extend(metadata.problems())
+    _check_new_transcripts(placed, shown, site_key)
     return placed
 
 
-def _check_new_transcripts(placed: list[_Placed], shown: Path) -> None:
+def _check_new_transcripts(placed: list[_Placed], shown: Path, site_key: str) -> None:
     """Parse every new transcript from a temporary copy, as pleval will read it."""
     with tempfile.TemporaryDirectory() as folder:
         scratch = Project(Path(folder))
@@ -237,7 +246,7 @@ def _check_new_transcripts(placed: list[_Placed], shown: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(item.content.encode("utf-8"))
             try:
-                transcript, _ = parse_transcript(path, scratch.root)
+                transcript, _ = parse_transcript(path, scratch.root, site_key=site_key)
             except PlevalError as error:
                 raise RefiError(f"source '{item.source.name}' would not make a valid transcript "
                                 f"({error.message}); nothing was imported", path=shown, line=item.source.line,
@@ -476,7 +485,7 @@ def import_refi(project: Project, path: str | Path, *, metadata: str | Path | No
     problems.extend(merge.problems)
     merged = _checked(merge.text, project) if merge.text is not None else codebook
     defaults, per_source = load_defaults(metadata)
-    placed = _place_sources(project, refi, defaults, per_source, problems)
+    placed = _place_sources(project, refi, project_declaration(project), defaults, per_source, problems)
     events = _Events(refi, _coders(refi, fallback), merged.hash if merged else "", problems)
     if embedded is not None:  # carried for the codebook, not written by a coder
         refi.project_notes.remove(embedded.guid)

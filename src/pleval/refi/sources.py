@@ -1,12 +1,16 @@
 """Turn a REFI-QDA text source into a pleval transcript: its metadata and its speaker turns.
 
-**Metadata** comes, from weakest to strongest, from the defaults of a ``--metadata`` file, the Cases linked to
-the source (a case with a ``role`` variable, or with no school variables, is a participant; otherwise it is the
-school, and its variables give district, region, school_level, locale, pathway), the source's own variables
-(type, date, interviewer, mentions, ...), and the ``sources:`` entry for this source in the metadata file.
-The date falls back to the source's creation date; the type to an interview for one participant and a focus
-group for more. What pleval requires and none of these give (say the region) is reported for every source
-at once, and nothing is imported.
+**Metadata** comes, from weakest to strongest, from the defaults of a ``--metadata`` file, the Cases holding the
+source (read as the site or as participants by :mod:`pleval.refi.cases`: the site's case names the transcript's
+site, under the key pleval.yaml declares, and its variables become site attributes; each participant's case a
+participant, its variables their attributes), the source's own variables (type, date, interviewer, mentions,
+notes, the site; any other is an attribute), and the ``sources:`` entry for this source in the metadata file.
+Nothing is dropped: a variable pleval.yaml does not declare is kept as an attribute under its own name, and
+reported once. What nothing gives is filled so that the transcript is valid, and reported: the type (an
+interview for one participant, a focus group for more), the date (the source's creation date, else the file's),
+the interviewer (:data:`UNKNOWN_INTERVIEWER`, to correct). What pleval.yaml requires and nothing gives (say a
+clinic's state), or a value outside its declared values, is reported for every source at once, and nothing is
+imported.
 
 **Speakers.** If the text has speaker labels (``Name:`` at the start of a line) it is kept as it is, and labels
 that name nobody in the cases become participants with role ``other`` (reported). If it has none, every
@@ -18,9 +22,11 @@ inside it.
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -28,55 +34,24 @@ from pydantic import ValidationError
 from ..errors import NoSpeakersError, Problem, RefiError, RefiWarning, UnknownSpeakerError
 from ..inputs.readers import Source
 from ..inputs.transcripts import INTERVIEWER_LABELS, LABEL, RESPONDENT_LABELS, split_turns
-from ..schema import TranscriptMeta, check_safe_id
+from ..schema import SITE, TRANSCRIPT_KEYS, Declaration, TranscriptMeta, check_safe_id
+from .cases import CaseIndex, ReadCase, declared_role, declared_value, read_cases, variable_keys, variable_values
 from .merge import slug
-from .reader import RefiCase, RefiFile, RefiSource
+from .reader import RefiFile, RefiSource
 
 RESPONDENT = "Respondent"
 PREFIX = f"{RESPONDENT}: "
-SCHOOL_FIELDS = ("district", "region", "school_level", "locale", "pathway", "esc")
-TRANSCRIPT_FIELDS = ("type", "date", "school", *SCHOOL_FIELDS, "interviewer", "mentions", "notes")
-PERSON_FIELDS = ("role", "label", "grade", "subject", "years_in_role", "gender")
-ALIASES = {"level": "school_level", "schoollevel": "school_level", "interviewers": "interviewer",
-           "interview_type": "type", "years": "years_in_role", "esc_name": "esc"}
-LOWER_CASE = ("type", "region", "school_level", "locale", "role")
-
-
-def variable_key(name: str) -> str:
-    """A REFI variable's name as the pleval field it fills (``School level`` -> ``school_level``)."""
-    key = slug(name)
-    return ALIASES.get(key, key)
-
-
-def _value(key: str, value):
-    if isinstance(value, str) and key in LOWER_CASE:
-        value = value.strip().lower()
-        return value.replace(" ", "_").replace("-", "_") if key in ("role", "type") else value
-    return value
-
-
-def fields_of(refi: RefiFile, variables: dict[str, object]) -> dict[str, object]:
-    """Variable values keyed by the pleval field they fill (unknown variables keep their own name)."""
-    found = {}
-    for guid, value in variables.items():
-        variable = refi.variables.get(guid)
-        if variable is not None and value is not None and value != "":
-            key = variable_key(variable.name)
-            found[key] = _value(key, value)
-    return found
-
-
-def is_participant(fields: dict) -> bool:
-    return "role" in fields or not any(name in fields for name in SCHOOL_FIELDS)
-
-
-def cases_of(refi: RefiFile, source: RefiSource) -> list[RefiCase]:
-    selections = {s.guid for s in source.selections}
-    return [c for c in refi.cases if source.guid in c.sources or selections.intersection(c.selections)]
+#: The interviewer of a source nobody says who interviewed: a placeholder to correct, which no label matches.
+UNKNOWN_INTERVIEWER = "[unknown]"
+#: Transcript metadata a source's own variables fill; any other variable is an attribute.
+SOURCE_FIELDS = ("type", "date", "interviewer", "mentions", "notes")
+TYPES = ("interview", "focus_group")
+#: Keys of a participant that a variable fills as such (any other is an attribute).
+PERSON_FIELDS = ("role", "label", "notes")
 
 
 def mentions_from(text: str) -> list[dict]:
-    """``Ellen Marsh (district_leader); Tre`` -> people, as pleval exports mentions."""
+    """``Rosa Diaz (clinic_manager); Tom`` -> people, as pleval exports mentions."""
     people = []
     for part in str(text).split(";"):
         part = part.strip()
@@ -93,10 +68,13 @@ def mentions_from(text: str) -> list[dict]:
 def load_defaults(path: str | Path | None) -> tuple[dict, dict]:
     """The ``--metadata`` file: defaults for every source, and ``sources:`` entries by source name or id.
 
+    Any key is metadata: the built-in ones (type, date, interviewer, participants...), the site under its
+    declared key, and attributes.
+
     Raises
     ------
     RefiError
-        If the file cannot be read or has keys that are not transcript metadata.
+        If the file cannot be read or is not a mapping of metadata.
     """
     if path is None:
         return {}, {}
@@ -105,18 +83,18 @@ def load_defaults(path: str | Path | None) -> tuple[dict, dict]:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise RefiError(f"cannot read the metadata file ({error})", path=path,
-                        fix="write a YAML mapping of metadata, e.g. 'region: central'") from None
+                        fix="write a YAML mapping of metadata, e.g. 'interviewer: Dana Ruiz'") from None
     if not isinstance(data, dict):
         raise RefiError("the metadata file must be a YAML mapping", path=path, fix="write 'key: value' lines")
     per_source = data.pop("sources", None) or {}
-    allowed = set(TranscriptMeta.model_fields) - {"id"}
-    for where, entry in [("", data), *[(f"sources: {name}: ", e) for name, e in per_source.items()]]:
+    if not isinstance(per_source, dict):
+        raise RefiError("sources: must be a mapping from source name to metadata", path=path)
+    for name, entry in per_source.items():
         if not isinstance(entry, dict):
-            raise RefiError(f"{where}must be a mapping of metadata", path=path)
-        unknown = sorted(set(entry) - allowed)
-        if unknown:
-            raise RefiError(f"{where}unknown metadata key(s): {', '.join(unknown)}", path=path,
-                            fix=f"use: {', '.join(sorted(allowed))}")
+            raise RefiError(f"sources: {name}: must be a mapping of metadata", path=path)
+    if "id" in data:
+        raise RefiError("the metadata file gives an 'id' for every source", path=path,
+                        fix="leave 'id' out: each source's name gives its transcript's id")
     return data, {str(name): entry for name, entry in per_source.items()}
 
 
@@ -133,37 +111,211 @@ def transcript_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def source_metadata(refi: RefiFile, source: RefiSource, tid: str, defaults: dict, per_source: dict) -> dict:
-    """The metadata fields the file and the defaults give for ``source`` (not yet validated)."""
-    meta = {k: v for k, v in defaults.items() if k != "participants"}
-    participants, school_seen = [], False
-    for case in cases_of(refi, source):
-        fields = fields_of(refi, case.variables)
-        if is_participant(fields):
-            person = {"name": case.name.strip(), "role": fields.get("role", "other")}
-            person.update({k: fields[k] for k in PERSON_FIELDS[1:] if k in fields})
-            if case.description and case.description.strip():
-                person["notes"] = case.description.strip()
+def _date(value: object) -> str | None:
+    """An ISO date from a Date or DateTime value (``2025-03-04T10:00:00Z``), or None."""
+    text = str(value).strip()[:10]
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+class SourceMetadata:
+    """Each source's metadata from the file's cases and variables, the ``--metadata`` file and what fills the
+    gaps; the warnings about it are given once per import (:meth:`problems`)."""
+
+    def __init__(self, refi: RefiFile, declaration: Declaration, defaults: dict, per_source: dict):
+        self.refi, self.declaration = refi, declaration
+        self.site_key = declaration.site.key
+        self.defaults = {(self.site_key if k == SITE else k): v for k, v in defaults.items()}
+        self.per_source = per_source
+        self.cases: CaseIndex = read_cases(refi, declaration, {s.guid: s.text for s in refi.sources})
+        self.keys = variable_keys(refi)
+        self.shown = refi.path if refi.qde is None else refi.path / refi.qde
+        self.reserved = {*TRANSCRIPT_KEYS, "attributes", SITE, self.site_key}
+        self.site_prefix = slug(declaration.site.singular) or SITE
+        self._undeclared: dict[tuple[str, str], RefiWarning] = {}
+        self._warnings: list[Problem] = []
+        self.no_interviewer: list[str] = []
+        self.undated: list[str] = []  # sources dated by the file, not by themselves
+
+    def problems(self) -> list[Problem]:
+        """The warnings of every source read so far: cases guessed, variables kept as undeclared attributes,
+        placeholders written."""
+        found: list[Problem] = [*self.cases.problems, *self._warnings, *self._undeclared.values()]
+        if self.no_interviewer:
+            found.append(RefiWarning(
+                f"no interviewer is named for {_count(self.no_interviewer)}: their metadata says "
+                f"'interviewer: {UNKNOWN_INTERVIEWER}'", path=self.shown,
+                fix="write the interviewer's name in each transcript's metadata"))
+        if self.undated:
+            found.append(RefiWarning(
+                f"no date of their own is given for {_count(self.undated)}: they are dated as the file is",
+                path=self.shown, fix="correct 'date:' in each transcript's metadata"))
+        once: dict[str, Problem] = {}
+        for problem in found:  # a case in several sources is reported once
+            once.setdefault(str(problem), problem)
+        return list(once.values())
+
+    # --- variables as attributes ----------------------------------------------------------------------------
+
+    def _attribute(self, key: str, name: str, level: str, reserved: set[str], prefix: str) -> str:
+        """The attribute ``key`` becomes (prefixed when it is a key with another meaning), reporting once a
+        variable pleval.yaml does not declare."""
+        attribute = f"{prefix}_{key}" if key in reserved else key
+        declared = (self.declaration.site_attribute(attribute) if level == "site"
+                    else self.declaration.participant_attribute(attribute))
+        if declared is None and (level, attribute) not in self._undeclared:
+            where = f"{self.declaration.site.singular} attribute" if level == "site" else "participant attribute"
+            self._undeclared[(level, attribute)] = RefiWarning(
+                f"variable '{name}' was kept as the {where} '{attribute}', which pleval.yaml does not declare",
+                path=self.shown, fix=f"add '- name: {attribute}' under {level}_attributes in pleval.yaml")
+        return attribute
+
+    def _site_value(self, attribute: str, value: object) -> object:
+        return declared_value(value, self.declaration.site_attribute(attribute))
+
+    def _site(self, sites: list[ReadCase], source: RefiSource) -> dict[str, object]:
+        found: dict[str, object] = {}
+        if not sites:
+            return found
+        found[self.site_key] = sites[0].site_name
+        if len(sites) > 1:
+            self._warnings.append(RefiWarning(
+                f"source '{source.name}' is held by {len(sites)} cases taken as its {self.declaration.site.singular}"
+                f" ({', '.join(c.case.name for c in sites)}): it belongs to '{sites[0].site_name}', and the "
+                "others' variables fill only what that one's leave out", path=self.shown, line=source.line,
+                fix="give each source one site case in the tool that exported it"))
+        for case in sites:
+            for key, value in case.values.items():
+                if key != case.naming_key:
+                    attribute = self._attribute(key, case.names[key], "site", self.reserved, self.site_prefix)
+                    found.setdefault(attribute, self._site_value(attribute, value))
+        return found
+
+    def _person(self, case: ReadCase) -> tuple[dict[str, Any], str | None]:
+        """A participant from their case, and the site their variables name (if any)."""
+        description = (case.case.description or "").strip()
+        person: dict[str, Any] = {"name": case.case.name.strip(), "role": "other"}
+        site = None
+        for key, value in case.values.items():
+            if key == "role":
+                person["role"] = declared_role(value, self.declaration)
+            elif key in PERSON_FIELDS and not (key == "notes" and description):
+                person[key] = str(value).strip()
+            elif key in self.cases.site_keys and site is None:
+                site = str(value).strip()
+            else:
+                attribute = self._attribute(key, case.names[key], "participant", {"name", "attributes", *PERSON_FIELDS},
+                                            "participant")
+                person[attribute] = declared_value(value, self.declaration.participant_attribute(attribute))
+        if description:
+            person["notes"] = description
+        return person, site
+
+    def _people(self, people: list[ReadCase], found: dict[str, object]) -> list[dict[str, Any]]:
+        participants = []
+        for case in people:
+            person, site = self._person(case)
+            if site is not None and found.get(self.site_key) is None:
+                found[self.site_key] = site
+            elif site is not None and site != found[self.site_key]:
+                key = next(k for k in case.values if k in self.cases.site_keys)
+                self._warnings.append(RefiWarning(
+                    f"case '{case.case.name}' says their {case.names[key]} is '{site}', but their source's "
+                    f"{self.declaration.site.singular} is '{found[self.site_key]}'; kept as their attribute "
+                    f"'{key}'", path=self.shown, fix="correct the case or the source in the tool that exported it"))
+                person[key] = site
             participants.append(person)
-        elif not school_seen:
-            school_seen = True
-            meta["school"] = fields.get("school", case.name.strip())
-            meta.update({k: fields[k] for k in SCHOOL_FIELDS if k in fields})
-    own = fields_of(refi, source.variables)
-    meta.update({k: own[k] for k in TRANSCRIPT_FIELDS if k in own})
-    if source.description and source.description.strip() and "notes" not in meta:
-        meta["notes"] = source.description.strip()
-    override = per_source.get(source.name) or per_source.get(tid) or {}
-    meta.update(override)
-    meta["participants"] = override.get("participants") or participants or defaults.get("participants") or []
-    meta["id"] = tid
-    if "date" not in meta and source.created:
-        meta["date"] = source.created[:10]
-    if isinstance(meta.get("interviewer"), str) and ";" in meta["interviewer"]:
-        meta["interviewer"] = [name.strip() for name in meta["interviewer"].split(";") if name.strip()]
-    if isinstance(meta.get("mentions"), str):
-        meta["mentions"] = mentions_from(meta["mentions"])
-    return meta
+        return participants
+
+    def _own(self, source: RefiSource, found: dict[str, object]) -> None:
+        """The source's own variables into ``found``."""
+        values, names = variable_values(self.refi, source.variables, self.keys)
+        for key, value in values.items():
+            if key == "type" and slug(str(value)) in TYPES:
+                found["type"] = slug(str(value))
+            elif key == "date" and _date(value):
+                found["date"] = _date(value)
+            elif key == "interviewer":
+                people = [name.strip() for name in str(value).split(";") if name.strip()]
+                found["interviewer"] = people[0] if len(people) == 1 else people
+            elif key == "mentions":
+                found["mentions"] = mentions_from(str(value))
+            elif key == "notes":
+                found["notes"] = str(value).strip()
+            elif key in self.cases.site_keys:
+                found[self.site_key] = str(value).strip()
+            else:  # a type or date pleval cannot read is kept too
+                attribute = self._attribute(key, names[key], "site", self.reserved, "source")
+                found[attribute] = self._site_value(attribute, value)
+
+    def metadata(self, source: RefiSource, tid: str) -> dict[str, Any]:
+        """The metadata the file and the defaults give for ``source`` (not yet validated)."""
+        meta: dict[str, Any] = {k: v for k, v in self.defaults.items() if k != "participants"}
+        held = self.cases.of(source.guid)
+        found = self._site([c for c in held if c.kind == "site"], source)
+        participants = self._people([c for c in held if c.kind == "person"], found)
+        self._own(source, found)
+        meta.update(found)
+        if source.description and source.description.strip() and "notes" not in meta:
+            meta["notes"] = source.description.strip()
+        override = self.per_source.get(source.name) or self.per_source.get(tid) or {}
+        meta.update({(self.site_key if k == SITE else k): v for k, v in override.items()})
+        meta["participants"] = override.get("participants") or participants or self.defaults.get("participants") or []
+        meta["id"] = tid
+        if "date" not in meta:
+            dated = next((d for d in (_date(v) for v in (source.created, source.modified, self.refi.created,
+                                                          self.refi.file_date) if v) if d), None)
+            if dated is not None:
+                meta["date"] = dated
+            if not (source.created and _date(source.created)):
+                self.undated.append(source.name)
+        if not meta.get("interviewer"):
+            meta["interviewer"] = UNKNOWN_INTERVIEWER
+            self.no_interviewer.append(source.name)
+        if isinstance(meta.get("interviewer"), str) and ";" in meta["interviewer"]:
+            meta["interviewer"] = [name.strip() for name in meta["interviewer"].split(";") if name.strip()]
+        if isinstance(meta.get("mentions"), str):
+            meta["mentions"] = mentions_from(meta["mentions"])
+        return meta
+
+
+def _count(names: list[str]) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{len(names)} source(s) ({shown})"
+
+
+def declared_problems(meta: TranscriptMeta, declaration: Declaration) -> tuple[list[str], list[str]]:
+    """What ``pleval validate`` would find wrong with ``meta`` against pleval.yaml: the required keys it lacks,
+    and its values outside the declared ones (with "did you mean")."""
+    missing: list[str] = []
+    wrong: list[str] = []
+    if meta.site is None and declaration.site_required:
+        missing.append(declaration.site.key)
+    given: list[tuple[tuple, dict[str, str]]] = [(declaration.site_attributes, meta.attributes)]
+    given += [(declaration.participant_attributes, p.attributes) for p in meta.participants]
+    for attributes, values in given:
+        for attribute in attributes:
+            if attribute.name not in values:
+                if attribute.required and attribute.name not in missing:
+                    missing.append(attribute.name)
+            elif problem := attribute.check(values[attribute.name]):
+                wrong.append(problem)
+    wrong += [problem for p in meta.participants if (problem := declaration.check_role(p.role))]
+    return missing, wrong
+
+
+def declaration_error(meta: TranscriptMeta, declaration: Declaration, source: RefiSource, path) -> RefiError | None:
+    """The error that stops the import when ``meta`` misses what pleval.yaml requires or breaks its values."""
+    missing, wrong = declared_problems(meta, declaration)
+    if not missing and not wrong:
+        return None
+    said = [f"missing required key(s) {', '.join(missing)} (pleval.yaml requires them)"] if missing else []
+    said += wrong[:1] + ([f"{len(wrong) - 1} more value(s) pleval.yaml does not list"] if len(wrong) > 1 else [])
+    return RefiError(f"source '{source.name}': metadata: {'; '.join(said)}", path=path, line=source.line,
+                     value=missing, fix=None if missing else "correct the values in the tool that exported the "
+                     "file, or list them in pleval.yaml")
 
 
 class LabelShift:
@@ -217,14 +369,15 @@ def _labels(text: str, meta: dict) -> list[str]:
     return found
 
 
-def _validated(meta: dict, type_given: bool) -> TranscriptMeta:
+def _validated(meta: dict, type_given: bool, site_key: str) -> TranscriptMeta:
     if not type_given:
         meta["type"] = "interview" if len(meta["participants"]) <= 1 else "focus_group"
-    return TranscriptMeta.model_validate(meta)
+    return TranscriptMeta.model_validate(meta, context={"site_key": site_key})
 
 
-def attribute_speakers(meta: dict, text: str, source: RefiSource, path) -> Attributed:
-    """Validate ``meta`` and find the turns of ``text``, adding participants or labels as described above.
+def attribute_speakers(meta: dict, text: str, source: RefiSource, path, site_key: str = SITE) -> Attributed:
+    """Validate ``meta`` (its site under ``site_key``) and find the turns of ``text``, adding participants or
+    labels as described above.
 
     Raises
     ------
@@ -241,7 +394,7 @@ def attribute_speakers(meta: dict, text: str, source: RefiSource, path) -> Attri
             warnings.append(RefiWarning(
                 f"source '{source.name}': no cases name its speakers, so {', '.join(names)} became participants "
                 "with role 'other'", path=path, line=source.line, fix=f"edit the metadata of '{meta['id']}'"))
-    validated = _validated(meta, type_given)
+    validated = _validated(meta, type_given, site_key)
     shown = Path(f"{meta['id']}.txt")
     lines = list(range(1, text.count("\n") + 2))
     try:
@@ -251,7 +404,7 @@ def attribute_speakers(meta: dict, text: str, source: RefiSource, path) -> Attri
         known = {p["name"].casefold() for p in meta["participants"]}
         added = [name for name in _labels(text, meta) if name.casefold() not in known]
         meta["participants"] = [*meta["participants"], *[{"name": n, "role": "other"} for n in added]]
-        validated = _validated(meta, type_given)
+        validated = _validated(meta, type_given, site_key)
         warnings.append(RefiWarning(
             f"source '{source.name}': speakers {', '.join(added)} are not among its cases; they became "
             "participants with role 'other'", path=path, line=source.line, fix=f"edit the metadata of '{meta['id']}'"))
@@ -265,7 +418,7 @@ def attribute_speakers(meta: dict, text: str, source: RefiSource, path) -> Attri
     text, shift = labelled(text)
     if len(meta["participants"]) > 1:
         meta["participants"] = [*meta["participants"], {"name": "Unattributed", "role": "other", "label": RESPONDENT}]
-    validated = _validated(meta, type_given)
+    validated = _validated(meta, type_given, site_key)
     _, turns = split_turns(Source(text, list(range(1, text.count("\n") + 2)), None, None), validated, shown)
     warnings.append(RefiWarning(
         f"source '{source.name}' has no speaker labels; each paragraph became a turn labelled '{RESPONDENT}:'",
@@ -277,11 +430,10 @@ def missing_fields(error: ValidationError) -> list[str]:
     return [str(e["loc"][0]) for e in error.errors() if e["type"] == "missing" and e["loc"]]
 
 
-def front_matter(meta: TranscriptMeta) -> str:
-    """The YAML front matter of an imported transcript, fields in the model's order, empty ones left out."""
-    data = meta.model_dump(mode="json", exclude_none=True)
-    if not data.get("mentions"):
-        data.pop("mentions", None)
+def front_matter(meta: TranscriptMeta, site_key: str) -> str:
+    """The YAML front matter of an imported transcript, as a person writes it: the site under ``site_key``,
+    attributes as keys of their own, empty fields left out."""
+    data = meta.front_matter(site_key)
     return "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110) + "---\n"
 
 
