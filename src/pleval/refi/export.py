@@ -6,11 +6,13 @@ examples and the code's id (:mod:`pleval.refi.description`).
 
 The project adds: a User per coder with a log (the consensus is one of them) and one for the rule coder; every
 transcript as a text source (``sources/<GUID>.txt``, UTF-8, LF, the normalised text that offsets count in);
-one PlainTextSelection per coded span with a Coding for each coder and code applied there; a Case per school
-and per participant with their metadata as Variables (the transcript's type, date, interviewer and mentions
-are variables of the source itself); and each coder's memos as Notes, hung on their span, transcript, code or
-the project. The codebook file itself travels as one more project note, so that pleval can restore what REFI has
-no place for (rules, survey items, questions).
+one PlainTextSelection per coded span with a Coding for each coder and code applied there; a Case per site
+and per participant with every attribute of theirs as a Variable, named as the metadata names it (the site's
+case holds its transcripts, and a variable named by the site's key in pleval.yaml, ``clinic`` for instance,
+holds its name; the transcript's type, date, interviewer and mentions, and the attributes its site's case does
+not give alike for all its transcripts, are variables of the source itself); and each coder's memos as Notes,
+hung on their span, transcript, code or the project. The codebook file itself travels as one more project note,
+so that pleval can restore what REFI has no place for (rules, survey items, questions).
 
 GUIDs are uuid5 of a fixed pleval namespace and stable keys (the codebook's name, then e.g. the transcript id,
 code id, coder and span), so exporting an unchanged project twice gives the same GUIDs (and the same bytes:
@@ -34,6 +36,7 @@ from ..coding.store import RULES, CodingLog, Event, reanchor
 from ..coding.store import coders as logged_coders
 from ..errors import MovedCodingWarning, Problem, RefiError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..inputs.declaration import project_declaration
 from ..inputs.text import decode, normalise
 from ..project import Project, atomic_write
 from ..schema import Codebook
@@ -45,10 +48,12 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_URL = "http://schema.qdasoftware.org/versions/{0}/v1.0/{0}.xsd"
 PLEVAL_NAMESPACE = uuid.UUID("6f1d3c52-8a47-4f0e-9b7a-2c9e4d5a1b30")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-SCHOOL_FIELDS = ("district", "region", "school_level", "locale", "pathway", "esc")
-PERSON_FIELDS = ("role", "school", "label", "grade", "subject", "years_in_role", "gender")
+#: The source's own variables (every other is a site's or a participant's attribute).
 SOURCE_FIELDS = ("type", "date", "interviewer", "mentions")
-VARIABLE_TYPES = {"date": "Date", "years_in_role": "Integer"}
+#: Variables written as text whatever their values look like.
+TEXT_VARIABLES = ("type", "interviewer", "mentions", "role", "label")
+INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 VALUE_ELEMENTS = {"Text": "TextValue", "Date": "DateValue", "Integer": "IntegerValue"}
 
 
@@ -156,6 +161,8 @@ class _ProjectDocument:
 
     def __init__(self, project: Project, rules: bool):
         self.codebook = load_codebook_cached(project)
+        self.declaration = project_declaration(project)
+        self.site_key = self.declaration.site.key
         self.key = self.codebook.name
         self.problems: list[Problem] = []
         self.rules = rules
@@ -227,11 +234,20 @@ class _ProjectDocument:
 
     # --- writing -------------------------------------------------------------------------------------------
 
-    def variables(self, root, used: list[str]) -> dict[str, tuple[str, str]]:
-        holder = _element(root, PROJECT_NS, "Variables")
+    def variables(self, holder, values: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+        """Declare in ``holder`` a Variable per name in ``values`` (name -> every value written), typed from the
+        declaration and the values: a date for the source's date, an integer when every value is a whole number
+        and pleval.yaml lists no values for it, text otherwise."""
         declared = {}
-        for name in used:
-            kind = VARIABLE_TYPES.get(name, "Text")
+        for name, written in values.items():
+            attribute = self.declaration.attribute(name)
+            if name == "date" and all(ISO_DATE.fullmatch(v) for v in written):
+                kind = "Date"
+            elif name not in TEXT_VARIABLES and name != self.site_key and not (attribute and attribute.values) \
+                    and written and all(INTEGER.fullmatch(v) for v in written):
+                kind = "Integer"
+            else:
+                kind = "Text"
             declared[name] = (self.guid("variable", name), kind)
             _element(holder, PROJECT_NS, "Variable", guid=declared[name][0], name=name, typeOfVariable=kind)
         return declared
@@ -242,28 +258,37 @@ class _ProjectDocument:
         _element(element, PROJECT_NS, "VariableRef", targetGUID=guid)
         _element(element, PROJECT_NS, VALUE_ELEMENTS[kind], str(value))
 
-    def source_values(self, transcript, school_values: dict) -> dict[str, object]:
+    def source_values(self, transcript, site_values: dict[str, str]) -> dict[str, str]:
+        """The source's own variables: type, date, interviewer, mentions, and the attributes its site's case
+        does not give (or gives otherwise)."""
         meta = transcript.meta
         values = {"type": meta.type, "date": meta.date.isoformat(), "interviewer": "; ".join(meta.interviewers)}
         if meta.mentions:
             values["mentions"] = "; ".join(f"{p.name} ({p.role})" if p.role else p.name for p in meta.mentions)
-        for name in SCHOOL_FIELDS:  # only what differs from the school's case
-            if getattr(meta, name) is not None and getattr(meta, name) != school_values.get(name):
-                values[name] = getattr(meta, name)
+        for name, value in meta.attributes.items():
+            if value != site_values.get(name):
+                values[name] = value
         return values
 
     def cases(self) -> tuple[list[dict], dict[str, dict]]:
-        schools: dict[str, dict] = {}
+        """A case per site, named for it and holding its transcripts, with the site's key naming it and the
+        attributes all its transcripts give alike as variables; a case per participant, with their role, site,
+        label and attributes as variables and their notes as description."""
+        sites: dict[str, dict] = {}
         people: dict[tuple, dict] = {}
         for transcript in self.transcripts:
             meta = transcript.meta
-            school = schools.setdefault(meta.site, {
-                "guid": self.guid("case-school", meta.site), "name": meta.site, "sources": [],
-                "values": {n: meta.attributes[n] for n in SCHOOL_FIELDS if n in meta.attributes}})
-            school["sources"].append(transcript.id)
+            where = {self.site_key: meta.site} if meta.site is not None else {}
+            if meta.site is not None:
+                site = sites.setdefault(meta.site, {
+                    "guid": self.guid("case-site", meta.site), "name": meta.site, "sources": [],
+                    "values": {**where, **meta.attributes}})
+                site["sources"].append(transcript.id)
+                shared = site["values"]  # what one transcript of the site says otherwise is the source's own
+                for name in [n for n in shared if n != self.site_key and meta.attributes.get(n) != shared[n]]:
+                    del shared[name]
             for person in meta.participants:
-                values = {"role": person.role, "school": meta.site, "label": person.label,
-                          **{n: person.attributes.get(n) for n in PERSON_FIELDS[3:]}}
+                values = {"role": person.role, **where, "label": person.label, **person.attributes}
                 values = {k: v for k, v in values.items() if v is not None}
                 identity = json.dumps([values, person.notes], sort_keys=True)
                 key = (meta.site, person.name, identity)
@@ -273,7 +298,21 @@ class _ProjectDocument:
                     people[key] = {"guid": guid, "name": person.name, "values": values, "sources": [],
                                    "description": person.notes}
                 people[key]["sources"].append(transcript.id)
-        return [*schools.values(), *people.values()], schools
+        return [*sites.values(), *people.values()], sites
+
+    def variable_order(self, written: list[dict[str, str]]) -> dict[str, list[str]]:
+        """Every variable name used, with its values: the source's own first, then the site and its declared
+        attributes, the others in the order met, then role and label and the declared participant
+        attributes."""
+        found: dict[str, list[str]] = {}
+        for values in written:
+            for name, value in values.items():
+                found.setdefault(name, []).append(str(value))
+        declared = self.declaration
+        first = [*SOURCE_FIELDS, self.site_key, *[a.name for a in declared.site_attributes], "role", "label",
+                 *[a.name for a in declared.participant_attributes]]
+        order = [name for name in first if name in found] + [name for name in found if name not in first]
+        return {name: found[name] for name in order}
 
     def document(self) -> tuple[bytes, dict[str, str], dict[str, int]]:
         root = etree.Element(f"{{{PROJECT_NS}}}Project", nsmap={None: PROJECT_NS, "xsi": XSI})
@@ -291,11 +330,12 @@ class _ProjectDocument:
                 code_notes[memo["code_id"]].append(memo["guid"])
         codebook = _element(root, PROJECT_NS, "CodeBook")
         code_count = _codes(codebook, PROJECT_NS, self.codebook, self.guid, code_notes)
-        cases, schools = self.cases()
-        source_values = {t.id: self.source_values(t, schools[t.meta.site]["values"]) for t in self.transcripts}
-        used = [n for n in (*SOURCE_FIELDS, *SCHOOL_FIELDS, *PERSON_FIELDS)
-                if any(n in c["values"] for c in cases) or any(n in v for v in source_values.values())]
-        declared = self.variables(root, list(dict.fromkeys(used)))
+        cases, sites = self.cases()
+        source_values = {t.id: self.source_values(t, sites[t.meta.site]["values"] if t.meta.site in sites else {})
+                         for t in self.transcripts}
+        declared_holder = _element(root, PROJECT_NS, "Variables")
+        declared = self.variables(declared_holder, self.variable_order([*[c["values"] for c in cases],
+                                                                       *source_values.values()]))
         cases_element = _element(root, PROJECT_NS, "Cases")
         source_guid = {t.id: self.guid("source", t.id) for t in self.transcripts}
         for case in cases:
@@ -344,6 +384,9 @@ class _ProjectDocument:
             if not memo["transcript_id"] and not memo["code_id"]:
                 _element(root, PROJECT_NS, "NoteRef", targetGUID=memo["guid"])
         _element(root, PROJECT_NS, "NoteRef", targetGUID=self.guid("note", "codebook"))
+        for holder in (users, declared_holder, cases_element, sources):
+            if len(holder) == 0:  # the schema wants at least one of each, or no element
+                root.remove(holder)
         counts = {"codes": code_count, "groups": len(self.codebook.groups), "sources": len(self.transcripts),
                   "selections": sum(len(v) for v in by_transcript.values()), "codings": codings,
                   "users": len(user_guid), "notes": len(self.memos), "cases": len(cases)}
