@@ -22,6 +22,7 @@ from ..errors import PlevalError, SessionError
 from ..project import Project
 from ..schema import Segment
 from .session import CodingSession, ReconcileSession
+from .spanview import SpanView
 
 ALL = "(all)"
 SHORTCUTS = "n next · p previous · u next uncoded · s next suggestion · d done · z undo · a accept all · 1-12 code"
@@ -110,11 +111,12 @@ class CodingWidget:
         if isinstance(session, ReconcileSession):
             take = [self._button(f"Take {coder}'s coding", self._taker(session, coder)) for coder in session.coders]
             take.append(self._button("Accept all agreements", self._on_agreements))
+        self.spans = SpanView(session, changed=self.render)  # the turn, coded span by span (the coding area)
         self.root = w.VBox([
             w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
                    layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.progress, self.progress_label]),
-            self.header, self.turn, self.others,
+            self.header, self.spans, self.others,
             w.HTML("<b>Suggestions</b>"), self.suggestions,
             w.HTML("<b>Codes on the whole turn</b>"),
             w.HBox(list(self.code_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
@@ -226,6 +228,7 @@ class CodingWidget:
     def render(self, keep_status: bool = False) -> None:
         """Redraw everything from the session (that is, from the coder's log)."""
         s = self.session
+        self.spans.render()  # first: its repaint is what the coder is waiting for
         done, total = s.progress()
         self.progress.max, self.progress.value = max(total, 1), done
         self.progress_label.value = f"coded {done} of {total} turns"
