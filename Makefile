@@ -40,6 +40,7 @@ bench: $(BIN)/pleval
 	$(BIN)/python benchmarks/bench_coding.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_widget.py
+	$(BIN)/python benchmarks/bench_spanview.py
 	$(BIN)/python benchmarks/bench_learn.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_startup.py
