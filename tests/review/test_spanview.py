@@ -52,7 +52,7 @@ def test_a_selection_becomes_a_coding_of_exactly_that_span(project):
     [shown] = view.view["codings"]
     assert (shown["code"], shown["start"], shown["end"], shown["whole"]) == ("funding", at, at + 19, False)
     assert (shown["by"], shown["how"]) == ("kim", "applied")
-    assert view.view["status"].startswith("saved funding on “budget for stipends”")
+    assert view.view["status"].startswith("saved Funding on “budget for stipends”")
 
 
 def test_span_codings_replay_after_reopening_and_count_for_their_turn(project):
@@ -126,6 +126,9 @@ def test_spans_that_are_no_stretch_of_the_turn_are_refused(project):
     view.handle({"do": "span", "on": "seven-turns:t003", "code": "funding", "start": 0, "end": 4})
     assert view.view["error"] and "turn changed" in view.view["status"]  # sent for a turn no longer shown
     assert events(project) == []
+    for _ in range(2):  # a key held down: moves are relative, each one counts
+        view.handle({"do": "next", "on": segment.id})
+    assert view.view["turn"]["position"] == 3
 
 
 def test_sentences_and_the_whole_turn_stay_as_shortcuts(project):

@@ -82,6 +82,8 @@ class SpanView(anywidget.AnyWidget):
     changed : callable, optional
         Called after each action instead of a redraw of this view alone: the coding widget that holds the view
         redraws everything, this view first.
+    header : bool
+        Show where the turn is from and the progress (the coding widget shows them above the view).
     """
 
     _esm = (STATIC / "spanview.js").read_text(encoding="utf-8")
@@ -89,14 +91,16 @@ class SpanView(anywidget.AnyWidget):
     codes: traitlets.List[dict] = traitlets.List().tag(sync=True)  # [{id, label, colour, key, definition}]
     view = traitlets.Dict().tag(sync=True)  # the current turn and everything on it (see _view)
     help_line = traitlets.Unicode(HELP).tag(sync=True)
+    show_header = traitlets.Bool(True).tag(sync=True)  # where the turn is from, and progress
 
-    def __init__(self, session: CodingSession, *, changed: Callable[[], None] | None = None):
-        super().__init__()
+    def __init__(self, session: CodingSession, *, changed: Callable[[], None] | None = None, header: bool = True):
+        super().__init__(show_header=header)
         self.session = session
         self._changed = changed
         self._rev = 0
         self._status = ("", False)
         offered = [c for c in session.codebook.codes if c.id in session.codes]
+        self._labels = {c.id: c.label for c in session.codebook.codes}
         self.code_keys = dict(zip((c.id for c in offered), CODE_KEYS, strict=False))
         self.codes = [{"id": c.id, "label": c.label, "colour": c.colour, "key": self.code_keys.get(c.id, ""),
                        "definition": c.definition} for c in offered]
@@ -111,9 +115,10 @@ class SpanView(anywidget.AnyWidget):
         do = message.get("do")
         s = self.session
         try:
-            if s.units and message.get("on") not in (None, s.current.id):
+            moving = do in ("next", "previous")  # relative: n pressed three times moves three turns
+            if s.units and not moving and message.get("on") not in (None, s.current.id):
                 raise SessionError("the turn changed before this action arrived", fix="do it again")
-            if do in ("next", "previous"):
+            if moving:
                 s.next() if do == "next" else s.previous()
                 self._status = ("", False)
             else:
@@ -131,28 +136,29 @@ class SpanView(anywidget.AnyWidget):
         s = self.session
         segment = s.current
         code_id = str(message.get("code", ""))
+        name = self._labels.get(code_id, code_id)
         if do == "done":
             return s.done(), "done"
         if do == "undo":
             return s.undo_here(), "undo"
         if do in ("accept", "reject"):
-            return (s.accept if do == "accept" else s.reject)(code_id), f"{do} {code_id}"
+            return (s.accept if do == "accept" else s.reject)(code_id), f"{do} {name}"
         if do == "turn":  # whole turn, on or off: never touches the code's other spans
             whole = (segment.start, segment.end)
             if any((a.code_id, a.start, a.end) == (code_id, *whole) for a in s.applied(segment)):
-                return s.remove_span(code_id, *whole), f"{code_id} off the whole turn"
-            return s.apply_span(code_id, *whole), f"{code_id} on the whole turn"
+                return s.remove_span(code_id, *whole), f"{name} off the whole turn"
+            return s.apply_span(code_id, *whole), f"{name} on the whole turn"
         start, end = self._offsets(segment, message, snap=do in ("span", "sentences"))
         if do == "span":
-            return s.apply_span(code_id, start, end), f"{code_id} on “{s.transcript_of(segment).text[start:end]}”"
+            return s.apply_span(code_id, start, end), f"{name} on “{s.transcript_of(segment).text[start:end]}”"
         if do == "sentences":
             touched = [x.id for x in segment.sentences
                        if x.start < end and start < x.end or x.start <= start < x.end]
-            return s.apply(code_id, sentences=touched), f"{code_id} on {len(touched)} sentence(s)"
+            return s.apply(code_id, sentences=touched), f"{name} on {len(touched)} sentence(s)"
         if do == "remove":
-            return s.remove_span(code_id, start, end), f"removed one coding of {code_id}"
+            return s.remove_span(code_id, start, end), f"{name} off “{s.transcript_of(segment).text[start:end]}”"
         if do == "memo":
-            return s.write_coding_memo(code_id, start, end, str(message.get("text", ""))), f"memo on {code_id}"
+            return s.write_coding_memo(code_id, start, end, str(message.get("text", ""))), f"memo on {name}"
         raise SessionError(f"unknown action '{do}'")
 
     @staticmethod

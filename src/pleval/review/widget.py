@@ -2,7 +2,8 @@
 
 Every button calls one session method, which writes the decision to the coder's log (fsync'd) before the
 widget redraws and shows "saved". The widget never keeps decisions of its own: what it shows is the log.
-Transcript text is HTML-escaped before it is shown.
+Transcript text is HTML-escaped before it is shown. The turn itself is shown, and coded span by span, by the span
+view (:mod:`.spanview`, with keys of its own).
 
 Keyboard: buttons take focus with Tab and fire with Enter or Space; the shortcut box takes one-letter
 commands (``n`` next, ``p`` previous, ``u`` next uncoded, ``s`` next suggestion, ``d`` done, ``z`` undo,
@@ -111,7 +112,7 @@ class CodingWidget:
         if isinstance(session, ReconcileSession):
             take = [self._button(f"Take {coder}'s coding", self._taker(session, coder)) for coder in session.coders]
             take.append(self._button("Accept all agreements", self._on_agreements))
-        self.spans = SpanView(session, changed=self.render)  # the turn, coded span by span (the coding area)
+        self.spans = SpanView(session, changed=self.render, header=False)  # the turn, coded span by span
         self.root = w.VBox([
             w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
                    layout=w.Layout(flex_flow="row wrap")),

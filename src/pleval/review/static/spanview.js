@@ -7,7 +7,9 @@
 
 const WORD = /[\p{L}\p{N}\p{M}'’]/u;
 const SPACE = /\s/u;
-const COLUMN = 124; // px: one margin column (a stripe and its code's name)
+const BAR = 9; // px: one margin column (a stripe and a gap)
+const NAME = 16; // px: the height of a code's name in the margin
+const NAMES = 150; // px: the width of the names' lane
 const ARROWS = { ArrowRight: "next", ArrowDown: "next", ArrowLeft: "previous", ArrowUp: "previous" };
 
 function make(tag, className, text) {
@@ -195,7 +197,7 @@ function render({ model, el }) {
     }
   }
 
-  // -- the margin: one stripe per coding, overlapping codings in columns side by side ----------------------
+  // -- the margin: one stripe per coding, overlapping codings in columns side by side, their names beside -----
 
   function drawMargin() {
     const codings = view.codings || [];
@@ -205,23 +207,35 @@ function render({ model, el }) {
       return { c, top: r.top - box.top, bottom: r.bottom - box.top };
     }).sort((x, y) => x.top - y.top || y.bottom - x.bottom);
     const ends = [];
-    const stripes = placed.map((p) => {
-      let column = ends.findIndex((end) => end <= p.top + 1);
-      if (column < 0) column = ends.push(0) - 1;
-      ends[column] = p.bottom;
-      const stripe = make("div", "ps-stripe");
-      stripe.dataset.coding = keyOfCoding(p.c);
-      stripe.dataset.code = p.c.code;
-      if (keyOfCoding(p.c) === chosen) stripe.classList.add("on");
-      stripe.style.cssText = `left:${column * COLUMN}px;top:${p.top}px;height:${Math.max(p.bottom - p.top, 14)}px`;
-      stripe.style.setProperty("--c", colourOf(p.c.code));
-      stripe.title = `${labelOf(p.c.code)}${p.c.whole ? " (whole turn)" : ""} · ${p.c.by}` +
+    for (const p of placed) {
+      p.column = ends.findIndex((end) => end <= p.top + 1);
+      if (p.column < 0) p.column = ends.push(0) - 1;
+      ends[p.column] = p.bottom;
+    }
+    const lane = ends.length * BAR + 4; // where the names start
+    let free = 0; // the names never overlap: each below the last when codings start on one line
+    const parts = [];
+    for (const p of placed) {
+      const key = keyOfCoding(p.c);
+      const title = `${labelOf(p.c.code)}${p.c.whole ? " (whole turn)" : ""} · ${p.c.by}` +
         (p.c.memo ? ` · memo: ${p.c.memo}` : "") + "\nclick: who coded it, remove, memo";
-      stripe.append(make("i"), make("span", "", labelOf(p.c.code) + (p.c.memo ? " ✎" : "")));
-      return stripe;
-    });
-    margin.style.width = `${ends.length * COLUMN}px`;
-    margin.replaceChildren(...stripes);
+      const stripe = make("div", "ps-stripe");
+      stripe.style.cssText = `left:${p.column * BAR}px;top:${p.top}px;height:${Math.max(p.bottom - p.top, 12)}px`;
+      const name = make("div", "ps-name", labelOf(p.c.code) + (p.c.memo ? " ✎" : ""));
+      const top = Math.max(p.top, free);
+      free = top + NAME;
+      name.style.cssText = `left:${lane}px;top:${top}px`;
+      for (const part of [stripe, name]) {
+        part.dataset.coding = key;
+        part.style.setProperty("--c", colourOf(p.c.code));
+        part.title = title;
+        if (key === chosen) part.classList.add("on");
+        parts.push(part);
+      }
+    }
+    margin.style.width = placed.length ? `${lane + NAMES}px` : "0";
+    margin.style.minHeight = `${free}px`;
+    margin.replaceChildren(...parts);
   }
 
   // -- suggestions, codes, the chosen coding ---------------------------------------------------------------
@@ -287,6 +301,7 @@ function render({ model, el }) {
 
   function draw() {
     view = model.get("view") || {};
+    globalThis.CSS?.highlights?.delete("pleval-hover"); // its stripe may be gone
     const turn = view.turn;
     if (!turn || turn.id !== shownTurn) {
       shownTurn = turn ? turn.id : null;
@@ -455,7 +470,7 @@ function render({ model, el }) {
   function onClick(event) {
     const target = event.target;
     const button = target.closest("button");
-    const stripe = target.closest(".ps-stripe");
+    const stripe = target.closest(".ps-stripe, .ps-name");
     const chip = target.closest(".ps-suggestion");
     if (button && button.classList.contains("ps-code")) {
       code(button.dataset.code, event.shiftKey ? "turn" : event.altKey ? "sentences" : "span");
@@ -492,12 +507,12 @@ function render({ model, el }) {
   }
 
   function onMouseup(event) {
-    if (event.target.closest("button, textarea, .ps-stripe")) return;
+    if (event.target.closest("button, textarea, .ps-stripe, .ps-name")) return;
     setTimeout(takeSelection); // after the browser has finished the selection (double-click: the word)
   }
 
   function onHover(event) {
-    const stripe = event.target.closest(".ps-stripe");
+    const stripe = event.target.closest(".ps-stripe, .ps-name");
     if (!globalThis.CSS?.highlights || typeof Highlight === "undefined") return;
     if (!stripe) return CSS.highlights.delete("pleval-hover");
     const c = (view.codings || []).find((x) => keyOfCoding(x) === stripe.dataset.coding);
@@ -515,10 +530,14 @@ function render({ model, el }) {
   resized.observe(text);
   const onView = () => draw();
   const onCodes = () => { readCodes(); draw(); };
-  const onHelp = () => { help.textContent = model.get("help_line"); };
+  const onHelp = () => {
+    help.textContent = model.get("help_line");
+    top.hidden = !model.get("show_header");
+  };
   model.on("change:view", onView);
   model.on("change:codes", onCodes);
   model.on("change:help_line", onHelp);
+  model.on("change:show_header", onHelp);
   readCodes();
   onHelp();
   draw();
@@ -527,6 +546,7 @@ function render({ model, el }) {
     model.off("change:view", onView);
     model.off("change:codes", onCodes);
     model.off("change:help_line", onHelp);
+    model.off("change:show_header", onHelp);
   };
 }
 
