@@ -74,18 +74,30 @@ def test_the_sample_declares_the_prose_words():
     assert declaration.periods.title == "school year"
 
 
+#: The redaction words pleval's Python held before it read them from pleval.yaml.
+SCHOOL_WORDS = ("Elementary School", "Middle School", "High School", "Junior High School", "Intermediate School",
+                "Primary School", "K-8 Academy", "STEM Academy", "Academy", "Elementary", "Middle", "High",
+                "Intermediate", "Primary", "School", "Career Center", "Career-Technical Center")
+DISTRICT_WORDS = ("Exempted Village School District", "Exempted Village Schools", "City School District",
+                  "Local School District", "City Schools", "Local Schools", "County Schools", "School District",
+                  "Schools", "District")
+ESC_WORDS = ("Educational Service Center", "ESC")
+SAMPLE_CAPITALISED = {"ohio", "esc", "escs", "pd", "plc", "plcs", "northwest", "northeast", "southwest", "southeast",
+                      "central", "launch", "explore", "transform"}
+
+
 def test_the_sample_declares_the_redaction_words():
     declaration = sample()
     words = declaration.redaction
-    assert words.site_endings == redact.SCHOOL_WORDS
-    assert words.places["district"].endings == redact.DISTRICT_WORDS
-    assert words.places["esc"].endings == redact.ESC_WORDS and words.places["esc"].find_in_text
+    assert words.site_endings == SCHOOL_WORDS
+    assert words.places["district"].endings == DISTRICT_WORDS and words.places["district"].find_in_text
+    assert words.places["esc"].endings == ESC_WORDS and words.places["esc"].find_in_text
     assert {name: place.placeholder for name, place in words.places.items()} == {"district": "district",
                                                                                     "esc": "ESC"}
-    assert words.titles == redact.TITLES
-    assert set(words.capitalised) | ENGLISH_CAPITALISED == redact.ALWAYS_CAPITALISED
-    assert not set(words.capitalised) & ENGLISH_CAPITALISED
-    assert {r.id: r.redacted for r in declaration.roles if r.id != "other"} == {
-        role: redact.role_placeholder(role) for role in vocabulary.ROLES if role != "other"}
-    assert declaration.role("other").redacted == redact.role_placeholder("other") == redact.PLACEHOLDERS["name"]
-    assert f"[{declaration.site.singular}]" == redact.PLACEHOLDERS["school"]
+    assert words.titles == ("Mr", "Mrs", "Ms", "Miss", "Dr", "Coach")
+    assert set(words.capitalised) == SAMPLE_CAPITALISED
+    assert ENGLISH_CAPITALISED == redact.ENGLISH_CAPITALISED and not set(words.capitalised) & ENGLISH_CAPITALISED
+    assert {r.id: redact.role_placeholder(r.id, declaration) for r in declaration.roles} == {
+        **{role: "[" + role.replace("_", " ") + "]" for role in vocabulary.ROLES},
+        "esc_facilitator": "[ESC facilitator]", "other": "[name]"}
+    assert redact.Redactor([], declaration=declaration)._kinds["site"].placeholder == "[school]"

@@ -16,10 +16,11 @@ from markupsafe import escape
 from pleval.briefs.assemble import BriefContext, trace_quote
 from pleval.briefs.attribution import Attributor, profile_of
 from pleval.briefs.config import transcript_school_year
-from pleval.briefs.redact import DISTRICT_WORDS, SCHOOL_WORDS, short_form
+from pleval.briefs.redact import ENGLISH_CAPITALISED, short_form
 from pleval.briefs.render import build_briefs
 from pleval.coding.coders import reliability_report
 from pleval.inputs.cache import load_transcripts_cached
+from pleval.inputs.declaration import project_declaration
 from pleval.project import Project
 from pleval.schema import Brief
 
@@ -193,22 +194,25 @@ def test_a_quote_opens_on_the_speakers_words():
 def identifying_names(root: Path) -> tuple[list[str], list[str]]:
     """(names matched in any case, single name words matched as written) that no output may contain."""
     transcripts, _ = load_transcripts_cached(Project.open(root))
+    words = project_declaration(Project.open(root)).redaction  # the sample's site and district endings
+    no_names = ENGLISH_CAPITALISED | {w.casefold() for w in words.capitalised}
     survey = yaml.safe_load((root / "data" / "survey" / "survey.yaml").read_text())
-    phrases, words = set(), set()
+    phrases, names = set(), set()
     for t in transcripts:
         phrases.add(t.id)
         people = [p.name for p in [*t.meta.participants, *t.meta.mentions]] + list(t.meta.interviewers)
         for name in people:
             parts = [w for w in name.split() if w.rstrip(".") not in ("Mr", "Mrs", "Ms", "Dr")]
             phrases.add(" ".join(parts))
-            words.update(w for w in parts if len(w) > 2)
-        for name, endings in ((t.meta.site, SCHOOL_WORDS), (t.meta.attributes["district"], DISTRICT_WORDS)):
+            names.update(w for w in parts if len(w) > 2)
+        for name, endings in ((t.meta.site, words.site_endings),
+                              (t.meta.attributes["district"], words.places["district"].endings)):
             phrases.add(name)
-            if short_form(name, endings):
-                phrases.add(short_form(name, endings))
+            if short_form(name, endings, no_names):
+                phrases.add(short_form(name, endings, no_names))
     for school in survey.get("schools", []):
-        phrases.update([school["name"], school["district"], short_form(school["name"], SCHOOL_WORDS)])
-    return sorted(p for p in phrases if p), sorted(words)
+        phrases.update([school["name"], school["district"], short_form(school["name"], words.site_endings, no_names)])
+    return sorted(p for p in phrases if p), sorted(names)
 
 
 def readable(path: Path) -> str:

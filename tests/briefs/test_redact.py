@@ -18,6 +18,7 @@ from pleval.briefs.redact import (
     unlisted_capitalised,
 )
 from pleval.inputs.cache import load_transcripts_cached
+from pleval.inputs.declaration import project_declaration
 from pleval.project import Project
 from pleval.schema import RedactionTerms
 
@@ -25,16 +26,21 @@ BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
 
 @pytest.fixture
-def transcripts(tmp_path):
+def project(tmp_path):
     shutil.copytree(BRIEF_PROJECT, tmp_path / "project")
-    loaded, problems = load_transcripts_cached(Project.open(tmp_path / "project"))
+    return Project.open(tmp_path / "project")
+
+
+@pytest.fixture
+def transcripts(project):
+    loaded, problems = load_transcripts_cached(project)
     assert not problems
     return {t.id: t for t in loaded}
 
 
 @pytest.fixture
-def redactor(transcripts):
-    return Redactor(list(transcripts.values()))
+def redactor(project, transcripts):  # in the words of the sample's pleval.yaml
+    return Redactor(list(transcripts.values()), declaration=project_declaration(project))
 
 
 def test_people_named_in_metadata_become_their_roles(transcripts, redactor):
@@ -81,7 +87,7 @@ def test_emails_and_phone_numbers(transcripts, redactor):
 
 
 def test_single_names_match_only_capitalised_and_multi_word_names_in_any_case(transcripts):
-    redactor = Redactor(list(transcripts.values()), terms=RedactionTerms(names=["Autumn Reyes"]))
+    redactor = Redactor(list(transcripts.values()), terms=RedactionTerms(names=["Autumn Reyes"]))  # no declaration
     text = redactor.redact_text("In the autumn, Autumn met AUTUMN REYES; the autumnal light. Autumn's class.").text
     assert text == "In the autumn, [name] met [name]; the autumnal light. [name]'s class."
 
@@ -179,3 +185,120 @@ def test_scanning_only_the_alternatives_a_text_can_match_finds_the_same(transcri
     whole = redactor.redact(transcript)
     assert [(r.start, r.end, r.original, r.placeholder, r.category) for r in whole.replacements] == \
         _with_full_pattern(redactor, transcript.text, transcript.id, labels)
+
+
+# --- a project that is not about schools ------------------------------------------------------------------------
+
+CLINICS = """\
+site: {key: clinic, singular: clinic, plural: clinics}
+site_attributes:
+  - {name: state, values: [Oregon, Washington]}
+  - {name: county}
+roles:
+  - {id: community_health_worker, placeholder: health worker}
+  - {id: nurse}
+redaction:
+  site_endings: [Clinic, Family Clinic, Community Health Center, Health Center]
+  places:
+    county: {placeholder: county, endings: [County], find_in_text: true}
+  titles: [Dr, Nurse]
+  never_redact: [Hope]
+  capitalised: [Promotoras]
+"""
+
+DESERT_SUN = """\
+---
+id: desert-sun
+type: focus_group
+date: 2025-03-04
+clinic: Desert Sun Family Clinic
+state: Oregon
+county: Lane County
+interviewer: Ivy Moss
+participants:
+  - {name: Jordan Hope, role: community_health_worker, label: P1}
+  - {name: Ana Ruiz, role: nurse, label: P2}
+---
+Ivy Moss: How did the year go at Desert Sun Family Clinic?
+""" + ("P1: At Desert Sun we finally had two promotoras. Nurse Ruiz ran the mobile days. I live in Lane, and the "
+       "Promotoras program gave us hope. Hope is what kept us going.\n"
+       "P2: Jordan drove out past Coos County twice a month; Coos has nothing else for patients.\n")
+
+
+@pytest.fixture
+def clinic_project(tmp_path):
+    root = tmp_path / "clinics"
+    (root / "data" / "transcripts").mkdir(parents=True)
+    (root / "pleval.yaml").write_text(CLINICS)
+    (root / "data" / "transcripts" / "desert-sun.txt").write_text(DESERT_SUN)
+    return Project.open(root)
+
+
+def clinic_redacted(project, **kwargs):
+    transcripts, problems = load_transcripts_cached(project)
+    assert not [p for p in problems if p.severity == "error"]
+    redactor = Redactor(transcripts, declaration=project_declaration(project), **kwargs)
+    return redactor, redactor.redact(transcripts[0]).text
+
+
+def test_a_clinic_and_its_short_form_become_the_sites_placeholder(clinic_project):
+    _, text = clinic_redacted(clinic_project)
+    assert "How did the year go at [clinic]?" in text  # "Desert Sun Family Clinic"
+    assert "At [clinic] we finally had" in text  # its short form "Desert Sun", not "[school] Sun"
+    assert "Desert" not in text and "Sun" not in text and "school" not in text
+
+
+def test_places_titles_and_roles_are_the_declarations(clinic_project):
+    redactor, text = clinic_redacted(clinic_project)
+    assert "I live in [county], and" in text  # the metadata's county, by its short form
+    assert "drove out past [county] twice a month; [county] has nothing" in text  # named in the talk only
+    assert "[nurse] ran the mobile days" in text  # a declared title before a surname
+    assert text.startswith("[interviewer]: How did")
+    assert "\n[health worker]: At [clinic]" in text and "\n[nurse]: [health worker] drove out" in text
+    assert redactor.terms()["coos county"] == "county" and redactor.terms()["desert sun"] == "site"
+
+
+def test_words_never_redacted_and_words_that_are_no_names(clinic_project):
+    redactor, text = clinic_redacted(clinic_project)
+    assert "gave us hope. Hope is what kept us going." in text  # "Hope" is Jordan Hope's surname, but never redacted
+    assert "Jordan" not in text
+    assert unlisted_capitalised("They trained as Promotoras in March.") == ["Promotoras"]
+    assert unlisted_capitalised("They trained as Promotoras in March.", redactor.common_words) == []
+    assert unlisted_capitalised("The Promotoras's van broke down.", redactor.common_words) == []
+
+
+def test_briefs_yaml_lists_sites_and_places_by_their_attribute(clinic_project):
+    terms = RedactionTerms.model_validate({"sites": ["Juniper Ridge Clinic"], "county": ["Marion County"],
+                                           "places": ["Willamette Valley"], "names": ["Sam Ortiz"]})
+    redactor, _ = clinic_redacted(clinic_project, terms=terms)
+    text = redactor.redact_text("Sam visited Juniper Ridge and Marion on the way up the Willamette Valley.").text
+    assert text == "[name] visited [clinic] and [county] on the way up the [place]."
+    assert terms.undeclared(["county"]) == []
+
+
+def test_without_a_declaration_sites_and_roles_are_in_generic_words(clinic_project):
+    (clinic_project.root / "pleval.yaml").unlink()
+    (clinic_project.root / "data" / "transcripts" / "desert-sun.txt").write_text(
+        DESERT_SUN.replace("clinic: Desert Sun", "site: Desert Sun"))
+    redactor, text = clinic_redacted(clinic_project)
+    assert "How did the year go at [site]?" in text  # no site endings: the full name only
+    assert "\n[community health worker]: At" in text and "\n[nurse]:" in text
+    assert "Nurse [nurse] ran" in text  # "Nurse" is no title without a declaration; "Ruiz" is a name
+
+
+def test_the_samples_briefs_yaml_lists_its_service_center_under_the_attribute(project, transcripts):
+    terms = RedactionTerms.model_validate({"esc": ["Twin Rivers"]})
+    redactor = Redactor(list(transcripts.values()), declaration=project_declaration(project), terms=terms)
+    assert redactor.redact_text("the Twin Rivers coach").text == "the [ESC] coach"
+
+
+def test_a_redact_key_naming_no_declared_place_is_an_error_with_its_line(project):
+    from pleval.validate import validate_project
+
+    path = project.root / "data" / "briefs.yaml"
+    path.write_text(path.read_text() + "\nredact:\n  escs: [Twin Rivers]\n")
+    report, _ = validate_project(project)
+    [problem] = [p for p in report.errors if "escs" in str(p)]
+    assert "redact: 'escs' is not a place pleval.yaml declares (did you mean 'esc'?)" in str(problem)
+    lines = path.read_text().splitlines()
+    assert problem.path == path and problem.line == lines.index("  escs: [Twin Rivers]") + 1 and problem.column == 3

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
 from ..errors import BriefError, PlevalError, Problem
+from ..inputs.declaration import project_declaration
 from ..inputs.text import sha256_bytes
 from ..project import Project
 from ..schema import (
@@ -92,10 +93,11 @@ class BriefContext:
         briefs = check.briefs
         assert briefs is not None  # load_briefs raises when no brief can be drafted
         survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
-        schools = [(s.name, s.district, s.esc) for s in survey.survey.schools] if survey is not None else []
-        redactor = Redactor(counted.transcripts, terms=briefs.redact, schools=schools)
+        declaration = project_declaration(project)
+        sites = [(s.name, s.model_dump(exclude={"name"})) for s in survey.survey.schools] if survey is not None else []
+        redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites)
         attributor = Attributor(counted.transcripts, state=briefs.evaluation.state)
-        common = redactor.lower_words  # the words it found in lower case in the same transcripts
+        common = redactor.common_words  # the words it found in lower case in the same transcripts, and no names
         warnings = [p for p in check.problems if p.severity == "warning"]
         suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)
                        if survey is not None else None)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import BriefError, BriefWarning, PlevalError, Problem
 from ..inputs.config import ConfigFile, first_error
+from ..inputs.declaration import check_declaration
 from ..inputs.digests import content_hash
 from ..inputs.yamlmarks import Located
 from ..project import Project
@@ -111,6 +112,16 @@ def _filter_problems(spec: BriefSpec, index: int, transcripts: list[Transcript],
     return problems
 
 
+def _redact_problems(briefs: BriefsFile, project: Project, located: Located, path: Path
+                     ) -> list[tuple[int | None, Problem]]:
+    """``redact`` keys naming no place pleval.yaml declares (a broken pleval.yaml is reported on its own)."""
+    declaration = check_declaration(project).value
+    if declaration is None:
+        return []
+    return [(None, _problem(message, located, ("redact", key), path, fix, key=True))
+            for key, message, fix in briefs.redact.undeclared(declaration.redaction.places)]
+
+
 @dataclass
 class BriefsCheck:
     """briefs.yaml checked: the usable briefs, every problem, and the briefs that are broken with their first
@@ -171,7 +182,8 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
     if shared is None:
         return BriefsCheck(None, problems, broken, names)
     briefs = shared.model_copy(update={"briefs": [spec for spec in specs if spec is not None]})
-    for index, problem in _cross_check(briefs, specs, located, path, codebook, transcripts):
+    for index, problem in [*_cross_check(briefs, specs, located, path, codebook, transcripts),
+                           *_redact_problems(briefs, project, located, path)]:
         problems.append(problem)
         if not isinstance(problem, PlevalError):
             continue

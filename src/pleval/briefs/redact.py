@@ -1,21 +1,28 @@
-"""De-identification: names, schools, districts, ESCs, speaker labels, emails and phone numbers become role
+"""De-identification: the names of people, sites and places, speaker labels, emails and phone numbers become
 placeholders before any transcript text leaves the project.
 
-What is replaced, and by what:
+What is replaced, and by what (the words come from the project's declaration, ``pleval.yaml``):
 
 - people named in any transcript's metadata (``participants``, ``mentions``, ``interviewer``), by full name,
-  first or last name, or title and last name ("Mr. Stuckey"): the person's role (``[teacher]``,
-  ``[principal]``, ``[instructional coach]``, ``[interviewer]``), or ``[name]`` when the metadata gives no role
-  or two people sharing the name have different roles (the transcript's own people win over others');
-- school and district names (from every transcript's metadata, survey.yaml's ``schools`` and briefs.yaml's
-  ``redact``) and their short forms ("Alum Bend" for Alum Bend High School, "Delaware Run" for Delaware Run
-  Local Schools): ``[school]``, ``[district]``; school- and district-like names no metadata lists ("Garfield
-  Elementary", "Columbus City Schools"): the same;
-- ESC names (metadata ``esc``, briefs.yaml, and any "<Name> ESC" or "<Name> Educational Service Center" in
-  the transcripts, whose bare name is then replaced everywhere): ``[ESC]``; other places briefs.yaml lists:
+  first or last name, or title and last name ("Dr. Okafor", with ``redaction.titles``): the person's role's
+  placeholder (:attr:`Role.redacted`: ``[nurse]``, ``[community health worker]``, ``[interviewer]``), or
+  ``[name]`` when the metadata gives no role or two people sharing the name have different roles (the
+  transcript's own people win over others');
+- sites (from every transcript's metadata, the survey's sites and briefs.yaml's ``redact``) and their short forms,
+  what is left without one of ``redaction.site_endings`` ("Desert Sun" for Desert Sun Family Clinic):
+  ``[<site>]``, the site's singular noun (``[clinic]``); site-like names no list gives ("Garfield Family
+  Clinic" in the talk): the same;
+- places: the values of each site attribute declared under ``redaction.places`` (a county, a health authority),
+  with their short forms by that place's ``endings``: ``[<placeholder>]``; with ``find_in_text``, also any
+  "<Name> <ending>" in the talk, whose bare name is then replaced everywhere; other places briefs.yaml lists:
   ``[place]``;
-- speaker labels at the start of each turn ("P1:", "ANGELA:", "Lorraine Castillo:"): the speaker's role;
+- speaker labels at the start of each turn ("P1:", "ANGELA:", "Lorraine Castillo:"): the speaker's role's
+  placeholder;
 - emails and phone numbers: ``[email]``, ``[phone]``.
+
+Words in ``redaction.never_redact`` are never replaced; those in ``redaction.capitalised`` (a program's name,
+an acronym) and English words always written with a capital (days, months, "I") are no names: they never make a
+short form and a quote holding them is not flagged.
 
 Matching runs one compiled regular expression over the text: an alternation of every term, longest first,
 with word boundaries, multi-word names case-insensitive and single words case-sensitive (so "Autumn Shriver"
@@ -32,21 +39,13 @@ import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 from ..schema import INTERVIEWER, RedactionTerms, Transcript
+from ..schema.declaration import DEFAULT_DECLARATION, Declaration
 
-TITLES = ("Mr", "Mrs", "Ms", "Miss", "Dr", "Coach")
-#: Words that end a school's or district's name; what is left before them is its short form.
-SCHOOL_WORDS = ("Elementary School", "Middle School", "High School", "Junior High School", "Intermediate School",
-                "Primary School", "K-8 Academy", "STEM Academy", "Academy", "Elementary", "Middle", "High",
-                "Intermediate", "Primary", "School", "Career Center", "Career-Technical Center")
-DISTRICT_WORDS = ("Exempted Village School District", "Exempted Village Schools", "City School District",
-                  "Local School District", "City Schools", "Local Schools", "County Schools", "School District",
-                  "Schools", "District")
-ESC_WORDS = ("Educational Service Center", "ESC")
 #: Capitalised words that start a sentence or a label, not a name (trimmed from pattern matches).
 FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", "in", "of", "on", "or", "so", "the",
                             "then", "to", "with", "this", "that", "these", "those", "our", "their", "my", "your",
@@ -55,55 +54,73 @@ FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", 
                             "over", "about", "after", "before", "into", "honestly", "actually", "really", "basically",
                             "anyway", "now", "yes", "no", "sure", "right", "here", "there", "what", "who", "how",
                             "why", "where", "which", "every", "all", "some", "one", "two", "three"])
-ALWAYS_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ohio", "esc", "escs", "pd", "plc", "plcs", "ok",
-                                "tv", "january", "february", "march", "april", "may", "june", "july", "august",
-                                "september", "october", "november", "december", "monday", "tuesday", "wednesday",
-                                "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays", "wednesdays",
-                                "thursdays", "fridays", "christmas", "thanksgiving", "halloween", "easter", "english",
-                                "spanish", "american", "america", "covid", "zoom", "google", "northwest", "northeast",
-                                "southwest", "southeast", "central", "launch", "explore", "transform"])
-
-#: Words of institutions' names too common to stand for one on their own.
-GENERIC_PLACE_WORDS = frozenset(
-    w.casefold() for words in (SCHOOL_WORDS, DISTRICT_WORDS, ESC_WORDS) for phrase in words for w in phrase.split()
-) | frozenset(["stem", "black", "white", "red", "green", "blue", "north", "south", "east", "west", "new", "old",
-               "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake", "river", "city", "county",
-               "village"])
-PLACEHOLDERS = {"school": "[school]", "district": "[district]", "esc": "[ESC]", "place": "[place]",
-                "name": "[name]", "email": "[email]", "phone": "[phone]"}
+#: English words written with a capital whatever the evaluation; pleval.yaml's ``redaction.capitalised`` adds the
+#: evaluation's own (a program's name, an acronym).
+ENGLISH_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march",
+                                 "april", "may", "june", "july", "august", "september", "october", "november",
+                                 "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                 "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "christmas",
+                                 "thanksgiving", "halloween", "easter", "english", "spanish", "american", "america",
+                                 "covid", "zoom", "google"])
+#: Words of places' names too common to stand for one on their own (with the words of every declared ending).
+GENERIC_PLACE_WORDS = frozenset(["black", "white", "red", "green", "blue", "north", "south", "east", "west", "new",
+                                 "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake",
+                                 "river", "city", "county", "village"])
+PLACEHOLDERS = {"place": "[place]", "name": "[name]", "email": "[email]", "phone": "[phone]",
+                "interviewer": "[interviewer]"}
+#: The category of a site's name in replacements and reports (a place's is its attribute's name).
+SITE = "site"
+#: The category of a place briefs.yaml lists under ``redact: places``.
+PLACE = "place"
+PEOPLE = ("participant", "mention", "interviewer")
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PHONE = r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
 _PHONE_HINT = re.compile(r"\d{3}[\s.-]\d{4}")  # what every phone number holds
 
 
-def role_placeholder(role: str | None) -> str:
-    """``[teacher]``, ``[instructional coach]``, ``[ESC facilitator]``, ``[interviewer]``; ``[name]`` without a
-    role."""
-    if not role or role == "other":
+def role_placeholder(role: str | None, declaration: Declaration = DEFAULT_DECLARATION) -> str:
+    """What replaces the name of someone in ``role``: the declared role's placeholder (:attr:`Role.redacted`),
+    the words of a role nobody declared (``[community health worker]``), ``[name]`` without a role."""
+    if not role:
         return PLACEHOLDERS["name"]
-    return "[" + role.replace("_", " ").replace("esc ", "ESC ") + "]"
+    declared = declaration.role(role)
+    if declared is not None:
+        return declared.redacted
+    return "[" + " ".join(role.replace("_", " ").split()) + "]"
 
 
 def _key(term: str) -> str:
     return " ".join(term.replace("’", "'").split()).casefold()
 
 
-def _strip_title(name: str) -> str:
+def _strip_title(name: str, titles: Collection[str]) -> str:
     words = name.split()
-    while len(words) > 1 and words[0].rstrip(".") in TITLES:
+    while len(words) > 1 and words[0].rstrip(".") in titles:
         words = words[1:]
     return " ".join(words)
 
 
-def short_form(name: str, endings: Iterable[str]) -> str | None:
-    """A school's or district's name without its generic ending ("Alum Bend" for "Alum Bend High School"), or
-    None when nothing distinctive would be left."""
+def short_form(name: str, endings: Iterable[str], no_names: Collection[str] = ENGLISH_CAPITALISED) -> str | None:
+    """A site's or a place's name without its generic ending ("Desert Sun" for "Desert Sun Family Clinic"), or
+    None when nothing distinctive would be left (nothing, a function word, or one of ``no_names``, lower-cased
+    words that are no names)."""
     for ending in sorted(endings, key=len, reverse=True):
         if name.casefold().endswith(" " + ending.casefold()):
             short = name[: -len(ending)].strip()
-            if short and short.casefold() not in FUNCTION_WORDS and short.casefold() not in ALWAYS_CAPITALISED:
+            if short and short.casefold() not in FUNCTION_WORDS and short.casefold() not in no_names:
                 return short
     return None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A kind of place to de-identify: the category replacements record, its placeholder, the endings that make
+    its short forms, and whether names with those endings are looked for in the talk."""
+
+    category: str
+    placeholder: str
+    endings: tuple[str, ...]
+    find_in_text: bool
 
 
 @dataclass(frozen=True)
@@ -114,7 +131,7 @@ class Replacement:
     end: int
     original: str
     placeholder: str
-    category: str  # participant, mention, interviewer, speaker_label, school, district, esc, place, email, phone
+    category: str  # participant, mention, interviewer, speaker_label, site, a place's attribute, place, email, phone
 
 
 @dataclass(frozen=True)
@@ -200,67 +217,98 @@ def trie_pattern(terms: Iterable[str]) -> str:
 
 
 class Redactor:
-    """Replaces the names a project's metadata (and briefs.yaml) lists, plus emails and phone numbers.
+    """Replaces the names a project's metadata (and briefs.yaml, and the survey) lists, plus emails and phone
+    numbers, with placeholders in the project's words.
 
     Parameters
     ----------
     transcripts : list of Transcript
         Every transcript of the project: anyone named in any of them is de-identified in all of them.
+    declaration : Declaration, optional
+        The project's words (:func:`pleval.inputs.declaration.project_declaration`): the site's noun, site-name
+        endings, places, titles, roles' placeholders, words never redacted and words that are no names.
     terms : RedactionTerms, optional
         Names no metadata lists (briefs.yaml's ``redact`` block).
-    schools : iterable of (school, district, esc), optional
-        Schools described elsewhere (survey.yaml's ``schools``).
+    sites : iterable of (name, attributes), optional
+        Sites described elsewhere (the survey's), each with its attributes by name (the places among them are
+        de-identified too).
 
     Attributes
     ----------
     lower_words : set of str
         Every word the transcripts write in lower case (as ``_LOWER_WORD`` finds them).
+    common_words : set of str
+        The words no quote is flagged for (:func:`unlisted_capitalised`): ``lower_words``, and those pleval.yaml
+        declares capitalised or never redacted, with their possessive.
     """
 
-    def __init__(self, transcripts: list[Transcript], *, terms: RedactionTerms | None = None,
-                 schools: Iterable[tuple[str, str, str | None]] = ()):
+    def __init__(self, transcripts: list[Transcript], *, declaration: Declaration = DEFAULT_DECLARATION,
+                 terms: RedactionTerms | None = None,
+                 sites: Iterable[tuple[str | None, Mapping[str, str | None]]] = ()):
+        self.declaration = declaration
+        words = declaration.redaction
         self._global: dict[str, tuple[str, str]] = {}  # key -> (placeholder, category)
         self._local: dict[str, dict[str, tuple[str, str]]] = {}  # transcript id -> its own people
         self._conflicts: set[str] = set()
         self._cases: dict[str, str] = {}  # single words as the metadata writes them
+        self._titles = tuple(words.titles)
+        declared = {_key(w) for w in [*words.capitalised, *words.never_redact]}
+        self._never = {_key(w) for w in words.never_redact}
+        self._no_names = ENGLISH_CAPITALISED | declared  # capitalised words that are no names
+        self._declared_common = declared | {w + "'s" for w in declared}
+        places = [name for name in words.places if name not in (SITE, PLACE)]  # the attributes naming places
+        self._kinds = {SITE: _Kind(SITE, f"[{declaration.site.singular}]", tuple(words.site_endings), True),
+                       PLACE: _Kind(PLACE, PLACEHOLDERS["place"], (), False)}
+        for name in places:
+            place = words.places[name]
+            self._kinds[name] = _Kind(name, f"[{place.placeholder}]", tuple(place.endings), place.find_in_text)
+        self._institutions = {name for name in self._kinds if name != PLACE}  # whose names win over a person's
+        self._generic_place_words = GENERIC_PLACE_WORDS | {
+            w.casefold() for kind in self._kinds.values() for ending in kind.endings for w in ending.split()}
         terms = terms or RedactionTerms()
         for transcript in transcripts:
             meta = transcript.meta
             local: dict[str, tuple[str, str]] = {}
             for person in meta.participants:
-                self._person(person.name, role_placeholder(person.role), "participant", local)
+                self._person(person.name, self.placeholder(person.role), "participant", local)
             for mentioned in meta.mentions:
-                self._person(mentioned.name, role_placeholder(mentioned.role), "mention", local)
+                self._person(mentioned.name, self.placeholder(mentioned.role), "mention", local)
             for name in meta.interviewers:
-                self._person(name, "[interviewer]", "interviewer", local)
+                self._person(name, PLACEHOLDERS["interviewer"], "interviewer", local)
             self._local[transcript.id] = local
-            self._place(meta.site, "school", SCHOOL_WORDS)
-            self._place(meta.attributes.get("district"), "district", DISTRICT_WORDS)
-            self._place(meta.attributes.get("esc"), "esc", ESC_WORDS)
-        for school, district, esc in schools:
-            self._place(school, "school", SCHOOL_WORDS)
-            self._place(district, "district", DISTRICT_WORDS)
-            if esc:
-                self._place(esc, "esc", ESC_WORDS)
+            self._place(meta.site, SITE)
+            for attribute in places:
+                self._place(meta.attributes.get(attribute), attribute)
+        for site, attributes in sites:
+            self._place(site, SITE)
+            for attribute in places:
+                self._place(attributes.get(attribute), attribute)
         for name in terms.names:
             self._person(name, PLACEHOLDERS["name"], "mention", {})
-        for kind, listed, endings in (("school", terms.schools, SCHOOL_WORDS),
-                                      ("district", terms.districts, DISTRICT_WORDS),
-                                      ("esc", terms.escs, ESC_WORDS), ("place", terms.places, ())):
-            for name in listed:
-                self._place(name, kind, endings)
-        for transcript in transcripts:  # "<Name> ESC", "Garfield Elementary": named in the talk, not the metadata
-            for found, kind in self._named_institutions(transcript.text):
-                self._place(found, kind, {"esc": ESC_WORDS, "school": SCHOOL_WORDS,
-                                          "district": DISTRICT_WORDS}[kind])
+        for site in terms.sites:
+            self._place(site, SITE)
+        listed = terms.by_attribute
+        for attribute in places:
+            for name in listed.get(attribute, ()):
+                self._place(name, attribute)
+        for name in terms.places:
+            self._place(name, PLACE)
+        for transcript in transcripts:  # "<Name> <ending>": named in the talk, not in the metadata
+            for found, category in self._named_in_text(transcript.text):
+                self._place(found, category)
         self._proper_words(transcripts)
+        self.common_words = self.lower_words | self._declared_common
         self._compile()
+
+    def placeholder(self, role: str | None) -> str:
+        """What replaces the name of someone in ``role`` (:func:`role_placeholder` in this project's words)."""
+        return role_placeholder(role, self.declaration)
 
     # --- collecting terms ---------------------------------------------------------------------------------
 
     def _add(self, term: str, placeholder: str, category: str, local: dict | None = None) -> None:
         key = _key(term)
-        if not key or len(key) < 2:
+        if not key or len(key) < 2 or key in self._never:
             return
         self._cases.setdefault(key, " ".join(term.replace("’", "'").split()))
         if local is not None:
@@ -268,14 +316,13 @@ class Redactor:
         old = self._global.get(key)
         if old is None:
             self._global[key] = (placeholder, category)
-        elif old[0] != placeholder and category in ("participant", "mention", "interviewer") and \
-                old[1] in ("participant", "mention", "interviewer"):
+        elif old[0] != placeholder and category in PEOPLE and old[1] in PEOPLE:
             self._conflicts.add(key)  # two people share the name with different roles: say only "[name]"
-        elif old[1] not in ("school", "district", "esc") and category in ("school", "district", "esc"):
-            self._global[key] = (placeholder, category)  # an institution's name wins over a person's word
+        elif old[1] not in self._institutions and category in self._institutions:
+            self._global[key] = (placeholder, category)  # a site's or a place's name wins over a person's word
 
     def _person(self, name: str, placeholder: str, category: str, local: dict) -> None:
-        full = _strip_title(name)
+        full = _strip_title(name, self._titles)
         self._add(full, placeholder, category, local)
         words = [w for w in full.split() if len(w.strip(".")) > 1]
         for word in words:
@@ -284,59 +331,69 @@ class Redactor:
             self._add(" ".join(words[:-1]), placeholder, category, local)
             self._add(" ".join(words[1:]), placeholder, category, local)
         if words and (len(words) > 1 or name != full):
-            for title in TITLES:
+            for title in self._titles:
                 self._add(f"{title}. {words[-1]}", placeholder, category, local)
                 self._add(f"{title} {words[-1]}", placeholder, category, local)
 
-    def _place(self, name: str | None, category: str, endings: Iterable[str]) -> None:
+    def _place(self, name: str | None, category: str) -> None:
         if not name:
             return
-        placeholder = PLACEHOLDERS[category]
-        self._add(name, placeholder, category)
-        short = short_form(name, endings)
+        kind = self._kinds[category]
+        self._add(name, kind.placeholder, category)
+        short = short_form(name, kind.endings, self._no_names)
         if short:
-            self._add(short, placeholder, category)
+            self._add(short, kind.placeholder, category)
 
     def _proper_words(self, transcripts: list[Transcript]) -> None:
         """Words the talk uses only as names: the first word of a place's name ("Sandstone" for Sandstone Valley
-        Elementary, "Riverside's team"), and a first name's short form ("Jess" for Jessica) where the talk uses
+        Clinic, "Riverside's team"), and a first name's short form ("Jess" for Jessica) where the talk uses
         it. Only words that never occur in lower case in any transcript are taken (so "Coal", "Great" and
-        "Harvest" stay), and no generic word of an institution's name ("STEM", "Academy", "Exempted")."""
+        "Harvest" stay), and no generic word of a place's name (a word of a declared ending, "New", "Lake")."""
         lower = self.lower_words = {w for t in transcripts for w in _LOWER_WORD.findall(t.text)}
         capitalised = {w for t in transcripts for w in _CAPITALISED.findall(t.text)}
         for key, (placeholder, category) in list(self._global.items()):
-            if " " in key and category in ("school", "district", "esc", "place"):
+            if " " in key and category in self._kinds:
                 word = key.split()[0]
                 written = self._cases.get(key, key).split()[0]
-                if len(word) > 2 and word not in lower and word not in GENERIC_PLACE_WORDS \
-                        and word not in ALWAYS_CAPITALISED and word not in FUNCTION_WORDS and word not in self._global:
+                if len(word) > 2 and word not in lower and word not in self._generic_place_words \
+                        and word not in self._no_names and word not in FUNCTION_WORDS and word not in self._global:
                     self._add(written, placeholder, category)
         for transcript in transcripts:
             for person in [*transcript.meta.participants, *transcript.meta.mentions]:
-                first = _strip_title(person.name).split()[0]
+                first = _strip_title(person.name, self._titles).split()[0]
                 for size in (3, 4):
                     prefix = first[:size]
                     if len(first) > size and prefix in capitalised and prefix.casefold() not in lower \
                             and prefix.casefold() not in self._global:
-                        self._add(prefix, role_placeholder(person.role), "mention", self._local[transcript.id])
+                        self._add(prefix, self.placeholder(person.role), "mention", self._local[transcript.id])
 
-    _INSTITUTION = re.compile(
-        r"(?P<name>(?:[A-Z][\w'’.-]*\s+){1,4})(?P<kind>ESC\b|Educational Service Center\b|"
-        r"(?:Elementary|Middle|High|Intermediate|Primary)(?:\s+School)?\b|(?:STEM\s+)?Academy\b|"
-        r"(?:City|Local|Exempted Village|County)\s+Schools?\b(?:\s+District\b)?)"
-    )
+    @functools.cached_property
+    def _named(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """A pattern for "<Capitalised Name> <ending>" of the kinds looked for in the talk (endings as pleval.yaml
+        writes them, capitals and all), and each ending's category (a site's before a place's)."""
+        categories: dict[str, str] = {}
+        for kind in self._kinds.values():
+            if kind.find_in_text:
+                for ending in kind.endings:
+                    categories.setdefault(" ".join(ending.split()), kind.category)
+        if not categories:
+            return None, categories
+        endings = sorted(categories, key=len, reverse=True)
+        alternatives = "|".join(r"\s+".join(re.escape(w) for w in ending.split()) for ending in endings)
+        return re.compile(rf"(?P<name>(?:[A-Z][\w'’.-]*\s+){{1,4}})(?P<kind>{alternatives})\b"), categories
 
-    def _named_institutions(self, text: str):
-        for match in self._INSTITUTION.finditer(text):
+    def _named_in_text(self, text: str) -> Iterator[tuple[str, str]]:
+        pattern, categories = self._named
+        if pattern is None:
+            return
+        for match in pattern.finditer(text):
             words = match.group("name").split()
-            while words and (words[0].casefold() in FUNCTION_WORDS or words[0].casefold() in ALWAYS_CAPITALISED):
+            while words and (words[0].casefold() in FUNCTION_WORDS or words[0].casefold() in self._no_names):
                 words = words[1:]
             if not words:
                 continue
-            kind = match.group("kind")
-            category = ("esc" if kind.startswith(("ESC", "Educational")) else
-                        "district" if kind.split()[0] in ("City", "Local", "Exempted", "County") else "school")
-            yield " ".join(words) + " " + " ".join(kind.split()), category
+            kind = " ".join(match.group("kind").split())
+            yield " ".join(words) + " " + kind, categories[kind]
 
     def _compile(self) -> None:
         multi = [k for k in self._global if " " in k]
@@ -410,7 +467,7 @@ class Redactor:
         for turn in transcript.turns:
             at = transcript.text.rfind(turn.speaker, previous_end, turn.start) if turn.speaker else -1
             if at >= 0:
-                placeholder = "[interviewer]" if turn.role == INTERVIEWER else role_placeholder(turn.role)
+                placeholder = PLACEHOLDERS["interviewer"] if turn.role == INTERVIEWER else self.placeholder(turn.role)
                 labels.append(Replacement(at, at + len(turn.speaker), turn.speaker, placeholder, "speaker_label"))
             previous_end = turn.end
         return self.redact_text(transcript.text, transcript.id, labels)
@@ -470,13 +527,14 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\[—–-]\s*|\n\s*)$")
 
 
 def unlisted_capitalised(text: str, common_words: Collection[str] = frozenset()) -> list[str]:
-    """Capitalised words inside sentences that no list names and that do not occur in lower case in
-    ``common_words``: possibly a name the metadata misses, for a person to check before a quote is used."""
+    """Capitalised words inside sentences that no list names: possibly a name the metadata misses, for a person
+    to check before a quote is used. ``common_words`` (lower case) are no names: a project's
+    :attr:`Redactor.common_words`, the words its transcripts write in lower case and those pleval.yaml declares."""
     found = []
     for match in _CAPITALISED.finditer(text):
         word = match.group()
         key = word.casefold().replace("’", "'")
-        if key in ALWAYS_CAPITALISED or key.removesuffix("'s") in ALWAYS_CAPITALISED or key in common_words:
+        if key in ENGLISH_CAPITALISED or key.removesuffix("'s") in ENGLISH_CAPITALISED or key in common_words:
             continue
         if _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]):
             continue

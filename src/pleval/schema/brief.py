@@ -3,11 +3,13 @@ brief)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from .base import Phrase, StrictModel, as_tuple, check_safe_id, school_year
+from .declaration import did_you_mean
 from .survey import SurveyFigure
 from .vocabulary import REGIONS, SCHOOL_LEVELS
 
@@ -99,13 +101,32 @@ class EvaluationInfo(StrictModel):
 
 
 class RedactionTerms(StrictModel):
-    """Names the metadata does not list that must still be de-identified (ESCs, towns, businesses, people)."""
+    """Names the metadata does not list that must still be de-identified: people (``names`` -> ``[name]``), sites
+    (``sites`` -> the site's placeholder), other places (``places`` -> ``[place]``: towns, businesses,
+    landmarks), and under the name of a place attribute pleval.yaml declares (``redaction.places``) that kind of
+    place (``county: [Lane County]`` -> ``[county]``)."""
 
-    names: list[Phrase] = Field(default_factory=list)  # people -> [name]
-    places: list[Phrase] = Field(default_factory=list)  # towns, businesses, landmarks -> [place]
-    escs: list[Phrase] = Field(default_factory=list)  # regional service centres -> [ESC]
-    schools: list[Phrase] = Field(default_factory=list)  # other schools -> [school]
-    districts: list[Phrase] = Field(default_factory=list)  # other districts -> [district]
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+    __pydantic_extra__: dict[str, list[Phrase]] = Field(init=False)  # a place attribute's name -> its places
+
+    names: list[Phrase] = Field(default_factory=list)
+    places: list[Phrase] = Field(default_factory=list)
+    sites: list[Phrase] = Field(default_factory=list)
+
+    @property
+    def by_attribute(self) -> dict[str, list[str]]:
+        """The places listed under a place attribute's name: ``{"county": ["Lane County"]}``."""
+        return dict(self.__pydantic_extra__ or {})
+
+    def undeclared(self, places: Iterable[str]) -> list[tuple[str, str, str]]:
+        """Keys that name no place attribute among ``places`` (pleval.yaml's ``redaction.places``), as ``(key,
+        message, fix)``."""
+        places = list(places)
+        known = ["names", "places", "sites", *places]
+        return [(key, f"redact: '{key}' is not a place pleval.yaml declares{did_you_mean(key, known)}",
+                 f"use names, sites, places{''.join(', ' + p for p in places)}, or declare '{key}' under "
+                 "redaction: places: in pleval.yaml")
+                for key in self.by_attribute if key not in places]
 
 
 class BriefsFile(StrictModel):
