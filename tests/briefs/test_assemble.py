@@ -168,7 +168,7 @@ def test_quotes_prefer_human_confirmed_turns(drafted):
 
 def test_every_attribution_fits_two_participants_or_more(drafted):
     project, _, context, briefs = drafted
-    attributor = Attributor(context.counted.transcripts, state="Ohio")
+    attributor = Attributor(context.counted.transcripts, declaration=project_declaration(project))
     for brief in briefs.values():
         for theme in brief.themes:
             for quote in quotes_of(theme):

@@ -96,7 +96,7 @@ class BriefContext:
         declaration = project_declaration(project)
         sites = [(s.name, s.model_dump(exclude={"name"})) for s in survey.survey.schools] if survey is not None else []
         redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites)
-        attributor = Attributor(counted.transcripts, state=briefs.evaluation.state)
+        attributor = Attributor(counted.transcripts, declaration=declaration)
         common = redactor.common_words  # the words it found in lower case in the same transcripts, and no names
         warnings = [p for p in check.problems if p.severity == "warning"]
         suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)

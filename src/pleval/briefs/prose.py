@@ -22,7 +22,14 @@ import math
 from collections.abc import Sequence
 
 from ..schema import BriefQuote, EvaluationInfo, Prevalence, SurveyFigure, ThemeReliability
-from .attribution import ROLE_NOUNS
+
+ROLE_NOUNS = {  # how the prose names each role (attribution reads pleval.yaml's nouns now)
+    "teacher": "educator", "instructional_coach": "instructional coach", "principal": "principal",
+    "assistant_principal": "assistant principal", "district_leader": "district leader",
+    "esc_facilitator": "ESC facilitator", "counselor": "counselor",
+    "intervention_specialist": "intervention specialist", "paraprofessional": "paraprofessional",
+    "other": "participant",
+}
 
 LEVEL_ADJECTIVES = {"elementary": "elementary", "middle": "middle", "high": "high", "k-8": "K-8", "k-12": "K-12",
                     "district": "district"}

@@ -212,7 +212,7 @@ def choose_quotes(candidates: list[QuoteCandidate], *, count: int, used_segments
 
 def as_brief_quote(candidate: QuoteCandidate, attributor: Attributor) -> BriefQuote:
     """The quote as the brief keeps it: text, attribution, signature and provenance."""
-    profile: Profile = profile_of(candidate.transcript, candidate.role)
+    profile: Profile = profile_of(candidate.transcript, candidate.role, name=candidate.segment.name)
     long, short = attributor.attribute(profile), attributor.sign(profile)
     turn = candidate.segment.turn_index
     return BriefQuote(

@@ -173,9 +173,9 @@ class BriefQuote(StrictModel):
 
     text: str
     words: int
-    attribution: str  # "A high school principal from a small town in northwest Ohio"
-    short_attribution: str  # for pull quotes: "Principal, high school"
-    generalised: tuple[str, ...] = ()  # what was dropped to make the attribution shared by 2+ participants
+    attribution: str  # in pleval.yaml's words: "A mobile unit nurse from Lane County in Oregon"
+    short_attribution: str  # for pull quotes: "Nurse, mobile unit"
+    generalised: tuple[str, ...] = ()  # attributes (then "role", "broad role") dropped to make it shared enough
     shared_by: int  # participants in the whole study the attribution fits
     role: str
     provenance: QuoteProvenance
