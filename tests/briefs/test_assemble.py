@@ -166,16 +166,24 @@ def test_quotes_prefer_human_confirmed_turns(drafted):
     assert share > sum(counted) / sum(totals)  # more often human-confirmed than the turns are
 
 
-def test_every_attribution_fits_two_participants_or_more(drafted):
+def test_every_attribution_fits_two_participants_or_more_in_its_briefs_scope(drafted):
     project, _, context, briefs = drafted
-    attributor = Attributor(context.counted.transcripts, declaration=project_declaration(project))
+    study = Attributor(context.counted.transcripts, declaration=project_declaration(project))
+    narrowed = []
     for brief in briefs.values():
+        scope = [t for t in context.counted.transcripts if t.text_hash in brief.provenance["transcripts"]]
+        attributor = study.within(scope)
         for theme in brief.themes:
             for quote in quotes_of(theme):
                 transcript, _ = trace_quote(project, quote, context=context)
-                found = attributor.attribute(profile_of(transcript, quote.role))
+                profile = profile_of(transcript, quote.role)
+                found = attributor.attribute(profile)
                 assert quote.attribution == found.text and quote.shared_by == found.shared_by >= 2
-                assert quote.short_attribution == attributor.sign(profile_of(transcript, quote.role)).text
+                assert quote.short_attribution == attributor.sign(profile).text
+                if found.text != study.attribute(profile).text:
+                    narrowed.append((brief.id, quote.attribution))
+    # some attributions fit two people or more in the study but one in their brief's scope: they say less
+    assert any(brief_id.startswith("region-") for brief_id, _ in narrowed)
 
 
 def test_a_quote_opens_on_the_speakers_words():

@@ -70,7 +70,7 @@ class BriefContext:
     agreement: dict
     survey: SurveyData | None  # when the project has a survey
     redactor: Redactor
-    attributor: Attributor
+    attributor: Attributor  # in the project's words; a brief's attributions are within its scope (``within``)
     redactions: dict[str, RedactedText] = field(default_factory=dict)
     segments: dict[str, list] = field(default_factory=dict)
     common_words: set[str] = field(default_factory=set)
@@ -272,6 +272,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     redactions = {t.id: context.redacted(t) for t in transcripts}
     segments = {t.id: context.segments_of(t) for t in transcripts}
     filters = survey_filters(spec, context)
+    attributor = context.attributor.within(transcripts)  # an attribution fits people in the brief's scope
     used_segments: set[str] = set()
     flagged: dict[str, list[str]] = {}
     themes: list[BriefTheme] = []
@@ -287,7 +288,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         for candidate in [*picked, *([pull] if pull else [])]:
             if candidate.flagged:
                 flagged[f"{candidate.segment.id} ({code_id})"] = list(candidate.flagged)
-        examples = tuple(as_brief_quote(c, context.attributor) for c in picked)
+        examples = tuple(as_brief_quote(c, attributor) for c in picked)
         narrative = prevalence_sentences(counts, about=about)
         if counts.transcripts:
             narrative.append(sources_sentence(counts))
@@ -298,7 +299,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
             hand_written=context.scrubbed(spec.text.themes.get(code_id)),
             figures=_figures(code, filters, context, first=not any(t.figures for t in themes)),
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
-            pull_quote=as_brief_quote(pull, context.attributor) if pull else None, questions=tuple(code.questions),
+            pull_quote=as_brief_quote(pull, attributor) if pull else None, questions=tuple(code.questions),
         ))
     return AssembledBrief(
         brief=_brief(spec, context, transcripts, themes, filters, redactions),

@@ -176,7 +176,7 @@ class BriefQuote(StrictModel):
     attribution: str  # in pleval.yaml's words: "A mobile unit nurse from Lane County in Oregon"
     short_attribution: str  # for pull quotes: "Nurse, mobile unit"
     generalised: tuple[str, ...] = ()  # attributes (then "role", "broad role") dropped to make it shared enough
-    shared_by: int  # participants in the whole study the attribution fits
+    shared_by: int  # participants in the brief's scope the attribution fits
     role: str
     provenance: QuoteProvenance
 
