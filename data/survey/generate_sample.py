@@ -2,8 +2,9 @@
 
     .venv/bin/python data/survey/generate_sample.py [--out DIR]
 
-The items, scale and extra schools come from survey.yaml beside this script, and the interviewed schools (their
-exact names, levels and regions) from the transcripts' metadata, both read with pleval. Each answer is drawn
+The items, scale and extra schools (its `sites`) come from survey.yaml beside this script, and the interviewed
+schools (their exact names, levels and regions) from the transcripts' metadata, all read with pleval in the words
+of the sample's pleval.yaml. Each answer is drawn
 from a latent agreement: the item's base level + the school's effect + a change in the second year + the
 respondent's role + the respondent's own leaning + logistic noise, cut into the five levels of the scale. Some
 answers are left blank, a few are "Don't know" or "Not applicable", and a few respondents stop part-way.
@@ -29,8 +30,9 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 
-from pleval.survey.data import read_survey_description, school_table
+from pleval.inputs.declaration import load_declaration
 from pleval.inputs.transcripts import load_transcripts
+from pleval.survey.data import read_survey_description, site_table
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
@@ -106,14 +108,17 @@ def _answers(rng, items, levels, school_effect, year_index, role) -> list[str]:
 
 def generate(rng: np.random.Generator) -> dict[str, list[dict]]:
     """Every response, keyed by the file it goes to."""
-    survey, problems = read_survey_description(HERE / "survey.yaml")
+    declaration = load_declaration(PROJECT / "pleval.yaml").value
+    if declaration is None:
+        raise SystemExit("the sample's pleval.yaml has errors: run pleval validate")
+    survey, problems = read_survey_description(HERE / "survey.yaml", declaration=declaration)
     if survey is None:
         raise SystemExit("\n".join(str(p) for p in problems))
     missing = set(survey.item_ids) - set(ITEM_BASE)
     if missing:
         raise SystemExit(f"no generating parameters for item(s) {', '.join(sorted(missing))}")
-    transcripts, _ = load_transcripts(PROJECT / "data" / "transcripts", PROJECT, site_key="school")
-    schools = school_table(transcripts, survey)
+    transcripts, _ = load_transcripts(PROJECT / "data" / "transcripts", PROJECT, site_key=declaration.site.key)
+    schools = site_table(transcripts, survey, declaration).rename(columns={"site": "school"})
     items, levels = survey.item_ids, survey.scales["agreement"].levels
     files: dict[str, list[dict]] = {"responses_2023-2024.csv": [], "responses_2024-2025.xlsx": [],
                                     "responses_2024-2025_late.csv": []}

@@ -71,7 +71,7 @@ def plain_responses(root: Path) -> tuple[pd.DataFrame, dict]:
     transcripts, _ = load_transcripts_cached(Project.open(root))
     schools = {t.meta.site: tuple(t.meta.attributes[a] for a in ("region", "school_level", "pathway"))
                for t in transcripts}
-    schools.update({s["name"]: (s["region"], s["school_level"], s["pathway"]) for s in survey.get("schools", [])})
+    schools.update({s["name"]: (s["region"], s["school_level"], s["pathway"]) for s in survey.get("sites", [])})
     for i, column in enumerate(("region", "school_level", "pathway")):
         responses[column] = responses["school"].map(lambda s, i=i: schools[s][i])
     return responses, survey
@@ -86,8 +86,8 @@ def test_every_figure_matches_a_plain_pandas_recomputation(drafted):
             for item in theme.figures:
                 figure = item.figure
                 rows = responses
-                for column, values in (("year", figure.filters.years), ("region", figure.filters.regions),
-                                       ("school_level", figure.filters.levels), ("pathway", figure.filters.pathways)):
+                for column in ("year", "region", "school_level", "pathway"):
+                    values = figure.filters.of(column)
                     if values:
                         rows = rows[rows[column].isin(values)]
                 scale = survey["scales"][next(i["scale"] for i in survey["items"] if i["id"] == figure.item_id)]
@@ -97,7 +97,7 @@ def test_every_figure_matches_a_plain_pandas_recomputation(drafted):
                 answered = labels[labels.isin(levels)]
                 agree = int(answered.isin([a.casefold() for a in scale["agree"]]).sum())
                 assert figure.n == len(answered), (brief.id, figure.item_id)
-                assert figure.schools == rows["school"].nunique()
+                assert figure.sites == rows["school"].nunique()
                 if len(answered) < survey["suppress_below"]:
                     assert figure.suppressed and figure.percent is None and figure.agree is None
                 else:
@@ -218,7 +218,7 @@ def identifying_names(root: Path) -> tuple[list[str], list[str]]:
             phrases.add(name)
             if short_form(name, endings, no_names):
                 phrases.add(short_form(name, endings, no_names))
-    for school in survey.get("schools", []):
+    for school in survey.get("sites", []):
         phrases.update([school["name"], school["district"], short_form(school["name"], words.site_endings, no_names)])
     return sorted(p for p in phrases if p), sorted(names)
 

@@ -27,7 +27,7 @@ def figure(agree, n, *, suppress_below=10, **filters):
         item_id="time_to_collaborate", wording="Time is provided.", agreed_that="time was provided for them",
         survey="Implementation Survey", population="educators", n=n, agree=None if suppressed else agree,
         percent=None if suppressed else 100 * agree / n, ci_low=None, ci_high=None, suppressed=suppressed,
-        suppress_below=suppress_below, agree_levels=("Agree",), filters=SurveyFilters(**filters), schools=3,
+        suppress_below=suppress_below, agree_levels=("Agree",), filters=SurveyFilters(**filters), sites=3,
         years=("2023-2024",), sources=(), survey_hash="h")
 
 
@@ -37,7 +37,7 @@ def test_nearest_five_rounds_half_up(percent, rounded):
 
 
 def test_seed_style_sentence_with_the_footnote_mark():
-    sentence = survey_sentence(figure(130, 324, years=["2023-2024"]))
+    sentence = survey_sentence(figure(130, 324, year=["2023-2024"]))
     assert sentence == ("Approximately 40% of educators in schools that administered the Implementation Survey¹ "
                         "in 2023–2024 agreed that time was provided for them.")
     assert "¹" not in survey_sentence(figure(130, 324), mark=False)
@@ -51,7 +51,7 @@ def test_rounding_never_overstates():
 
 
 def test_small_counts_are_stated_as_counts():
-    sentence = survey_sentence(figure(12, 18, regions=["northwest"]), state="Ohio")
+    sentence = survey_sentence(figure(12, 18, region=["northwest"]), state="Ohio")
     assert sentence.startswith("12 of the 18 educators who answered in schools in northwest Ohio that administered")
     assert "%" not in sentence
 
@@ -67,7 +67,7 @@ def test_a_suppressed_figure_is_never_stated():
 def test_a_figure_withheld_to_protect_another_is_never_stated_and_says_why():
     from pleval.survey.disclosure import COMPLEMENTARY, withheld_figure
 
-    withheld = withheld_figure(figure(21, 52, regions=["northwest"]), COMPLEMENTARY)
+    withheld = withheld_figure(figure(21, 52, region=["northwest"]), COMPLEMENTARY)
     assert share_phrase(withheld) is None
     sentence = survey_sentence(withheld, state="Ohio")
     assert "%" not in sentence and not re.search(r"\d", sentence.replace("2023–2024", ""))

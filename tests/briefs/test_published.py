@@ -24,14 +24,13 @@ from pleval.briefs.render import render_markdown, write_brief
 from pleval.build.overview import load_overview, survey_schools, survey_summary
 from pleval.project import Project
 from pleval.survey.disclosure import COMPLEMENTARY, PRIMARY, RESPONDENTS
-from pleval.survey.figures import schools_administered
+from pleval.survey.figures import sites_administered, worded
 
 pytestmark = pytest.mark.slow
 
 PATHWAY_BRIEFS = [{"id": f"pathway-{name.lower()}", "title": "Insights from Ohio's Personalized Learning Network",
                    "subtitle": f"Barriers in the {name} pathway", "themes": ["funding", "time"],
                    "filters": {"pathway": name}} for name in ("EXPLORE", "LAUNCH", "TRANSFORM")]
-FILTER_COLUMNS = {"years": "year", "regions": "region", "levels": "school_level", "pathways": "pathway"}
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +74,16 @@ def published_cells(context, briefs, pages) -> list[dict]:
             for item in theme.figures:
                 figure = item.figure
                 rows = responses
-                for field, column in FILTER_COLUMNS.items():
-                    if getattr(figure.filters, field):
-                        rows = rows[rows[column].isin(getattr(figure.filters, field))]
+                for column, values in figure.filters.active().items():  # a filter names a response column
+                    rows = rows[rows[column].isin(values)]
                 cells.append({"where": assembled.brief.id, "item": figure.item_id, "rows": rows,
                               "shown": not figure.suppressed, "n": figure.n, "agree": figure.agree})
         scope = assembled.brief.provenance["survey_filters"]
         if scope is not None:
             rows = responses
-            for field, column in FILTER_COLUMNS.items():
-                if scope[field]:
-                    rows = rows[rows[column].isin(scope[field])]
+            for column, values in scope.items():
+                if values:
+                    rows = rows[rows[column].isin(values)]
             n = stated_responses(assembled.brief)
             cells.append({"where": assembled.brief.id, "item": RESPONDENTS, "rows": rows, "shown": n is not None,
                           "n": n, "agree": 0})
@@ -184,10 +182,10 @@ def test_the_build_withholds_the_transform_brief_and_nothing_else(build):
     assert plan.counts() == {PRIMARY: 3, COMPLEMENTARY: 3}
     figures = [reason for key, reason in plan.reasons.items() if key[0] != RESPONDENTS]
     assert {r: figures.count(r) for r in (PRIMARY, COMPLEMENTARY)} == {PRIMARY: 2, COMPLEMENTARY: 2}
-    scope = (("pathways", ("EXPLORE",)), ("years", ("2024-2025",)))
+    scope = (("pathway", ("EXPLORE",)), ("year", ("2024-2025",)))
     assert {key: reason for key, reason in plan.reasons.items() if key[0] == RESPONDENTS} == {
         (RESPONDENTS, scope, ()): PRIMARY,
-        (RESPONDENTS, (("pathways", ("TRANSFORM",)), ("years", ("2024-2025",))), ()): COMPLEMENTARY}
+        (RESPONDENTS, (("pathway", ("TRANSFORM",)), ("year", ("2024-2025",))), ()): COMPLEMENTARY}
     assert {key[1][0][1] for key, reason in plan.reasons.items() if reason == COMPLEMENTARY} == {("TRANSFORM",)}
     # the same build, decided again from scratch, decides the same
     again = build_suppression(context.survey, context.briefs, context.counted.codebook, context.counted.transcripts)
@@ -236,7 +234,7 @@ def test_suppressed_figures_carry_no_number_in_json_prose_tables_or_the_notebook
     page = (project.outputs / "briefs" / "pathway-transform.html").read_text(encoding="utf-8")
     assert "withheld" in page and "so that a small group cannot be worked out" in page
     true_n = {c.n for c in build_cells(context.survey, context.briefs, context.counted.codebook)
-              if c.key[1] and c.key[1][0] == ("pathways", ("TRANSFORM",))}
+              if c.key[1] and c.key[1][0] == ("pathway", ("TRANSFORM",))}
     table = view.tables["survey"]
     assert not any(f">{n}<" in table for n in true_n) and not any(f">{n}.0<" in table for n in true_n)
 
@@ -248,13 +246,13 @@ def test_the_overview_page_shows_no_cell_a_reader_could_combine_against_them(bui
     assert summary["n"].map(lambda n: n != "").all()
     # and so do its counts of respondents, in the survey table and the schools that administered the survey
     assert summary["respondents"].map(lambda n: n != "").all()
-    assert schools.equals(schools_administered(context.survey))
+    assert schools.equals(worded(sites_administered(context.survey), context.survey))
 
 
 def test_counts_the_plan_withholds_read_in_words_on_the_overview(build):
     project, context, _, _ = build
     plan = context.suppression
-    year = (RESPONDENTS, (("years", ("2024-2025",)),), ())
+    year = (RESPONDENTS, (("year", ("2024-2025",)),), ())
     plan.reasons[year] = COMPLEMENTARY
     try:  # as if the plan had withheld the 2024-2025 count: the page states no number for that year
         overview = load_overview(project)

@@ -26,11 +26,22 @@ def test_as_tuple(value, expected):
     assert as_tuple(value) == expected
 
 
-@pytest.mark.parametrize("model", [BriefFilters, SurveyFilters])
+@pytest.mark.parametrize("model", [BriefFilters])
 def test_a_year_written_as_a_number_is_a_validation_error_not_a_crash(model):
     with pytest.raises(ValidationError, match=r"years.0\n  Input should be a valid string"):
         model.model_validate({"years": 2024})  # as [2024] is
     assert model.model_validate({"years": "2023/24"}).years == ("2023-2024",)
+
+
+def test_survey_filters_take_any_column_and_a_year_as_a_number():
+    # a year is written as the project's periods are: 2025 is a calendar year (checked where the filters are used)
+    filters = SurveyFilters.model_validate({"year": 2025, "state": ["Oregon", "Ohio"], "role": []})
+    assert filters.active() == {"year": ["2025"], "state": ["Oregon", "Ohio"]} and filters.of("role") == ()
+    assert filters == SurveyFilters(state=("Oregon", "Ohio"), year="2025")
+    with pytest.raises(ValidationError, match="each value must be one value"):
+        SurveyFilters.model_validate({"year": [[2025]]})
+    with pytest.raises(ValidationError, match="must name a response column"):
+        SurveyFilters.model_validate({"State": "Oregon"})
 
 
 def test_school_year_and_safe_id():

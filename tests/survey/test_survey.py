@@ -25,7 +25,7 @@ from pleval.survey.figures import (
     item_figure,
     marked_table,
     parse_breakdowns,
-    schools_administered,
+    sites_administered,
     wilson_interval,
 )
 from pleval.validate import validate_project
@@ -76,19 +76,19 @@ def test_excel_csv_semicolon_csv_and_xlsx_read_identically(survey_project):
         frames[name] = data.responses.drop(columns="source")
     reference = frames["excel_utf8.csv"]
     assert len(reference) == 32
-    assert (reference["respondent"].iloc[0], reference["school"].iloc[0]) == ("R-001", "Maple Test Elementary")
+    assert (reference["respondent"].iloc[0], reference["site"].iloc[0]) == ("R-001", "Maple Test Elementary")
     assert list(reference["row"].iloc[:3]) == [2, 3, 4]
     for name, frame in frames.items():
         pd.testing.assert_frame_equal(frame, reference, obj=name)
 
 
-def test_responses_carry_school_attributes_roles_and_ordered_levels(survey_project):
+def test_responses_carry_site_attributes_roles_and_ordered_levels(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
     responses = data.responses
     first = responses.iloc[0]
     assert (first["region"], first["school_level"], first["district"], first["pathway"]) == (
         "northwest", "elementary", "Test Local Schools", "LAUNCH")
-    assert responses.loc[responses["school"] == "Maple Test High School", "region"].unique().tolist() == ["central"]
+    assert responses.loc[responses["site"] == "Maple Test High School", "region"].unique().tolist() == ["central"]
     assert responses["role"].iloc[9] == "teacher"  # "Classroom teacher", mapped under roles in survey.yaml
     assert responses["role"].iloc[10] == "principal"
     time = responses["time_to_collaborate"]
@@ -137,7 +137,7 @@ def test_unknown_school_is_a_warning_with_rows_and_a_suggestion(survey_project):
     assert warning.severity == "warning" and warning.line == 3
     assert "school 'Maple Test Elementry' (rows 3, 5)" in str(warning)
     assert "did you mean 'Maple Test Elementary'" in str(warning)
-    unknown = data.responses[data.responses["school"].str.casefold() == "maple test elementry"]
+    unknown = data.responses[data.responses["site"].str.casefold() == "maple test elementry"]
     assert len(unknown) == 2 and set(unknown["region"]) == {"unknown"}
     assert data.warnings == tuple(problems)
 
@@ -264,7 +264,7 @@ def test_percent_agreeing_with_n_and_interval_overall_and_by_year(survey_project
 def test_a_cell_of_nine_is_suppressed_and_carries_no_number(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
     table = agreement_table(data, by=["school", "year"])
-    small = table[(table["school"] == "Maple Test High School") & (table["item_id"] == "time_to_collaborate")]
+    small = table[(table["site"] == "Maple Test High School") & (table["item_id"] == "time_to_collaborate")]
     assert len(small) == 1
     cell = small.iloc[0]
     assert cell["n"] == 9 and cell["suppressed"]
@@ -282,7 +282,7 @@ def test_a_cell_of_nine_is_suppressed_and_carries_no_number(survey_project):
 
 def test_suppressed_figure_has_no_percent_even_in_json(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
-    figure = item_figure(data, "time_to_collaborate", SurveyFilters(schools="Maple Test High School"))
+    figure = item_figure(data, "time_to_collaborate", SurveyFilters(school="Maple Test High School"))
     assert figure.suppressed and figure.n == 9
     assert figure.percent is None and figure.agree is None and figure.ci_low is None
     dumped = json.loads(figure.model_dump_json())
@@ -291,13 +291,13 @@ def test_suppressed_figure_has_no_percent_even_in_json(survey_project):
 
 def test_item_figure_for_a_brief_has_its_provenance(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
-    figure = item_figure(data, "safe_to_try", SurveyFilters(years="2023-2024", levels=["high"]))
-    assert (figure.n, figure.agree, figure.schools, figure.years) == (8, None, 1, ("2023-2024",))
-    figure = item_figure(data, "time_to_collaborate", SurveyFilters(years="2023-2024", pathways="LAUNCH"))
-    assert (figure.n, figure.agree, figure.schools) == (20, 11, 2)
+    figure = item_figure(data, "safe_to_try", SurveyFilters(year="2023-2024", school_level=["high"]))
+    assert (figure.n, figure.agree, figure.sites, figure.years) == (8, None, 1, ("2023-2024",))
+    figure = item_figure(data, "time_to_collaborate", SurveyFilters(year="2023-2024", pathway="LAUNCH"))
+    assert (figure.n, figure.agree, figure.sites) == (20, 11, 2)
     assert figure.percent == pytest.approx(55.0)
     assert figure.agreed_that.startswith("time was provided")
-    assert figure.filters.active() == {"years": ["2023-2024"], "pathways": ["LAUNCH"]}
+    assert figure.filters.active() == {"year": ["2023-2024"], "pathway": ["LAUNCH"]}
     assert [s.path for s in figure.sources] == ["data/survey/excel_utf8.csv"]
     assert figure.survey == "Test Implementation Survey" and figure.survey_hash == data.survey.hash
 
@@ -312,30 +312,30 @@ def test_two_files_with_the_same_respondents_are_duplicates(survey_project):
 def test_filters_naming_values_no_response_has_are_errors(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
     with pytest.raises(SurveyError, match="no survey responses have year '2022-2023'"):
-        agreement_table(data, filters=SurveyFilters(years="2022-2023"))
+        agreement_table(data, filters=SurveyFilters(year="2022-2023"))
     with pytest.raises(SurveyError, match="no survey item 'nope'"):
         agreement_table(data, items=["nope"])
     with pytest.raises(SurveyError, match="cannot break survey figures down by 'shool'"):
         agreement_table(data, by=["shool"])
 
 
-def test_schools_administering_the_survey_per_year(survey_project):
+def test_sites_administering_the_survey_per_year(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
-    counts = schools_administered(data)
-    assert counts.to_dict("records") == [{"year": "2023-2024", "schools": 2, "respondents": 21},
-                                         {"year": "2024-2025", "schools": 1, "respondents": 11}]
-    assert schools_administered(data, by=()).to_dict("records") == [{"schools": 2, "respondents": 32}]
+    counts = sites_administered(data)
+    assert counts.to_dict("records") == [{"year": "2023-2024", "sites": 2, "respondents": 21},
+                                         {"year": "2024-2025", "sites": 1, "respondents": 11}]
+    assert sites_administered(data, by=()).to_dict("records") == [{"sites": 2, "respondents": 32}]
 
 
 def test_breakdowns_by_role_and_level_and_crossed(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
     assert parse_breakdowns("school, role+year") == [(), ("school",), ("role", "year")]
-    report = agreement_report(data, breakdowns=parse_breakdowns("level,role"), items=["time_to_collaborate"])
+    report = agreement_report(data, breakdowns=parse_breakdowns("school_level,role"), items=["time_to_collaborate"])
     assert list(report["breakdown"].unique()) == ["overall", "school_level", "role"]
     levels = report[report["breakdown"] == "school_level"].set_index("school_level")
     assert levels.loc["elementary", "n"] == 22 and levels.loc["high", "suppressed"]
     roles = report[report["breakdown"] == "role"]
-    assert list(roles["role"]) == ["teacher", "instructional_coach", "principal"]  # the model's order of roles
+    assert list(roles["role"]) == ["teacher", "instructional_coach", "principal"]  # pleval.yaml's order of roles
     assert report.attrs["provenance"]["by"] == ["overall", "school_level", "role"]
 
 
@@ -368,7 +368,7 @@ def test_cli_csv_and_json(survey_project):
                                   "--format", "csv"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.output))
-    high = table[(table["school"] == "Maple Test High School") & (table["item_id"] == "time_to_collaborate")]
+    high = table[(table["site"] == "Maple Test High School") & (table["item_id"] == "time_to_collaborate")]
     assert high["percent"].isna().all() and high["suppressed"].all()
     result = runner.invoke(main, ["survey", "--project", str(project.root), "--format", "json"])
     payload = json.loads(result.output)
@@ -397,9 +397,9 @@ def test_sample_survey_validates_cleanly_with_17_schools_over_2_years(sample_pro
     data = load_survey(sample_project)
     responses = data.responses
     assert counts["survey_responses"] == len(responses) >= 600
-    assert responses["school"].nunique() == 17 and sorted(responses["year"].unique()) == ["2023-2024", "2024-2025"]
-    interviewed = set(data.schools.loc[data.schools["interviewed"], "school"])
-    assert len(interviewed) == 15 and set(responses["school"]) > interviewed
+    assert responses["site"].nunique() == 17 and sorted(responses["year"].unique()) == ["2023-2024", "2024-2025"]
+    interviewed = set(data.sites.loc[data.sites["interviewed"], "site"])
+    assert len(interviewed) == 15 and set(responses["site"]) > interviewed
     assert {"unknown"} & set(responses["school_level"]) == set()
     assert {s.path.rsplit(".", 1)[1] for s in data.sources} == {"csv", "xlsx"}
     for item in ("time_to_collaborate", "safe_to_try"):
@@ -413,10 +413,10 @@ def test_sample_figure_recomputed_with_plain_pandas(sample_project):
     answered = raw["time_to_collaborate"].isin(
         ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"])
     agreed = raw["time_to_collaborate"].isin(["Agree", "Strongly agree"])
-    figure = item_figure(load_survey(sample_project), "time_to_collaborate", SurveyFilters(years="2023-2024"))
+    figure = item_figure(load_survey(sample_project), "time_to_collaborate", SurveyFilters(year="2023-2024"))
     assert (figure.n, figure.agree) == (answered.sum(), agreed.sum())
     assert figure.percent == pytest.approx(100 * agreed.sum() / answered.sum())
-    assert figure.schools == raw["school"].nunique() == 17
+    assert figure.sites == raw["school"].nunique() == 17
 
 
 def test_sample_respondent_files_are_exactly_what_the_seeded_script_writes(tmp_path):

@@ -94,7 +94,7 @@ class BriefContext:
         assert briefs is not None  # load_briefs raises when no brief can be drafted
         survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
         declaration = project_declaration(project)
-        sites = [(s.name, s.model_dump(exclude={"name"})) for s in survey.survey.schools] if survey is not None else []
+        sites = [(s.name, dict(s.attributes)) for s in survey.survey.sites] if survey is not None else []
         redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites)
         attributor = Attributor(counted.transcripts, declaration=declaration)
         common = redactor.common_words  # the words it found in lower case in the same transcripts, and no names
@@ -326,7 +326,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     if filters is not None and data is not None:  # (filters are None without a survey)
         from ..survey.figures import filter_responses
 
-        year_only = SurveyFilters(years=filters.years)
+        year_only = SurveyFilters(year=filters.of("year"))
         in_years = filter_responses(data, year_only)
         scoped = filter_responses(data, filters)
         narrowed = filters != year_only
@@ -335,12 +335,12 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         responses: int | str = len(scoped) if reason is None else responses_counted(
             None, suppress_below=data.survey.suppress_below, withheld=reason == COMPLEMENTARY)
         note = footnote(survey=data.survey.name, description=data.survey.description,
-                        schools=int(in_years["school"].nunique()), years=filters.years,
-                        scoped=(int(scoped["school"].nunique()), responses) if narrowed else None)
-        counts.update(survey_schools=int(scoped["school"].nunique()))
+                        schools=int(in_years["site"].nunique()), years=filters.of("year"),
+                        scoped=(int(scoped["site"].nunique()), responses) if narrowed else None)
+        counts.update(survey_schools=int(scoped["site"].nunique()))
         if reason is None:
             counts.update(survey_responses=len(scoped))
-        survey_about = (data.survey.name, responses, int(scoped["school"].nunique()), school_years(filters.years))
+        survey_about = (data.survey.name, responses, int(scoped["site"].nunique()), school_years(filters.of("year")))
     dates = sorted(t.meta.date for t in transcripts)
     about = about_paragraphs(evaluation, interviews=interviews, focus_groups=focus_groups, participants=len(people),
                              schools=schools, codes=len(context.counted.codebook.codes),

@@ -91,16 +91,16 @@ def share_phrase(figure: SurveyFigure) -> str | None:
 def survey_scope(figure: SurveyFigure, *, state: str = "", mark: bool = True) -> str:
     """``"schools that administered the Ohio ... Survey¹ in 2023–2024"``, narrowed by the figure's filters
     (``"LAUNCH elementary schools in northwest Ohio that administered ..."``)."""
-    filters = figure.filters
+    pathways, levels, in_regions = (figure.filters.of(name) for name in ("pathway", "school_level", "region"))
     words = []
-    if filters.pathways:
-        words.append(listed(list(filters.pathways)))
-    if filters.levels:
-        words.append(listed([{"middle": "middle", "high": "high"}.get(level, level) for level in filters.levels]))
+    if pathways:
+        words.append(listed(list(pathways)))
+    if levels:
+        words.append(listed([{"middle": "middle", "high": "high"}.get(level, level) for level in levels]))
     schools = " ".join(words + ["schools"])
-    if filters.regions:
-        regions = listed(list(filters.regions))
-        plural = "s" if len(filters.regions) > 1 else ""
+    if in_regions:
+        regions = listed(list(in_regions))
+        plural = "s" if len(in_regions) > 1 else ""
         schools += f" in {regions} {state}" if state else f" in the {regions} region{plural}"
     return (f"{schools} that administered the {figure.survey}{FOOTNOTE_MARK if mark else ''} in "
             f"{school_years(figure.years)}")

@@ -35,7 +35,7 @@ def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
     pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
     if spec.filters.pathways and not pathways:
         return None
-    return SurveyFilters(years=years, regions=spec.filters.regions, levels=spec.filters.levels, pathways=pathways)
+    return SurveyFilters(year=years, region=spec.filters.regions, school_level=spec.filters.levels, pathway=pathways)
 
 
 def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
@@ -77,7 +77,7 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
 def overview_count_filters(data) -> list[SurveyFilters | None]:
     """The respondent counts the overview page states: overall (None), then each year's."""
     years = sorted(set(data.responses["year"].unique()))
-    return [None, *(SurveyFilters(years=[year]) for year in years)]
+    return [None, *(SurveyFilters(year=[year]) for year in years)]
 
 
 def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None = None,

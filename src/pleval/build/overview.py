@@ -158,7 +158,7 @@ def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame
     for _, row in report.iterrows():
         columns = () if row["breakdown"] == "overall" else tuple(row["breakdown"].split("+"))
         keys.append(cell_key(row["item_id"], None, tuple((column, row[column]) for column in columns)))
-        counts.append(count_key(SurveyFilters(years=[row["year"]]) if "year" in columns else None))
+        counts.append(count_key(SurveyFilters(year=[row["year"]]) if "year" in columns else None))
     published = withheld_table(report, suppression, keys)
     # the respondents in a year (or overall) are a count of the build's suppression too
     hidden = pd.Series([suppression.reason(key) is not None for key in counts], index=published.index)
@@ -169,15 +169,15 @@ def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame
 
 def survey_schools(project: Project, overview: Overview, survey) -> pd.DataFrame:
     """How many schools administered the survey each year and how many respondents they had
-    (:func:`pleval.survey.figures.schools_administered`), as the overview page shows it: a year's respondents
+    (:func:`pleval.survey.figures.sites_administered`), as the overview page shows it: a year's respondents
     are a count of the build's suppression, and in its place a suppressed count reads ``suppressed (n < K)``, a
     withheld one ``withheld``."""
     from ..survey.disclosure import COMPLEMENTARY, count_key
-    from ..survey.figures import schools_administered
+    from ..survey.figures import sites_administered, worded
 
     suppression = _suppression(project, overview, survey)
-    table = schools_administered(survey)
-    reasons = [suppression.reason(count_key(SurveyFilters(years=[year]))) for year in table["year"]]
+    table = worded(sites_administered(survey), survey)
+    reasons = [suppression.reason(count_key(SurveyFilters(year=[year]))) for year in table["year"]]
     if not any(reasons):
         return table
     table["respondents"] = [n if reason is None else "withheld" if reason == COMPLEMENTARY

@@ -60,7 +60,7 @@ from .survey import (
     SurveyFilters,
     SurveyItem,
     SurveyScale,
-    SurveySchool,
+    SurveySite,
     SurveySource,
 )
 from .transcript import (
@@ -141,7 +141,7 @@ __all__ = [
     "SurveyFilters",
     "SurveyItem",
     "SurveyScale",
-    "SurveySchool",
+    "SurveySite",
     "SurveySource",
     # brief
     "Brief",

@@ -1,14 +1,15 @@
-"""The survey: its description (survey.yaml: scales, items, schools) and the figures computed from responses."""
+"""The survey: its description (survey.yaml: scales, items, the sites surveyed but not interviewed) and the figures
+computed from responses."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .base import Phrase, StrictModel, as_tuple, school_year
-from .vocabulary import LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
+from .base import Phrase, StrictModel, as_tuple
+from .transcript import AttributeValue, _gather_attributes
 
 
 def _folded(text: object) -> str:
@@ -52,7 +53,7 @@ class SurveyScale(StrictModel):
 class SurveyItem(StrictModel):
     """One survey statement that respondents rate on a scale.
 
-    ``agreed_that`` is the statement as a brief reports it: "educators agreed that <agreed_that>".
+    ``agreed_that`` is the statement as a brief reports it: "40% of respondents agreed that <agreed_that>".
     ``codes`` links the item to codebook themes (kept consistent with the codes' ``survey_items``).
     """
 
@@ -70,42 +71,63 @@ class SurveyItem(StrictModel):
         return value
 
 
-class SurveySchool(StrictModel):
-    """A school that administered the survey, described as a transcript's metadata describes it.
+class SurveySite(StrictModel):
+    """A site that administered the survey but was not interviewed: its ``name`` and its attributes, as a
+    transcript's metadata describes a site (``state: Oregon``). Every key besides ``name`` is an attribute; the
+    survey loader checks them against pleval.yaml's ``site_attributes``.
 
-    Schools in the transcripts' metadata need no entry; list schools that were surveyed but not interviewed.
+    Sites in the transcripts' metadata need no entry.
     """
 
     name: str = Field(min_length=1)
-    district: str = Field(min_length=1)
-    region: Literal[REGIONS]  # type: ignore[valid-type]
-    school_level: Literal[SCHOOL_LEVELS]  # type: ignore[valid-type]
-    locale: Literal[LOCALES]  # type: ignore[valid-type]
-    pathway: str = Field(min_length=1)
-    esc: str | None = None
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _attributes(cls, data: object) -> object:
+        return _gather_attributes(data, cls.model_fields)
+
+
+def _as_text(value: Any) -> Any:
+    """A number as text (YAML reads ``2025`` as a number); anything else as it is, for its type to judge."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+#: The columns of a respondent file that pleval reads besides the items, by pleval's names for them.
+ColumnName = Literal["respondent", "site", "year", "role"]
 
 
 class Survey(StrictModel):
-    """The survey description (data/survey/survey.yaml): its items, scales and where the responses are."""
+    """The survey description (data/survey/survey.yaml): its items, scales and where the responses are.
+
+    ``years`` are written as the project's periods are (pleval.yaml's ``periods``); the survey loader normalises
+    them, and checks ``sites`` and ``roles`` against the declaration. ``columns`` names the respondent file's
+    headers for pleval's respondent, site, year and role (by default: ``respondent``, the site's key in
+    pleval.yaml, ``year``, ``role``). The respondents are named by pleval.yaml (``words: respondents``).
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
-    population: str = "educators"
     years: list[str] = Field(default_factory=list)
     suppress_below: int = Field(default=10, ge=1)
     files: list[Phrase] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
-    columns: dict[Literal["respondent", "school", "year", "role"], str] = Field(default_factory=dict)
-    roles: dict[str, Literal[ROLES]] = Field(default_factory=dict)  # type: ignore[valid-type]
-    ignore_columns: list[str] = Field(default_factory=list)
+    columns: dict[ColumnName, Phrase] = Field(default_factory=dict)
+    roles: dict[str, Phrase] = Field(default_factory=dict)  # a survey platform's label -> a role id
+    ignore_columns: list[Phrase] = Field(default_factory=list)
     scales: dict[str, SurveyScale] = Field(min_length=1)
     items: list[SurveyItem] = Field(min_length=1)
-    schools: list[SurveySchool] = Field(default_factory=list)
+    sites: list[SurveySite] = Field(default_factory=list)
     hash: str = ""  # sha256 of survey.yaml's canonical JSON; set by the loader
 
-    @field_validator("years", mode="before")
+    @field_validator("years", "ignore_columns", mode="before")
     @classmethod
-    def _years(cls, value: Any) -> Any:
-        return [school_year(v) for v in value] if isinstance(value, list) else value
+    def _listed_text(cls, value: Any) -> Any:
+        return [_as_text(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("columns", "roles", mode="before")
+    @classmethod
+    def _mapped_text(cls, value: Any) -> Any:
+        return {k: _as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     def item(self, item_id: str) -> SurveyItem:
         for item in self.items:
@@ -121,29 +143,49 @@ class Survey(StrictModel):
         return self.scales[self.item(item_id).scale]
 
 
+_FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 class SurveyFilters(StrictModel):
-    """Which respondents a survey figure covers; an empty field means no restriction."""
+    """Which respondents a survey figure covers, as a brief's filters say it: a mapping from a response column
+    (``site`` or the site's key, ``role``, ``year``, or any site attribute) to the values kept. A name not given,
+    or given no values, means no restriction.
 
-    years: tuple[str, ...] = ()
-    regions: tuple[Literal[REGIONS], ...] = ()  # type: ignore[valid-type]
-    levels: tuple[Literal[SCHOOL_LEVELS], ...] = ()  # type: ignore[valid-type]
-    pathways: tuple[str, ...] = ()
-    schools: tuple[str, ...] = ()
-    roles: tuple[Literal[ROLES], ...] = ()  # type: ignore[valid-type]
+    ``SurveyFilters(year=["2025"], state=["Oregon"])``, or ``SurveyFilters.model_validate({"state": "Oregon"})``
+    (one value is a list of one). Names and values are checked against the survey where they are used
+    (:func:`pleval.survey.figures.scoped_filters`), which also writes years as the project's periods.
+    """
 
-    @field_validator("years", "regions", "levels", "pathways", "schools", "roles", mode="before")
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+    __pydantic_extra__: dict[str, tuple[str, ...]]  # every filter is a key of its own
+
+    @model_validator(mode="before")
     @classmethod
-    def _listed(cls, value: Any) -> tuple[Any, ...]:
-        return as_tuple(value)
+    def _listed(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        listed: dict[str, tuple[str, ...]] = {}
+        for name, value in data.items():
+            if not isinstance(name, str) or not _FILTER_NAME.match(name):
+                raise ValueError(f"filter '{name}' must name a response column: site, role, year or a site "
+                                 "attribute (lower case letters, digits and '_')")
+            values = as_tuple(value)
+            if any(isinstance(v, list | dict | tuple | set) for v in values):
+                raise ValueError(f"filter '{name}': each value must be one value, not a list or a mapping")
+            if values:
+                listed[name] = tuple(str(_as_text(v)).strip() for v in values)
+        return listed
 
-    @field_validator("years")
-    @classmethod
-    def _school_years(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(school_year(v) for v in value)
+    def __hash__(self) -> int:
+        return hash(frozenset((self.__pydantic_extra__ or {}).items()))
+
+    def of(self, name: str) -> tuple[str, ...]:
+        """The values kept for ``name``; ``()`` when it is not restricted."""
+        return (self.__pydantic_extra__ or {}).get(name, ())
 
     def active(self) -> dict[str, list[str]]:
-        """The restrictions that are set, e.g. ``{'years': ['2023-2024']}``."""
-        return {name: list(value) for name, value in self if value}
+        """The restrictions, in the order given: ``{'year': ['2023-2024'], 'state': ['Oregon']}``."""
+        return {name: list(values) for name, values in (self.__pydantic_extra__ or {}).items()}
 
 
 class SurveySource(StrictModel):
@@ -179,7 +221,7 @@ class SurveyFigure(StrictModel):
     suppress_below: int
     agree_levels: tuple[str, ...]
     filters: SurveyFilters
-    schools: int
+    sites: int  # how many sites had respondents within the filters
     years: tuple[str, ...]
     sources: tuple[SurveySource, ...]
     survey_hash: str

@@ -1,15 +1,19 @@
 """Read and validate the survey: its description (data/survey/survey.yaml) and the respondent files beside it.
 
-survey.yaml names the survey, its school years, its response scales (ordered levels, which of them count as
-agreeing, which mean "no answer"), its items (id, wording, scale, linked codes), and optionally the schools
-that were surveyed but not interviewed. Respondent files are CSV as Excel writes it (UTF-8 with or without a
-BOM, or Windows-1252; CRLF or LF; comma, semicolon or tab separators, detected from the header row) or .xlsx
-(the first worksheet). Row 1 is the header: ``respondent``, ``school``, ``year``, ``role`` (or the headers
-that survey.yaml's ``columns`` names for them) and one column per item, holding level labels or numbers 1..k.
+survey.yaml names the survey, its years (written as pleval.yaml's ``periods`` are: ``2023-2024`` for periods
+spanning two years, ``2025`` for calendar years), its response scales (ordered levels, which of them count as
+agreeing, which mean "no answer"), its items (id, wording, scale, linked codes), and optionally the sites that
+were surveyed but not interviewed (``sites``). Respondent files are CSV as Excel writes it (UTF-8 with or without
+a BOM, or Windows-1252; CRLF or LF; comma, semicolon or tab separators, detected from the header row) or .xlsx
+(the first worksheet). Row 1 is the header: a respondent, site, year and role column and one column per item,
+holding level labels or numbers 1..k. The four columns are headed ``respondent``, the site's key in pleval.yaml
+(``site`` unless it declares another), ``year`` and ``role`` unless survey.yaml's ``columns`` names other
+headers for them.
 
-A school's district, region, level, locale and pathway come from the transcripts' metadata, where every
-interviewed school is described, and from survey.yaml's ``schools`` for the others (survey.yaml wins where
-both describe a school). A school named by neither is a warning, and its attributes are ``"unknown"``.
+A site's attributes come from the transcripts' metadata, where every interviewed site is described, and from
+survey.yaml's ``sites`` for the others (survey.yaml wins where both describe a site). A site named by neither is
+a warning, and its attributes are ``"unknown"``. Roles are pleval.yaml's (any role when it declares none), or a
+survey platform's labels mapped to them under ``roles``.
 
 Every problem is reported at once, naming the file and the row as a spreadsheet numbers it (the header is
 row 1). A survey with any error yields no data: figures are never computed from a survey that is half right.
@@ -19,24 +23,29 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from ..errors import Problem, SurveyError, SurveyWarning
 from ..inputs.config import ConfigFile, Loaded, first_error
+from ..inputs.declaration import check_declaration, project_declaration
 from ..inputs.digests import content_hash
 from ..inputs.text import sha256_bytes
 from ..inputs.yamlmarks import Located
 from ..project import Project
-from ..schema import ROLES, Codebook, Survey, SurveyScale, SurveySource, Transcript, school_year
+from ..schema import SITE, Codebook, Survey, SurveyScale, SurveySource, Transcript
+from ..schema.declaration import DEFAULT_DECLARATION, Declaration, did_you_mean
 from .tables import TABLE_READERS, read_response_table
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where tables are made: 'pleval validate' on a project without a survey needs none
 
-REQUIRED_COLUMNS: Final = ("respondent", "school", "year", "role")  # Final: literal names, as Survey.columns keys
-SCHOOL_ATTRIBUTES = ("district", "region", "school_level", "locale", "pathway")
+#: The columns a respondent file must have besides the items, by pleval's names (survey.yaml's ``columns`` keys).
+BUILT_IN: Final = ("respondent", SITE, "year", "role")
+#: Columns of the responses that no respondent file holds: pleval adds them.
+ADDED: Final = ("interviewed", "source", "row")
 UNKNOWN = "unknown"
 SHOWN_PER_KIND = 10  # problems of one kind in one column of one file listed one by one before being summarised
 
@@ -48,27 +57,36 @@ class SurveyData:
     Attributes
     ----------
     survey : Survey
-        The description from survey.yaml, with its hash set.
+        The description from survey.yaml, with its years normalised and its hash set.
     responses : pandas.DataFrame
-        One row per respondent and year. Columns: ``respondent``, ``school`` (the name as the transcripts'
-        metadata spells it), ``year`` (``'2023-2024'``), ``role`` (a pleval role), ``district``, ``region``,
-        ``school_level``, ``locale``, ``pathway`` (``"unknown"`` for a school described nowhere),
-        ``interviewed`` (whether any transcript comes from the school), ``source`` (the file, relative to the
+        One row per respondent and year. Columns: ``respondent``, ``site`` (the name as the transcripts'
+        metadata spells it), ``year`` (the period as pleval.yaml's ``periods`` names it: ``'2023-2024'``,
+        ``'2025'``), ``role`` (a role id), one column per site attribute (those pleval.yaml declares, in its
+        order, then any other the metadata or survey.yaml gives; ``"unknown"`` where a site's is not known),
+        ``interviewed`` (whether any transcript comes from the site), ``source`` (the file, relative to the
         project) and ``row`` (its spreadsheet row), then one ordered categorical column per item whose
         categories are the item's scale levels; no answer (blank, or a ``not_applicable`` answer) is missing.
-    schools : pandas.DataFrame
-        Every known school: ``school``, the attributes above and ``interviewed``.
+    sites : pandas.DataFrame
+        Every known site: ``site``, the attributes above and ``interviewed``.
     sources : tuple of SurveySource
         The respondent files read, with the sha256 of their bytes.
+    declaration : Declaration
+        The project's declaration (pleval.yaml), whose words, roles, attributes and periods the survey speaks.
     warnings : tuple of Problem
-        What looked unintended but did not stop the survey from being read (e.g. a school no one describes).
+        What looked unintended but did not stop the survey from being read (e.g. a site no one describes).
     """
 
     survey: Survey
     responses: pd.DataFrame
-    schools: pd.DataFrame
+    sites: pd.DataFrame
     sources: tuple[SurveySource, ...]
+    declaration: Declaration = DEFAULT_DECLARATION
     warnings: tuple[Problem, ...] = ()
+
+    @property
+    def site_attributes(self) -> tuple[str, ...]:
+        """The names of the site attribute columns of ``responses``, in their order."""
+        return tuple(c for c in self.sites.columns if c not in (SITE, "interviewed"))
 
 
 # --- survey.yaml ---------------------------------------------------------------------------------------------
@@ -80,17 +98,101 @@ SURVEY_FILE = ConfigFile(
     warning=SurveyWarning,
     not_a_mapping="the survey description must be a YAML mapping with name, scales and items",
     not_a_mapping_fix="see data/survey/survey.yaml",
-    parts={"items": ("item", "id"), "schools": ("school", "name"), "scales": ("scale", None)},
+    parts={"items": ("item", "id"), "sites": ("site", "name"), "scales": ("scale", None)},
     missing="no survey description",
     missing_fix="create data/survey/survey.yaml describing the items and scales",
 )
 _problem = SURVEY_FILE.problem
 
 
-def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codebook | None) -> list[Problem]:
+def header_of(name: str, survey: Survey, declaration: Declaration) -> str:
+    """The respondent file's header for one of pleval's columns (:data:`BUILT_IN`): survey.yaml's ``columns``
+    says it, else the site's is its key in pleval.yaml, and the others are their own names."""
+    return cast("dict[str, str]", survey.columns).get(name) or (declaration.site.key if name == SITE else name)
+
+
+def _moved_keys(data: dict, located: Located, path: Path, declaration: Declaration) -> tuple[dict, list[Problem]]:
+    """survey.yaml's data without the keys that went elsewhere, and a problem for each: ``population`` (ignored,
+    with a warning: pleval.yaml's ``words`` name the respondents) and the sites under their plural (an error)."""
     problems: list[Problem] = []
-    reserved = set(REQUIRED_COLUMNS) | {column_key(c) for c in survey.columns.values()}
-    reserved |= {column_key(c) for c in survey.ignore_columns}
+    kept = dict(data)
+    if "population" in kept:
+        kept.pop("population")
+        said = declaration.words.respondents.plural
+        problems.append(_problem(
+            f"population is no longer read from survey.yaml, so it is ignored: pleval.yaml names the respondents "
+            f"('{said}')", located, ("population",), path,
+            "delete it here; say who answered under 'words: respondents' in pleval.yaml", key=True, warning=True))
+    plural = declaration.site.plural
+    if plural != "sites" and plural in kept:
+        kept.pop(plural)
+        problems.append(_problem(
+            f"unknown key '{plural}': the {plural} surveyed but not interviewed go under 'sites'", located,
+            (plural,), path, f"rename '{plural}:' to 'sites:'", key=True))
+    return kept, problems
+
+
+def _declared(survey: Survey, located: Located, path: Path, declaration: Declaration) -> tuple[Survey, list[Problem]]:
+    """The survey with its years written as pleval.yaml's periods are, and every problem of its years, roles and
+    sites against the declaration."""
+    problems: list[Problem] = []
+    periods = declaration.periods
+    years = []
+    for i, year in enumerate(survey.years):
+        try:
+            years.append(periods.normalise(year))
+        except ValueError as error:
+            problems.append(_problem(str(error), located, ("years", i), path,
+                                     f"write the {periods.title} like {period_example(declaration)}, as "
+                                     "pleval.yaml's periods say"))
+    role_ids = declaration.role_ids
+    for label, role in survey.roles.items():
+        if role_ids and role not in role_ids:
+            problems.append(_problem(f"roles: '{label}' maps to '{role}', which is not one of: {', '.join(role_ids)}"
+                                     f"{did_you_mean(role, role_ids)}", located, ("roles", label), path,
+                                     "map the label to a role pleval.yaml declares"))
+    names: set[str] = set()
+    undeclared: set[str] = set()
+    declared = {a.name for a in declaration.site_attributes}
+    for i, site in enumerate(survey.sites):
+        loc = ("sites", i)
+        if _folded(site.name) in names:
+            problems.append(_problem(f"site '{site.name}' is listed twice", located, loc + ("name",), path,
+                                     f"keep one entry per {declaration.site.singular}"))
+        names.add(_folded(site.name))
+        for attribute in declaration.site_attributes:
+            value = site.attributes.get(attribute.name)
+            if value is None:
+                if attribute.required:
+                    problems.append(_problem(f"site '{site.name}': missing {attribute.name}, which pleval.yaml "
+                                             "requires", located, loc, path, f"add '{attribute.name}: ...'"))
+                continue
+            wrong = attribute.check(value)
+            if wrong:
+                problems.append(_problem(f"site '{site.name}': {wrong}", located, loc + (attribute.name,), path,
+                                         "use a value pleval.yaml lists, or add it to the attribute's values"))
+        for key in site.attributes:
+            if key not in declared and key not in undeclared:
+                undeclared.add(key)
+                problems.append(_problem(f"site '{site.name}': attribute '{key}' is not declared in pleval.yaml",
+                                         located, loc + (key,), path,
+                                         f"add '- name: {key}' under site_attributes in pleval.yaml", key=True,
+                                         warning=True))
+    return survey.model_copy(update={"years": years}), problems
+
+
+def period_example(declaration: Declaration) -> str:
+    """How the project writes a period: ``2023-2024`` (periods spanning two years), ``2025`` (calendar years)."""
+    return "2023-2024" if declaration.periods.spans_two_years else "2025"
+
+
+def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codebook | None,
+                 declaration: Declaration) -> list[Problem]:
+    problems: list[Problem] = []
+    headers = {column_key(header_of(name, survey, declaration)) for name in BUILT_IN}
+    reserved = headers | set(BUILT_IN) | set(ADDED) | {column_key(c) for c in survey.ignore_columns}
+    attributes = {a.name for a in declaration.site_attributes}
+    attributes |= {key for site in survey.sites for key in site.attributes}
     first: dict[str, int] = {}
     for i, item in enumerate(survey.items):
         if item.id in first:
@@ -100,15 +202,18 @@ def _cross_check(survey: Survey, located: Located, path: Path, codebook: Codeboo
         if item.scale not in survey.scales:
             problems.append(_problem(f"item '{item.id}': unknown scale '{item.scale}'", located,
                                      ("items", i, "scale"), path, f"use one of: {', '.join(survey.scales)}"))
-        if item.id in reserved:
-            problems.append(_problem(f"item id '{item.id}' is also the name of a respondent, school, year, role "
-                                     "or ignored column", located, ("items", i, "id"), path, "rename the item"))
-    names: set[str] = set()
-    for i, school in enumerate(survey.schools):
-        if _folded(school.name) in names:
-            problems.append(_problem(f"school '{school.name}' is listed twice", located, ("schools", i, "name"),
-                                     path, "keep one entry per school"))
-        names.add(_folded(school.name))
+        if item.id in reserved or item.id in attributes:
+            problems.append(_problem(f"item id '{item.id}' is also the name of a respondent, site, year, role, "
+                                     "site attribute or ignored column", located, ("items", i, "id"), path,
+                                     "rename the item"))
+    mapped: dict[str, str] = {}
+    for name in BUILT_IN:
+        header = column_key(header_of(name, survey, declaration))
+        if header in mapped:
+            problems.append(_problem(f"columns: {mapped[header]} and {name} are both read from the column "
+                                     f"'{header_of(name, survey, declaration)}'", located, ("columns", name), path,
+                                     "give each its own column"))
+        mapped.setdefault(header, name)
     if codebook is not None:
         problems += _code_links(survey, located, path, codebook)
     return problems
@@ -144,7 +249,8 @@ def _code_links(survey: Survey, located: Located, path: Path, codebook: Codebook
     return problems
 
 
-def read_survey_description(path: Path, codebook: Codebook | None = None) -> Loaded[Survey]:
+def read_survey_description(path: Path, codebook: Codebook | None = None,
+                            declaration: Declaration | None = None) -> Loaded[Survey]:
     """Read and validate survey.yaml, collecting every problem with its line and column.
 
     Parameters
@@ -153,22 +259,29 @@ def read_survey_description(path: Path, codebook: Codebook | None = None) -> Loa
         The survey description.
     codebook : Codebook, optional
         When given, each item's linked codes are checked against it.
+    declaration : Declaration, optional
+        The project's (pleval.yaml): how its years are written, its roles and its sites' attributes
+        (default: :data:`~pleval.schema.declaration.DEFAULT_DECLARATION`, calendar years and any role).
 
     Returns
     -------
     Loaded
-        ``value``: the description with its hash set, or None if any error was found; ``problems``: every
-        problem, warnings too.
+        ``value``: the description with its years normalised and its hash set, or None if any error was found;
+        ``problems``: every problem, warnings too.
     """
     path = Path(path)
+    declaration = declaration or DEFAULT_DECLARATION
     read = SURVEY_FILE.read(path)
     located = read.value
     if located is None:
         return Loaded(None, read.problems)
-    survey, schema_problems = SURVEY_FILE.validate(Survey, located.data, located, path)
+    data, moved = _moved_keys(located.data, located, path, declaration)
+    survey, schema_problems = SURVEY_FILE.validate(Survey, data, located, path)
     if survey is None:
-        return Loaded(None, read.problems + schema_problems)
-    checked = Loaded(survey, read.problems + _cross_check(survey, located, path, codebook))
+        return Loaded(None, read.problems + moved + schema_problems)
+    survey, declared = _declared(survey, located, path, declaration)
+    checked = Loaded(survey, read.problems + moved + declared
+                     + _cross_check(survey, located, path, codebook, declaration))
     if checked.errors:
         return Loaded(None, checked.problems)
     return Loaded(survey.model_copy(update={"hash": content_hash(survey)}), checked.problems)
@@ -247,19 +360,27 @@ def _level(value: str, lookup: dict[str, str | None]):
     raise KeyError(value)
 
 
-def _role(value: str, survey: Survey) -> str:
+def _role(value: str, survey: Survey, declaration: Declaration) -> str:
+    """The role id of a role cell: a label mapped under survey.yaml's ``roles``, or a role id written as words
+    ("Program officer"); any such id when pleval.yaml declares no roles.
+
+    Raises
+    ------
+    KeyError
+        If pleval.yaml declares roles and the cell names none of them.
+    """
     mapped = {_folded(label): role for label, role in survey.roles.items()}
     if _folded(value) in mapped:
         return mapped[_folded(value)]
     key = column_key(value)
-    if key in ROLES:
+    if not declaration.roles or key in declaration.role_ids:
         return key
     raise KeyError(value)
 
 
-def _header_columns(header: list[str], survey: Survey, path: Path):
-    """Map header positions to required columns and items; problems for missing, unknown and repeated ones."""
-    wanted = {column_key(survey.columns.get(name, name)): name for name in REQUIRED_COLUMNS}
+def _header_columns(header: list[str], survey: Survey, declaration: Declaration, path: Path):
+    """Map header positions to pleval's columns and items; problems for missing, unknown and repeated ones."""
+    wanted = {column_key(header_of(name, survey, declaration)): name for name in BUILT_IN}
     items = {item_id: item_id for item_id in survey.item_ids}
     ignored = {column_key(c) for c in survey.ignore_columns}
     positions: dict[str, int] = {}
@@ -284,10 +405,11 @@ def _header_columns(header: list[str], survey: Survey, path: Path):
                                         fix="keep one of them"))
         else:
             positions[name] = index
-    missing = [survey.columns.get(name, name) for name in REQUIRED_COLUMNS if name not in positions]
+    missing = [header_of(name, survey, declaration) for name in BUILT_IN if name not in positions]
     if missing:
         problems.append(SurveyError(f"missing column(s): {', '.join(missing)}", path=path, line=1,
-                                    fix="add them to row 1, or map your headers under columns in survey.yaml"))
+                                    fix="add them to row 1, or name your headers under columns in survey.yaml "
+                                        "(columns: {site: YOUR HEADER})"))
     absent = [i for i in survey.item_ids if i not in positions]
     if absent and len(absent) < len(survey.item_ids):
         problems.append(SurveyWarning(f"no column for item(s) {', '.join(absent)}: their answers count as missing",
@@ -298,14 +420,18 @@ def _header_columns(header: list[str], survey: Survey, path: Path):
     return positions, problems
 
 
-def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Project, read=read_response_table):
-    """One respondent file as records (one per row), with every problem in it; ``read`` reads its cells."""
+def _read_rows(path: Path, survey: Survey, declaration: Declaration, sites: dict[str, str], project: Project,
+               read=read_response_table):
+    """One respondent file as records (one per row), with every problem in it; ``sites`` maps each known site's
+    folded name to its name, and ``read`` reads the file's cells."""
     header, rows, problems = read(path)
-    positions, header_problems = _header_columns(header, survey, path)
+    positions, header_problems = _header_columns(header, survey, declaration, path)
     problems += header_problems
     if any(p.severity == "error" for p in header_problems):
         return [], problems
     lookups = {item.id: _answer_lookup(survey.scales[item.scale]) for item in survey.items}
+    headers = {name: header_of(name, survey, declaration) for name in BUILT_IN}
+    periods, site_word, role_ids = declaration.periods, declaration.site.singular, declaration.role_ids
     row_problems = _Problems(path)
     unmatched: dict[str, tuple[str, list[int]]] = {}  # folded name -> (the name as first written, rows)
     records = []
@@ -316,36 +442,37 @@ def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Pro
             row_problems.add(("more cells than the header", "-"), number,
                              f"has {len(cells)} cells but the header names {len(header)} columns",
                              "delete the extra cells or name their column")
-        record = {"source": source, "row": number}
-        for name in REQUIRED_COLUMNS:
+        record: dict[str, Any] = {"source": source, "row": number}
+        for name in BUILT_IN:
             value = cells[positions[name]]
             if not value:
-                row_problems.add((f"no {name}", name), number, f"no {name}", f"fill in the {name}",
-                                 positions[name] + 1)
+                row_problems.add((f"no {headers[name]}", headers[name]), number, f"no {headers[name]}",
+                                 f"fill in the {headers[name]}", positions[name] + 1)
             record[name] = value
         if record["year"]:
             try:
-                record["year"] = school_year(record["year"])
+                record["year"] = periods.normalise(record["year"])
                 if survey.years and record["year"] not in survey.years:
                     raise ValueError(f"year {record['year']} is not one of survey.yaml's years "
                                      f"({', '.join(survey.years)})")
             except ValueError as error:
-                row_problems.add(("a wrong year", "year"), number, str(error),
-                                 "write the school year like 2023-2024, or add it to years in survey.yaml",
-                                 positions["year"] + 1)
+                row_problems.add(("a wrong year", headers["year"]), number, str(error),
+                                 f"write the {periods.title} like {period_example(declaration)}, or add it to "
+                                 "years in survey.yaml", positions["year"] + 1)
         if record["role"]:
             try:
-                record["role"] = _role(record["role"], survey)
+                record["role"] = _role(record["role"], survey, declaration)
             except KeyError:
-                row_problems.add(("an unknown role", "role"), number, f"unknown role '{record['role']}'",
-                                 f"use one of: {', '.join(ROLES)}, or map it under roles in survey.yaml",
+                row_problems.add(("an unknown role", headers["role"]), number,
+                                 f"unknown role '{record['role']}'{did_you_mean(column_key(record['role']), role_ids)}",
+                                 f"use one of: {', '.join(role_ids)}, or map it under roles in survey.yaml",
                                  positions["role"] + 1)
-        if record["school"]:
-            canonical = schools.get(_folded(record["school"]))
+        if record[SITE]:
+            canonical = sites.get(_folded(record[SITE]))
             if canonical is None:
-                unmatched.setdefault(_folded(record["school"]), (record["school"], []))[1].append(number)
+                unmatched.setdefault(_folded(record[SITE]), (record[SITE], []))[1].append(number)
             else:
-                record["school"] = canonical
+                record[SITE] = canonical
         for item_id, lookup in lookups.items():
             if item_id not in positions:
                 record[item_id] = None
@@ -361,43 +488,54 @@ def _read_rows(path: Path, survey: Survey, schools: dict[str, str], project: Pro
                                  "blank", positions[item_id] + 1)
         records.append(record)
     problems += row_problems.all()
-    for school, numbers in unmatched.values():
-        guess = difflib.get_close_matches(_folded(school), list(schools), n=1)
-        hint = f"did you mean '{schools[guess[0]]}'? " if guess else ""
+    for site, numbers in unmatched.values():
+        guess = difflib.get_close_matches(_folded(site), list(sites), n=1)
+        hint = f"did you mean '{sites[guess[0]]}'? " if guess else ""
         problems.append(SurveyWarning(
-            f"school '{school}' ({'row' if len(numbers) == 1 else 'rows'} {_ranges(numbers)}) matches no "
-            "school in the transcripts' metadata or in survey.yaml's schools",
-            path=path, line=numbers[0], column=positions["school"] + 1,
-            fix=f"{hint}correct the name, or describe the school under schools in survey.yaml"))
+            f"{site_word} '{site}' ({'row' if len(numbers) == 1 else 'rows'} {_ranges(numbers)}) matches no "
+            f"{site_word} in the transcripts' metadata or in survey.yaml's sites",
+            path=path, line=numbers[0], column=positions[SITE] + 1,
+            fix=f"{hint}correct the name, or describe the {site_word} under sites in survey.yaml"))
     return records, problems
 
 
 # --- the whole survey ----------------------------------------------------------------------------------------
 
 
-def school_table(transcripts: list[Transcript], survey: Survey | None = None) -> pd.DataFrame:
-    """Every known school and its attributes, from the transcripts' metadata and survey.yaml's ``schools``.
+def site_attribute_names(declaration: Declaration, found: Iterable[str] = ()) -> tuple[str, ...]:
+    """The site attributes the responses carry: those pleval.yaml declares, in its order, then any other ``found``
+    in the metadata or survey.yaml, by name. A name that is already a column of the responses is left out."""
+    names = [a.name for a in declaration.site_attributes]
+    names += sorted(set(found) - set(names))
+    return tuple(n for n in names if n not in (*BUILT_IN, *ADDED))
+
+
+def site_table(transcripts: list[Transcript], survey: Survey | None = None,
+               declaration: Declaration | None = None) -> pd.DataFrame:
+    """Every known site and its attributes, from the transcripts' metadata and survey.yaml's ``sites``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``school``, ``district``, ``region``, ``school_level``, ``locale``, ``pathway`` and
-        ``interviewed``, one row per school, sorted by name. Where several transcripts come from one school,
-        the first by transcript id describes it; survey.yaml's entry wins over the transcripts'.
+        Columns ``site``, one per site attribute (:func:`site_attribute_names`) and ``interviewed``, one row per
+        site, sorted by name. Where several transcripts come from one site, the first by transcript id
+        describes it; survey.yaml's entry wins over the transcripts'. A transcript that names no site adds none.
     """
     import pandas as pd
 
-    schools: dict[str, dict] = {}
+    declaration = declaration or DEFAULT_DECLARATION
+    sites: dict[str, dict[str, Any]] = {}
     for transcript in sorted(transcripts, key=lambda t: t.id):
         meta = transcript.meta
-        schools.setdefault(meta.site, {"school": meta.site, **{a: meta.attributes.get(a) for a in SCHOOL_ATTRIBUTES},
-                                         "interviewed": True})
-    for school in survey.schools if survey else []:
-        interviewed = school.name in schools
-        schools[school.name] = {"school": school.name, **{a: getattr(school, a) for a in SCHOOL_ATTRIBUTES},
-                                "interviewed": interviewed}
-    columns = ["school", *SCHOOL_ATTRIBUTES, "interviewed"]
-    return pd.DataFrame(sorted(schools.values(), key=lambda s: s["school"]), columns=columns)
+        if meta.site is not None:
+            sites.setdefault(meta.site, {SITE: meta.site, **meta.attributes, "interviewed": True})
+    for site in survey.sites if survey else []:
+        sites[site.name] = {SITE: site.name, **site.attributes, "interviewed": site.name in sites}
+    found = {key for described in sites.values() for key in described if key not in (SITE, "interviewed")}
+    columns = [SITE, *site_attribute_names(declaration, found), "interviewed"]
+    rows = [{column: described.get(column) for column in columns}
+            for described in sorted(sites.values(), key=lambda s: s[SITE])]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def response_files(project: Project, survey: Survey) -> list[Path]:
@@ -425,21 +563,20 @@ def has_survey(project: Project) -> bool:
                                 or any(p.suffix.lower() in TABLE_READERS for p in folder.iterdir()))
 
 
-def _responses_frame(records: list[dict], survey: Survey, schools: pd.DataFrame) -> pd.DataFrame:
+def _responses_frame(records: list[dict], survey: Survey, sites: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
-    base = pd.DataFrame(records, columns=["respondent", "school", "year", "role", "source", "row", *survey.item_ids])
-    attributes = schools.drop_duplicates("school").set_index("school")
-    for name in (*SCHOOL_ATTRIBUTES, "interviewed"):
+    base = pd.DataFrame(records, columns=[*BUILT_IN, "source", "row", *survey.item_ids])
+    attributes = sites.drop_duplicates(SITE).set_index(SITE)
+    names = [c for c in sites.columns if c not in (SITE, "interviewed")]
+    for name in (*names, "interviewed"):
         default = False if name == "interviewed" else UNKNOWN
-        base[name] = base["school"].map(attributes[name]).fillna(default)
+        base[name] = base[SITE].map(attributes[name]).astype(object).fillna(default)
     base["interviewed"] = base["interviewed"].astype(bool)
     for item in survey.items:
         levels = survey.scales[item.scale].levels
         base[item.id] = pd.Categorical(base[item.id], categories=levels, ordered=True)
-    columns = ["respondent", "school", "year", "role", *SCHOOL_ATTRIBUTES, "interviewed", "source", "row",
-               *survey.item_ids]
-    return base[columns]
+    return base[[*BUILT_IN, *names, *ADDED, *survey.item_ids]]
 
 
 def check_survey(project: Project, *, transcripts: list[Transcript] | None = None,
@@ -451,7 +588,7 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     ----------
     project : Project
     transcripts : list of Transcript, optional
-        The project's transcripts, whose metadata describes the schools (read from the cache if not given).
+        The project's transcripts, whose metadata describes the sites (read from the cache if not given).
     codebook : Codebook, optional
         When given, each item's linked codes are checked against it and its codes' ``survey_items``.
     cached : bool, optional
@@ -461,13 +598,18 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     Returns
     -------
     data : SurveyData or None
-        None if the project has no survey, or if any error was found.
+        None if the project has no survey, if any error was found, or if pleval.yaml has an error (a warning
+        says so: the survey is read in its words).
     problems : list of Problem
         Errors and warnings, each naming the file and its line or row.
     """
     if not has_survey(project):
         return None, []
-    survey, problems = read_survey_description(project.survey_path, codebook)
+    declaration = check_declaration(project).value
+    if declaration is None:  # its errors are pleval.yaml's to report ('pleval validate' lists them)
+        return None, [SurveyWarning("the survey is not checked while pleval.yaml has errors",
+                                    path=project.survey_path, fix="correct pleval.yaml, then validate again")]
+    survey, problems = read_survey_description(project.survey_path, codebook, declaration)
     if survey is None:
         return None, problems
     files = response_files(project, survey)
@@ -480,8 +622,11 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
         from ..inputs.cache import load_transcripts_cached
 
         transcripts, _ = load_transcripts_cached(project)  # transcript problems are 'pleval validate's to report
-    schools = school_table(transcripts, survey)
-    names = {_folded(name): name for name in schools["school"]}
+    sites = site_table(transcripts, survey, declaration)
+    problems += [SurveyError(f"item id '{name}' is also the name of a site attribute in the transcripts' metadata",
+                             path=project.survey_path, fix="rename the item")
+                 for name in survey.item_ids if name in sites.columns]
+    names = {_folded(name): name for name in sites[SITE]}
     records, sources = [], []
     tables = None  # with the cache: its reader, saved once every file is read
     if cached:
@@ -491,7 +636,7 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     read = tables if tables is not None else read_response_table
     for path in files:
         try:
-            file_records, file_problems = _read_rows(path, survey, names, project, read)
+            file_records, file_problems = _read_rows(path, survey, declaration, names, project, read)
         except SurveyError as error:
             file_records, file_problems = [], [error]
         records += file_records
@@ -502,13 +647,13 @@ def check_survey(project: Project, *, transcripts: list[Transcript] | None = Non
     problems += _duplicate_respondents(records, project)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    responses = _responses_frame(records, survey, schools)
-    return SurveyData(survey=survey, responses=responses, schools=schools, sources=tuple(sources),
-                      warnings=tuple(problems)), problems
+    responses = _responses_frame(records, survey, sites)
+    return SurveyData(survey=survey, responses=responses, sites=sites, sources=tuple(sources),
+                      declaration=declaration, warnings=tuple(problems)), problems
 
 
 def _duplicate_respondents(records: list[dict], project: Project) -> list[Problem]:
-    """A respondent may answer once per school year; a second answer in the same year is an error."""
+    """A respondent may answer once per period; a second answer in the same one is an error."""
     first: dict[tuple[str, str], dict] = {}
     problems: list[Problem] = []
     for record in records:
@@ -533,9 +678,12 @@ def load_survey(project: Project, *, transcripts: list[Transcript] | None = None
 
     Raises
     ------
+    DeclarationError
+        If pleval.yaml has an error.
     SurveyError
         If the project has no survey, or it has any error: the first error, with a count of the others.
     """
+    project_declaration(project)  # a broken pleval.yaml is the error to report, not the survey's
     data, problems = check_survey(project, transcripts=transcripts, cached=True)
     if data is not None:
         return data

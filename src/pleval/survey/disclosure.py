@@ -1,7 +1,7 @@
 """Complementary suppression: no suppressed survey figure can be worked out from the figures published beside it.
 
-Suppressing each small cell on its own is not enough. A region's figure minus the figures of all but one of its
-schools is that school's figure; a school's figure minus its teachers' is its principal's. So a build's figures are
+Suppressing each small cell on its own is not enough. A state's figure minus the figures of all but one of its
+sites is that site's figure; a site's figure minus its nurses' is its manager's. So a build's figures are
 protected together: :func:`plan_suppression` takes every cell the build publishes (an item among a set of
 respondents, with its n and agree count), suppresses the cells with fewer answers than the threshold (primary
 suppression), then withholds further cells (complementary suppression) until no suppressed cell is a linear
@@ -10,9 +10,9 @@ from the others, the cheapest one or two shown cells whose withholding stops it 
 part of the same total, or the total itself, or a copy of the cell published under another name.
 
 A cell is known by the respondents who answered the item in it. Respondents that belong to exactly the same
-published cells form one *atom*; a reader who knows which cells contain which atoms (regions contain schools,
-schools contain roles) but not the atoms' counts can work out a suppressed cell's n and agree count exactly when
-its atoms are a combination of shown cells: the region minus the other schools, the overall figure minus the
+published cells form one *atom*; a reader who knows which cells contain which atoms (states contain sites,
+sites contain roles) but not the atoms' counts can work out a suppressed cell's n and agree count exactly when
+its atoms are a combination of shown cells: the state minus the other sites, the overall figure minus the
 published breakdowns, or the very same respondents published under another name. Cells with the same respondents
 are therefore always suppressed together. Complementary cells are chosen cheapest first (by their ``cost``, then
 n, then the order given), so the result is deterministic. Bounds a reader could add from counts being
@@ -23,7 +23,7 @@ all agree or all disagree (else a reader would learn that each of them did).
 A page also states how many respondents a scope has ("8 responses"). Such a count is a cell too
 (:func:`count_cell`, of the pseudo-item :data:`RESPONDENTS`): its n is the number of respondents, and it has no
 agree count. A cell's n and agree count follow only from cells of its item, but its n alone follows from any
-published n: the year's respondents minus two briefs' counts, or a region's figure minus other items' school
+published n: the year's respondents minus two briefs' counts, or a state's figure minus other items' site
 figures. So besides each item's cells, the plan protects every cell's n among all the cells at once.
 
 Nothing here reads files; :mod:`pleval.briefs.published` gathers the cells of a build.
@@ -251,13 +251,15 @@ def cell_key(item_id: str, filters: SurveyFilters | None = None, cell: Sequence[
 def figure_cells(data, item_id: str, filters: SurveyFilters | None = None, by: Sequence[str] = (), *,
                  cost: int = 1) -> list[Cell]:
     """The cells of one item among the respondents ``filters`` selects: one overall, or one per cell of the
-    breakdown columns ``by`` (response columns such as ``year``, ``school``, ``role``), keyed by :func:`cell_key`,
+    breakdown ``by`` (response columns such as ``year``, ``site``, ``role`` or an attribute, by any name
+    :func:`pleval.survey.figures.breakdown_columns` takes), keyed by :func:`cell_key` with the columns' names,
     each with ``cost``.
 
     ``data`` is a :class:`pleval.survey.data.SurveyData`.
     """
-    from .figures import filter_responses
+    from .figures import breakdown_columns, filter_responses
 
+    by = breakdown_columns(data, by)
     responses = filter_responses(data, filters)
     answers = responses[item_id]
     answered = responses[answers.notna()]

@@ -4,46 +4,104 @@ Everything here computes from a validated :class:`pleval.survey.data.SurveyData`
 "percent agreeing": respondents whose answer is one of the item's ``agree`` levels, out of those who answered
 the item (blank and ``not_applicable`` answers count in neither). A cell with fewer answers than the survey's
 ``suppress_below`` is suppressed: its row keeps ``n`` but has no agree count, percent or interval at all.
+
+Breakdowns and filters name columns of the responses: ``site`` (or the site's key or word in pleval.yaml, say
+``clinic``), ``role``, ``year`` and any site attribute (``state``, ``setting``). Values are ordered as pleval.yaml
+declares them (its roles, an attribute's ``values``), any other by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from ..errors import SurveyError
-from ..schema import LOCALES, REGIONS, ROLES, SCHOOL_LEVELS, SurveyFigure, SurveyFilters, SurveySource
-from .data import SurveyData
+from ..schema import SITE, SurveyFigure, SurveyFilters, SurveySource
+from ..schema.declaration import did_you_mean
+from .data import SurveyData, column_key
 
-#: Names a user may give a breakdown by, and the response column each means.
-BREAKDOWNS = {"school": "school", "role": "role", "level": "school_level", "school_level": "school_level",
-              "year": "year", "region": "region", "locale": "locale", "district": "district", "pathway": "pathway"}
-_ORDERS = {"role": ROLES, "school_level": SCHOOL_LEVELS, "region": REGIONS, "locale": LOCALES}
-_FILTER_COLUMNS = {"years": "year", "regions": "region", "levels": "school_level", "pathways": "pathway",
-                   "schools": "school", "roles": "role"}
 INTERVAL = "Wilson score interval"
+#: Columns of an agreement table that are no breakdown.
+MEASURES = ("breakdown", "item_id", "wording", "respondents", "n", "agree", "percent", "ci_low", "ci_high",
+            "suppressed", "withheld")
 
 
-def breakdown_columns(names) -> tuple[str, ...]:
-    """Response columns for breakdown names such as ``("school", "level")``.
+def response_names(data: SurveyData) -> dict[str, str]:
+    """Every name a breakdown or a filter may use, and the response column it means: ``site``, ``role``,
+    ``year`` and each site attribute by its name; the site also by its key and its word in pleval.yaml
+    (``clinic``)."""
+    names = {column: column for column in (SITE, "role", "year", *data.site_attributes)}
+    site = data.declaration.site
+    for alias in (site.key, site.singular):
+        names.setdefault(column_key(alias), SITE)
+    return names
+
+
+def _known_names(data: SurveyData) -> list[str]:
+    """The names a message offers: the site's key (as the metadata names it), role, year and the attributes."""
+    return [data.declaration.site.key, "role", "year", *data.site_attributes]
+
+
+def breakdown_columns(data: SurveyData, names: Iterable[str]) -> tuple[str, ...]:
+    """Response columns for breakdown names such as ``("clinic", "role")`` (see :func:`response_names`).
 
     Raises
     ------
     SurveyError
         For a name that is not a breakdown.
     """
-    columns = []
+    lookup = response_names(data)
+    columns: list[str] = []
     for name in names:
-        column = BREAKDOWNS.get(str(name).strip().lower())
+        column = lookup.get(column_key(name))
         if column is None:
-            raise SurveyError(f"cannot break survey figures down by '{name}'",
-                              fix=f"use one or more of: {', '.join(BREAKDOWNS)}")
+            known = _known_names(data)
+            raise SurveyError(f"cannot break survey figures down by '{name}'{did_you_mean(str(name), known)}",
+                              fix=f"use one or more of: {', '.join(known)}")
         if column not in columns:
             columns.append(column)
     return tuple(columns)
+
+
+def _declared_values(data: SurveyData, column: str) -> tuple[str, ...]:
+    """The values pleval.yaml declares for a column, in its order: its roles, an attribute's ``values``."""
+    if column == "role":
+        return data.declaration.role_ids
+    attribute = data.declaration.site_attribute(column)
+    return attribute.values if attribute is not None else ()
+
+
+def scoped_filters(data: SurveyData, filters: SurveyFilters | None) -> SurveyFilters:
+    """``filters`` by response column (``clinic: [...]`` is ``site: [...]``), years written as pleval.yaml's
+    periods are (``2023-24`` is ``2023-2024``).
+
+    Raises
+    ------
+    SurveyError
+        For a name that is no response column, a year not written as a period, or a column named twice.
+    """
+    if filters is None:
+        return SurveyFilters()
+    lookup = response_names(data)
+    scoped: dict[str, list[str]] = {}
+    for name, values in filters.active().items():
+        column = lookup.get(column_key(name))
+        if column is None:
+            known = _known_names(data)
+            raise SurveyError(f"cannot filter survey responses by '{name}'{did_you_mean(name, known)}",
+                              fix=f"use one or more of: {', '.join(known)}")
+        if column in scoped:
+            raise SurveyError(f"the filters name the {column} twice ('{name}')", fix="give its values once")
+        if column == "year":
+            try:
+                values = [data.declaration.periods.normalise(value) for value in values]
+            except ValueError as error:
+                raise SurveyError(str(error), fix="write the year as the survey's are") from None
+        scoped[column] = list(values)
+    return SurveyFilters.model_validate(scoped)
 
 
 def filter_responses(data: SurveyData, filters: SurveyFilters | None = None) -> pd.DataFrame:
@@ -52,22 +110,25 @@ def filter_responses(data: SurveyData, filters: SurveyFilters | None = None) -> 
     Raises
     ------
     SurveyError
-        If a filter names a year, school or pathway that no response has (most likely a typing mistake).
+        If a filter names an unknown column, a value outside those pleval.yaml declares for it, or, for a column
+        without declared values (the site, the year, a free attribute), a value no response has (most likely a
+        typing mistake).
     """
     responses = data.responses
-    if filters is None:
+    if filters is None or not filters.active():
         return responses
     keep = pd.Series(True, index=responses.index)
-    for field, values in filters:
-        if not values:
-            continue
-        column = _FILTER_COLUMNS[field]
-        if field in ("years", "schools", "pathways"):
-            known = set(responses[column].unique())  # unique first: a string column is slow to walk in Python
-            unknown = [v for v in values if v not in known]
-            if unknown:
-                raise SurveyError(f"no survey responses have {column} {', '.join(map(repr, unknown))}",
-                                  fix=f"use one of: {', '.join(sorted(known))}")
+    for column, values in scoped_filters(data, filters).active().items():
+        declared = _declared_values(data, column)
+        known = declared or tuple(sorted(map(str, responses[column].unique())))  # unique: a column walks slowly
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            if declared:
+                raise SurveyError(f"{column} {', '.join(map(repr, unknown))} is not one of: {', '.join(declared)}"
+                                  f"{did_you_mean(unknown[0], declared)}", fix="use a value pleval.yaml declares")
+            said = data.declaration.site.singular if column == SITE else column
+            raise SurveyError(f"no survey responses have {said} {', '.join(map(repr, unknown))}"
+                              f"{did_you_mean(unknown[0], known)}", fix=f"use one of: {', '.join(known)}")
         keep &= responses[column].isin(values)
     return responses[keep]
 
@@ -89,12 +150,15 @@ def _by_rank(rank: dict[str, int]) -> Callable[[pd.Series], pd.Series]:
     return lambda s: s.map(lambda v: rank.get(v, len(rank)))
 
 
-def _sorted(frame: pd.DataFrame, columns: tuple[str, ...], item_order: list[str] | None = None) -> pd.DataFrame:
-    """Items in survey.yaml's order; roles, levels, regions and locales in the model's order; the rest by name."""
+def _sorted(frame: pd.DataFrame, data: SurveyData, columns: tuple[str, ...],
+            item_order: list[str] | None = None) -> pd.DataFrame:
+    """Items in survey.yaml's order; roles and attribute values in pleval.yaml's order; the rest by value."""
     keys: dict[str, Callable[[pd.Series], pd.Series]] = {
         "item_id": lambda s: s.map({item: i for i, item in enumerate(item_order or [])})}
-    for column, order in _ORDERS.items():
-        keys[column] = _by_rank({value: i for i, value in enumerate(order)})
+    for column in columns:
+        declared = _declared_values(data, column)
+        if declared:
+            keys[column] = _by_rank({value: i for i, value in enumerate(declared)})
     by = (["item_id"] if item_order else []) + list(columns)
     if not by:
         return frame
@@ -111,8 +175,8 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     items : list of str, optional
         Item ids (default: every item, in survey.yaml's order).
     by : sequence of str
-        Breakdown names (see :data:`BREAKDOWNS`); several at once cross them (school and role: one row per
-        school and role). Empty: one overall row per item.
+        Breakdown names (see :func:`response_names`); several at once cross them (site and role: one row per
+        site and role). Empty: one overall row per item.
     filters : SurveyFilters, optional
         Which respondents count.
     suppress_below : int, optional
@@ -123,8 +187,8 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     Returns
     -------
     pandas.DataFrame
-        One row per item and cell: ``item_id``, ``wording``, the breakdown columns (``school``, ``role``,
-        ``school_level``, ``year``, ...), ``respondents`` (in the cell), ``n`` (who answered the item),
+        One row per item and cell: ``item_id``, ``wording``, the breakdown columns (``site``, ``role``,
+        ``year``, an attribute...), ``respondents`` (in the cell), ``n`` (who answered the item),
         ``agree`` (how many agreed; missing when suppressed), ``percent``, ``ci_low``, ``ci_high`` (0-100;
         missing when suppressed) and ``suppressed``. ``attrs["provenance"]`` records the survey, its hash,
         the respondent files with their sha256, the filters, the breakdown, the threshold and the interval.
@@ -140,7 +204,7 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     if unknown:
         raise SurveyError(f"no survey item {', '.join(map(repr, unknown))}", fix=f"use one of: "
                           f"{', '.join(survey.item_ids)}")
-    columns = breakdown_columns(by)
+    columns = breakdown_columns(data, by)
     threshold = survey.suppress_below if suppress_below is None else int(suppress_below)
     responses = filter_responses(data, filters)
     parts = []
@@ -159,10 +223,10 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
         counts.insert(1, "wording", survey.item(item_id).wording)
         parts.append(counts)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    table = _sorted(table, columns, items).reset_index(drop=True)
+    table = _sorted(table, data, columns, items).reset_index(drop=True)
     table = _with_percent(table, threshold, confidence)
     table.attrs["provenance"] = {
-        "survey": survey.name, "survey_hash": survey.hash, "population": survey.population,
+        "survey": survey.name, "survey_hash": survey.hash, "population": data.declaration.words.respondents.plural,
         "sources": [s.model_dump() for s in used_sources(data, responses)],
         "filters": (filters or SurveyFilters()).active(),
         "by": list(columns), "suppress_below": threshold, "interval": INTERVAL, "confidence": confidence,
@@ -192,8 +256,9 @@ def item_figure(data: SurveyData, item_id: str, filters: SurveyFilters | None = 
                 suppress_below: int | None = None, confidence: float = 0.95) -> SurveyFigure:
     """One item's percent agreeing among the respondents ``filters`` selects, with its provenance.
 
-    This is the figure a brief quotes ("Approximately 40% of educators in schools that administered the
-    survey in 2023-2024 agreed that ..."): ``schools`` is how many schools had respondents within the filters.
+    This is the figure a brief quotes ("Approximately 40% of respondents in the sites that administered the
+    survey in 2025 agreed that ..."): ``sites`` is how many sites had respondents within the filters, and
+    ``population`` is pleval.yaml's word for the respondents.
 
     Raises
     ------
@@ -214,73 +279,93 @@ def item_figure(data: SurveyData, item_id: str, filters: SurveyFilters | None = 
 
     return SurveyFigure(
         item_id=item_id, wording=item.wording, agreed_that=item.agreed_that, survey=survey.name,
-        population=survey.population, n=int(row["n"]), agree=None if pd.isna(row["agree"]) else int(row["agree"]),
+        population=provenance["population"], n=int(row["n"]),
+        agree=None if pd.isna(row["agree"]) else int(row["agree"]),
         percent=number(row["percent"]), ci_low=number(row["ci_low"]), ci_high=number(row["ci_high"]),
         confidence=confidence, suppressed=bool(row["suppressed"]), suppress_below=provenance["suppress_below"],
         agree_levels=tuple(provenance["agree_levels"][item_id]), filters=filters,
-        schools=int(responses["school"].nunique()), years=tuple(sorted(responses["year"].unique())),
+        sites=int(responses[SITE].nunique()), years=tuple(sorted(responses["year"].unique())),
         sources=used_sources(data, responses), survey_hash=survey.hash,
     )
 
 
-def schools_administered(data: SurveyData, *, by=("year",), filters: SurveyFilters | None = None) -> pd.DataFrame:
-    """How many schools administered the survey (had at least one respondent), and how many responded.
+def sites_administered(data: SurveyData, *, by=("year",), filters: SurveyFilters | None = None) -> pd.DataFrame:
+    """How many sites administered the survey (had at least one respondent), and how many responded.
 
     Returns
     -------
     pandas.DataFrame
-        The breakdown columns (default ``year``), ``schools`` and ``respondents``; with ``by=()``, one row over
-        all years (a school surveyed in two years counts once).
+        The breakdown columns (default ``year``), ``sites`` and ``respondents``; with ``by=()``, one row over
+        all years (a site surveyed in two years counts once).
     """
-    columns = breakdown_columns(by)
+    columns = breakdown_columns(data, by)
     responses = filter_responses(data, filters)
     if not columns:
-        return pd.DataFrame({"schools": [responses["school"].nunique()], "respondents": [len(responses)]})
-    counts = responses.groupby(list(columns), observed=True).agg(schools=("school", "nunique"),
+        return pd.DataFrame({"sites": [responses[SITE].nunique()], "respondents": [len(responses)]})
+    counts = responses.groupby(list(columns), observed=True).agg(sites=(SITE, "nunique"),
                                                                   respondents=("respondent", "size")).reset_index()
-    return _sorted(counts, columns).reset_index(drop=True)
+    return _sorted(counts, data, columns).reset_index(drop=True)
 
 
 def parse_breakdowns(text: str | None) -> list[tuple[str, ...]]:
-    """``"school,role+year"`` -> ``[(), ("school",), ("role", "year")]``: overall first, ``+`` crosses breakdowns.
+    """``"clinic,role+year"`` -> ``[(), ("clinic",), ("role", "year")]``: overall first, ``+`` crosses breakdowns.
 
-    Raises
-    ------
-    SurveyError
-        For a name that is not a breakdown.
+    The names are checked where figures are computed (:func:`breakdown_columns`).
     """
     breakdowns: list[tuple[str, ...]] = [()]
     for part in (text or "").split(","):
-        names = [name.strip() for name in part.split("+") if name.strip()]
-        if names:
-            columns = breakdown_columns(names)
-            if columns not in breakdowns:
-                breakdowns.append(columns)
+        names = tuple(name.strip() for name in part.split("+") if name.strip())
+        if names and names not in breakdowns:
+            breakdowns.append(names)
     return breakdowns
 
 
 def agreement_report(data: SurveyData, *, breakdowns=((),), items=None, filters: SurveyFilters | None = None,
                      suppress_below: int | None = None) -> pd.DataFrame:
-    """Several agreement tables stacked into one, e.g. overall, by school, and by school and role.
+    """Several agreement tables stacked into one, e.g. overall, by site, and by site and role.
 
     Returns
     -------
     pandas.DataFrame
         The columns of :func:`agreement_table` for every breakdown's columns, plus ``breakdown`` first
-        (``"overall"``, ``"school"``, ``"school+role"``); a row's breakdown columns outside its breakdown are
-        missing. ``attrs["provenance"]`` is the overall table's, with every breakdown listed under ``by``.
+        (``"overall"``, ``"site"``, ``"site+role"``: the response columns); a row's breakdown columns outside
+        its breakdown are missing. ``attrs["provenance"]`` is the overall table's, with every breakdown listed
+        under ``by``.
+
+    Raises
+    ------
+    SurveyError
+        For an unknown item id, breakdown or filter value.
     """
+    resolved: list[tuple[str, ...]] = []
+    for names in breakdowns:
+        columns = breakdown_columns(data, names)
+        if columns not in resolved:
+            resolved.append(columns)
     parts = []
-    for columns in breakdowns:
+    for columns in resolved:
         table = agreement_table(data, items=items, by=columns, filters=filters, suppress_below=suppress_below)
         table.insert(0, "breakdown", "+".join(columns) or "overall")
         parts.append(table)
     report = pd.concat(parts, ignore_index=True)
-    present = [c for c in dict.fromkeys(BREAKDOWNS.values()) if c in report.columns]
+    present = list(dict.fromkeys(column for columns in resolved for column in columns))
     leading = ["breakdown", "item_id", "wording", *present]
     report = report[leading + [c for c in report.columns if c not in leading]]
-    report.attrs["provenance"] = {**parts[0].attrs["provenance"], "by": ["+".join(c) or "overall" for c in breakdowns]}
+    report.attrs["provenance"] = {**parts[0].attrs["provenance"], "by": ["+".join(c) or "overall" for c in resolved]}
     return report
+
+
+def worded(table: pd.DataFrame, data: SurveyData) -> pd.DataFrame:
+    """A table of figures or counts as text shows it, in the project's words: the ``site`` column and breakdown
+    labels named by pleval.yaml's word for a site ("clinic"), the ``sites`` count by its plural ("clinics")."""
+    site = data.declaration.site
+    taken = set(table.columns) - {SITE, "sites"}
+    names = {old: new for old, new in ((SITE, site.singular), ("sites", site.plural)) if new not in taken}
+    shown = table.rename(columns=names)
+    if "breakdown" in shown.columns and SITE in names:
+        shown["breakdown"] = ["+".join(names[SITE] if part == SITE else part for part in label.split("+"))
+                              for label in shown["breakdown"]]
+    return shown
 
 
 def marked_table(table: pd.DataFrame, suppress_below: int) -> pd.DataFrame:
@@ -293,7 +378,7 @@ def marked_table(table: pd.DataFrame, suppress_below: int) -> pd.DataFrame:
     """
     shown = table.drop(columns=[c for c in ("breakdown", "wording", "suppressed", "withheld", "agree", "ci_low",
                                             "ci_high") if c in table.columns])
-    empty = [c for c in set(BREAKDOWNS.values()) if c in shown.columns and shown[c].isna().all()]
+    empty = [c for c in shown.columns if c not in MEASURES and shown[c].isna().all()]
     shown = shown.drop(columns=empty)
     withheld = table["withheld"] if "withheld" in table.columns else pd.Series(False, index=table.index)
     for column in ("n", "respondents"):  # numbers a published table leaves out (disclosure.withheld_table)

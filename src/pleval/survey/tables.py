@@ -95,8 +95,8 @@ def read_response_table(path: Path) -> tuple[list[str], list[tuple[int, list[str
                           fix=f"save it as one of: {', '.join(TABLE_READERS)}")
     records, warnings = reader(path)
     if not records or not any(records[0]):
-        raise SurveyError("row 1 should be the header (respondent, school, year, role and one column per item)",
-                          path=path, line=1, fix="put the column names in the first row")
+        raise SurveyError("row 1 should be the header (the respondent, site, year and role columns and one column "
+                          "per item)", path=path, line=1, fix="put the column names in the first row")
     header = records[0]
     while header and not header[-1]:
         header = header[:-1]
