@@ -24,11 +24,11 @@ def _filters(years: list[str], wheres: tuple[str, ...]) -> dict[str, list[str]]:
 @main.command()
 @project_option
 @click.option("--by", "breakdowns", default="", help="Breakdowns, comma-separated: the site (by pleval.yaml's key "
-              "for it, e.g. school or clinic), role, year or any site attribute (state, region...); join two with "
+              "for it, or its word, e.g. clinic), role, year or any site attribute (state, setting...); join two with "
               "+ to cross them (site+role). Overall figures always come first.")
 @list_option("--items", help="Comma-separated item ids (default: every item in survey.yaml).")
 @list_option("--year", "years", multiple=True, help="Only these years, written as pleval.yaml's periods are "
-             "(2025, or 2023-2024 for school years; repeatable).")
+             "(2025, or 2023-2024 for periods spanning two years; repeatable).")
 @click.option("--filter", "wheres", multiple=True, metavar="NAME=VALUE[,VALUE]",
               help="Only respondents whose site, role or site attribute has one of these values, e.g. "
                    "--filter state=Oregon (repeatable).")
