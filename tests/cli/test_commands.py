@@ -3,6 +3,7 @@ import io
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from clinic_project import make_clinic_project
 
 from pleval.cli import main
 
@@ -52,6 +53,60 @@ def test_code_rejects_an_unknown_summary(run, make_project):
     project = make_project(transcripts=["two_speakers.txt"])
     result = CliRunner().invoke(main, ["code", "--project", str(project.root), "--by", "shoe_size"])
     assert result.exit_code == 2 and "cannot summarise by 'shoe_size'" in result.output
+    result = CliRunner().invoke(main, ["code", "--project", str(project.root), "--by", "role,regoin"])
+    [line] = result.output.splitlines()  # one line, before anything is coded
+    assert result.exit_code == 2 and "cannot summarise by 'regoin' (did you mean 'region'?)" in line
+    assert "choose from: transcript, school, role, speaker, district, region, school_level" in line
+    assert not project.output_path("cache", "rules.pack").exists()
+
+
+def summary(output: str, name: str) -> tuple[str, dict[str, list[int]]]:
+    """The table ``pleval code`` printed under "Coded segments by NAME": its index's name, and each row's counts."""
+    lines = output.split(f"\nCoded segments by {name} (rules):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = {}
+    for line in lines[2:]:
+        value, *numbers = line.rsplit(maxsplit=3)
+        rows[value] = [int(n) for n in numbers]
+    return lines[1].strip(), rows
+
+
+def test_code_summarises_a_clinic_project_by_its_own_attributes(run, tmp_path):
+    project = make_clinic_project(tmp_path / "clinics")
+    result = run("code", "--project", project.root, "--no-progress")
+    assert result.exit_code == 0  # by default, by the site under its key, then by role
+    by_site = ("site", {"Desert Sun Clinic": [1, 1, 2], "Riverbend Clinic": [2, 1, 3]})
+    assert summary(result.output, "site") == by_site
+    assert summary(result.output, "role") == ("role", {"clinic_manager": [1, 1, 2],
+                                                       "community_health_worker": [2, 1, 3]})
+    result = run("code", "--project", project.root, "--by", "state,clinic,year,language,county", "--no-progress")
+    assert result.exit_code == 0
+    assert summary(result.output, "state") == ("state", {"Nevada": [1, 1, 2], "Oregon": [2, 1, 3]})
+    assert summary(result.output, "clinic") == by_site  # the site's word names it too
+    assert summary(result.output, "year") == ("year", {"2024": [1, 1, 2], "2025": [2, 1, 3]})  # calendar years
+    assert summary(result.output, "language") == ("language", {"English": [2, 1, 3], "Spanish": [1, 1, 2]})
+    assert summary(result.output, "county") == ("county", {"Lane": [2, 1, 3], "Nye": [1, 1, 2]})  # undeclared
+    result = run("code", "--project", project.root, "--by", "stat", "--no-progress")
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert ("cannot summarise by 'stat' (did you mean 'state'?); choose from: transcript, site, role, speaker, "
+            "setting, state, county, type, year, language, segment_id") in result.output
+
+
+def test_code_help_names_no_sample_words(run):
+    help_text = run("code", "--help").output
+    assert "--by" in help_text and "attribute" in help_text
+    assert not {"school", "region"} & set(help_text.lower().replace(",", " ").replace(".", " ").split())
+
+
+def test_export_codings_has_the_site_and_every_site_attribute(run, tmp_path):
+    project = make_clinic_project(tmp_path / "clinics")
+    result = run("export", "codings", "--project", project.root, "--source", "rules")
+    assert result.exit_code == 0
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns) == [  # declared attributes first, in declared order, then the county (undeclared)
+        "transcript_id", "segment_id", "start", "end", "speaker", "role", "site", "setting", "state", "county",
+        "code_id", "coder", "source", "score", "evidence", "text", "codebook_hash", "transcript_hash"]
+    assert sorted(set(zip(table["site"], table["state"], table["county"], strict=True))) == [
+        ("Desert Sun Clinic", "Nevada", "Nye"), ("Riverbend Clinic", "Oregon", "Lane")]
 
 
 def test_export_codings_csv_to_stdout_and_xlsx_to_file(run, make_project, tmp_path):

@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 from pleval.cli import main
 from pleval.cli.options import list_option, split_list
 from pleval.cli.output import counts_text, index_table_text
-from pleval.coding.run import CODING_COLUMNS, CodeCounts, code_counts, code_project, codings_frame, summary_table
+from pleval.coding.run import CodeCounts, code_counts, code_project, coding_values, codings_frame, summary_table
 from pleval.project import Project
 
 ROW_COLUMNS = ["transcript_id", "speaker", "role", "school", "district", "region", "school_level", "code_id"]
+#: What codings are counted by that the codings table has no column for: the type, the period, a speaker's
+#: attribute, and a site attribute the sample declares but no transcript gives.
+NOT_IN_TABLE = ["type", "year", "grade", "years_in_role", "esc"]
 
 code_ids = st.lists(st.from_regex(r"[a-z][a-z_]{0,24}", fullmatch=True), min_size=1, max_size=12, unique=True)
 values = st.text(st.characters(categories=["L", "M", "N", "P", "S", "Zs"]), min_size=1, max_size=20).filter(
@@ -63,13 +66,19 @@ def test_code_prints_every_summary_as_before(coded_sample):
     """What ``pleval code`` prints for each --by is what summary_table(codings_frame(...)) printed."""
     project = Project.open(coded_sample)
     run = code_project(project, progress=False)
-    from_rows = {column: counts_text(code_counts(run, column)) for column in ROW_COLUMNS}
+    from_rows = {column: counts_text(code_counts(run, column)) for column in ROW_COLUMNS + NOT_IN_TABLE}
     assert run.rows, "counted from the rows, before any coding is made"
-    frame = codings_frame(run.transcripts, run.codings)
-    for column in CODING_COLUMNS:
+    frame = codings_frame(run.transcripts, run.codings, run.declaration)
+    assert list(frame.columns) == run.columns.frame and set(ROW_COLUMNS) <= set(frame.columns)
+    for column in run.columns.frame:
         expected = summary_table(frame, column, run.codebook.code_ids).to_string()
         assert counts_text(code_counts(run, column)) == expected, column  # from the codings
         assert from_rows.get(column, expected) == expected, column
+    for column in NOT_IN_TABLE:
+        values = coding_values(run.transcripts, run.codings, column, run.columns)
+        table = pd.DataFrame({column: values, "code_id": [c.code_id for c in run.codings]})
+        expected = summary_table(table, column, run.codebook.code_ids).to_string()
+        assert counts_text(code_counts(run, column)) == expected == from_rows[column], column
     names = ["transcript", "school", "role", "region", "score", "start", "text"]
     result = CliRunner().invoke(main, ["code", "--project", str(coded_sample), "--by", ",".join(names),
                                        "--no-progress"])

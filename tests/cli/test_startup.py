@@ -43,7 +43,8 @@ def run_pleval(*args):
 def test_python_m_pleval_is_the_pleval_command():
     done = subprocess.run([sys.executable, "-m", "pleval", "--version"], capture_output=True, text=True, check=True)
     assert done.stdout == f"pleval, version {__version__}\n"
-    done = subprocess.run([sys.executable, "-m", "pleval", "code", "--by", "shoe_size"], capture_output=True, text=True)
+    # (an unknown option: an unknown --by is a one-line error of pleval's own, naming the choices)
+    done = subprocess.run([sys.executable, "-m", "pleval", "code", "--shoe-size"], capture_output=True, text=True)
     assert done.returncode == 2 and "Usage: pleval code" in done.stderr
 
 

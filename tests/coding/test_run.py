@@ -1,6 +1,6 @@
 import pytest
 
-from pleval.coding.run import CODING_COLUMNS, code_project, codings_frame, load_segments, summary_table
+from pleval.coding.run import code_project, codings_frame, load_segments, summary_table
 from pleval.errors import CodebookError
 
 
@@ -66,8 +66,12 @@ def test_segments_come_back_from_the_cache_with_sentences(make_project):
 def test_tidy_table_and_summary(make_project):
     project = make_project(transcripts=["two_speakers.txt", "focus_group_p_labels.txt"])
     run = code_project(project, progress=False)
-    frame = codings_frame(run.transcripts, run.codings)
-    assert list(frame.columns) == CODING_COLUMNS
+    frame = codings_frame(run.transcripts, run.codings, run.declaration)
+    assert list(frame.columns) == [  # the site under the sample's key, then its attributes, in declared order
+        "transcript_id", "segment_id", "start", "end", "speaker", "role", "school", "district", "region",
+        "school_level", "locale", "pathway", "code_id", "coder", "source", "score", "evidence", "text",
+        "codebook_hash", "transcript_hash"]
+    assert list(codings_frame(run.transcripts, run.codings).columns)[6] == "site"  # with no declaration
     assert set(frame["source"]) == {"rules"}
     row = frame[frame["transcript_id"] == "focus-group-p-labels"].iloc[0]
     assert (row["speaker"], row["role"], row["text"]) == ("P1", "teacher", "The budget for subs, mostly.")

@@ -19,6 +19,8 @@ from .options import (
 )
 from .output import counts_text, echo_table
 
+EXIT_USAGE = click.UsageError.exit_code  # a name --by does not know is a usage error, as click's own are
+
 
 @main.command()
 @project_option
@@ -39,24 +41,38 @@ def validate(project_dir):
 @main.command()
 @project_option
 @force_option("Recode every transcript, ignoring cached results.")
-@list_option("--by", default="school,role", show_default=True,
-             help="Summaries to print, comma-separated: transcript, school, role, region, school_level.")
+@list_option("--by", show_default="the site's key in pleval.yaml, then role",
+             help="Summaries to print, comma-separated: transcript, site (or the key pleval.yaml gives it), role, "
+                  "speaker, type, year, any site or participant attribute, or any column of `pleval export codings`.")
 @progress_option
 @jobs_option("Processes to code with (worth it for many changed transcripts).")
-def code(project_dir, force, by, progress, jobs):
+@click.pass_context
+def code(ctx, project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
-    from ..coding.run import CODING_COLUMNS, code_counts, code_project
+    from ..coding.columns import CodingColumns
+    from ..coding.run import code_counts, code_project
+    from ..inputs.cache import load_transcripts_cached
+    from ..inputs.declaration import project_declaration
 
-    run = code_project(open_project(project_dir), force=force, progress=progress, jobs=jobs)
+    project = open_project(project_dir)
+    declaration = project_declaration(project)
+    if ctx.get_parameter_source("by") is click.core.ParameterSource.DEFAULT:
+        by = [declaration.site.key, "role"]
+    # The names are checked before coding, which may take long: against what pleval.yaml declares, and only if
+    # that does not know one, against the metadata (the transcripts loaded then are the run's).
+    columns = CodingColumns.of(declaration, [])
+    if any(columns.column(name) is None for name in by or []):
+        columns = CodingColumns.of(declaration, load_transcripts_cached(project)[0])
+    for name in by or []:
+        if columns.column(name) is None:
+            click.echo(f"error: --by: {columns.unknown(name)}", err=True)
+            ctx.exit(EXIT_USAGE)
+    run = code_project(project, force=force, progress=progress, jobs=jobs)
     for problem in run.problems:
         echo_problem(problem)
-    columns = {"transcript": "transcript_id"}
     for name in by or []:
-        column = columns.get(name, name)
-        if column not in CODING_COLUMNS:
-            raise click.BadParameter(f"cannot summarise by '{name}'", param_hint="--by")
         click.echo(f"\nCoded segments by {name} (rules):")
-        click.echo(counts_text(code_counts(run, column)))
+        click.echo(counts_text(code_counts(run, run.columns.names[name])))
     skipped = sum(1 for p in run.problems if p.severity == "error")
     click.echo(
         f"\n{len(run.transcripts)} transcripts coded ({len(run.coded)} new, {len(run.cached)} from cache), "

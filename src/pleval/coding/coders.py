@@ -93,7 +93,7 @@ class _Units:
             found = []
             if unit == "transcript":
                 found = [(0, len(transcript.text), transcript.id)]
-                self.texts[transcript.id] = transcript.meta.site
+                self.texts[transcript.id] = transcript.meta.site or transcript.id  # the site says where
             elif unit == "turn":
                 for turn in transcript.turns:
                     if not turn.is_interviewer:

@@ -1,6 +1,7 @@
 """Tidy tables out of the project: CSV or Excel, written whole or not at all.
 
-``pleval export codings`` writes every coder's codings, one row per coding with the ``coder`` who made it and
+``pleval export codings`` writes every coder's codings, one row per coding with its transcript, turn, site
+(under the key pleval.yaml gives it) and every site attribute the metadata gives, the ``coder`` who made it and
 its ``source`` (rules, human, consensus, model), and the coders' memos apart (an Excel sheet of their own, or
 ``<name>.memos.csv`` beside a CSV file). Human codings are the replay of each coder's log (undone decisions
 excluded), re-anchored where a transcript was edited.
@@ -109,7 +110,7 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
             found, notes = human_codings(project, coder, run.transcripts, codebook, problems)
             codings += found
             memos += notes
-    frame = codings_frame(run.transcripts, codings)
+    frame = codings_frame(run.transcripts, codings, run.declaration)
     memo_frame = pd.DataFrame(memos, columns=MEMO_COLUMNS)
     if fmt == "csv" and output is None:
         frame.to_csv(sys.stdout, index=False)

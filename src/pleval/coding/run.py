@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING, TypeVar
 from .. import __version__
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..inputs.declaration import project_declaration
 from ..inputs.text import sha256_text
 from ..nlp.rows import codings_from_rows
 from ..project import Project, atomic_write
 from ..schema import Codebook, Coding, Segment, Transcript, Turn, segment_id
+from ..schema.declaration import DEFAULT_DECLARATION, Declaration
+from .columns import AFTER, CodingColumns
 from .store import RULES
 
 if TYPE_CHECKING:
@@ -42,12 +45,6 @@ if TYPE_CHECKING:
     from ..nlp.segment import SentenceBounds
 
 CACHE_FORMAT = 7
-
-#: Columns of :func:`codings_frame`, in order.
-CODING_COLUMNS = [
-    "transcript_id", "segment_id", "start", "end", "speaker", "role", "school", "district", "region",
-    "school_level", "code_id", "coder", "source", "score", "evidence", "text", "codebook_hash", "transcript_hash",
-]
 
 
 @dataclass
@@ -66,6 +63,12 @@ class CodingRun:
     cached: list[str] = field(default_factory=list)  # transcript ids reused from the cache
     # each transcript's codings as rows, by transcript id; emptied once the codings are made (they say it all)
     rows: dict[str, list] = field(default_factory=dict, repr=False)
+    declaration: Declaration = field(default=DEFAULT_DECLARATION, repr=False)  # the project's words
+
+    @cached_property
+    def columns(self) -> CodingColumns:
+        """What the run's codings are tabled and counted by: the site under the project's key, its attributes..."""
+        return CodingColumns.of(self.declaration, self.transcripts)
 
     @cached_property
     def codings(self) -> list[Coding]:
@@ -209,7 +212,7 @@ def code_project(
     with _collector_paused():  # coding makes no reference cycles (tests/test_coding.py checks); what else does
         codebook = load_codebook_cached(project)  # is collected after the run
         transcripts, problems = load_transcripts_cached(project)
-        run = CodingRun(codebook, transcripts, problems)
+        run = CodingRun(codebook, transcripts, problems, declaration=project_declaration(project))
         cache = RulesCache(project)
         found: dict[str, list] = {}
         todo = []
@@ -329,16 +332,21 @@ def load_segments(project: Project, transcript: Transcript, codebook: Codebook) 
     return segment_transcript(transcript)
 
 
-def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.DataFrame:
+def codings_frame(transcripts: list[Transcript], codings: list[Coding], declaration: Declaration | None = None,
+                  ) -> pd.DataFrame:
     """A tidy table, one row per coding.
 
-    Columns: transcript_id, segment_id, start, end (code-point offsets into the normalised text), speaker
-    (label as written), role, school, district, region, school_level, code_id, coder, source (rules, human,
-    consensus, model), score (0-1), evidence (the matched words, ``; ``-separated), text (the segment's text),
-    codebook_hash, transcript_hash.
+    Columns (:attr:`CodingColumns.frame <pleval.coding.columns.CodingColumns.frame>`): transcript_id, segment_id,
+    start, end (code-point offsets into the normalised text), speaker (label as written), role, the site (under
+    the key ``declaration`` names it by: ``site`` by default), every site attribute the transcripts give (those
+    ``declaration`` declares first, in its order), code_id, coder, source (rules, human, consensus, model), score
+    (0-1), evidence (the matched words, ``; ``-separated), text (the segment's text), codebook_hash,
+    transcript_hash.
     """
     import pandas as pd
 
+    columns = CodingColumns.of(declaration or DEFAULT_DECLARATION, transcripts)
+    attributes = list(columns.given_site_attributes.items())
     by_id = {t.id: t for t in transcripts}
     turns = {segment_id(t.id, turn.index): turn for t in transcripts for turn in t.turns}
     rows = []
@@ -348,15 +356,14 @@ def codings_frame(transcripts: list[Transcript], codings: list[Coding]) -> pd.Da
         meta = transcript.meta
         rows.append({
             "transcript_id": coding.transcript_id, "segment_id": coding.segment_id, "start": coding.start,
-            "end": coding.end, "speaker": turn.speaker, "role": turn.role, "school": meta.site,
-            "district": meta.attributes.get("district"), "region": meta.attributes.get("region"),
-            "school_level": meta.attributes.get("school_level"),
+            "end": coding.end, "speaker": turn.speaker, "role": turn.role, columns.site: meta.site,
+            **{column: meta.attributes.get(name) for column, name in attributes},
             "code_id": coding.code_id, "coder": coding.coder, "source": coding.source, "score": coding.score,
             "evidence": "; ".join(e.text for e in coding.evidence),
             "text": transcript.text[coding.start:coding.end], "codebook_hash": coding.codebook_hash,
             "transcript_hash": coding.transcript_hash,
         })
-    return pd.DataFrame(rows, columns=CODING_COLUMNS)
+    return pd.DataFrame(rows, columns=columns.frame)
 
 
 def summary_table(frame: pd.DataFrame, by: str, code_ids: list[str]) -> pd.DataFrame:
@@ -371,33 +378,35 @@ def summary_table(frame: pd.DataFrame, by: str, code_ids: list[str]) -> pd.DataF
 
 
 _CODING_FIELDS = frozenset(Coding._fields) - {"evidence"}  # columns of codings_frame that are a coding's own
-_TURN_COLUMNS = frozenset({"speaker", "role"})
-_META_COLUMNS = frozenset({"school", "district", "region", "school_level"})
 
 
-def coding_values(transcripts: list[Transcript], codings: list[Coding], column: str) -> list:
-    """Each coding's value in one column of :func:`codings_frame`, without pandas.
+def coding_values(transcripts: list[Transcript], codings: list[Coding], column: str,
+                  columns: CodingColumns | None = None) -> list:
+    """Each coding's value in one of ``columns`` (by default, those of the default declaration), without pandas:
+    a column of :func:`codings_frame`, the transcript's type or period, or the speaker's attribute.
 
     Raises
     ------
     KeyError
-        If ``column`` is not one of :data:`CODING_COLUMNS`.
+        If ``column`` is not one of ``columns.countable``.
     """
-    if column not in CODING_COLUMNS:
+    columns = columns or CodingColumns.of(DEFAULT_DECLARATION, transcripts)
+    if column not in columns.countable:
         raise KeyError(column)
     if column in _CODING_FIELDS:
         field_number = Coding._fields.index(column)
         return [coding[field_number] for coding in codings]
-    if column in _TURN_COLUMNS:
-        turns = _coded_turns(transcripts, codings)
-        return [getattr(turns[coding.segment_id], column) for coding in codings]
     by_id = {t.id: t for t in transcripts}
-    if column in _META_COLUMNS:
-        of_transcript = {t.id: t.meta.value("site" if column == "school" else column) for t in transcripts}
-        return [of_transcript[coding.transcript_id] for coding in codings]
+    if columns.of_turn(column):
+        turns = _coded_turns(transcripts, codings)
+        read = {t.id: columns.turn_values(column, t) for t in transcripts}
+        return [read[coding.transcript_id](turns[coding.segment_id]) for coding in codings]
     if column == "evidence":
         return ["; ".join(e.text for e in coding.evidence) for coding in codings]
-    return [by_id[coding.transcript_id].text[coding.start:coding.end] for coding in codings]  # text
+    if column == "text":
+        return [by_id[coding.transcript_id].text[coding.start:coding.end] for coding in codings]
+    of_transcript = {t.id: columns.transcript_value(column, t) for t in transcripts}
+    return [of_transcript[coding.transcript_id] for coding in codings]
 
 
 def _coded_turns(transcripts: list[Transcript], codings: list[Coding]) -> dict[str, Turn]:
@@ -471,24 +480,25 @@ class CodeCounts:
 
 
 def code_counts(run: CodingRun, by: str) -> CodeCounts:
-    """Coded segments per code for each value of ``by``, a column of :func:`codings_frame` (such as school or
-    role), in the run's codings.
+    """Coded segments per code for each value of ``by``, one of the run's :attr:`~CodingRun.columns` (the site's,
+    an attribute, the role, the period...), in the run's codings.
 
     Raises
     ------
     KeyError
-        If ``by`` is not one of :data:`CODING_COLUMNS`.
+        If ``by`` is not one of ``run.columns.countable``.
     """
-    if by not in CODING_COLUMNS:
+    if by not in run.columns.countable:
         raise KeyError(by)
-    counted = _counted_from_rows(run, by) if by in _ROW_COLUMNS and run.rows else None
+    counted = _counted_from_rows(run, by) if by not in _NOT_IN_ROWS and run.rows else None
     if counted is None:
-        counted = coding_values(run.transcripts, run.codings, by), [coding.code_id for coding in run.codings]
+        counted = (coding_values(run.transcripts, run.codings, by, run.columns),
+                   [coding.code_id for coding in run.codings])
     return CodeCounts(by, list(run.codebook.code_ids), *counted)
 
 
-# columns of codings_frame that a coding's row, its transcript and its turn tell
-_ROW_COLUMNS = _TURN_COLUMNS | _META_COLUMNS | {"transcript_id", "code_id"}
+# columns of codings_frame that a coding's row, its transcript and its turn do not tell
+_NOT_IN_ROWS = frozenset(AFTER) - {"code_id"} | {"segment_id", "start", "end"}
 
 
 def _counted_from_rows(run: CodingRun, by: str) -> tuple[list, list[str]] | None:
@@ -496,19 +506,21 @@ def _counted_from_rows(run: CodingRun, by: str) -> tuple[list, list[str]] | None
     a row's turn is not the one its segment id names (so the codings must say)."""
     values: list = []
     codes: list[str] = []
+    columns = run.columns
+    of_turn = columns.of_turn(by)
     for transcript in run.transcripts:
         rows = run.rows[transcript.id]
         codes += [row[1] for row in rows]
-        if by in _TURN_COLUMNS:
+        if of_turn:
             turns = transcript.turns
+            read = columns.turn_values(by, transcript)
             for row in rows:
                 turn = turns[row[0]]
                 if turn.index != row[0]:  # (a coding's segment id names its turn by index)
                     return None
-                values.append(getattr(turn, by))
+                values.append(read(turn))
         elif by == "code_id":
             values += [row[1] for row in rows]
         else:
-            value = transcript.id if by == "transcript_id" else transcript.meta.value("site" if by == "school" else by)
-            values += [value] * len(rows)
+            values += [columns.transcript_value(by, transcript)] * len(rows)
     return values, codes
