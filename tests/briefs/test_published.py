@@ -21,7 +21,7 @@ from pleval.briefs.assemble import BriefContext, assemble_brief
 from pleval.briefs.cache import render_view
 from pleval.briefs.published import build_cells, build_suppression
 from pleval.briefs.render import render_markdown, write_brief
-from pleval.build.overview import load_overview, survey_schools, survey_summary
+from pleval.build.overview import load_overview, survey_sites, survey_summary
 from pleval.project import Project
 from pleval.survey.disclosure import COMPLEMENTARY, PRIMARY, RESPONDENTS
 from pleval.survey.figures import sites_administered, worded
@@ -47,7 +47,7 @@ def build(coded_sample, tmp_path_factory):
     briefs = {brief_id: assemble_brief(project, brief_id, context=context) for brief_id in context.declared}
     overview = load_overview(project)
     summary = survey_summary(project, overview, context.survey)
-    schools = survey_schools(project, overview, context.survey)
+    schools = survey_sites(project, overview, context.survey)
     return project, context, briefs, (summary, schools)
 
 
@@ -257,7 +257,7 @@ def test_counts_the_plan_withholds_read_in_words_on_the_overview(build):
     try:  # as if the plan had withheld the 2024-2025 count: the page states no number for that year
         overview = load_overview(project)
         with mock.patch("pleval.build.overview._suppression", return_value=plan):
-            schools = survey_schools(project, overview, context.survey)
+            schools = survey_sites(project, overview, context.survey)
             summary = survey_summary(project, overview, context.survey)
     finally:
         del plan.reasons[year]

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..coding.coders import available_coders, coder_codings
+from ..coding.columns import CodingColumns
 from ..coding.run import code_project, codings_frame
 from ..coding.store import CONSENSUS, RULES
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
 from ..schema import Codebook, SurveyFilters, Transcript
+from ..schema.declaration import DEFAULT_DECLARATION, Declaration
 
 ACCEPTABLE_ALPHA = 0.667
 
@@ -33,6 +35,7 @@ class Overview:
     human: pd.DataFrame  # unit, coder, code_id: every human coder's and the consensus's coded turns
     reviewed: dict[str, int]  # coder -> turns in the transcripts they coded
     problems: list[Problem] = field(default_factory=list)
+    declaration: Declaration = DEFAULT_DECLARATION  # the project's words: its sites and their attributes
 
 
 def load_overview(project: Project) -> Overview:
@@ -44,24 +47,60 @@ def load_overview(project: Project) -> Overview:
     human = gathered.table if gathered else pd.DataFrame(columns=["unit", "coder", "code_id"])
     reviewed = {c: len(u) for c, u in gathered.reviewed.items()} if gathered else {}
     problems = list(run.problems) + (gathered.problems if gathered else [])
-    return Overview(codebook, run.transcripts, codings_frame(run.transcripts, run.codings), human, reviewed, problems)
+    return Overview(codebook, run.transcripts, codings_frame(run.transcripts, run.codings, run.declaration), human,
+                    reviewed, problems, run.declaration)
+
+
+#: The counts :func:`corpus_table` gives each site, after its attributes.
+CORPUS_COUNTS = ("Interviews", "Focus groups", "Participants", "Turns", "Words")
 
 
 def corpus_table(overview: Overview) -> pd.DataFrame:
-    """Transcripts per school: region, level, locale, interviews, focus groups, participants, turns, words."""
-    rows = []
+    """Transcripts per site, in the project's words: a row per site (the index, titled as pleval.yaml calls a
+    site: "Site", "Clinic"), its attributes (every site attribute the metadata gives, the declared ones first,
+    titled by their labels), then its interviews, focus groups, participants, participant turns and words.
+
+    Rows are ordered by the attributes that declare their ``values``, in the declared order of attributes and
+    of values (a value not declared after those that are), then by site. A site whose transcripts give an
+    attribute differently shows every value given (``a, b``).
+    """
+    declaration = overview.declaration
+    attributes = CodingColumns.of(declaration, overview.transcripts).given_site_attributes.values()
+    sites: dict[str, dict] = {}
+    none = f"(no {declaration.site.singular})"
     for t in overview.transcripts:
         m = t.meta
-        rows.append({"school": m.site, "region": m.attributes.get("region"),
-                     "school_level": m.attributes.get("school_level"), "locale": m.attributes.get("locale"),
-                     "interviews": int(m.type == "interview"), "focus_groups": int(m.type == "focus_group"),
-                     "participants": len(m.participants), "turns": sum(not x.is_interviewer for x in t.turns),
-                     "words": len(t.text.split())})
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    return (frame.groupby(["school", "region", "school_level", "locale"], as_index=False)
-            .sum(numeric_only=True).sort_values(["region", "school"]).set_index("school"))
+        site = sites.setdefault(m.site or none, {"values": {name: set() for name in attributes},
+                                                  "counts": [0] * len(CORPUS_COUNTS)})
+        for name in attributes:
+            if name in m.attributes:
+                site["values"][name].add(m.attributes[name])
+        for n, count in enumerate((m.type == "interview", m.type == "focus_group", len(m.participants),
+                                   sum(not x.is_interviewer for x in t.turns), len(t.text.split()))):
+            site["counts"][n] += int(count)
+    ordered = [a for a in declaration.site_attributes if a.values and a.name in attributes]
+
+    def order(item: tuple[str, dict]) -> tuple:
+        name, site = item
+        ranks = []
+        for attribute in ordered:
+            given = site["values"][attribute.name]
+            known = [attribute.values.index(v) for v in given if v in attribute.values]
+            ranks.append((min(known) if known else len(attribute.values), sorted(given)))
+        return (*ranks, name == none, name)
+
+    titles = {name: _title(declaration, name) for name in attributes}
+    ranked = sorted(sites.items(), key=order)
+    rows = [{**{titles[name]: ", ".join(sorted(site["values"][name])) for name in attributes},
+             **dict(zip(CORPUS_COUNTS, site["counts"], strict=True))} for _, site in ranked]
+    index = pd.Index([name for name, _ in ranked], name=declaration.site.singular.capitalize())
+    return pd.DataFrame(rows, index=index, columns=[*titles.values(), *CORPUS_COUNTS])
+
+
+def _title(declaration: Declaration, name: str) -> str:
+    """How a table heads a site attribute: its declared label, or its name made readable."""
+    attribute = declaration.site_attribute(name)
+    return attribute.title if attribute is not None else name.replace("_", " ").capitalize()
 
 
 def participants_by_role(overview: Overview) -> pd.DataFrame:
@@ -167,8 +206,8 @@ def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame
     return table.fillna({"year": "all years"}) if "year" in table.columns else table
 
 
-def survey_schools(project: Project, overview: Overview, survey) -> pd.DataFrame:
-    """How many schools administered the survey each year and how many respondents they had
+def survey_sites(project: Project, overview: Overview, survey) -> pd.DataFrame:
+    """How many sites administered the survey each year and how many respondents they had
     (:func:`pleval.survey.figures.sites_administered`), as the overview page shows it: a year's respondents
     are a count of the build's suppression, and in its place a suppressed count reads ``suppressed (n < K)``, a
     withheld one ``withheld``."""
