@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from clinic_project import make_clinic_project
 
 from pleval.coding import store
 from pleval.coding.store import CodingLog
@@ -138,11 +141,34 @@ def test_filters_by_role_school_and_code(project):
     session.filter(roles="principal")
     assert session.units and {session.segments[u].role for u in session.units} == {"principal"}
     school = session.transcripts[session.current.transcript_id].meta.site
-    session.filter(schools=[school])
+    session.filter(filters={"school": [school]})  # the site, under the key the sample's pleval.yaml gives it
     assert {session.transcripts[session.segments[u].transcript_id].meta.site for u in session.units} == {school}
     session.filter(code="regional_support")
     assert session.units and all("regional_support" in {s.code_id for s in session.suggestions(session.segments[u])}
                                  for u in session.units)
+
+
+def test_filters_by_any_site_attribute_and_the_period(project):
+    session = CodingSession(project, "cara", filters={"region": "northwest", "year": ["2023-24"]})
+    metas = [session.transcripts[t].meta for t in {session.segments[u].transcript_id for u in session.units}]
+    assert metas and {m.attributes["region"] for m in metas} == {"northwest"}
+    assert all(dt.date(2023, 7, 1) <= m.date < dt.date(2024, 7, 1) for m in metas)  # the sample's school year
+    everywhere = len(CodingSession(project, "cara").units)
+    session.filter(filters={"site": [metas[0].site], "school_level": ["elementary", "middle"]})
+    assert 0 < len(session.units) < everywhere
+    assert session.turn_filters.values("region") == ["northwest", "northeast", "southwest", "southeast", "central"]
+    assert session.turn_filters.title("school") == "School" and session.turn_filters.title("year") == "School year"
+
+
+@pytest.mark.parametrize("filters, message", [
+    ({"regoin": ["northwest"]}, "cannot filter by 'regoin' (did you mean 'region'?)"),
+    ({"region": ["nortwest"]}, "no turn to code has region 'nortwest' (did you mean 'northwest'?)"),
+    ({"year": ["2023"]}, "school year '2023'"),
+])
+def test_a_filter_no_turn_can_meet_is_refused_in_one_line(project, filters, message):
+    with pytest.raises(SessionError) as raised:
+        CodingSession(project, "cara", filters=filters)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
 
 
 def test_blind_mode_hides_other_coders(project):
@@ -236,3 +262,20 @@ def test_uncertainty_order_puts_the_models_least_certain_turns_first(project):
     assert sorted(session.units) == sorted(text_order) and session.units != text_order
     with pytest.raises(SessionError, match="unknown order"):
         CodingSession(project, "cara", order="random")
+
+
+def test_a_clinic_project_s_turns_are_filtered_by_its_own_attributes(tmp_path):
+    project = make_clinic_project(tmp_path / "clinics")
+    session = CodingSession(project, "ana", filters={"state": ["Oregon"]})
+    assert {session.segments[u].transcript_id for u in session.units} == {"or-riverbend-manager", "or-riverbend-chw"}
+    session.filter(filters={"clinic": "Desert Sun Clinic"})  # the site, by its word
+    assert {session.segments[u].transcript_id for u in session.units} == {"nv-desert-sun-chw"}
+    session.filter(filters={"year": 2025, "language": ["English"], "role": ["clinic_manager"]})
+    assert {session.segments[u].transcript_id for u in session.units} == {"or-riverbend-manager"}
+    filters = session.turn_filters
+    assert filters.transcript_filters == ["site", "setting", "state", "county", "type", "year"]
+    assert [filters.title(c) for c in filters.transcript_filters] == [
+        "Clinic", "Setting", "State", "County", "Type", "Year"]
+    assert filters.values("setting") == ["urban", "rural"]  # declared order
+    with pytest.raises(SessionError, match="no turn to code has state 'Oregn' \\(did you mean 'Oregon'\\?\\)"):
+        session.filter(filters={"state": ["Oregn"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from clinic_project import make_clinic_project
 
 from pleval.coding.store import CodingLog
 from pleval.errors import SessionError
@@ -115,3 +116,22 @@ def test_reconciliation_widget_shows_both_coders_and_takes_one(project):
 def test_coding_needs_a_coder_name(project):
     with pytest.raises(SessionError, match="who is coding"):
         coding_widget(project, "")
+
+
+def test_the_widget_filters_by_the_site_and_any_attribute_in_the_project_s_words(tmp_path):
+    widget = coding_widget(make_clinic_project(tmp_path / "clinics"), "ana")
+    assert widget.filter_site.description == "Clinic"
+    assert list(widget.filter_site.options) == ["(all)", "Desert Sun Clinic", "Riverbend Clinic"]
+    assert [label for label, _ in widget.filter_attribute.options] == [
+        "(all)", "Setting", "State", "County", "Type", "Year"]
+    assert widget.filter_value.disabled
+    assert "Riverbend Clinic" in widget.header.value or "Desert Sun Clinic" in widget.header.value
+    widget.filter_attribute.value = "state"
+    assert list(widget.filter_value.options) == ["(all)", "Oregon", "Nevada"] and not widget.filter_value.disabled
+    widget.filter_value.value = "Nevada"
+    assert {widget.session.segments[u].transcript_id for u in widget.session.units} == {"nv-desert-sun-chw"}
+    widget.filter_site.value = "Riverbend Clinic"  # and Nevada: no turn
+    assert widget.session.units == [] and "No turns match" in widget.header.value
+    widget.filter_attribute.value = None  # the attribute's filter goes with it
+    assert {widget.session.segments[u].transcript_id for u in widget.session.units} == {
+        "or-riverbend-manager", "or-riverbend-chw"}

@@ -13,17 +13,21 @@ chosen sentences of it. A turn counts as coded once the coder has made any decis
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..coding.coders import coder_codings, disagreement_table
+from ..coding.columns import CodingColumns
 from ..coding.run import code_project, load_segments
 from ..coding.store import CONSENSUS, CodingLog, Event
 from ..coding.store import coders as logged_coders
 from ..errors import PlevalError, SessionError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
+from ..inputs.declaration import project_declaration
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
+from .filters import FilterValues, TurnFilters
 
 if TYPE_CHECKING:  # the learned coder (scikit-learn) is imported only when a session asks for it
     from ..learn.suggest import Suggester
@@ -76,9 +80,13 @@ class CodingSession:
     project : Project
     coder : str
         Whose log the decisions go to (data/codings/<coder>.jsonl).
-    transcripts, codes, roles, schools : list of str, optional
+    transcripts, codes, roles : list of str, optional
         Filters: only these transcripts' turns, these codes (offered, and turns suggested or coded with them),
-        these speaker roles, these schools.
+        these speaker roles.
+    filters : mapping of str to a value or a list of values, optional
+        Only the turns whose site, site attributes, type, period or speaker have these values, named as
+        briefs.yaml names them: ``{"state": ["Oregon"]}``, ``{"site": ["Riverbend"]}`` (the site answers to
+        ``site``, to its key in pleval.yaml and to its word) (see :mod:`pleval.review.filters`).
     blind : bool
         Hide other coders' decisions (double coding). With ``blind=False`` :meth:`others` shows them.
     model : bool
@@ -91,11 +99,12 @@ class CodingSession:
     Raises
     ------
     SessionError
-        For an unknown transcript or code in a filter.
+        For an unknown transcript or code in a filter, or a filter no turn to code can meet.
     """
 
-    def __init__(self, project: Project, coder: str, *, transcripts=None, codes=None, roles=None, schools=None,
-                 blind: bool = True, model: bool = False, order: str = "text"):
+    def __init__(self, project: Project, coder: str, *, transcripts=None, codes=None, roles=None,
+                 filters: Mapping[str, FilterValues] | None = None, blind: bool = True, model: bool = False,
+                 order: str = "text"):
         self.project = project
         self.coder = coder
         self.blind = blind
@@ -118,6 +127,9 @@ class CodingSession:
                 if not segment.is_interviewer:
                     self._all.append(segment.id)
         self._chosen = set(chosen)
+        self.turn_filters = TurnFilters(CodingColumns.of(project_declaration(project), loaded), self.transcripts,
+                                        [self.segments[sid] for sid in self._all])
+        self.turn_filters.wanted(filters)  # a filter no turn can meet stops here, before any model is trained
         self._others: dict[str, dict[str, list[str]]] | None = None
         self.state = _State()
         self.refresh()
@@ -130,7 +142,7 @@ class CodingSession:
             self._start_model(chosen, order)
         self.units: list[str] = []
         self.position = 0
-        self.filter(roles=roles, schools=schools)
+        self.filter(roles=roles, filters=filters)
         self.position = self._resume_position()
         if self._model is not None:
             self._model_thread = threading.Thread(target=self._prefetch, args=(chosen,), daemon=True)
@@ -336,11 +348,19 @@ class CodingSession:
 
     # -- filters and navigation ------------------------------------------------------------------------------
 
-    def filter(self, *, transcript: str | None = None, code: str | None = None, roles=None, schools=None) -> None:
-        """Show only matching turns; the current turn stays current if it still matches."""
+    def filter(self, *, transcript: str | None = None, code: str | None = None, roles=None,
+               filters: Mapping[str, FilterValues] | None = None) -> None:
+        """Show only matching turns (``filters`` as the session's); the current turn stays current if it still
+        matches.
+
+        Raises
+        ------
+        SessionError
+            For a filter no turn to code can meet (an unknown name or value, with "did you mean").
+        """
         keep = self.units[self.position] if self.units else None
         roles = {roles} if isinstance(roles, str) else set(roles or ())
-        schools = {schools} if isinstance(schools, str) else set(schools or ())
+        wanted = self.turn_filters.wanted(filters)
         units = []
         for sid in self._all:
             segment = self.segments[sid]
@@ -348,7 +368,7 @@ class CodingSession:
                 continue
             if roles and segment.role not in roles:
                 continue
-            if schools and self.transcripts[segment.transcript_id].meta.site not in schools:
+            if wanted and not self.turn_filters.matches(wanted, segment):
                 continue
             if code and not ({c.code_id for c in self._suggested.get(sid, [])}
                              | {a.code_id for a in self.state.applied.get(sid, [])}) & {code}:
@@ -569,7 +589,7 @@ class ReconcileSession(CodingSession):
         The log the final coding goes to (default ``consensus``).
     """
 
-    def __init__(self, project: Project, coders: list[str], *, lead: str = CONSENSUS, **filters):
+    def __init__(self, project: Project, coders: list[str], *, lead: str = CONSENSUS, **options):
         if len(coders) < 2:
             raise SessionError("reconciliation needs two or more coders", fix="pass coders=['ana', 'ben']")
         self.coders = list(coders)
@@ -580,11 +600,13 @@ class ReconcileSession(CodingSession):
             self._coded_by.setdefault(unit, {}).setdefault(coder, []).append(code_id)
         self._reviewed_by = {coder: set(units) for coder, units in gathered.reviewed.items()}
         self.disagreements = disagreement_table(gathered)
-        super().__init__(project, lead, blind=False, **filters)
+        super().__init__(project, lead, blind=False, **options)
         shared = set.intersection(*self._reviewed_by.values())
         self._all = [sid for sid in self._all if sid in shared]
+        self.turn_filters = TurnFilters(self.turn_filters.columns, self.transcripts,
+                                        [self.segments[sid] for sid in self._all])
         self._disputed = set(self.disagreements["unit"])
-        self.filter()
+        self.filter(roles=options.get("roles"), filters=options.get("filters"))
         self.position = self._resume_position()
 
     def others(self, segment: Segment | None = None) -> dict[str, list[str]]:
@@ -592,9 +614,9 @@ class ReconcileSession(CodingSession):
         sid = (segment or self.current).id
         return {coder: sorted(self._coded_by.get(sid, {}).get(coder, [])) for coder in self.coders}
 
-    def filter(self, *, transcript=None, code=None, roles=None, schools=None, disputed_only: bool = True) -> None:
+    def filter(self, *, transcript=None, code=None, roles=None, filters=None, disputed_only: bool = True) -> None:
         """As :meth:`CodingSession.filter`; by default only the turns the coders disagree on."""
-        super().filter(transcript=transcript, code=code, roles=roles, schools=schools)
+        super().filter(transcript=transcript, code=code, roles=roles, filters=filters)
         if disputed_only and hasattr(self, "_disputed"):
             keep = self.units[self.position] if self.units else None
             self.units = [sid for sid in self.units if sid in self._disputed]

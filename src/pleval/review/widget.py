@@ -63,6 +63,7 @@ class CodingWidget:
         codebook = session.codebook
         self._codes = {c.id: c for c in codebook.codes if c.id in session.codes}
         self._syncing = False
+        self._choosing = False
 
         self.header = w.HTML()
         self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
@@ -95,8 +96,19 @@ class CodingWidget:
         self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="Code")
         self.filter_role = w.Dropdown(options=[ALL, *sorted({session.segments[s].role for s in session.pool})],
                                       description="Role")
-        self.filter_school = w.Dropdown(options=[ALL, *sorted({m.site for m in meta})], description="School")
-        for dropdown in (self.filter_transcript, self.filter_code, self.filter_role, self.filter_school):
+        # the site, and one more of its attributes (or the type, or the period) at a time, as pleval.yaml words them
+        filters = session.turn_filters
+        site = filters.columns.site
+        self.filter_site = w.Dropdown(options=[ALL, *filters.values(site)], description=filters.title(site))
+        self.filter_attribute = w.Dropdown(
+            options=[(ALL, None), *((filters.title(c), c) for c in filters.transcript_filters
+                                    if c != site and filters.values(c))],
+            description="Filter by")
+        self.filter_value = w.Dropdown(options=[ALL], description="is", disabled=True)
+        self.filter_attribute.observe(self._on_attribute, names="value")
+        self._filters = (self.filter_transcript, self.filter_code, self.filter_role, self.filter_site,
+                         self.filter_attribute, self.filter_value)
+        for dropdown in self._filters:
             dropdown.layout = w.Layout(width="auto")
             dropdown.observe(self._on_filter, names="value")
 
@@ -114,8 +126,7 @@ class CodingWidget:
             take.append(self._button("Accept all agreements", self._on_agreements))
         self.spans = SpanView(session, changed=self.render, header=False)  # the turn, coded span by span
         self.root = w.VBox([
-            w.HBox([self.filter_transcript, self.filter_code, self.filter_role, self.filter_school],
-                   layout=w.Layout(flex_flow="row wrap")),
+            w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.progress, self.progress_label]),
             self.header, self.spans, self.others,
             w.HTML("<b>Suggestions</b>"), self.suggestions,
@@ -195,11 +206,32 @@ class CodingWidget:
         self.render()
         self._say(f"saved the agreed codes of {settled} turn(s) as consensus")
 
+    def _on_attribute(self, _):
+        """Offer the chosen attribute's values (the filter on it starts at all)."""
+        column = self.filter_attribute.value
+        self._choosing = True  # filtered once (by the attribute's own change), not once per option changed
+        try:
+            self.filter_value.options = [ALL, *(self.session.turn_filters.values(column) if column else [])]
+            self.filter_value.value = ALL
+            self.filter_value.disabled = column is None
+        finally:
+            self._choosing = False
+
     def _on_filter(self, _):
-        value = {d: (None if d.value == ALL else d.value) for d in
-                 (self.filter_transcript, self.filter_code, self.filter_role, self.filter_school)}
-        self.session.filter(transcript=value[self.filter_transcript], code=value[self.filter_code],
-                            roles=value[self.filter_role], schools=value[self.filter_school])
+        if self._choosing:
+            return
+        value = {d: (None if d.value == ALL else d.value) for d in self._filters}
+        where = {}
+        if value[self.filter_site] is not None:
+            where[self.session.turn_filters.columns.site] = value[self.filter_site]
+        if value[self.filter_attribute] is not None and value[self.filter_value] is not None:
+            where[value[self.filter_attribute]] = value[self.filter_value]
+        try:
+            self.session.filter(transcript=value[self.filter_transcript], code=value[self.filter_code],
+                                roles=value[self.filter_role], filters=where)
+        except PlevalError as error:
+            self._say(str(error), error=True)
+            return
         self.render()
 
     def _on_shortcut(self, _):
@@ -240,9 +272,10 @@ class CodingWidget:
         segment = s.current
         meta = s.transcript_of(segment).meta
         coded = "coded" if s.is_coded(segment) else "not yet coded"
+        site = f"{html.escape(meta.site)} · " if meta.site else ""
         self.header.value = (
             f"<b>{html.escape(segment.name or segment.speaker)}</b> ({html.escape(segment.role)}) · "
-            f"{html.escape(meta.site)} · {html.escape(meta.id)} · turn {segment.turn_index} · "
+            f"{site}{html.escape(meta.id)} · turn {segment.turn_index} · "
             f"{s.position + 1} of {len(s.units)} · <i>{coded}</i>")
         self.turn.value = self._turn_html(segment)
         others = s.others(segment)
@@ -298,24 +331,27 @@ class CodingWidget:
 
 
 def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=None, codes=None, roles=None,
-                  schools=None, blind: bool = True, reconcile: list[str] | str | None = None, model: bool = False,
+                  filters=None, blind: bool = True, reconcile: list[str] | str | None = None, model: bool = False,
                   order: str = "text") -> CodingWidget:
     """Open a coding session for ``coder`` and return its widget (display it as a cell's last value).
+
+    ``filters`` keeps the turns whose site, site attributes, type or period have the values given, as briefs.yaml
+    names them: ``{"state": ["Oregon"]}`` (see :class:`~pleval.review.session.CodingSession`).
 
     With ``reconcile`` (two or more coders, a list or comma-separated), the widget walks the turns they
     disagree on and writes the lead's decisions to ``coder`` (default ``consensus``). With ``model``, the learned
     coder's suggestions appear beside the rules'; ``order="uncertainty"`` shows its most uncertain turns first.
     """
     project = project if isinstance(project, Project) else Project.open(project)
-    filters = dict(transcripts=transcripts or None, codes=codes or None, roles=roles or None,
-                   schools=schools or None)
+    chosen = dict(transcripts=transcripts or None, codes=codes or None, roles=roles or None,
+                  filters=filters or None)
     if reconcile:
         coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
-        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or CONSENSUS, **filters))
+        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or CONSENSUS, **chosen))
     elif not coder:
         raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
     else:
-        widget = CodingWidget(CodingSession(project, coder, blind=blind, model=model, order=order, **filters))
+        widget = CodingWidget(CodingSession(project, coder, blind=blind, model=model, order=order, **chosen))
     # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them out
     # of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
     gc.freeze()
