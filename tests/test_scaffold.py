@@ -60,3 +60,32 @@ def test_the_init_command_creates_a_project_and_reports_a_mistake_on_one_line(tm
     assert result.exit_code == 1 and "Traceback" not in result.output
     [line] = result.output.splitlines()
     assert line.startswith("error: ") and "the folder is not empty" in line
+
+
+FIRST_TRANSCRIPT = """\
+---
+id: first-interview
+type: interview
+date: 2025-03-04
+site: Riverbend
+interviewer: Ana Ruiz
+participants:
+  - {name: Jo Park, role: nurse}
+---
+Ana Ruiz: How is the program going?
+
+Jo Park: An example phrase comes to mind. It is going well.
+"""
+
+
+@pytest.mark.notebook
+def test_a_new_project_with_its_first_transcript_builds(tmp_path):
+    """init, one transcript with nothing but its site, build: every page built, exit 0."""
+    runner = CliRunner()
+    folder = tmp_path / "library"
+    assert runner.invoke(main, ["init", str(folder)]).exit_code == 0
+    (folder / "data" / "transcripts" / "first.txt").write_text(FIRST_TRANSCRIPT, encoding="utf-8")
+    result = runner.invoke(main, ["build", "--project", str(folder), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "2 built, 0 unchanged, 0 failed" in result.output and "Traceback" not in result.output
+    assert (folder / "outputs" / "html" / "example.html").exists()

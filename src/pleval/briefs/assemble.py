@@ -159,9 +159,9 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
                                    participants=len(everyone)))
     schools_voiced = {by_id[t].meta.site for t in voiced_transcripts}
     region_order = {r: i for i, r in enumerate(("northwest", "northeast", "central", "southwest", "southeast"))}
-    regions = sorted({by_id[t].meta.attributes.get("region") for t in voiced_transcripts},
+    regions = sorted({r for t in voiced_transcripts if (r := by_id[t].meta.attributes.get("region"))},
                      key=lambda r: region_order.get(r, 9))
-    regions_total = sorted({t.meta.attributes.get("region") for t in transcripts},
+    regions_total = sorted({r for t in transcripts if (r := t.meta.attributes.get("region"))},
                            key=lambda r: region_order.get(r, 9))
     voiced_from = rows["source"].value_counts()  # one row per turn voicing the theme
     sources = {s: int(voiced_from.get(s, 0)) for s in SOURCES}
