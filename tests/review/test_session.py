@@ -180,6 +180,15 @@ def test_blind_mode_hides_other_coders(project):
     assert {"ana", "ben"} <= set(seen)
 
 
+def test_reconciliation_keeps_the_filters_it_was_opened_with(project):
+    everything = ReconcileSession(project, ["ana", "ben"])
+    session = ReconcileSession(project, ["ana", "ben"], roles=["teacher"], filters={"region": ["southeast"]})
+    assert session.units and set(session.units) < set(everything.units)
+    assert {session.segments[u].role for u in session.units} == {"teacher"}
+    assert {session.transcripts[session.segments[u].transcript_id].meta.attributes["region"]
+            for u in session.units} == {"southeast"}
+
+
 def test_reconciliation_walks_disagreements_and_writes_consensus(tmp_path, project):
     (project.root / "data" / "codings" / "consensus.jsonl").unlink()
     session = ReconcileSession(project, ["ana", "ben"])
