@@ -52,6 +52,7 @@ from .declaration import (
     Role,
     RoleGroup,
     SiteWords,
+    Spread,
     did_you_mean,
 )
 from .survey import (
@@ -108,6 +109,7 @@ __all__ = [
     "Role",
     "RoleGroup",
     "SiteWords",
+    "Spread",
     "did_you_mean",
     # transcript
     "INTERVIEWER",

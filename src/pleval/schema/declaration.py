@@ -276,11 +276,21 @@ class RedactionWords(StrictModel):
     capitalised: tuple[str, ...] = ()
 
 
+class Spread(StrictModel):
+    """A site attribute a theme's prevalence is also counted across: ``region`` counted in ``regions`` ("It was
+    voiced in schools in 4 of the 5 regions")."""
+
+    attribute: str
+    plural: Phrase
+
+
 class BriefWords(StrictModel):
-    """The briefs' words: the people interviewed as a whole, and survey respondents."""
+    """The briefs' words: the people interviewed as a whole, survey respondents, and what a theme's spread is
+    counted across (none by default)."""
 
     people: Noun = Noun(singular="participant", plural="participants")
     respondents: Noun = Noun(singular="respondent", plural="respondents")
+    spread: Spread | None = None
 
 
 class Declaration(StrictModel):
@@ -371,6 +381,12 @@ class Declaration(StrictModel):
                 if name not in attributes:
                     found.append((f"attribution: unknown attribute '{name}'{did_you_mean(name, attributes)}",
                                   ("attribution", key, j), "name a declared attribute"))
+        spread = self.words.spread
+        site_names = [a.name for a in self.site_attributes]
+        if spread is not None and spread.attribute not in site_names:
+            found.append((f"words: unknown site attribute '{spread.attribute}'"
+                          f"{did_you_mean(spread.attribute, site_names)}", ("words", "spread", "attribute"),
+                          "name a declared site attribute"))
         for name in self.redaction.places:
             if name not in attributes:
                 found.append((f"redaction: unknown attribute '{name}'{did_you_mean(name, attributes)}",
