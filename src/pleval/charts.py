@@ -102,7 +102,8 @@ def prevalence_by_role_chart(table: pd.DataFrame, *, title: str = "Who voiced ea
     ----------
     table : DataFrame
         One row per theme and role: ``theme`` (its label), ``role``, ``voiced`` (participants of the role who
-        voiced it) and ``participants`` (participants of the role in the brief).
+        voiced it) and ``participants`` (participants of the role in the brief); optionally ``label``, how the
+        project names the role in the legend (else the role's id, in words).
 
     Returns
     -------
@@ -110,6 +111,7 @@ def prevalence_by_role_chart(table: pd.DataFrame, *, title: str = "Who voiced ea
     """
     themes = list(dict.fromkeys(table["theme"]))
     roles = list(dict.fromkeys(table["role"]))
+    labels = dict(zip(table["role"], table["label"], strict=True)) if "label" in table else {}
     height = 0.8 / max(len(roles), 1)
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(themes) * max(len(roles), 1) * 0.6 + 1.6))
     colours = plt.get_cmap("tab10")
@@ -117,7 +119,8 @@ def prevalence_by_role_chart(table: pd.DataFrame, *, title: str = "Who voiced ea
         rows = table[table["role"] == role].set_index("theme").reindex(themes)
         share = (rows["voiced"] / rows["participants"]).fillna(0).to_numpy(dtype=float)
         y = np.arange(len(themes)) + (j - (len(roles) - 1) / 2) * height
-        ax.barh(y, 100 * share, height=height * 0.9, color=colours(j % 10), label=role.replace("_", " "))
+        label = labels.get(role) or role.replace("_", " ")
+        ax.barh(y, 100 * share, height=height * 0.9, color=colours(j % 10), label=label)
         for yy, value, voiced, total in zip(y, share, rows["voiced"], rows["participants"], strict=True):
             if pd.notna(total):
                 ax.text(100 * value + 1, yy, f"{int(voiced)}/{int(total)}", va="center", fontsize=7)

@@ -15,7 +15,6 @@ from markupsafe import escape
 
 from pleval.briefs.assemble import BriefContext, trace_quote
 from pleval.briefs.attribution import Attributor, profile_of
-from pleval.briefs.config import transcript_school_year
 from pleval.briefs.redact import ENGLISH_CAPITALISED, short_form
 from pleval.briefs.render import build_briefs
 from pleval.coding.coders import reliability_report
@@ -261,9 +260,9 @@ def test_the_brief_json_names_transcripts_only_by_their_texts_hash(drafted):
 def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
     project, _, context, briefs = drafted
     brief = briefs["sustaining-strategies"]
-    selected = [t for t in context.counted.transcripts
-                if t.meta.attributes["pathway"] == "LAUNCH" and transcript_school_year(t) == "2023-2024"]
-    assert brief.counts["transcripts"] == len(selected) and brief.counts["schools"] == len(
+    selected = [t for t in context.counted.transcripts if t.meta.attributes["pathway"] == "LAUNCH"
+                and context.declaration.periods.of(t.meta.date) == "2023-2024"]
+    assert brief.counts["transcripts"] == len(selected) and brief.counts["sites"] == len(
         {t.meta.site for t in selected})
     for theme in brief.themes:
         p = theme.prevalence
@@ -271,8 +270,8 @@ def test_prevalence_counts_cover_the_briefs_transcripts(drafted):
         assert p.transcripts <= p.transcripts_total
         assert sum(p.sources.values()) == p.turns <= sum(p.sources_total.values()) == sum(
             not turn.is_interviewer for t in selected for turn in t.turns)  # every participant turn, once
-        assert p.schools <= p.schools_total and sum(r.voiced for r in p.roles) == p.participants
-        assert theme.narrative[0].startswith(f"Educators and leaders in {p.schools} of the {p.schools_total} schools")
+        assert p.sites <= p.sites_total and sum(r.voiced for r in p.roles) == p.participants
+        assert theme.narrative[0].startswith(f"Educators and leaders in {p.sites} of the {p.sites_total} schools")
 
 
 def test_coding_one_turn_of_a_transcript_leaves_the_rules_coding_of_its_other_turns(fresh_sample):
@@ -292,7 +291,8 @@ def test_coding_one_turn_of_a_transcript_leaves_the_rules_coding_of_its_other_tu
         "apply", transcript_id=transcript.id, transcript_hash=transcript.text_hash, start=turn.start, end=turn.end,
         code_id="time", text=turn.text)  # cy reads one turn and sees time there, not funding
     after = counted_codings(fresh_sample)
-    was, now = prevalence("funding", transcripts, before), prevalence("funding", transcripts, after)
+    declaration = project_declaration(fresh_sample)
+    was, now = (prevalence("funding", transcripts, counted, declaration) for counted in (before, after))
     assert now.turns == was.turns - 1  # only the turn cy reviewed: the rules keep the transcript's other turns
     assert now.sources == {**was.sources, "rules": was.sources["rules"] - 1}
     assert now.sources_total == {**was.sources_total, "human": 1, "rules": was.sources_total["rules"] - 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,15 +11,30 @@ from pleval.briefs.prose import (
     about_paragraphs,
     citation,
     footnote,
+    lead_sentences,
     nearest_five,
+    period_phrase,
     prevalence_sentences,
     provisional_sentence,
     responses_counted,
+    scope_of,
     share_phrase,
     sources_sentence,
     survey_sentence,
+    who,
 )
-from pleval.schema import EvaluationInfo, Prevalence, RoleCount, SurveyFigure, SurveyFilters, ThemeReliability
+from pleval.inputs.declaration import load_declaration
+from pleval.schema import (
+    DEFAULT_DECLARATION,
+    EvaluationInfo,
+    Prevalence,
+    RoleCount,
+    SurveyFigure,
+    SurveyFilters,
+    ThemeReliability,
+)
+
+SAMPLE = load_declaration(Path(__file__).parents[2] / "pleval.yaml").value
 
 
 def figure(agree, n, *, suppress_below=10, **filters):
@@ -37,10 +53,10 @@ def test_nearest_five_rounds_half_up(percent, rounded):
 
 
 def test_seed_style_sentence_with_the_footnote_mark():
-    sentence = survey_sentence(figure(130, 324, year=["2023-2024"]))
+    sentence = survey_sentence(figure(130, 324, year=["2023-2024"]), SAMPLE)
     assert sentence == ("Approximately 40% of educators in schools that administered the Implementation Survey¹ "
                         "in 2023–2024 agreed that time was provided for them.")
-    assert "¹" not in survey_sentence(figure(130, 324), mark=False)
+    assert "¹" not in survey_sentence(figure(130, 324), SAMPLE, mark=False)
 
 
 def test_rounding_never_overstates():
@@ -51,7 +67,7 @@ def test_rounding_never_overstates():
 
 
 def test_small_counts_are_stated_as_counts():
-    sentence = survey_sentence(figure(12, 18, region=["northwest"]), state="Ohio")
+    sentence = survey_sentence(figure(12, 18, region=["northwest"]), SAMPLE, filters={"region": ["northwest"]})
     assert sentence.startswith("12 of the 18 educators who answered in schools in northwest Ohio that administered")
     assert "%" not in sentence
 
@@ -59,7 +75,7 @@ def test_small_counts_are_stated_as_counts():
 def test_a_suppressed_figure_is_never_stated():
     small = figure(7, 8)
     assert share_phrase(small) is None
-    sentence = survey_sentence(small)
+    sentence = survey_sentence(small, SAMPLE)
     assert "%" not in sentence and not re.search(r"\b[1-9]\b", sentence.replace("2023–2024", ""))
     assert sentence.startswith("Fewer than 10 educators")
 
@@ -69,7 +85,7 @@ def test_a_figure_withheld_to_protect_another_is_never_stated_and_says_why():
 
     withheld = withheld_figure(figure(21, 52, region=["northwest"]), COMPLEMENTARY)
     assert share_phrase(withheld) is None
-    sentence = survey_sentence(withheld, state="Ohio")
+    sentence = survey_sentence(withheld, SAMPLE, filters={"region": ["northwest"]})
     assert "%" not in sentence and not re.search(r"\d", sentence.replace("2023–2024", ""))
     assert "Fewer than" not in sentence  # 52 answered: too few is not the reason
     assert sentence.endswith("is withheld, so that a smaller group of respondents cannot be worked out from the "
@@ -78,12 +94,12 @@ def test_a_figure_withheld_to_protect_another_is_never_stated_and_says_why():
 
 def test_prevalence_is_stated_as_counts_with_roles_and_regions():
     prevalence = Prevalence(
-        transcripts=9, transcripts_total=11, schools=7, schools_total=9, participants=12, participants_total=22,
+        transcripts=9, transcripts_total=11, sites=7, sites_total=9, participants=12, participants_total=22,
         turns=30, roles=(RoleCount(role="teacher", voiced=10, participants=16),
                          RoleCount(role="principal", voiced=1, participants=2)),
-        regions=("northwest", "central"), regions_total=("northwest", "central", "southwest"),
+        spread=("northwest", "central"), spread_total=("northwest", "central", "southwest"),
         sources={"consensus": 4, "human": 0, "rules": 5}, sources_total={"consensus": 5, "human": 0, "rules": 6})
-    sentences = prevalence_sentences(prevalence, about="how they share their expertise")
+    sentences = prevalence_sentences(prevalence, SAMPLE, about="how they share their expertise")
     assert sentences[0] == "Educators and leaders in 7 of the 9 schools described how they share their expertise."
     assert sentences[1] == "It came up in 9 of the 11 interviews and focus groups, from 10 educators and 1 principal."
     assert sentences[2] == "It was voiced in schools in 2 of the 3 regions (northwest and central)."
@@ -111,8 +127,8 @@ def test_citation_in_the_seeds_form():
 
 def test_sources_sentence_names_each_coding_the_counts_rest_on():
     def prevalence(**totals):
-        return Prevalence(transcripts=1, transcripts_total=sum(totals.values()), schools=1, schools_total=1,
-                          participants=1, participants_total=1, turns=1, roles=(), regions=(), regions_total=(),
+        return Prevalence(transcripts=1, transcripts_total=sum(totals.values()), sites=1, sites_total=1,
+                          participants=1, participants_total=1, turns=1, roles=(), spread=(), spread_total=(),
                           sources={"consensus": 0, "human": 0, "rules": 1},
                           sources_total={"consensus": 0, "human": 0, "rules": 0, **totals})
 
@@ -130,18 +146,93 @@ def test_a_withheld_or_small_respondent_count_is_never_stated():
     small = responses_counted(None, suppress_below=10)
     withheld = responses_counted(None, suppress_below=10, withheld=True)
     assert small == "fewer than 10 responses" and not re.search(r"\d", withheld)
-    args = dict(survey="Implementation Survey", description="", schools=17, years=["2024-2025"])
-    assert footnote(**args, scoped=(3, 212)).endswith("cover the 3 schools within its scope (212 responses).")
-    assert footnote(**args, scoped=(1, small)).endswith("cover the 1 school within its scope (fewer than 10 "
-                                                        "responses).")
-    note = footnote(**args, scoped=(3, withheld))
+    args = dict(survey="Implementation Survey", description="", sites=17, years=["2024-2025"])
+    assert footnote(SAMPLE, **args, scoped=(3, 212)).endswith("cover the 3 schools within its scope (212 responses).")
+    assert footnote(SAMPLE, **args, scoped=(1, small)).endswith("cover the 1 school within its scope (fewer than 10 "
+                                                                "responses).")
+    note = footnote(SAMPLE, **args, scoped=(3, withheld))
     assert "withheld so that a smaller group cannot be worked out" in note
     assert re.findall(r"\d+", note.split("2024–2025", 1)[1]) == ["3"]  # the schools, and no count of responses
     evaluation = EvaluationInfo(name="The Network Evaluation", authors=["Okonkwo, A."], organisation="Org", year=2025)
-    about = about_paragraphs(evaluation, interviews=2, focus_groups=1, participants=9, schools=3, codes=12,
+    about = about_paragraphs(evaluation, SAMPLE, interviews=2, focus_groups=1, participants=9, sites=3, codes=12,
                              dates=None, survey=("Implementation Survey", withheld, 3, "2024–2025"))
     assert "and on a number of responses withheld so that a smaller group cannot be worked out to the " \
            "Implementation Survey from 3 schools in 2024–2025." in about[1]
-    shown = about_paragraphs(evaluation, interviews=2, focus_groups=1, participants=9, schools=3, codes=12,
+    shown = about_paragraphs(evaluation, SAMPLE, interviews=2, focus_groups=1, participants=9, sites=3, codes=12,
                              dates=None, survey=("Implementation Survey", 212, 3, "2024–2025"))
     assert "and on 212 responses to the Implementation Survey from 3 schools in 2024–2025." in shown[1]
+
+
+# --- the project's words ----------------------------------------------------------------------------------------
+
+CLINICS = DEFAULT_DECLARATION.model_validate({
+    "site": {"singular": "clinic", "plural": "clinics"},
+    "site_attributes": [{"name": "state", "values": ["Oregon", "Nevada"]},
+                        {"name": "setting", "words": {"rural": "a rural community"}, "phrase": "from {}"},
+                        {"name": "kind", "before": True, "words": {"community": "community clinic"}},
+                        {"name": "county"}],
+    "roles": [{"id": "nurse", "group": "staff"}, {"id": "clinic_manager", "noun": "clinic manager", "group": "lead"},
+              {"id": "patient", "group": "client"}],
+    "role_groups": [{"id": "staff", "noun": "health worker", "people": "health workers"},
+                    {"id": "lead", "noun": "clinic leader", "people": "managers"},
+                    {"id": "client", "noun": "patient", "people": "patients"}],
+    "redaction": {"places": {"county": {"placeholder": "county"}}},
+    "words": {"people": {"singular": "participant", "plural": "participants"},
+              "spread": {"attribute": "state", "plural": "states"}},
+})
+
+
+def test_the_scope_reads_in_the_projects_words():
+    scope = scope_of({"state": ["Oregon"], "kind": ["community", "mobile"], "setting": ["rural"],
+                      "county": ["Lane", "Coos"], "site": ["Cedar Lodge"], "year": ["2025"]}, CLINICS)
+    # a value's words before the noun lose the noun they end with; a place to de-identify is only counted, and
+    # the site is never named
+    assert scope.sites(CLINICS, 2) == "2 community and mobile clinics in Oregon from a rural community in 2 counties"
+    assert scope.periods == ("2025",)
+    lead = lead_sentences(CLINICS, interviews=2, focus_groups=1, participants=5, sites=2,
+                          filters={"state": ["Oregon"], "year": ["2025"]}, themes=[("funding", 2), ("time", 1)])
+    assert lead == ["This brief draws on 2 interviews and 1 focus group with 5 participants in 2 clinics in Oregon "
+                    "in 2025.", "Across the 2 clinics, funding came up in 2 and time in 1."]
+    roles = lead_sentences(CLINICS, interviews=1, focus_groups=0, participants=2, sites=1,
+                           filters={"role": ["patient"]}, themes=[])
+    assert roles == ["This brief draws on 1 interview that included patients: 2 participants in 1 clinic."]
+
+
+def test_periods_read_as_the_project_declares_them():
+    assert period_phrase(["2025"], CLINICS) == "in 2025"
+    assert period_phrase(["2023-2024"], SAMPLE) == "in the 2023–2024 school year"
+    assert period_phrase(["2023-2024", "2024-2025"], SAMPLE) == "in the 2023–2024 and 2024–2025 school years"
+
+
+def test_who_voiced_a_theme_reads_by_role_groups():
+    def voiced(*roles):
+        return Prevalence(transcripts=2, transcripts_total=3, sites=2, sites_total=3, participants=len(roles),
+                          participants_total=5, turns=4, spread=("Oregon",), spread_total=("Oregon", "Nevada"),
+                          roles=tuple(RoleCount(role=r, voiced=1, participants=1) for r in roles),
+                          sources={"rules": 4}, sources_total={"rules": 9})
+
+    sentences = prevalence_sentences(voiced("patient", "nurse"), CLINICS, about="waiting times")
+    assert sentences == ["Health workers and patients in 2 of the 3 clinics described waiting times.",
+                         "It came up in 2 of the 3 interviews and focus groups, from 1 patient and 1 nurse.",
+                         "It was voiced in clinics in 1 of the 2 states (Oregon)."]
+    assert prevalence_sentences(voiced("clinic_manager"), CLINICS, about="x")[0].startswith("Managers in 2 of")
+    # roles nobody declared, in a project without pleval.yaml: its people, and each role's own words
+    generic = prevalence_sentences(voiced("community_health_worker"), DEFAULT_DECLARATION, about="x")
+    assert generic[:2] == ["Participants in 2 of the 3 sites described x.",
+                           "It came up in 2 of the 3 interviews and focus groups, from 1 community health worker."]
+    assert len(generic) == 2  # no spread declared: no sentence about it
+    assert who(voiced("teacher", "principal"), SAMPLE) == "Educators and leaders"
+    assert who(voiced("principal"), SAMPLE) == "Leaders"
+    assert who(voiced("other"), SAMPLE) == "Educators"
+
+
+def test_the_footnote_and_about_count_the_projects_sites():
+    note = footnote(CLINICS, survey="CHW Survey", description="", sites=4, years=["2025"], scoped=(2, 40))
+    assert note == "¹The CHW Survey was administered in 4 clinics in 2025. Figures in this brief cover the 2 clinics " \
+                   "within its scope (40 responses)."
+    evaluation = EvaluationInfo(name="E", authors=["A, B."], organisation="Org", year=2025)
+    about = about_paragraphs(evaluation, CLINICS, interviews=2, focus_groups=0, participants=4, sites=2, codes=2,
+                             dates=None, survey=None)
+    assert "with 4 participants in 2 clinics" in about[1]
+    assert "the names of people, clinics and other places are replaced by placeholders such as [nurse] or " \
+           "[clinic]" in about[2]

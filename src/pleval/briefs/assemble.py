@@ -4,12 +4,13 @@
 per turn (:mod:`pleval.coding.sources`), figures from the survey (:func:`pleval.survey.figures.item_figure`),
 quotes from the redacted transcripts (:mod:`pleval.briefs.redact`, :mod:`pleval.briefs.quotes`), and every sentence
 from :mod:`pleval.briefs.prose`. The result is a :class:`pleval.schema.Brief`, saved as JSON beside the
-rendered brief; it names transcripts only by the sha256 of their text, never by id (ids hold schools' names).
+rendered brief; it names transcripts only by the sha256 of their text, never by id (ids hold sites' names).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,13 +21,14 @@ from ..inputs.declaration import project_declaration
 from ..inputs.text import sha256_bytes
 from ..project import Project
 from ..schema import (
-    ROLES,
     Brief,
     BriefFigure,
     BriefsFile,
     BriefSpec,
     BriefTheme,
     Code,
+    Declaration,
+    Noun,
     Prevalence,
     RoleCount,
     SurveyFilters,
@@ -34,18 +36,18 @@ from ..schema import (
 )
 from ..survey.disclosure import COMPLEMENTARY, Suppression
 from .attribution import Attributor
-from .config import load_briefs, select_transcripts, transcript_school_year
+from .config import YEAR, load_briefs, select_transcripts
 from .prose import (
     about_paragraphs,
     citation,
     example_sentence,
     footnote,
     lead_sentences,
-    listed,
+    period_names,
     prevalence_sentences,
     provisional_sentence,
     responses_counted,
-    school_years,
+    role_of,
     sources_sentence,
     survey_sentence,
 )
@@ -63,6 +65,7 @@ class BriefContext:
     survey, redactions. :func:`assemble_brief` makes one when none is given; ``pleval brief --all`` shares one."""
 
     project: Project
+    declaration: Declaration  # the project's words (pleval.yaml)
     briefs: BriefsFile
     broken: dict[str, PlevalError]  # brief id -> why briefs.yaml's entry for it cannot be used
     declared: list[str]  # every brief id in briefs.yaml, in order
@@ -88,12 +91,12 @@ class BriefContext:
         """
         from ..survey.data import has_survey, load_survey
 
+        declaration = project_declaration(project)
         counted = counted_codings(project)
         check = load_briefs(project, codebook=counted.codebook, transcripts=counted.transcripts)
         briefs = check.briefs
         assert briefs is not None  # load_briefs raises when no brief can be drafted
         survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
-        declaration = project_declaration(project)
         sites = [(s.name, dict(s.attributes)) for s in survey.survey.sites] if survey is not None else []
         redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites)
         attributor = Attributor(counted.transcripts, declaration=declaration)
@@ -101,8 +104,8 @@ class BriefContext:
         warnings = [p for p in check.problems if p.severity == "warning"]
         suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)
                        if survey is not None else None)
-        return cls(project, briefs, check.broken, check.declared, counted, human_agreement(project), survey,
-                   redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
+        return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
+                   survey, redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
                    suppression=suppression)
 
     def redacted(self, transcript: Transcript) -> RedactedText:
@@ -112,7 +115,7 @@ class BriefContext:
 
     def scrubbed(self, text: str | None) -> str | None:
         """Hand-written text from briefs.yaml, de-identified like the quotes (a safety net: an evaluator may
-        name a school in passing)."""
+        name a site in passing)."""
         return None if text is None else self.redactor.redact_text(text).text
 
     def segments_of(self, transcript: Transcript) -> list:
@@ -135,9 +138,11 @@ def _person(turn, transcript: Transcript) -> str:
     return " ".join((turn.name or f"{transcript.id}:{turn.speaker}").split()).casefold()
 
 
-def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodings) -> Prevalence:
-    """How many of the brief's transcripts, schools, participants (by role) and regions voiced a theme, and how
-    many participant turns each coding source covered (those voicing it, and all of the brief's)."""
+def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodings, declaration: Declaration
+               ) -> Prevalence:
+    """How many of the brief's transcripts, sites, participants (by role, in the declared order) and values of the
+    declared spread attribute voiced a theme, and how many participant turns each coding source covered (those
+    voicing it, and all of the brief's)."""
     ids = {t.id for t in transcripts}
     rows = counted.table[(counted.table["code_id"] == code_id) & counted.table["transcript_id"].isin(ids)]
     by_id = {t.id: t for t in transcripts}
@@ -152,30 +157,47 @@ def prevalence(code_id: str, transcripts: list[Transcript], counted: CountedCodi
         transcript = by_id[transcript_id]
         voiced_people.add(_person(transcript.turns[turn_index], transcript))
     roles = []
-    for role in ROLES:
+    for role in [*declaration.role_ids, *sorted(set(people.values()) - set(declaration.role_ids))]:
         everyone = [p for p, r in people.items() if r == role]
         if everyone:
-            roles.append(RoleCount(role=role, voiced=sum(p in voiced_people for p in everyone),
-                                   participants=len(everyone)))
-    schools_voiced = {by_id[t].meta.site for t in voiced_transcripts}
-    region_order = {r: i for i, r in enumerate(("northwest", "northeast", "central", "southwest", "southeast"))}
-    regions = sorted({r for t in voiced_transcripts if (r := by_id[t].meta.attributes.get("region"))},
-                     key=lambda r: region_order.get(r, 9))
-    regions_total = sorted({r for t in transcripts if (r := t.meta.attributes.get("region"))},
-                           key=lambda r: region_order.get(r, 9))
+            roles.append(RoleCount(role=role, label=role_of(declaration, role).signature,
+                                   voiced=sum(p in voiced_people for p in everyone), participants=len(everyone)))
+    spread, spread_total = _spread([by_id[t] for t in voiced_transcripts], transcripts, declaration)
     voiced_from = rows["source"].value_counts()  # one row per turn voicing the theme
     sources = {s: int(voiced_from.get(s, 0)) for s in SOURCES}
     sources_total = counted.source_counts(ids)
     return Prevalence(
-        transcripts=len(voiced_transcripts), transcripts_total=len(transcripts), schools=len(schools_voiced),
-        schools_total=len({t.meta.site for t in transcripts}), participants=len(voiced_people),
-        participants_total=len(people), turns=len(rows), roles=tuple(roles), regions=tuple(regions),
-        regions_total=tuple(regions_total), sources=sources, sources_total=sources_total,
+        transcripts=len(voiced_transcripts), transcripts_total=len(transcripts),
+        sites=len(_sites(by_id[t] for t in voiced_transcripts)), sites_total=len(_sites(transcripts)),
+        participants=len(voiced_people), participants_total=len(people), turns=len(rows), roles=tuple(roles),
+        spread=spread, spread_total=spread_total, sources=sources, sources_total=sources_total,
     )
 
 
+def _sites(transcripts: Iterable[Transcript]) -> set[str]:
+    """The sites the transcripts name (a transcript naming none is in no site)."""
+    return {t.meta.site for t in transcripts if t.meta.site is not None}
+
+
+def _spread(voiced: list[Transcript], transcripts: list[Transcript], declaration: Declaration
+            ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The values of the declared spread attribute (``words.spread``) among the transcripts voicing a theme and
+    among all of the brief's, in the order the attribute declares its values (others after them, by name)."""
+    if declaration.words.spread is None:
+        return (), ()
+    name = declaration.words.spread.attribute
+    attribute = declaration.site_attribute(name)
+    order = {value: i for i, value in enumerate(attribute.values if attribute is not None else ())}
+
+    def values(among: list[Transcript]) -> tuple[str, ...]:
+        found = {value for t in among if (value := t.meta.value(name)) is not None}
+        return tuple(sorted(found, key=lambda v: (order.get(v, len(order)), v)))
+
+    return values(voiced), values(transcripts)
+
+
 def survey_filters(spec: BriefSpec, context: BriefContext) -> SurveyFilters | None:
-    """The survey respondents a brief's figures cover: its filters, in its school year(s) or, without one,
+    """The survey respondents a brief's figures cover: its filters, in its period(s) or, without one,
     the survey's latest year. None when the survey has no responses in the brief's years."""
     return brief_survey_filters(spec, context.survey)
 
@@ -194,7 +216,8 @@ def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *
         figure = item_figure(data, item_id, filters)
         if context.suppression is not None:  # the build's suppression: too few answers, or withheld to protect one
             figure = withheld_figure(figure, context.suppression.reason(brief_figure_key(item_id, filters)))
-        sentence = survey_sentence(figure, state=context.briefs.evaluation.state, mark=first and not figures)
+        scope = {name: values for name, values in figure.filters.active().items() if name != YEAR}
+        sentence = survey_sentence(figure, context.declaration, filters=scope, mark=first and not figures)
         figures.append(BriefFigure(figure=figure, sentence=sentence))
     return tuple(figures)
 
@@ -221,19 +244,6 @@ def _questions(themes: list[BriefTheme], limit: int) -> tuple[str, ...]:
                     return tuple(chosen)
                 chosen.append(theme.questions[level])
     return tuple(chosen)
-
-
-def _scope(spec: BriefSpec, state: str) -> str:
-    filters = spec.filters
-    scope = ""
-    if filters.pathways:
-        scope += f" in the {listed(list(filters.pathways))} pathway{'s' if len(filters.pathways) > 1 else ''}"
-    if filters.regions:
-        regions = listed(list(filters.regions))
-        scope += f" in {regions} {state}" if state else f" in the {regions} region"
-    if filters.years:
-        scope += f" in the {school_years(filters.years)} school year{'s' if len(filters.years) > 1 else ''}"
-    return scope
 
 
 def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | None = None) -> AssembledBrief:
@@ -263,10 +273,10 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     except KeyError:
         raise BriefError(f"unknown brief '{brief_id}'", path=project.briefs_path,
                          fix=f"briefs declared: {', '.join(context.declared) or 'none'}") from None
-    transcripts = select_transcripts(context.counted.transcripts, spec.filters)
+    transcripts = select_transcripts(context.counted.transcripts, spec.filters, context.declaration)
     if not transcripts:
         raise BriefError(f"brief '{brief_id}': its filters select no transcript", path=project.briefs_path,
-                         fix="loosen the brief's filters (pathway, year, regions, levels)")
+                         fix=f"loosen the brief's filters ({', '.join(spec.filters.active())})")
     codebook = context.counted.codebook
     by_id = {t.id: t for t in transcripts}
     redactions = {t.id: context.redacted(t) for t in transcripts}
@@ -279,7 +289,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     for code_id in spec.themes:
         code = codebook.code(code_id)
         heading, about, _ = _wording(code, briefs)
-        counts = prevalence(code_id, transcripts, context.counted)
+        counts = prevalence(code_id, transcripts, context.counted, context.declaration)
         reliability = context.agreement[code_id]
         table = context.counted.table
         rows = table[(table["code_id"] == code_id) & table["transcript_id"].isin(by_id)]
@@ -289,7 +299,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
             if candidate.flagged:
                 flagged[f"{candidate.segment.id} ({code_id})"] = list(candidate.flagged)
         examples = tuple(as_brief_quote(c, attributor) for c in picked)
-        narrative = prevalence_sentences(counts, about=about)
+        narrative = prevalence_sentences(counts, context.declaration, about=about)
         if counts.transcripts:
             narrative.append(sources_sentence(counts))
         provisional = provisional_sentence(reliability)
@@ -309,24 +319,24 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
 
 def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript], themes: list[BriefTheme],
            filters: SurveyFilters | None, redactions: dict[str, RedactedText]) -> Brief:
-    briefs, evaluation = context.briefs, context.briefs.evaluation
+    briefs, evaluation, declaration = context.briefs, context.briefs.evaluation, context.declaration
     interviews = sum(t.meta.type == "interview" for t in transcripts)
     focus_groups = len(transcripts) - interviews
     people = {_person(turn, t) for t in transcripts for turn in t.turns if not turn.is_interviewer}
-    schools = len({t.meta.site for t in transcripts})
-    topics = [(_wording(context.counted.codebook.code(theme.code_id), briefs)[2], theme.prevalence.schools)
+    sites = len(_sites(transcripts))
+    topics = [(_wording(context.counted.codebook.code(theme.code_id), briefs)[2], theme.prevalence.sites)
               for theme in themes]
-    lead = lead_sentences(interviews=interviews, focus_groups=focus_groups, participants=len(people),
-                          schools=schools, scope=_scope(spec, evaluation.state), themes=topics,
-                          levels=spec.filters.levels)
+    lead = lead_sentences(declaration, interviews=interviews, focus_groups=focus_groups, participants=len(people),
+                          sites=sites, filters=spec.filters.active(), themes=topics)
     counts = {"transcripts": len(transcripts), "interviews": interviews, "focus_groups": focus_groups,
-              "participants": len(people), "schools": schools, "themes": len(themes)}
+              "participants": len(people), "sites": sites, "themes": len(themes)}
     note, survey_about = None, None
     data = context.survey
     if filters is not None and data is not None:  # (filters are None without a survey)
         from ..survey.figures import filter_responses
 
-        year_only = SurveyFilters(year=filters.of("year"))
+        years = filters.of(YEAR)
+        year_only = SurveyFilters(year=years)
         in_years = filter_responses(data, year_only)
         scoped = filter_responses(data, filters)
         narrowed = filters != year_only
@@ -334,33 +344,35 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         reason = context.suppression.reason(brief_count_key(filters)) if context.suppression is not None else None
         responses: int | str = len(scoped) if reason is None else responses_counted(
             None, suppress_below=data.survey.suppress_below, withheld=reason == COMPLEMENTARY)
-        note = footnote(survey=data.survey.name, description=data.survey.description,
-                        schools=int(in_years["site"].nunique()), years=filters.of("year"),
-                        scoped=(int(scoped["site"].nunique()), responses) if narrowed else None)
-        counts.update(survey_schools=int(scoped["site"].nunique()))
+        survey_sites = int(scoped["site"].nunique())
+        note = footnote(declaration, survey=data.survey.name, description=data.survey.description,
+                        sites=int(in_years["site"].nunique()), years=years,
+                        scoped=(survey_sites, responses) if narrowed else None)
+        counts.update(survey_sites=survey_sites)
         if reason is None:
             counts.update(survey_responses=len(scoped))
-        survey_about = (data.survey.name, responses, int(scoped["site"].nunique()), school_years(filters.of("year")))
+        survey_about = (data.survey.name, responses, survey_sites, period_names(years))
     dates = sorted(t.meta.date for t in transcripts)
-    about = about_paragraphs(evaluation, interviews=interviews, focus_groups=focus_groups, participants=len(people),
-                             schools=schools, codes=len(context.counted.codebook.codes),
+    about = about_paragraphs(evaluation, declaration, interviews=interviews, focus_groups=focus_groups,
+                             participants=len(people), sites=sites, codes=len(context.counted.codebook.codes),
                              dates=(f"{dates[0]:%B %Y}", f"{dates[-1]:%B %Y}"), survey=survey_about)
     logs = sorted(context.project.codings_dir.glob("*.jsonl"))
     provenance = {
         "pleval": __version__, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "brief": spec.id, "briefs_hash": briefs.hash, "codebook_hash": context.counted.codebook.hash,
         "filters": spec.filters.model_dump(mode="json"),
-        "school_years": sorted({transcript_school_year(t) for t in transcripts}),
+        "periods": sorted({p for t in transcripts if (p := declaration.periods.of(t.meta.date)) is not None}),
         "transcripts": sorted(t.text_hash for t in transcripts),
         "coding_sources": context.counted.source_counts(t.id for t in transcripts),  # participant turns
         "coding_logs": {p.stem: sha256_bytes(p.read_bytes()) for p in logs},
         "survey_hash": context.survey.survey.hash if context.survey is not None else None,
-        "survey_filters": filters.model_dump(mode="json") if filters is not None else None,
+        "survey_filters": filters.active() if filters is not None else None,
         "agreement_threshold": themes[0].reliability.threshold if themes else None,
         "quote_words": [15, 60],
     }
     return Brief(
-        id=spec.id, title=spec.title, subtitle=spec.subtitle, filters=spec.filters, lead=tuple(lead),
+        id=spec.id, title=spec.title, subtitle=spec.subtitle, filters=spec.filters,
+        site=Noun(singular=declaration.site.singular, plural=declaration.site.plural), lead=tuple(lead),
         hand_written_lead=context.scrubbed(spec.text.lead), themes=tuple(themes),
         questions=_questions(themes, spec.questions),
         footnote=note, about=tuple(about), citation=citation(evaluation, title=spec.title, subtitle=spec.subtitle),

@@ -2,16 +2,19 @@
 
 briefs.yaml holds a project-level ``evaluation`` block (name, authors, organisation, year, funders: the
 "About this brief" text and the suggested citation), how briefs word each theme (``themes``: a section heading
-and what educators "described"), sidebars shown in every brief, names to de-identify that no metadata lists
-(``redact``), and the ``briefs``: id, title, subtitle, themes (code ids), filters (pathway, year, regions,
-levels) and optional hand-written text.
+and what participants "described"), sidebars shown in every brief, names to de-identify that no metadata lists
+(``redact``), and the ``briefs``: id, title, subtitle, themes (code ids), filters and optional hand-written text.
+
+A brief's ``filters`` map a site attribute, the site, ``role`` or ``year`` to the values it keeps
+(``{state: [Oregon], year: [2025]}``), checked against the project's declaration (pleval.yaml): an unknown name
+or a value outside a declared list is an error with "did you mean", a value no transcript has a warning.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import BriefError, BriefWarning, PlevalError, Problem
 from ..inputs.config import ConfigFile, first_error
@@ -19,7 +22,9 @@ from ..inputs.declaration import check_declaration
 from ..inputs.digests import content_hash
 from ..inputs.yamlmarks import Located
 from ..project import Project
-from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript, school_year
+from ..schema import SITE as SITE_NAME
+from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript
+from ..schema.declaration import Declaration, did_you_mean
 
 BRIEFS_FILE = ConfigFile(
     name="briefs.yaml",
@@ -32,27 +37,112 @@ BRIEFS_FILE = ConfigFile(
 _problem = BRIEFS_FILE.problem
 
 
-def transcript_school_year(transcript: Transcript) -> str:
-    """The school year an interview belongs to: from July on, the year that starts that summer."""
-    date: dt.date = transcript.meta.date
-    first = date.year if date.month >= 7 else date.year - 1
-    return school_year(f"{first}-{first + 1}")
+#: What a filter may name besides the site's attributes: the site (under its declared key too), a participant's
+#: role, the period.
+SITE, ROLE, YEAR = SITE_NAME, "role", "year"
 
 
-def select_transcripts(transcripts: list[Transcript], filters: BriefFilters) -> list[Transcript]:
-    """The transcripts a brief's filters select, in the order given."""
-    return [
-        t for t in transcripts
-        if (not filters.pathways or t.meta.attributes.get("pathway") in filters.pathways)
-        and (not filters.years or transcript_school_year(t) in filters.years)
-        and (not filters.regions or t.meta.attributes.get("region") in filters.regions)
-        and (not filters.levels or t.meta.attributes.get("school_level") in filters.levels)
-    ]
+def select_transcripts(transcripts: list[Transcript], filters: BriefFilters, declaration: Declaration
+                       ) -> list[Transcript]:
+    """The transcripts a brief's filters select, in the order given: each filter keeps the transcripts whose
+    metadata has one of its values (``year``: the period of the date, ``role``: a participant's role)."""
+    active = filters.active()
+    return [t for t in transcripts if all(_keeps(t, name, values, declaration) for name, values in active.items())]
+
+
+def _keeps(transcript: Transcript, name: str, values: tuple[str, ...], declaration: Declaration) -> bool:
+    meta = transcript.meta
+    if name == YEAR:
+        return declaration.periods.of(meta.date) in values
+    if name == ROLE:
+        return any(p.role in values for p in meta.participants)
+    return declaration.value(meta, name) in values
+
+
+class FilterProblem(NamedTuple):
+    """What is wrong with a brief's filter: where (its name, and the value's index), what, and how to fix it."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    fix: str
+    warning: bool = False
+
+
+def check_filters(filters: BriefFilters, declaration: Declaration, transcripts: list[Transcript] | None = None
+                  ) -> tuple[BriefFilters, list[FilterProblem]]:
+    """A brief's filters against the project's declaration: the filters as the project names things (the site
+    under ``site``, periods normalised: ``2023-24`` -> ``2023-2024``) and what is wrong with them.
+
+    A name that is no site attribute (declared, or in some transcript's metadata), site, role or year is an error,
+    with "did you mean"; so is a value outside a declared attribute's values or roles, or a period written
+    unlike the project's. A value no transcript has is a warning.
+    """
+    site_key = declaration.site.key
+    present = {name for t in transcripts or [] for name in t.meta.attributes}
+    names = [*dict.fromkeys([*(a.name for a in declaration.site_attributes), *sorted(present), SITE, site_key,
+                             ROLE, YEAR])]
+    known: dict[str, set[str]] = {}  # name -> the values the transcripts have, when they are given
+    kept: dict[str, tuple[str, ...]] = {}
+    problems: list[FilterProblem] = []
+    for name, values in filters.given.items():
+        if name not in names:
+            problems.append(FilterProblem((name,), f"unknown filter '{name}'{did_you_mean(name, names)}",
+                                          f"filter by one of: {', '.join(names)}"))
+            continue
+        built_in = declaration.name_of(name)
+        if built_in in kept:
+            problems.append(FilterProblem((name,), f"filter '{name}' is given twice (as '{site_key}' and "
+                                          f"'{SITE}')", "keep one"))
+            continue
+        attribute = declaration.site_attribute(name)
+        normalised: list[str] = []
+        for j, value in enumerate(values):
+            wrong: str | None = None
+            fix = ""
+            if built_in == YEAR:
+                example = "2023-2024" if declaration.periods.spans_two_years else "2025"
+                fix = f"write the {declaration.periods.title} as pleval.yaml's periods are, like {example}"
+                try:
+                    value = declaration.periods.normalise(value)
+                except ValueError as error:
+                    wrong = str(error)
+            elif built_in == ROLE:
+                fix = "use a role pleval.yaml declares, or declare this one under roles"
+                wrong = declaration.check_role(value)
+            elif attribute is not None:
+                fix = "use a value pleval.yaml lists, or add it to the attribute's values"
+                wrong = attribute.check(value)
+            if wrong:
+                problems.append(FilterProblem((name, j), wrong, fix))
+                continue
+            normalised.append(value)
+            if transcripts is None:
+                continue
+            if built_in not in known:
+                known[built_in] = _values_of(transcripts, built_in, declaration)
+            if value not in known[built_in]:
+                choices = sorted(known[built_in])
+                problems.append(FilterProblem(
+                    (name, j), f"no transcript has {name} '{value}'{did_you_mean(value, choices)}",
+                    f"use one of: {', '.join(choices)}" if choices else f"no transcript gives a {name}",
+                    warning=True))
+        kept[built_in] = tuple(normalised)
+    return BriefFilters.model_validate(kept), problems
+
+
+def _values_of(transcripts: list[Transcript], name: str, declaration: Declaration) -> set[str]:
+    """Every value the transcripts have for a filter's (built-in) name."""
+    if name == YEAR:
+        found = {declaration.periods.of(t.meta.date) for t in transcripts}
+    elif name == ROLE:
+        found = {p.role for t in transcripts for p in t.meta.participants}
+    else:
+        found = {t.meta.value(name) for t in transcripts}
+    return {value for value in found if value is not None}
 
 
 def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Located, path: Path,
-                 codebook: Codebook | None, transcripts: list[Transcript] | None
-                 ) -> list[tuple[int | None, Problem]]:
+                 codebook: Codebook | None) -> list[tuple[int | None, Problem]]:
     """Problems across the file, each with the index of the brief it breaks (None: a shared block's)."""
     found: list[tuple[int | None, Problem]] = []
     code_ids = set(codebook.code_ids) if codebook is not None else set()
@@ -86,30 +176,20 @@ def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Loc
                 found.append((i, _problem(f"{name}: text for theme '{code_id}', which the brief does not cover",
                                           located, ("briefs", i, "text", "themes", code_id), path,
                                           "add the theme to the brief's themes, or remove the text", key=True)))
-        if transcripts is not None:
-            found += [(i, problem) for problem in _filter_problems(spec, i, transcripts, located, path)]
     return found
 
 
-def _filter_problems(spec: BriefSpec, index: int, transcripts: list[Transcript], located: Located,
-                     path: Path) -> list[Problem]:
-    """Filters naming values no transcript has are errors (typing mistakes); filters that together select no
-    transcript are a warning."""
-    problems: list[Problem] = []
-    known = {"pathway": {t.meta.attributes.get("pathway") for t in transcripts},
-             "year": {transcript_school_year(t) for t in transcripts}}
-    raw = located.data["briefs"][index].get("filters") or {}
-    for field_name, values in (("pathway", spec.filters.pathways), ("year", spec.filters.years)):
-        key = field_name if field_name in raw else f"{field_name}s"
-        for value in values:
-            if value not in known[field_name]:
-                problems.append(_problem(f"brief '{spec.id}': no transcript has {field_name} '{value}'", located,
-                                         ("briefs", index, "filters", key), path,
-                                         f"use one of: {', '.join(sorted(known[field_name]))}"))
-    if not problems and transcripts and not select_transcripts(transcripts, spec.filters):
+def _checked_filters(spec: BriefSpec, index: int, declaration: Declaration, transcripts: list[Transcript] | None,
+                     located: Located, path: Path) -> tuple[BriefSpec, list[Problem]]:
+    """The brief with its filters as the project names things, and what is wrong with them, placed in the file."""
+    filters, found = check_filters(spec.filters, declaration, transcripts)
+    problems = [_problem(f"brief '{spec.id}': {p.message}", located, ("briefs", index, "filters", *p.loc), path,
+                         p.fix, key=len(p.loc) == 1, warning=p.warning) for p in found]
+    if transcripts and not any(not p.warning for p in found) and not select_transcripts(transcripts, filters,
+                                                                                         declaration):
         problems.append(_problem(f"brief '{spec.id}': its filters select no transcript", located,
                                  ("briefs", index, "filters"), path, "loosen the filters", warning=True))
-    return problems
+    return spec.model_copy(update={"filters": filters}), problems
 
 
 def _redact_problems(briefs: BriefsFile, project: Project, located: Located, path: Path
@@ -146,7 +226,8 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
     codebook : Codebook, optional
         When given, every theme must be one of its codes.
     transcripts : list of Transcript, optional
-        When given, filter values must occur in their metadata.
+        When given, a filter's name may be any attribute their metadata has, and a value none of them has is a
+        warning (so are filters selecting none of them).
 
     Returns
     -------
@@ -171,18 +252,22 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
     specs: list[BriefSpec | None] = []
     names: list[str] = []
     broken: dict[str, PlevalError] = {}
+    declaration = check_declaration(project).value  # None when pleval.yaml is broken (validate says so)
     for i, entry in enumerate(entries):
         name = str(entry.get("id")) if isinstance(entry, dict) and entry.get("id") else f"#{i + 1}"
         names.append(name)
         spec, found = BRIEFS_FILE.validate(BriefSpec, entry, located, path, prefix=("briefs", i))
-        if spec is None:
-            problems += found
-            broken.setdefault(name, next(p for p in found if isinstance(p, PlevalError)))
+        if spec is not None and declaration is not None:
+            spec, found = _checked_filters(spec, i, declaration, transcripts, located, path)
+        problems += found
+        errors = [p for p in found if isinstance(p, PlevalError)]
+        if errors:
+            broken.setdefault(name, errors[0])
         specs.append(spec)
     if shared is None:
         return BriefsCheck(None, problems, broken, names)
     briefs = shared.model_copy(update={"briefs": [spec for spec in specs if spec is not None]})
-    for index, problem in [*_cross_check(briefs, specs, located, path, codebook, transcripts),
+    for index, problem in [*_cross_check(briefs, specs, located, path, codebook),
                            *_redact_problems(briefs, project, located, path)]:
         problems.append(problem)
         if not isinstance(problem, PlevalError):

@@ -4,7 +4,7 @@ A build publishes, for every brief in briefs.yaml, each survey item linked to th
 respondents in the brief's scope (:func:`brief_survey_filters`), and on the overview page every item overall and
 by year (:data:`OVERVIEW_BREAKDOWNS`). It also states how many respondents each covers: a brief's footnote and
 "About this brief" the respondents in its scope, the overview the respondents overall and in each year (its
-survey table and the schools that administered the survey). A reader holding all of those can subtract one from
+survey table and the sites that administered the survey). A reader holding all of those can subtract one from
 another, so suppression is decided over all of them at once, counts as cells whose n is the number of respondents
 (:func:`pleval.survey.disclosure.plan_suppression`): a brief drafted on its own withholds exactly what it
 withholds in a whole build.
@@ -23,19 +23,25 @@ OVERVIEW_COST, BRIEF_COST = 1, 10
 
 
 def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
-    """The survey respondents a brief's figures cover: its filters, in its school year(s) or, without one,
-    the survey's latest year. None when the survey (``data``, a ``SurveyData``) has no responses in the brief's
-    years or pathways."""
+    """The survey respondents a brief's figures cover: its filters (by response column: ``site``, ``role``,
+    ``year`` and the site attributes), in its period(s) or, without one, the survey's latest. None when the survey
+    (``data``, a ``SurveyData``) cannot be scoped as the brief is: a filter naming no response column, or none of
+    whose values any response has."""
     if data is None:
         return None
-    available = sorted(set(data.responses["year"].unique()))  # unique first: a string column is slow to walk
-    years = [y for y in spec.filters.years if y in available] if spec.filters.years else available[-1:]
+    responses = data.responses
+    scope: dict[str, list[str]] = {}
+    for name, values in spec.filters.active().items():
+        if name not in responses.columns:
+            return None
+        present = set(responses[name].dropna().unique())  # unique first: a string column is slow to walk
+        scope[name] = [value for value in values if value in present]
+        if not scope[name]:
+            return None
+    years = scope.pop("year", None) or sorted(set(responses["year"].unique()))[-1:]
     if not years:
         return None
-    pathways = [p for p in spec.filters.pathways if p in set(data.responses["pathway"].unique())]
-    if spec.filters.pathways and not pathways:
-        return None
-    return SurveyFilters(year=years, region=spec.filters.regions, school_level=spec.filters.levels, pathway=pathways)
+    return SurveyFilters.model_validate({"year": years, **scope})
 
 
 def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
@@ -62,7 +68,7 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
             cells += figure_cells(data, item_id, None, by, cost=OVERVIEW_COST)
     cells += [count_cell(data, filters, cost=OVERVIEW_COST) for filters in overview_count_filters(data)]
     for spec in briefs.briefs if briefs is not None else []:
-        if transcripts is not None and not select_transcripts(transcripts, spec.filters):
+        if transcripts is not None and not select_transcripts(transcripts, spec.filters, data.declaration):
             continue
         filters = brief_survey_filters(spec, data)
         if filters is None:

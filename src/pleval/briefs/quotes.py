@@ -11,8 +11,8 @@ redacted transcript text. Candidates are ranked:
 - statements before questions, and a middling length (20-50 words).
 
 A section's quotes are then picked greedily: never two from one person (nor a turn quoted elsewhere in the
-brief), and each pick is discounted when its school or role is already quoted in the section, so quotes
-spread across schools and roles.
+brief), and each pick is discounted when its site or role is already quoted in the section, so quotes
+spread across sites and roles.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class QuoteCandidate:
     text: str
     words: int
     person: str
-    school: str
+    site: str | None  # None: the transcript names no site
     role: str
     source: str
     coders: tuple[str, ...]
@@ -164,7 +164,7 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         person = " ".join((segment.name or f"{transcript.id}:{segment.speaker}").split()).casefold()
         candidates.append(QuoteCandidate(
             code_id=code_id, transcript=transcript, segment=segment, start=start, end=end, redacted_start=r_start,
-            redacted_end=r_end, text=text, words=words, person=person, school=transcript.meta.site,
+            redacted_end=r_end, text=text, words=words, person=person, site=transcript.meta.site,
             role=segment.role, source=row.source, coders=tuple(row.coders.split("+")), rules_score=rules_score,
             evidence=evidence_words, flagged=flagged, score=round(score, 4),
         ))
@@ -174,13 +174,13 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
 
 def choose_quotes(candidates: list[QuoteCandidate], *, count: int, used_segments: set[str],
                   with_pull_quote: bool = True) -> tuple[list[QuoteCandidate], QuoteCandidate | None]:
-    """Pick a section's example quotes and its pull quote, spread across schools and roles.
+    """Pick a section's example quotes and its pull quote, spread across sites and roles.
 
     Never two quotes from one person in the section, and never a turn already quoted in the brief
     (``used_segments`` is updated).
     """
     people: set[str] = set()
-    schools: dict[str, int] = {}
+    sites: dict[str | None, int] = {}
     roles: dict[str, int] = {}
 
     def pick(prefer_short: bool = False) -> QuoteCandidate | None:
@@ -188,7 +188,7 @@ def choose_quotes(candidates: list[QuoteCandidate], *, count: int, used_segments
         for candidate in candidates:
             if candidate.person in people or candidate.segment.id in used_segments:
                 continue
-            score = candidate.score - 1.5 * schools.get(candidate.school, 0) - 0.75 * roles.get(candidate.role, 0)
+            score = candidate.score - 1.5 * sites.get(candidate.site, 0) - 0.75 * roles.get(candidate.role, 0)
             if prefer_short and candidate.words > 45:
                 score -= 1.0
             if score > best_score:
@@ -196,7 +196,7 @@ def choose_quotes(candidates: list[QuoteCandidate], *, count: int, used_segments
         if best is not None:
             people.add(best.person)
             used_segments.add(best.segment.id)
-            schools[best.school] = schools.get(best.school, 0) + 1
+            sites[best.site] = sites.get(best.site, 0) + 1
             roles[best.role] = roles.get(best.role, 0) + 1
         return best
 

@@ -31,6 +31,7 @@ from ..project import Project, atomic_write
 from ..schema import Brief
 from .assemble import AssembledBrief, BriefContext, assemble_brief
 from .deliver import pdf_paper, render_docx, render_pdf
+from .prose import capitalised
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 
@@ -60,26 +61,33 @@ def _environment(markdown: bool) -> Environment:
 # --- tables and charts, from the brief alone ----------------------------------------------------------------
 
 
-def prevalence_table(brief: Brief) -> pd.DataFrame:
-    """One row per theme: schools, transcripts and participants voicing it, its coding sources and agreement."""
+def prevalence_rows(brief: Brief) -> list[dict[str, str]]:
+    """One row per theme: sites, transcripts and participants voicing it, its coding sources and agreement."""
     rows = []
     for theme in brief.themes:
         p, r = theme.prevalence, theme.reliability
         sources = ", ".join(f"{SOURCE_NAMES[s]} ({n})" for s, n in p.sources.items() if n) or "-"
         agreement = ("no human coding" if r.human_codings == 0 else "not measured" if r.alpha is None
                      else f"alpha {r.alpha:.3f}")
-        rows.append({"theme": theme.label, "schools": f"{p.schools} of {p.schools_total}",
+        rows.append({"theme": theme.label, "sites": f"{p.sites} of {p.sites_total}",
                      "transcripts": f"{p.transcripts} of {p.transcripts_total}",
                      "participants": f"{p.participants} of {p.participants_total}", "sources": sources,
                      "agreement": agreement + (" (provisional)" if r.provisional else "")})
-    return pd.DataFrame(rows, columns=["theme", "schools", "transcripts", "participants", "sources", "agreement"])
+    return rows
+
+
+def prevalence_table(brief: Brief) -> pd.DataFrame:
+    """:func:`prevalence_rows` as a table, its sites' column named by the project's word ("clinics")."""
+    columns = ["theme", "sites", "transcripts", "participants", "sources", "agreement"]
+    return pd.DataFrame(prevalence_rows(brief), columns=columns).rename(columns={"sites": brief.site.plural})
 
 
 def roles_table(brief: Brief) -> pd.DataFrame:
-    """One row per theme and role: participants of the role who voiced it, of those in the brief."""
-    rows = [{"theme": t.label, "role": r.role, "voiced": r.voiced, "participants": r.participants}
-            for t in brief.themes for r in t.prevalence.roles]
-    return pd.DataFrame(rows, columns=["theme", "role", "voiced", "participants"])
+    """One row per theme and role: participants of the role who voiced it, of those in the brief; ``label``
+    is how the project names the role."""
+    rows = [{"theme": t.label, "role": r.role, "label": r.label or r.role, "voiced": r.voiced,
+             "participants": r.participants} for t in brief.themes for r in t.prevalence.roles]
+    return pd.DataFrame(rows, columns=["theme", "role", "label", "voiced", "participants"])
 
 
 def survey_table(brief: Brief) -> pd.DataFrame:
@@ -183,10 +191,15 @@ def survey_note(brief: Brief) -> str:
             f"a small group cannot be worked out from it and the other figures. Neither is given as a number.")
 
 
+def _values(brief: Brief, final: bool = False) -> dict:
+    """What both templates lay out besides the charts."""
+    return {"brief": brief, "survey_rows": _survey_rows(brief), "survey_note": survey_note(brief),
+            "prevalence_rows": prevalence_rows(brief), "sites_title": capitalised(brief.site.plural), "final": final}
+
+
 def _markdown_values(brief: Brief, images: dict[str, str], final: bool = False) -> dict:
     charts = [{"src": Markup(path), "alt": name, "caption": CAPTIONS.get(name, "")} for name, path in images.items()]
-    return {"brief": brief, "charts": charts, "survey_rows": _survey_rows(brief), "survey_note": survey_note(brief),
-            "prevalence_rows": prevalence_table(brief).to_dict("records"), "final": final}
+    return {**_values(brief, final), "charts": charts}
 
 
 def render_markdown(brief: Brief, images: dict[str, str], *, final: bool = False) -> str:
@@ -235,8 +248,7 @@ def render_html(brief: Brief, images: dict[str, bytes], *, final: bool = False) 
     charts = [{"src": Markup("data:image/png;base64," + base64.b64encode(data).decode("ascii")), "alt": name,
                "caption": CAPTIONS.get(name, "")} for name, data in images.items()]
     template = _environment(markdown=False).get_template("brief.html.j2")
-    return template.render(brief=brief, charts=charts, survey_rows=_survey_rows(brief), survey_note=survey_note(brief),
-                           prevalence_rows=prevalence_table(brief).to_dict("records"), final=final)
+    return template.render(**_values(brief, final), charts=charts)
 
 
 # --- files ---------------------------------------------------------------------------------------------------

@@ -4,45 +4,65 @@ brief)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .base import Phrase, StrictModel, as_tuple, check_safe_id, school_year
-from .declaration import did_you_mean
+from .base import Phrase, StrictModel, as_tuple, check_safe_id
+from .declaration import Noun, did_you_mean
 from .survey import SurveyFigure
-from .vocabulary import REGIONS, SCHOOL_LEVELS
 
 # --- briefs: data/briefs.yaml ---------------------------------------------------------------------------------
 
 
 class BriefFilters(StrictModel):
-    """Which transcripts and survey responses a brief covers; an empty field means no restriction.
+    """Which transcripts and survey responses a brief covers: a name and the values it keeps, one value or a list
+    (``{state: [Oregon], year: [2025]}``); a name not given, or given no value, means no restriction.
 
-    ``years`` are school years: an interview dated from July on belongs to the school year starting that
-    summer (2024-03-05 is in 2023-2024, 2024-09-24 in 2024-2025).
+    A name is a site attribute (``state``, ``county``...), the site's metadata key or ``site``, ``role`` (a
+    participant's) or ``year`` (a period, as the project's declaration names it: ``2023-2024`` for periods
+    spanning two years, ``2025`` for calendar years). Values are text: ``year: 2025`` is ``("2025",)``. Which
+    names and values are known is the declaration's to say, when briefs.yaml is checked
+    (:mod:`pleval.briefs.config`).
     """
 
-    pathways: tuple[str, ...] = Field(default=(), alias="pathway")
-    years: tuple[str, ...] = Field(default=(), alias="year")
-    regions: tuple[Literal[REGIONS], ...] = Field(default=(), alias="region")  # type: ignore[valid-type]
-    levels: tuple[Literal[SCHOOL_LEVELS], ...] = Field(default=(), alias="level")  # type: ignore[valid-type]
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, tuple[str, ...]]  # every filter is a key of its own
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
-
-    @field_validator("pathways", "years", "regions", "levels", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _listed(cls, value: Any) -> tuple[Any, ...]:
-        return as_tuple(value)
+    def _listed(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            return value  # pydantic says a mapping is wanted
+        return {str(name): _as_texts(values) for name, values in value.items()}
 
-    @field_validator("years")
-    @classmethod
-    def _school_years(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(school_year(v) for v in value)
+    @property
+    def given(self) -> dict[str, tuple[str, ...]]:
+        """Every filter as written, by name, those given no value too."""
+        return dict(self.__pydantic_extra__ or {})
+
+    def active(self) -> dict[str, tuple[str, ...]]:
+        """The restrictions that are set, by name: ``{'state': ('Oregon',)}``."""
+        return {name: values for name, values in self.given.items() if values}
+
+    def get(self, name: str) -> tuple[str, ...]:
+        """The values kept for ``name``; ``()`` when it is not restricted."""
+        return self.given.get(name, ())
+
+
+def _as_texts(values: Any) -> Any:
+    """A filter's values as a tuple of text: one value or a list; numbers as written (``2025`` -> ``'2025'``).
+    Anything else (a mapping, a list in the list, yes/no) is left for pydantic to reject."""
+    if isinstance(values, dict):
+        return values
+    return tuple(str(v) if isinstance(v, int | float) and not isinstance(v, bool) else
+                 v.strip() if isinstance(v, str) else v for v in as_tuple(values))
 
 
 class BriefSidebar(StrictModel):
-    """A panel set beside the brief's text (what personalized learning is, pathway activities, resources)."""
+    """A panel set beside the brief's text (what the program is, its activities, resources)."""
 
     title: str = Field(min_length=1)
     text: str = ""
@@ -50,10 +70,10 @@ class BriefSidebar(StrictModel):
 
 
 class ThemeWording(StrictModel):
-    """How briefs speak of one code: its section heading and what educators "described" when they voiced it."""
+    """How briefs speak of one code: its section heading and what participants "described" when they voiced it."""
 
     heading: str | None = None
-    about: str | None = None  # completes "Educators in 9 of the 12 schools described ..."
+    about: str | None = None  # completes "Health workers in 7 of the 9 clinics described ..."
     topic: str | None = None  # the theme as a noun phrase in a list: "time to collaborate"
 
 
@@ -89,8 +109,8 @@ class EvaluationInfo(StrictModel):
 
     name: str = Field(min_length=1)
     collection: str = ""  # "a collection of briefs that highlight learnings from ..."
-    network: str = ""  # what the participants belong to, e.g. "Ohio's Personalized Learning Network"
-    state: str = ""  # regions are named "northwest Ohio" with state "Ohio", else "the northwest region"
+    network: str = ""  # what the participants belong to, e.g. "the Community Health Worker Network"
+    state: str = ""  # where the evaluation takes place, e.g. "Oregon"
     authors: list[str] = Field(min_length=1)  # as cited: "Okafor, M."
     organisation: str = Field(min_length=1)
     year: int = Field(ge=1900, le=2100)
@@ -151,7 +171,7 @@ class BriefsFile(StrictModel):
 
 class QuoteProvenance(StrictModel):
     """Where a quote comes from. The transcript is named by the sha256 of its normalised text (its id holds
-    the school's name, so it stays out of the brief); ``pleval.briefs.assemble.trace_quote`` finds it again.
+    the site's name, so it stays out of the brief); ``pleval.briefs.assemble.trace_quote`` finds it again.
     ``start``/``end`` are code-point offsets into the transcript's normalised text, ``redacted_start`` and
     ``redacted_end`` into its redacted text, where ``text`` is found verbatim."""
 
@@ -183,6 +203,7 @@ class BriefQuote(StrictModel):
 
 class RoleCount(StrictModel):
     role: str
+    label: str = ""  # how tables and charts name the role (its declared label): "Community health worker"
     voiced: int  # participants of this role who voiced the theme
     participants: int  # participants of this role in the brief's transcripts
 
@@ -192,14 +213,14 @@ class Prevalence(StrictModel):
 
     transcripts: int
     transcripts_total: int
-    schools: int
-    schools_total: int
+    sites: int
+    sites_total: int
     participants: int
     participants_total: int
     turns: int
     roles: tuple[RoleCount, ...]
-    regions: tuple[str, ...]  # regions with a school voicing it
-    regions_total: tuple[str, ...]
+    spread: tuple[str, ...]  # values of the declared spread attribute (words.spread) with a site voicing it
+    spread_total: tuple[str, ...]  # ... with a site in the brief
     sources: dict[str, int]  # coding source -> participant turns voicing the theme counted from it
     sources_total: dict[str, int]  # coding source -> participant turns in the brief counted from it
 
@@ -247,6 +268,7 @@ class Brief(StrictModel):
     title: str
     subtitle: str
     filters: BriefFilters
+    site: Noun = Noun(singular="site", plural="sites")  # the project's words for a site, for tables
     lead: tuple[str, ...]
     hand_written_lead: str | None = None
     themes: tuple[BriefTheme, ...]
