@@ -82,6 +82,18 @@ def test_an_attribute_declared_twice_or_shadowing_a_built_in_key_is_an_error(tmp
     assert [p.line for p in problems] == [3, 5]
 
 
+def test_the_spread_of_a_brief_names_a_declared_site_attribute(tmp_path):
+    path = tmp_path / "pleval.yaml"
+    path.write_text("site_attributes:\n  - name: state\nwords:\n  spread: {attribute: stat, plural: states}\n")
+    declaration, problems = load_declaration(path)
+    assert declaration is None
+    assert [(p.line, p.message) for p in problems] == [
+        (4, "words: unknown site attribute 'stat' (did you mean 'state'?)")]
+    path.write_text("site_attributes:\n  - name: state\nwords:\n  spread: {attribute: state, plural: states}\n")
+    declaration, problems = load_declaration(path)
+    assert problems == [] and declaration.words.spread.plural == "states"
+
+
 def test_a_broken_file_is_one_error_with_its_position(tmp_path):
     path = tmp_path / "pleval.yaml"
     path.write_text("site: [school\n")
