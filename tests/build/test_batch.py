@@ -90,7 +90,7 @@ def test_what_a_brief_publishes_of_the_survey_is_an_input_of_every_page(project)
     path.write_text(yaml.safe_dump(briefs, sort_keys=False))
     retitled = inputs()
     assert retitled["alpha"] == before["alpha"] and retitled["overview"] == before["overview"]
-    briefs["briefs"][1]["filters"] = {"regions": ["northwest"]}
+    briefs["briefs"][1]["filters"] = {"region": ["northwest"]}
     path.write_text(yaml.safe_dump(briefs, sort_keys=False))
     narrowed = inputs()
     assert narrowed["alpha"]["survey_figures"] != before["alpha"]["survey_figures"]
