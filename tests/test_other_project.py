@@ -26,11 +26,7 @@ from pleval.cli import main
 
 from conftest import FIXTURES
 
-# Expected to fail until pleval reads a project's own vocabulary (issue 13); drop this mark when it does, and run
-# `pytest --runxfail tests/test_other_project.py` to see what still fails meanwhile.
-ISSUE_13 = pytest.mark.xfail(reason="issue 13: pleval does not yet read a project's own sites, attributes, roles, "
-                             "periods and words", strict=False)
-pytestmark = [pytest.mark.slow, pytest.mark.notebook, ISSUE_13]
+pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
 CLINICS = FIXTURES / "clinics"
 VARIANTS = ["strict", "none"]

@@ -1,5 +1,6 @@
-"""The sample's pleval.yaml declares exactly the vocabulary that pleval's Python tables hold today, so that the
-stages reading those tables can switch to the declaration with unchanged outputs."""
+"""The sample's pleval.yaml declares exactly the vocabulary that pleval's Python tables held before every stage
+read the declaration (the tables are gone from pleval; their values are written out here), so that the sample's
+outputs stayed as they were."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from pathlib import Path
 from pleval.briefs import attribution, redact
 from pleval.inputs.declaration import load_declaration, project_declaration
 from pleval.project import Project
-from pleval.schema import vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
+#: What pleval's Python vocabulary held for the sample (roles, regions, school levels, locales).
+ROLES = ("teacher", "instructional_coach", "principal", "assistant_principal", "district_leader", "esc_facilitator",
+         "counselor", "intervention_specialist", "paraprofessional", "other")
+REGIONS = ("northwest", "northeast", "southwest", "southeast", "central")
+SCHOOL_LEVELS = ("elementary", "middle", "high", "k-8", "k-12", "district")
+LOCALES = ("rural", "small town", "suburban", "urban")
 #: English words redaction always treats as capitalised, whatever the evaluation: they stay in Python.
 ENGLISH_CAPITALISED = {"i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march", "april", "may",
                        "june", "july", "august", "september", "october", "november", "december", "monday",
@@ -31,10 +37,10 @@ def test_the_sample_project_declares_itself_without_a_problem():
 
 def test_the_sample_declares_the_roles_regions_levels_and_locales_of_the_vocabulary():
     declaration = sample()
-    assert declaration.role_ids == vocabulary.ROLES
-    assert declaration.attribute("region").values == vocabulary.REGIONS
-    assert declaration.attribute("school_level").values == vocabulary.SCHOOL_LEVELS
-    assert declaration.attribute("locale").values == vocabulary.LOCALES
+    assert declaration.role_ids == ROLES
+    assert declaration.attribute("region").values == REGIONS
+    assert declaration.attribute("school_level").values == SCHOOL_LEVELS
+    assert declaration.attribute("locale").values == LOCALES
     required = {a.name for a in declaration.site_attributes if a.required}
     assert required == {"district", "region", "school_level", "locale", "pathway"}
     assert declaration.site.key == "school" and (declaration.site.singular, declaration.site.plural) == (
@@ -132,6 +138,6 @@ def test_the_sample_declares_the_redaction_words():
     assert set(words.capitalised) == SAMPLE_CAPITALISED
     assert ENGLISH_CAPITALISED == redact.ENGLISH_CAPITALISED and not set(words.capitalised) & ENGLISH_CAPITALISED
     assert {r.id: redact.role_placeholder(r.id, declaration) for r in declaration.roles} == {
-        **{role: "[" + role.replace("_", " ") + "]" for role in vocabulary.ROLES},
+        **{role: "[" + role.replace("_", " ") + "]" for role in ROLES},
         "esc_facilitator": "[ESC facilitator]", "other": "[name]"}
     assert redact.Redactor([], declaration=declaration)._kinds["site"].placeholder == "[school]"

@@ -8,8 +8,7 @@ Text positions everywhere are code-point offsets into a transcript's normalised 
 LF line endings), end exclusive: ``transcript.text[start:end]`` is the span.
 
 One module per concern, none importing this package: :mod:`~pleval.schema.base` (the strict base model and
-shared validators), :mod:`~pleval.schema.vocabulary` (roles, regions, levels, locales),
-:mod:`~pleval.schema.declaration` (a project's own sites, attributes, roles, periods and words),
+shared validators), :mod:`~pleval.schema.declaration` (a project's own sites, attributes, roles, periods and words),
 :mod:`~pleval.schema.transcript`, :mod:`~pleval.schema.codebook`, :mod:`~pleval.schema.coding`,
 :mod:`~pleval.schema.survey` and :mod:`~pleval.schema.brief`. This package only re-exports their names.
 """
@@ -78,7 +77,6 @@ from .transcript import (
     segment_id,
     sentence_id,
 )
-from .vocabulary import LOCALES, REGIONS, ROLES, SCHOOL_LEVELS
 
 __all__ = [
     # base
@@ -89,11 +87,6 @@ __all__ = [
     "as_tuple",
     "check_safe_id",
     "school_year",
-    # vocabulary
-    "LOCALES",
-    "REGIONS",
-    "ROLES",
-    "SCHOOL_LEVELS",
     # declaration
     "DEFAULT_DECLARATION",
     "PERSON_KEYS",

@@ -82,7 +82,7 @@ class Attribute(StrictModel):
     ``values`` empty means any value; given, a value outside it is an error. ``words`` says how a value is
     worded in prose (a value not listed is said as written; ``null`` leaves it unsaid), and ``phrase`` how the
     worded value joins an attribution: ``"{}"`` before the role's noun ("A high school principal") with
-    ``before: true``, else after it ("from {}", "in {} Ohio").
+    ``before: true``, else after it ("from {}", "in {} County").
     """
 
     name: str
@@ -172,7 +172,7 @@ class Role(StrictModel):
 
     @property
     def words(self) -> str:
-        """The id made readable: ``instructional_coach`` -> ``instructional coach``."""
+        """The id made readable: ``community_health_worker`` -> ``community health worker``."""
         return self.id.replace("_", " ")
 
     @property
