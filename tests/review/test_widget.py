@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
+
+import nbformat
 import pytest
 from clinic_project import make_clinic_project
 
 from pleval.coding.store import CodingLog
-from pleval.errors import SessionError
-from pleval.review.widget import _marked, coding_widget
+from pleval.review.widget import CoderPrompt, CodingWidget, _marked, coding_widget
+
+from conftest import REPO
 
 
 @pytest.fixture
@@ -113,9 +117,42 @@ def test_reconciliation_widget_shows_both_coders_and_takes_one(project):
     assert events(project, "consensus")[-1].action == "review"
 
 
-def test_coding_needs_a_coder_name(project):
-    with pytest.raises(SessionError, match="who is coding"):
-        coding_widget(project, "")
+def test_coding_needs_a_coder_name_and_asks_for_one_without_opening_a_log(project):
+    logs = sorted(p.name for p in (project.root / "data" / "codings").glob("*.jsonl"))
+    for nobody in ("", None):
+        prompt = coding_widget(project, nobody)
+        assert isinstance(prompt, CoderPrompt) and "Who is coding" in prompt.status.value
+    prompt.open()  # nothing typed yet
+    assert "who is coding" in prompt.status.value and prompt.widget is None
+    assert sorted(p.name for p in (project.root / "data" / "codings").glob("*.jsonl")) == logs
+    prompt.name.value = "kim"
+    widget = prompt.open()
+    assert isinstance(widget, CodingWidget) and widget.session.coder == "kim"
+    assert prompt.root.children == (widget.root,)
+
+
+def test_the_committed_coding_notebook_sets_no_coder():
+    for copy in (REPO / "notebooks" / "coding.ipynb", REPO / "src" / "pleval" / "notebooks" / "coding.ipynb"):
+        parameters = nbformat.read(copy, as_version=4).cells[1]
+        assert "parameters" in parameters.metadata["tags"]
+        assert "coder = None" in parameters.source
+        assert not any(cell.get("outputs") for cell in nbformat.read(copy, as_version=4).cells)
+
+
+@pytest.mark.parametrize("coder, options, message", [
+    ("ana smith", {}, "coder name 'ana smith' cannot name a log (did you mean 'ana-smith'?)"),
+    ("ana/ben", {}, "cannot name a log (did you mean"),
+    ("cara", {"codes": ["fundng"]}, "unknown code(s): 'fundng' (did you mean 'funding'?)"),
+    ("cara", {"transcripts": ["nw-maumee-ridge-teachr"]}, "(did you mean 'nw-maumee-ridge-teacher'?)"),
+    ("cara", {"filters": {"region": ["nortwest"]}}, "(did you mean 'northwest'?)"),
+    ("cara", {"roles": ["teachr"]}, "no turn to code has role 'teachr' (did you mean 'teacher'?)"),
+])
+def test_a_mistake_is_one_line_with_did_you_mean_never_a_traceback(project, coder, options, message):
+    prompt = coding_widget(project, coder, **options)
+    assert isinstance(prompt, CoderPrompt) and prompt.widget is None
+    assert message in html.unescape(prompt.status.value)
+    assert "Traceback" not in prompt.status.value and "\n" not in prompt.status.value
+    assert not (project.root / "data" / "codings" / "ana smith.jsonl").exists()
 
 
 def test_the_widget_filters_by_the_site_and_any_attribute_in_the_project_s_words(tmp_path):

@@ -22,11 +22,12 @@ from ..coding.columns import CodingColumns
 from ..coding.run import code_project, load_segments
 from ..coding.store import CONSENSUS, CodingLog, Event
 from ..coding.store import coders as logged_coders
-from ..errors import PlevalError, SessionError
+from ..errors import PlevalError, SessionError, StoreError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.declaration import project_declaration
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
+from ..schema.declaration import did_you_mean
 from .filters import FilterValues, TurnFilters
 
 if TYPE_CHECKING:  # the learned coder (scikit-learn) is imported only when a session asks for it
@@ -108,7 +109,7 @@ class CodingSession:
         self.project = project
         self.coder = coder
         self.blind = blind
-        self.log = CodingLog(project.codings_dir, coder)
+        self.log = self._open_log(project, coder)
         self.codebook: Codebook = load_codebook_cached(project)
         loaded, self.problems = load_transcripts_cached(project)
         self.transcripts: dict[str, Transcript] = {t.id: t for t in loaded}
@@ -191,13 +192,26 @@ class CodingSession:
     # -- reading the log -------------------------------------------------------------------------------------
 
     @staticmethod
+    def _open_log(project: Project, coder: str) -> CodingLog:
+        """The coder's log, or a one-line error for a name that cannot be a file name (with "did you mean")."""
+        try:
+            return CodingLog(project.codings_dir, coder)
+        except StoreError:
+            safe = "-".join("".join(c if c.isalnum() or c in "-_." else " " for c in coder).split()) or "your-name"
+            hint = did_you_mean(coder, logged_coders(project.codings_dir)) or f" (did you mean '{safe}'?)"
+            raise SessionError(f"coder name '{coder}' cannot name a log{hint}",
+                               fix="use letters, digits, '-', '_' or '.' (no spaces or slashes)",
+                               value=coder) from None
+
+    @staticmethod
     def _known(asked, known: list[str], what: str) -> list[str]:
         if not asked:
             return list(known)
         asked = [asked] if isinstance(asked, str) else list(asked)
         unknown = [a for a in asked if a not in known]
         if unknown:
-            raise SessionError(f"unknown {what}(s): {', '.join(unknown)}",
+            hints = "; ".join(f"'{a}'{did_you_mean(a, known)}" for a in unknown)
+            raise SessionError(f"unknown {what}(s): {hints}",
                                fix=f"choose from: {', '.join(known[:20])}{' ...' if len(known) > 20 else ''}")
         return asked
 
@@ -360,6 +374,10 @@ class CodingSession:
         """
         keep = self.units[self.position] if self.units else None
         roles = {roles} if isinstance(roles, str) else set(roles or ())
+        known_roles = {self.segments[sid].role for sid in self._all}
+        for role in sorted(roles - known_roles):
+            raise SessionError(f"no turn to code has role '{role}'{did_you_mean(role, known_roles)}",
+                               fix=f"choose from: {', '.join(sorted(known_roles))}", value=role)
         wanted = self.turn_filters.wanted(filters)
         units = []
         for sid in self._all:
@@ -453,10 +471,20 @@ class CodingSession:
         return self._write("remove", [self._fields(segment, s, e, code_id=code_id) for s, e in spans]) if spans else []
 
     def toggle(self, code_id: str) -> list[Event]:
-        """Apply the code to the whole turn if the coder does not have it there, else remove it."""
-        if any(a.code_id == code_id for a in self.applied()):
-            return self.remove(code_id)
+        """Apply the code to the whole turn if the coder does not have it there, else take that whole-turn coding
+        off. The code's codings of spans or sentences of the turn are never touched (:meth:`spans_of` lists
+        them, so that the widget can say they stay)."""
+        self._check_code(code_id)
+        segment = self.current
+        if self._has(code_id, segment.start, segment.end):
+            return self.remove_span(code_id, segment.start, segment.end)
         return self.apply(code_id)
+
+    def spans_of(self, code_id: str, segment: Segment | None = None) -> list[Applied]:
+        """The coder's codings of ``code_id`` on part of the turn (spans or sentences, not the whole turn)."""
+        segment = segment or self.current
+        return [a for a in self.applied(segment)
+                if a.code_id == code_id and (a.start, a.end) != (segment.start, segment.end)]
 
     def _suggestion(self, code_id: str) -> Suggestion:
         for suggestion in self.suggestions():

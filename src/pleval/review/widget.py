@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import html
+from collections.abc import Callable
 
 import ipywidgets as w
 
 from ..coding.store import CONSENSUS
-from ..errors import PlevalError, SessionError
+from ..errors import PlevalError
 from ..project import Project
 from ..schema import Segment
 from .session import CodingSession, ReconcileSession
@@ -330,9 +331,65 @@ class CodingWidget:
         return row
 
 
-def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=None, codes=None, roles=None,
-                  filters=None, blind: bool = True, reconcile: list[str] | str | None = None, model: bool = False,
-                  order: str = "text") -> CodingWidget:
+class CoderPrompt:
+    """Asks who is coding before any log is opened (the coding notebook starts with no coder), and shows a
+    mistake (a coder name that cannot be one, a misspelt code, transcript or filter value) as one line.
+
+    Parameters
+    ----------
+    open_coder : callable
+        Opens the coding widget for a coder's name (raising :class:`~pleval.errors.PlevalError` on a mistake).
+    problem : str
+        What to say first (the question, or the mistake that stopped the widget from opening).
+    coder : str
+        The name given so far.
+    """
+
+    def __init__(self, open_coder: Callable[[str], CodingWidget], problem: str, coder: str = "", *,
+                 error: bool = False):
+        self._open = open_coder
+        self.widget: CodingWidget | None = None
+        self.name = w.Text(value=coder, placeholder="e.g. kim", description="Your name",
+                           layout=w.Layout(width="280px"))
+        self.start = w.Button(description="Start coding", button_style="primary", layout=w.Layout(width="auto"))
+        self.start.on_click(lambda _: self.open())
+        self.status = w.HTML()
+        self.status.add_class("pleval-status")
+        self.root = w.VBox([w.HBox([self.name, self.start]), self.status])
+        self.root.add_class("pleval-coder-prompt")
+        self._say(problem, error=error)
+
+    def _say(self, message: str, *, error: bool) -> None:
+        colour = "#b00020" if error else "#333"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(message)}</span>"
+
+    def open(self) -> CodingWidget | None:
+        """Open the coding widget for the name typed, in place of this prompt; on a mistake, say it in one line."""
+        name = self.name.value.strip()
+        if not name:
+            self._say("say who is coding: type your name (your decisions go to data/codings/<name>.jsonl)",
+                      error=True)
+            return None
+        try:
+            self.widget = self._open(name)
+        except PlevalError as error:
+            self._say(str(error), error=True)
+            return None
+        self.start.close()
+        self.name.close()
+        self.status.close()
+        self.root.children = (self.widget.root,)
+        return self.widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.root)
+
+
+def coding_widget(project: str | Project = ".", coder: str | None = "", *, transcripts=None, codes=None,
+                  roles=None, filters=None, blind: bool = True, reconcile: list[str] | str | None = None,
+                  model: bool = False, order: str = "text") -> CodingWidget | CoderPrompt:
     """Open a coding session for ``coder`` and return its widget (display it as a cell's last value).
 
     ``filters`` keeps the turns whose site, site attributes, type or period have the values given, as briefs.yaml
@@ -341,18 +398,31 @@ def coding_widget(project: str | Project = ".", coder: str = "", *, transcripts=
     With ``reconcile`` (two or more coders, a list or comma-separated), the widget walks the turns they
     disagree on and writes the lead's decisions to ``coder`` (default ``consensus``). With ``model``, the learned
     coder's suggestions appear beside the rules'; ``order="uncertainty"`` shows its most uncertain turns first.
+
+    Without a coder (and not reconciling) no log is opened: a :class:`CoderPrompt` asks who is coding. A mistake
+    in the arguments (a coder name that cannot name a log, an unknown code, transcript, role or filter value)
+    is shown by the prompt in one line, with "did you mean", never as a traceback.
     """
-    project = project if isinstance(project, Project) else Project.open(project)
     chosen = dict(transcripts=transcripts or None, codes=codes or None, roles=roles or None,
                   filters=filters or None)
-    if reconcile:
-        coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
-        widget = CodingWidget(ReconcileSession(project, coders, lead=coder or CONSENSUS, **chosen))
-    elif not coder:
-        raise SessionError("say who is coding", fix="set coder = 'your-name' in the parameters cell")
-    else:
-        widget = CodingWidget(CodingSession(project, coder, blind=blind, model=model, order=order, **chosen))
-    # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them out
-    # of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
-    gc.freeze()
-    return widget
+
+    def open_coder(name: str) -> CodingWidget:
+        opened = project if isinstance(project, Project) else Project.open(project)
+        if reconcile:
+            coders = [c.strip() for c in reconcile.split(",")] if isinstance(reconcile, str) else list(reconcile)
+            widget = CodingWidget(ReconcileSession(opened, coders, lead=name or CONSENSUS, **chosen))
+        else:
+            widget = CodingWidget(CodingSession(opened, name, blind=blind, model=model, order=order, **chosen))
+        # The session's transcripts, segments and the kernel's libraries live as long as the widget: move them
+        # out of the collector's sight, or a full collection pausing 100-250 ms now and then would stall a click.
+        gc.freeze()
+        return widget
+
+    coder = (coder or "").strip()
+    if not coder and not reconcile:
+        return CoderPrompt(open_coder, "Who is coding? Type your name and press Start coding (or set coder = "
+                                       "'your-name' in the parameters cell). An existing name resumes that log.")
+    try:
+        return open_coder(coder)
+    except PlevalError as error:
+        return CoderPrompt(open_coder, str(error), coder, error=True)
