@@ -131,6 +131,7 @@ class CodingSession:
         self.turn_filters = TurnFilters(CodingColumns.of(project_declaration(project), loaded), self.transcripts,
                                         [self.segments[sid] for sid in self._all])
         self.turn_filters.wanted(filters)  # a filter no turn can meet stops here, before any model is trained
+        self._check_roles(roles)
         self._others: dict[str, dict[str, list[str]]] | None = None
         self.state = _State()
         self.refresh()
@@ -202,6 +203,13 @@ class CodingSession:
             raise SessionError(f"coder name '{coder}' cannot name a log{hint}",
                                fix="use letters, digits, '-', '_' or '.' (no spaces or slashes)",
                                value=coder) from None
+
+    def _check_roles(self, roles) -> None:
+        """Refuse a role no turn to code has (a misspelling, with "did you mean")."""
+        known = {self.segments[sid].role for sid in self._all}
+        for role in sorted(({roles} if isinstance(roles, str) else set(roles or ())) - known):
+            raise SessionError(f"no turn to code has role '{role}'{did_you_mean(role, known)}",
+                               fix=f"choose from: {', '.join(sorted(known))}", value=role)
 
     @staticmethod
     def _known(asked, known: list[str], what: str) -> list[str]:
@@ -374,10 +382,6 @@ class CodingSession:
         """
         keep = self.units[self.position] if self.units else None
         roles = {roles} if isinstance(roles, str) else set(roles or ())
-        known_roles = {self.segments[sid].role for sid in self._all}
-        for role in sorted(roles - known_roles):
-            raise SessionError(f"no turn to code has role '{role}'{did_you_mean(role, known_roles)}",
-                               fix=f"choose from: {', '.join(sorted(known_roles))}", value=role)
         wanted = self.turn_filters.wanted(filters)
         units = []
         for sid in self._all:
