@@ -172,3 +172,23 @@ def test_the_widget_filters_by_the_site_and_any_attribute_in_the_project_s_words
     widget.filter_attribute.value = None  # the attribute's filter goes with it
     assert {widget.session.segments[u].transcript_id for u in widget.session.units} == {
         "or-riverbend-manager", "or-riverbend-chw"}
+
+
+def test_a_whole_turn_toggle_never_removes_span_codings_and_says_they_stay(project):
+    widget = coding_widget(project, "cara")
+    session = widget.session
+    segment = session.current
+    start = segment.start + segment.text.index(segment.text.split()[1])
+    session.apply_span("funding", start, start + 4)
+    widget.render()
+    assert not widget.code_buttons["funding"].value  # a span coding is no whole-turn coding
+    widget.code_buttons["funding"].value = True  # on: the whole turn, the span stays
+    assert {(a.start, a.end) for a in session.applied() if a.code_id == "funding"} == {
+        (start, start + 4), (segment.start, segment.end)}
+    widget.code_buttons["funding"].value = False  # off: only the whole-turn coding goes
+    assert [(a.start, a.end) for a in session.applied() if a.code_id == "funding"] == [(start, start + 4)]
+    assert [(e.action, e.start, e.end) for e in events(project)][-1] == ("remove", segment.start, segment.end)
+    assert "1 coding(s) of" in widget.status.value and "stay" in widget.status.value
+    widget.shortcut.value = str(list(widget.code_buttons).index("funding") + 1)  # on again, then off by key
+    widget.shortcut.value = str(list(widget.code_buttons).index("funding") + 1)
+    assert [(a.start, a.end) for a in session.applied() if a.code_id == "funding"] == [(start, start + 4)]

@@ -184,8 +184,17 @@ class CodingWidget:
     def _toggled(self, code_id: str):
         def handler(change):
             if not self._syncing:
-                self._act(lambda: self.session.toggle(code_id), f"{code_id}")
+                self._toggle(code_id)
         return handler
+
+    def _toggle(self, code_id: str) -> None:
+        """The code on or off the whole turn; its codings of spans or sentences stay, and the status says so."""
+        self._act(lambda: self.session.toggle(code_id), code_id)
+        kept = self.session.spans_of(code_id) if self.session.units else []
+        if kept:
+            self.status.value += html.escape(
+                f" · {len(kept)} coding(s) of {self._codes[code_id].label} on part of the turn stay "
+                "(remove them in the margin)")
 
     def _taker(self, session: ReconcileSession, coder: str):
         return lambda _: self._act(lambda: session.take(coder), f"{coder}'s coding as consensus")
@@ -252,8 +261,7 @@ class CodingWidget:
             pending = [x.code_id for x in s.suggestions() if x.status == "pending"]
             self._act(lambda: [e for code in pending for e in s.accept(code)], "accepted suggestions")
         elif key.isdigit() and 1 <= int(key) <= len(self._codes):
-            code_id = list(self._codes)[int(key) - 1]
-            self._act(lambda: s.toggle(code_id), code_id)
+            self._toggle(list(self._codes)[int(key) - 1])
         else:
             self._say(f"unknown shortcut '{key}': {SHORTCUTS}", error=True)
 
