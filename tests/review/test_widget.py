@@ -192,3 +192,54 @@ def test_a_whole_turn_toggle_never_removes_span_codings_and_says_they_stay(proje
     widget.shortcut.value = str(list(widget.code_buttons).index("funding") + 1)  # on again, then off by key
     widget.shortcut.value = str(list(widget.code_buttons).index("funding") + 1)
     assert [(a.start, a.end) for a in session.applied() if a.code_id == "funding"] == [(start, start + 4)]
+
+
+def test_undo_takes_back_only_what_is_on_the_turn_shown(project):
+    widget = coding_widget(project, "cara")
+    first = widget.session.current.id
+    widget.code_buttons["funding"].value = True
+    widget.next()
+    second = widget.session.current.id
+    undo = next(b for b in widget.nav.children if getattr(b, "description", "") == "Undo on this turn")
+    undo.click()
+    assert widget.session.current.id == second != first  # nothing on this turn: nothing undone, no jump
+    assert [e.action for e in events(project)] == ["apply"] and "nothing to save" in widget.status.value
+    widget.previous()
+    widget.shortcut.value = "z"
+    assert [e.action for e in events(project)] == ["apply", "undo"]
+
+
+def test_accepting_all_suggestions_of_a_turn_is_undone_as_one_step(project):
+    widget = coding_widget(project, "cara")
+    session = widget.session
+    while len([x for x in session.suggestions() if x.status == "pending"]) < 2:
+        session.next()
+    widget.render()
+    widget.shortcut.value = "a"
+    assert len(session.applied()) >= 2
+    widget.shortcut.value = "z"
+    assert session.applied() == []
+
+
+def test_accept_all_agreements_asks_first_and_undoes_as_one_step(project):
+    (project.root / "data" / "codings" / "consensus.jsonl").unlink()
+    widget = coding_widget(project, "consensus", reconcile="ana,ben")
+    session = widget.session
+    count = len(session.agreements())
+    assert count > 1
+    accept = next(b for b in widget.root.children[-3].children if b.description == "Accept all agreements…")
+    accept.click()
+    assert events(project, "consensus") == [] and widget.confirm.layout.display == "flex"
+    assert f"<b>{count}</b> turn(s)" in widget.confirm_question.value
+    widget.confirm_no.click()
+    assert events(project, "consensus") == [] and widget.confirm.layout.display == "none"
+    accept.click()
+    widget.confirm_yes.click()
+    written = events(project, "consensus")
+    assert len({e.time for e in written}) == 1 and sum(e.action == "review" for e in written) == count
+    assert session.agreements() == [] and widget.undo_agreements.layout.display == "flex"
+    widget.undo_agreements.click()
+    undone = events(project, "consensus")[len(written):]
+    assert len(undone) == len(written) and {e.action for e in undone} == {"undo"}
+    assert len({e.time for e in undone}) == 1  # one write: one step
+    assert len(session.agreements()) == count

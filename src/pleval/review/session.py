@@ -501,6 +501,13 @@ class CodingSession:
         s = self._suggestion(code_id)
         return self._write("accept", [self._fields(self.current, s.start, s.end, code_id=code_id)])
 
+    def accept_all(self) -> list[Event]:
+        """Accept every pending suggestion on the current turn in one write (one decision for undo)."""
+        segment = self.current
+        pending = {s.code_id: s for s in self.suggestions() if s.status == "pending"}
+        many = [self._fields(segment, s.start, s.end, code_id=code_id) for code_id, s in pending.items()]
+        return self._write("accept", many) if many else []
+
     def reject(self, code_id: str) -> list[Event]:
         """Reject a suggestion (and take the code off the turn if the coder had it there)."""
         s = self._suggestion(code_id)
@@ -632,6 +639,7 @@ class ReconcileSession(CodingSession):
             self._coded_by.setdefault(unit, {}).setdefault(coder, []).append(code_id)
         self._reviewed_by = {coder: set(units) for coder, units in gathered.reviewed.items()}
         self.disagreements = disagreement_table(gathered)
+        self.last_agreements: list[Event] = []  # the events of the last "accept all agreements"
         super().__init__(project, lead, blind=False, **options)
         shared = set.intersection(*self._reviewed_by.values())
         self._all = [sid for sid in self._all if sid in shared]
@@ -671,23 +679,32 @@ class ReconcileSession(CodingSession):
             events += self._write("apply", add)
         return events + self.done()
 
+    def agreements(self) -> list[str]:
+        """The turns "accept all agreements" would settle: every coder coded them alike and the lead has not
+        decided on them yet."""
+        return [sid for sid in self._all if sid not in self._disputed and sid not in self.state.decided]
+
     def accept_agreements(self) -> int:
         """Write the codes every coder agreed on, for turns all of them coded and the lead has not yet decided,
-        into the consensus log in one write. Returns how many turns were settled."""
-        settled, fields = 0, []
-        disputed = self._disputed
-        for sid in self._all:
-            if sid in disputed or sid in self.state.decided:
-                continue
+        into the consensus log in one write (one decision: :meth:`undo_agreements` takes it back at once).
+        Returns how many turns were settled."""
+        decisions: list[tuple[str, dict]] = []
+        settled = self.agreements()
+        for sid in settled:
             segment = self.segments[sid]
             agreed = set.intersection(*(set(self._coded_by.get(sid, {}).get(c, [])) for c in self.coders))
-            fields += [self._fields(segment, segment.start, segment.end, code_id=c) for c in sorted(agreed)]
-            settled += 1
-        if fields:
-            self.log.append_many("apply", fields)
-        review = [self._fields(self.segments[sid], self.segments[sid].start, self.segments[sid].end)
-                  for sid in self._all if sid not in disputed and sid not in self.state.decided]
-        if review:
-            self.log.append_many("review", review)
+            decisions += [("apply", self._fields(segment, segment.start, segment.end, code_id=c))
+                          for c in sorted(agreed)]
+        decisions += [("review", self._fields(self.segments[sid], self.segments[sid].start,
+                                               self.segments[sid].end)) for sid in settled]
+        self.last_agreements = self.log.append_batch(decisions) if decisions else []
         self.refresh()
-        return settled
+        return len(settled)
+
+    def undo_agreements(self) -> list[Event]:
+        """Take back the last "accept all agreements", all of it, as one decision (the decisions of it still in
+        force)."""
+        mine = [e for e in getattr(self, "last_agreements", []) if e.id in self.state.effective]
+        self.last_agreements = []
+        return self._write("undo", [{"undoes": e.id, "segment_id": self.state.segment_of_event.get(e.id),
+                                     "transcript_id": e.transcript_id} for e in mine]) if mine else []

@@ -6,8 +6,8 @@ Transcript text is HTML-escaped before it is shown. The turn itself is shown, an
 view (:mod:`.spanview`, with keys of its own).
 
 Keyboard: buttons take focus with Tab and fire with Enter or Space; the shortcut box takes one-letter
-commands (``n`` next, ``p`` previous, ``u`` next uncoded, ``s`` next suggestion, ``d`` done, ``z`` undo,
-``a`` accept all suggestions, a number to toggle that code) followed by Enter.
+commands (``n`` next, ``p`` previous, ``u`` next uncoded, ``s`` next suggestion, ``d`` done, ``z`` undo on the
+turn shown, ``a`` accept the turn's suggestions, a number to toggle that code) followed by Enter.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from .session import CodingSession, ReconcileSession
 from .spanview import SpanView
 
 ALL = "(all)"
-SHORTCUTS = "n next · p previous · u next uncoded · s next suggestion · d done · z undo · a accept all · 1-12 code"
+SHORTCUTS = ("n next · p previous · u next uncoded · s next suggestion · d done · z undo (this turn) · "
+             "a accept all · 1-12 code")
 
 
 def _marked(text: str, offset: int, spans: list[tuple[int, int, str, str]], sentences) -> str:
@@ -119,12 +120,22 @@ class CodingWidget:
             self._button("Next uncoded", lambda _: self._move(session.next_uncoded, "every turn is coded")),
             self._button("Next suggestion", lambda _: self._move(session.next_suggestion, "no pending suggestions")),
             self._button("Done ✓ next uncoded", self._on_done, style="success"),
-            self._button("Undo", lambda _: self._act(session.undo, "undo")),
+            self._button("Undo on this turn", lambda _: self._act(session.undo_here, "undo")),
         ]
-        take = []
+        self.nav = w.HBox([*nav, self.shortcut])
+        take: list[w.Widget] = []
+        self.confirm = w.HBox()  # "accept all agreements" asks here first (reconciliation only)
         if isinstance(session, ReconcileSession):
             take = [self._button(f"Take {coder}'s coding", self._taker(session, coder)) for coder in session.coders]
-            take.append(self._button("Accept all agreements", self._on_agreements))
+            take.append(self._button("Accept all agreements…", self._on_agreements))
+            self.confirm_question = w.HTML()
+            self.confirm_yes = self._button("Yes, accept them", self._on_agreements_confirmed, "warning")
+            self.confirm_no = self._button("Cancel", self._on_agreements_cancelled)
+            self.undo_agreements = self._button("Undo accepting all agreements", self._on_agreements_undone)
+            self.undo_agreements.layout.display = "none"
+            self.confirm = w.HBox([self.confirm_question, self.confirm_yes, self.confirm_no])
+            self.confirm.layout.display = "none"
+            take.append(self.undo_agreements)
         self.spans = SpanView(session, changed=self.render, header=False)  # the turn, coded span by span
         self.root = w.VBox([
             w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")),
@@ -135,7 +146,7 @@ class CodingWidget:
             w.HBox(list(self.code_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.sentences]), w.HBox([self.sentence_code, self.apply_sentences]),
             self.memo, self.save_memo,
-            w.HBox(take), w.HBox([*nav, self.shortcut]), self.status,
+            self.confirm, w.HBox(take), self.nav, self.status,
         ])
         self.root.add_class("pleval-coder")
         self.render()
@@ -154,6 +165,14 @@ class CodingWidget:
         from IPython.display import display
 
         display(self.root)
+
+    def next(self) -> None:
+        """Move to the next turn, as the Next button does."""
+        self._move(self.session.next)
+
+    def previous(self) -> None:
+        """Move to the previous turn, as the Previous button does."""
+        self._move(self.session.previous)
 
     def _say(self, message: str, *, error: bool = False) -> None:
         colour = "#b00020" if error else "#1b5e20"
@@ -212,9 +231,29 @@ class CodingWidget:
         self.render(keep_status=True)
 
     def _on_agreements(self, _):
+        """A bulk action asks first: how many turns it would settle, with Yes and Cancel."""
+        count = len(self.session.agreements())
+        if not count:
+            self._say("no agreements left to accept")
+            return
+        self.confirm_question.value = (f"Write the codes the coders agree on for <b>{count}</b> turn(s) to "
+                                       f"{html.escape(self.session.coder)}'s log?")
+        self.confirm.layout.display = "flex"
+
+    def _on_agreements_cancelled(self, _):
+        self.confirm.layout.display = "none"
+        self._say("nothing saved (accept all agreements cancelled)")
+
+    def _on_agreements_confirmed(self, _):
+        self.confirm.layout.display = "none"
         settled = self.session.accept_agreements()
         self.render()
-        self._say(f"saved the agreed codes of {settled} turn(s) as consensus")
+        self.undo_agreements.layout.display = "flex" if settled else "none"
+        self._say(f"saved the agreed codes of {settled} turn(s) as consensus (one decision: undo takes it all back)")
+
+    def _on_agreements_undone(self, _):
+        self.undo_agreements.layout.display = "none"
+        self._act(self.session.undo_agreements, "undo of accepting all agreements")
 
     def _on_attribute(self, _):
         """Offer the chosen attribute's values (the filter on it starts at all)."""
@@ -256,10 +295,9 @@ class CodingWidget:
         elif key == "d":
             self._on_done(None)
         elif key == "z":
-            self._act(s.undo, "undo")
+            self._act(s.undo_here, "undo")
         elif key == "a":
-            pending = [x.code_id for x in s.suggestions() if x.status == "pending"]
-            self._act(lambda: [e for code in pending for e in s.accept(code)], "accepted suggestions")
+            self._act(s.accept_all, "accepted suggestions")
         elif key.isdigit() and 1 <= int(key) <= len(self._codes):
             self._toggle(list(self._codes)[int(key) - 1])
         else:
