@@ -243,3 +243,31 @@ def test_accept_all_agreements_asks_first_and_undoes_as_one_step(project):
     assert len(undone) == len(written) and {e.action for e in undone} == {"undo"}
     assert len({e.time for e in undone}) == 1  # one write: one step
     assert len(session.agreements()) == count
+
+
+def test_an_unsaved_memo_is_written_before_the_widget_leaves_the_turn(project):
+    widget = coding_widget(project, "cara")
+    session = widget.session
+    first = session.current
+    widget.memo.value = "asks about money twice"
+    widget.next()  # not saved by hand
+    assert session.memo(first) == "asks about money twice" and widget.memo.value == ""
+    assert "saved the memo" in widget.status.value
+    second = session.current
+    widget.memo.value = "left by a filter change"
+    widget.filter_role.value = next(o for o in widget.filter_role.options if o != "(all)")
+    assert session.memo(second) == "left by a filter change"
+    widget.filter_role.value = "(all)"
+    session.go(session.units.index(first.id))
+    widget.render()
+    widget.memo.value = "and by the span view's own keys"
+    widget.spans.handle({"do": "next"})
+    assert session.memo(first) == "and by the span view's own keys"
+    widget.render()
+    widget.memo.value = "and by Done"
+    widget._on_done(None)
+    assert [e.memo for e in events(project) if e.action == "memo"][-1] == "and by Done"
+    before = len(events(project))
+    widget.next()
+    widget.previous()  # nothing typed: nothing written
+    assert len(events(project)) == before

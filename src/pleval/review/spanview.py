@@ -82,6 +82,8 @@ class SpanView(anywidget.AnyWidget):
     changed : callable, optional
         Called after each action instead of a redraw of this view alone: the coding widget that holds the view
         redraws everything, this view first.
+    leaving : callable, optional
+        Called before the view leaves the turn (next, previous, done): the coding widget saves its memo box.
     header : bool
         Show where the turn is from and the progress (the coding widget shows them above the view).
     """
@@ -93,10 +95,12 @@ class SpanView(anywidget.AnyWidget):
     help_line = traitlets.Unicode(HELP).tag(sync=True)
     show_header = traitlets.Bool(True).tag(sync=True)  # where the turn is from, and progress
 
-    def __init__(self, session: CodingSession, *, changed: Callable[[], None] | None = None, header: bool = True):
+    def __init__(self, session: CodingSession, *, changed: Callable[[], None] | None = None,
+                 leaving: Callable[[], object] | None = None, header: bool = True):
         super().__init__(show_header=header)
         self.session = session
         self._changed = changed
+        self._leaving = leaving
         self._rev = 0
         self._status = ("", False)
         offered = [c for c in session.codebook.codes if c.id in session.codes]
@@ -118,6 +122,8 @@ class SpanView(anywidget.AnyWidget):
             moving = do in ("next", "previous")  # relative: n pressed three times moves three turns
             if s.units and not moving and message.get("on") not in (None, s.current.id):
                 raise SessionError("the turn changed before this action arrived", fix="do it again")
+            if (moving or do == "done") and self._leaving is not None:
+                self._leaving()
             if moving:
                 s.next() if do == "next" else s.previous()
                 self._status = ("", False)

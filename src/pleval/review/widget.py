@@ -66,6 +66,7 @@ class CodingWidget:
         self._codes = {c.id: c for c in codebook.codes if c.id in session.codes}
         self._syncing = False
         self._choosing = False
+        self._memo_turn: str | None = None  # the turn whose memo the memo box holds
 
         self.header = w.HTML()
         self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
@@ -136,7 +137,8 @@ class CodingWidget:
             self.confirm = w.HBox([self.confirm_question, self.confirm_yes, self.confirm_no])
             self.confirm.layout.display = "none"
             take.append(self.undo_agreements)
-        self.spans = SpanView(session, changed=self.render, header=False)  # the turn, coded span by span
+        # the turn, coded span by span
+        self.spans = SpanView(session, changed=self.render, leaving=self._keep_memo, header=False)
         self.root = w.VBox([
             w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.progress, self.progress_label]),
@@ -190,7 +192,20 @@ class CodingWidget:
         self._say(f"saved {what} at {when} ({len(events)} decision(s) in {self.session.log.path.name})"
                   if events else f"nothing to save ({what})")
 
+    def _keep_memo(self) -> str:
+        """Write the memo typed on the turn shown if it is not saved yet (before the widget leaves the turn);
+        what to say about it, or ""."""
+        s = self.session
+        if not s.units or s.current.id != self._memo_turn or self.memo.value == s.memo(s.current):
+            return ""
+        try:
+            s.write_memo(self.memo.value)
+        except PlevalError as error:
+            return f"memo not saved: {error}"
+        return f"saved the memo on turn {self._memo_turn}"
+
     def _move(self, move, none_left: str = "") -> None:
+        kept = self._keep_memo()
         try:
             found = move()
         except PlevalError as error:
@@ -199,6 +214,8 @@ class CodingWidget:
         self.render()
         if found is None and none_left:
             self._say(none_left)
+        elif kept:
+            self._say(kept, error=kept.startswith("memo not saved"))
 
     def _toggled(self, code_id: str):
         def handler(change):
@@ -226,6 +243,7 @@ class CodingWidget:
         self._act(lambda: self.session.apply(self.sentence_code.value, chosen), f"{self.sentence_code.value}")
 
     def _on_done(self, _):
+        self._keep_memo()
         self._act(self.session.done, "done")
         self.session.next_uncoded()
         self.render(keep_status=True)
@@ -269,6 +287,7 @@ class CodingWidget:
     def _on_filter(self, _):
         if self._choosing:
             return
+        kept = self._keep_memo()
         value = {d: (None if d.value == ALL else d.value) for d in self._filters}
         where = {}
         if value[self.filter_site] is not None:
@@ -282,6 +301,8 @@ class CodingWidget:
             self._say(str(error), error=True)
             return
         self.render()
+        if kept:
+            self._say(kept, error=kept.startswith("memo not saved"))
 
     def _on_shortcut(self, _):
         key = self.shortcut.value.strip().lower()
@@ -340,6 +361,7 @@ class CodingWidget:
             self._syncing = False
         self.sentences.options = [(f"{i}. {x.text[:90]}", x.id) for i, x in enumerate(segment.sentences, start=1)]
         self.memo.value = s.memo(segment)
+        self._memo_turn = segment.id
         if not keep_status:
             self.status.value = ""
 
