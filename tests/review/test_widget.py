@@ -271,3 +271,43 @@ def test_an_unsaved_memo_is_written_before_the_widget_leaves_the_turn(project):
     widget.next()
     widget.previous()  # nothing typed: nothing written
     assert len(events(project)) == before
+
+
+def test_filters_from_the_parameters_cell_apply_are_shown_and_stay_when_a_dropdown_changes(project):
+    widget = coding_widget(project, "cara", roles=["teacher"], filters={"region": ["southeast"]})
+    session = widget.session
+
+    def regions():
+        return {session.transcripts[session.segments[u].transcript_id].meta.attributes["region"]
+                for u in session.units}
+
+    assert session.units and {session.segments[u].role for u in session.units} == {"teacher"}
+    assert regions() == {"southeast"}
+    assert "parameters cell" in widget.opened_with.value and "Role: teacher" in widget.opened_with.value
+    assert "southeast" in widget.opened_with.value
+    assert list(widget.filter_role.options) == ["(all)", "teacher"]
+    widget.filter_code.value = "funding"  # a dropdown change keeps the parameters' filters
+    assert session.units and regions() == {"southeast"}
+    assert {session.segments[u].role for u in session.units} == {"teacher"}
+    widget.filter_code.value = "(all)"
+    widget.filter_attribute.value = "region"
+    assert list(widget.filter_value.options) == ["(all)", "southeast"]
+
+
+def test_a_filter_matching_nothing_says_why_and_leaves_no_live_controls(project):
+    widget = coding_widget(project, "cara")
+    widget.filter_transcript.value = "nw-maumee-ridge-teacher"
+    widget.memo.value = ""
+    widget.filter_role.value = "principal"
+    assert widget.session.units == []
+    header = html.unescape(widget.header.value)
+    assert "No turns match" in header and "role is principal" in header and "with role teacher" in header
+    assert "transcript is nw-maumee-ridge-teacher" in header
+    live = [c for c in [*widget.code_buttons.values(), widget.sentences, widget.sentence_code,
+                        widget.apply_sentences, widget.memo, widget.save_memo, *widget.nav.children]
+            if not c.disabled]
+    assert live == []
+    assert widget.suggestions.children == () and widget.sentences.options == ()
+    assert not any(b.value for b in widget.code_buttons.values())
+    widget.filter_role.value = "(all)"
+    assert widget.session.units and not widget.memo.disabled and not widget.code_buttons["funding"].disabled

@@ -13,7 +13,7 @@ chosen sentences of it. A turn counts as coded once the coder has made any decis
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -130,8 +130,11 @@ class CodingSession:
         self._chosen = set(chosen)
         self.turn_filters = TurnFilters(CodingColumns.of(project_declaration(project), loaded), self.transcripts,
                                         [self.segments[sid] for sid in self._all])
-        self.turn_filters.wanted(filters)  # a filter no turn can meet stops here, before any model is trained
+        # a filter no turn can meet stops here, before any model is trained; kept to be shown, and kept
+        self.opened_roles: list[str] = sorted({roles} if isinstance(roles, str) else set(roles or ()))
+        self.opened_filters: dict[str, set[str]] = self.turn_filters.wanted(filters)
         self._check_roles(roles)
+        self._filtered: dict = {}
         self._others: dict[str, dict[str, list[str]]] | None = None
         self.state = _State()
         self.refresh()
@@ -398,6 +401,53 @@ class CodingSession:
             units.append(sid)
         self.units = units
         self.position = units.index(keep) if keep in units else 0
+        self._filtered = dict(transcript=transcript, code=code, roles=roles, wanted=wanted)
+
+    def _column_tests(self, column: str, values: set[str]) -> tuple[Callable[[str], bool],
+                                                                     Callable[[str], list[str]]]:
+        """Whether a turn has one of ``values`` in ``column``, and its value there (as a list: none or one)."""
+        def value(sid: str) -> str | None:
+            return self.turn_filters.value(column, self.segments[sid])
+
+        return (lambda sid: value(sid) in values), (lambda sid: [v for v in [value(sid)] if v is not None])
+
+    def why_no_turns(self) -> str:
+        """Why the filters keep no turn, in one line: for each filter, the values the turns the other filters
+        keep have there (so the coder sees which filter to change, and to what)."""
+        given = self._filtered
+        seg = self.segments
+        criteria: list[tuple[str, str, Callable[[str], bool], Callable[[str], list[str]]]] = []
+
+        def codes_of(sid: str) -> list[str]:
+            return sorted({c.code_id for c in self._suggested.get(sid, [])}
+                          | {a.code_id for a in self.state.applied.get(sid, [])})
+
+        if given.get("transcript"):
+            t = given["transcript"]
+            criteria.append(("transcript", t, lambda sid: seg[sid].transcript_id == t,
+                             lambda sid: [seg[sid].transcript_id]))
+        if given.get("roles"):
+            roles = given["roles"]
+            criteria.append(("role", ", ".join(sorted(roles)), lambda sid: seg[sid].role in roles,
+                             lambda sid: [seg[sid].role]))
+        for column, values in (given.get("wanted") or {}).items():
+            criteria.append((self.turn_filters.title(column), ", ".join(sorted(values)),
+                             *self._column_tests(column, values)))
+        if given.get("code"):
+            code = given["code"]
+            criteria.append(("code", code, lambda sid: code in codes_of(sid), codes_of))
+        reasons = []
+        for i, (title, shown, _, values_of) in enumerate(criteria):
+            others = [sid for sid in self._all if all(c[2](sid) for j, c in enumerate(criteria) if j != i)]
+            if others:
+                found = sorted({v for sid in others for v in values_of(sid)})
+                listed = ", ".join(found[:12]) + (" ..." if len(found) > 12 else "")
+                reasons.append(f"{title} is {shown}, but the other filters keep turns with {title.lower()} "
+                               f"{listed or '(none)'}")
+        if not criteria:
+            return "No turns to code in this session."
+        return "No turns match these filters: " + ("; ".join(reasons) if reasons else
+                                                    "no two of them match any turn together") + "."
 
     def _find(self, matches, start: int) -> int | None:
         """The first unit after ``start`` (wrapping round, ``start`` itself last) that ``matches``."""

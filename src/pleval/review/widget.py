@@ -97,16 +97,20 @@ class CodingWidget:
         meta = [session.transcripts[t].meta for t in {session.segments[s].transcript_id for s in session.pool}]
         self.filter_transcript = w.Dropdown(options=[ALL, *sorted({m.id for m in meta})], description="Transcript")
         self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="Code")
-        self.filter_role = w.Dropdown(options=[ALL, *sorted({session.segments[s].role for s in session.pool})],
-                                      description="Role")
+        # The filters given when the widget was opened (the notebook's parameters cell) always apply: they are
+        # shown, and the dropdowns offer only values within them.
+        roles = session.opened_roles or sorted({session.segments[s].role for s in session.pool})
+        self.filter_role = w.Dropdown(options=[ALL, *roles], description="Role")
         # the site, and one more of its attributes (or the type, or the period) at a time, as pleval.yaml words them
         filters = session.turn_filters
         site = filters.columns.site
-        self.filter_site = w.Dropdown(options=[ALL, *filters.values(site)], description=filters.title(site))
+        self.filter_site = w.Dropdown(options=[ALL, *self._offered(site)], description=filters.title(site))
         self.filter_attribute = w.Dropdown(
             options=[(ALL, None), *((filters.title(c), c) for c in filters.transcript_filters
-                                    if c != site and filters.values(c))],
+                                    if c != site and self._offered(c))],
             description="Filter by")
+        self.opened_with = w.HTML(self._opened_with())
+        self.opened_with.add_class("pleval-opened-with")
         self.filter_value = w.Dropdown(options=[ALL], description="is", disabled=True)
         self.filter_attribute.observe(self._on_attribute, names="value")
         self._filters = (self.filter_transcript, self.filter_code, self.filter_role, self.filter_site,
@@ -124,10 +128,12 @@ class CodingWidget:
             self._button("Undo on this turn", lambda _: self._act(session.undo_here, "undo")),
         ]
         self.nav = w.HBox([*nav, self.shortcut])
+        self._turn_controls: list[w.Widget] = [*nav, self.shortcut]
         take: list[w.Widget] = []
         self.confirm = w.HBox()  # "accept all agreements" asks here first (reconciliation only)
         if isinstance(session, ReconcileSession):
             take = [self._button(f"Take {coder}'s coding", self._taker(session, coder)) for coder in session.coders]
+            self._turn_controls += take
             take.append(self._button("Accept all agreements…", self._on_agreements))
             self.confirm_question = w.HTML()
             self.confirm_yes = self._button("Yes, accept them", self._on_agreements_confirmed, "warning")
@@ -140,7 +146,7 @@ class CodingWidget:
         # the turn, coded span by span
         self.spans = SpanView(session, changed=self.render, leaving=self._keep_memo, header=False)
         self.root = w.VBox([
-            w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")),
+            w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")), self.opened_with,
             w.HBox([self.progress, self.progress_label]),
             self.header, self.spans, self.others,
             w.HTML("<b>Suggestions</b>"), self.suggestions,
@@ -278,25 +284,38 @@ class CodingWidget:
         column = self.filter_attribute.value
         self._choosing = True  # filtered once (by the attribute's own change), not once per option changed
         try:
-            self.filter_value.options = [ALL, *(self.session.turn_filters.values(column) if column else [])]
+            self.filter_value.options = [ALL, *(self._offered(column) if column else [])]
             self.filter_value.value = ALL
             self.filter_value.disabled = column is None
         finally:
             self._choosing = False
+
+    def _offered(self, column: str) -> list[str]:
+        """The values a dropdown offers for ``column``: the pool's, within those the widget was opened with."""
+        given = self.session.opened_filters.get(column)
+        return [v for v in self.session.turn_filters.values(column) if given is None or v in given]
+
+    def _opened_with(self) -> str:
+        s = self.session
+        shown = ([f"Role: {', '.join(s.opened_roles)}"] if s.opened_roles else []) + [
+            f"{s.turn_filters.title(column)}: {', '.join(sorted(values))}"
+            for column, values in s.opened_filters.items()]
+        return "" if not shown else f"<small>Filters from the parameters cell: {html.escape(' · '.join(shown))}</small>"
 
     def _on_filter(self, _):
         if self._choosing:
             return
         kept = self._keep_memo()
         value = {d: (None if d.value == ALL else d.value) for d in self._filters}
-        where = {}
+        # the opened-with filters, narrowed by the dropdowns (which offer only values within them)
+        where: dict[str, list[str] | str] = {c: sorted(v) for c, v in self.session.opened_filters.items()}
         if value[self.filter_site] is not None:
             where[self.session.turn_filters.columns.site] = value[self.filter_site]
         if value[self.filter_attribute] is not None and value[self.filter_value] is not None:
             where[value[self.filter_attribute]] = value[self.filter_value]
         try:
             self.session.filter(transcript=value[self.filter_transcript], code=value[self.filter_code],
-                                roles=value[self.filter_role], filters=where)
+                                roles=value[self.filter_role] or self.session.opened_roles, filters=where)
         except PlevalError as error:
             self._say(str(error), error=True)
             return
@@ -333,9 +352,21 @@ class CodingWidget:
         done, total = s.progress()
         self.progress.max, self.progress.value = max(total, 1), done
         self.progress_label.value = f"coded {done} of {total} turns"
+        self._live(bool(s.units))
         if not s.units:
-            self.header.value, self.turn.value = "<i>No turns match these filters.</i>", ""
-            self.suggestions.children = ()
+            self.header.value = f"<i>{html.escape(s.why_no_turns())}</i>"
+            self.turn.value = self.others.value = ""
+            self._set_suggestions(())
+            self._syncing = True
+            try:
+                for button in self.code_buttons.values():
+                    button.value, button.button_style = False, ""
+            finally:
+                self._syncing = False
+            self.sentences.options = []
+            self.memo.value, self._memo_turn = "", None
+            if not keep_status:
+                self.status.value = ""
             return
         segment = s.current
         meta = s.transcript_of(segment).meta
@@ -349,8 +380,8 @@ class CodingWidget:
         others = s.others(segment)
         self.others.value = "" if not others else "<b>Other coders:</b> " + " · ".join(
             f"{html.escape(c)}: {html.escape(', '.join(codes) or '-')}" for c, codes in others.items())
-        self.suggestions.children = tuple(self._suggestion_row(x) for x in s.suggestions(segment)) or (
-            w.HTML("<i>none</i>"),)
+        self._set_suggestions(tuple(self._suggestion_row(x) for x in s.suggestions(segment)) or (
+            w.HTML("<i>none</i>"),))
         applied = {a.code_id for a in s.applied(segment) if not a.sentence_ids}
         self._syncing = True
         try:
@@ -364,6 +395,21 @@ class CodingWidget:
         self._memo_turn = segment.id
         if not keep_status:
             self.status.value = ""
+
+    def _live(self, live: bool) -> None:
+        """Enable the controls that act on a turn, or (no turn shown) disable every one of them."""
+        for control in (*self.code_buttons.values(), self.sentences, self.sentence_code, self.apply_sentences,
+                        self.memo, self.save_memo, *self._turn_controls):
+            control.disabled = not live
+
+    def _set_suggestions(self, rows: tuple) -> None:
+        """Show these suggestion rows, closing the ones they replace (and every widget in them)."""
+        old = self.suggestions.children
+        self.suggestions.children = rows
+        for row in old:
+            for child in getattr(row, "children", ()):
+                child.close()
+            row.close()
 
     def _turn_html(self, segment: Segment) -> str:
         s = self.session
