@@ -311,3 +311,24 @@ def test_a_filter_matching_nothing_says_why_and_leaves_no_live_controls(project)
     assert not any(b.value for b in widget.code_buttons.values())
     widget.filter_role.value = "(all)"
     assert widget.session.units and not widget.memo.disabled and not widget.code_buttons["funding"].disabled
+
+
+@pytest.mark.filterwarnings("ignore:Widget.widgets is deprecated:DeprecationWarning")
+def test_the_widget_objects_stay_as_many_over_500_turns(project):
+    import ipywidgets
+
+    widget = coding_widget(project, "cara")
+    session = widget.session
+
+    def turns(n):
+        for _ in range(n):
+            if session.position == len(session.units) - 1:
+                session.go(0)
+            widget.next()
+
+    turns(50)
+    after_50 = len(ipywidgets.Widget.widgets)
+    turns(450)
+    after_500 = len(ipywidgets.Widget.widgets)
+    print(f"live widget objects: {after_50} after 50 turns, {after_500} after 500")
+    assert after_500 <= after_50  # no widget made per turn stays alive

@@ -72,6 +72,11 @@ class CodingWidget:
         self.turn = w.HTML(layout=w.Layout(max_height="360px", overflow="auto"))
         self.others = w.HTML()
         self.suggestions = w.VBox()
+        self._rows: list[w.HBox] = []  # suggestion rows, reused from turn to turn
+        self._row_codes: list[str] = []  # the code each row shows
+        self._no_suggestions = w.HTML("<i>none</i>")
+        for _ in self._codes:
+            self._rows.append(self._suggestion_row())
         self.code_buttons: dict[str, w.ToggleButton] = {}
         for number, (code_id, code) in enumerate(self._codes.items(), start=1):
             button = w.ToggleButton(description=f"{number} {code.label}", tooltip=code.definition,
@@ -356,7 +361,7 @@ class CodingWidget:
         if not s.units:
             self.header.value = f"<i>{html.escape(s.why_no_turns())}</i>"
             self.turn.value = self.others.value = ""
-            self._set_suggestions(())
+            self._set_suggestions([], turn=False)
             self._syncing = True
             try:
                 for button in self.code_buttons.values():
@@ -380,8 +385,7 @@ class CodingWidget:
         others = s.others(segment)
         self.others.value = "" if not others else "<b>Other coders:</b> " + " · ".join(
             f"{html.escape(c)}: {html.escape(', '.join(codes) or '-')}" for c, codes in others.items())
-        self._set_suggestions(tuple(self._suggestion_row(x) for x in s.suggestions(segment)) or (
-            w.HTML("<i>none</i>"),))
+        self._set_suggestions(s.suggestions(segment))
         applied = {a.code_id for a in s.applied(segment) if not a.sentence_ids}
         self._syncing = True
         try:
@@ -402,14 +406,16 @@ class CodingWidget:
                         self.memo, self.save_memo, *self._turn_controls):
             control.disabled = not live
 
-    def _set_suggestions(self, rows: tuple) -> None:
-        """Show these suggestion rows, closing the ones they replace (and every widget in them)."""
-        old = self.suggestions.children
-        self.suggestions.children = rows
-        for row in old:
-            for child in getattr(row, "children", ()):
-                child.close()
-            row.close()
+    def _set_suggestions(self, suggestions, *, turn: bool = True) -> None:
+        """Show the turn's suggestions in rows that are reused from turn to turn (never rebuilt: a widget
+        rebuilt on every redraw would stay alive in the kernel and the browser). A turn has at most one
+        suggestion per code, so the rows made at the start are enough; more are made only if ever needed."""
+        while len(self._rows) < len(suggestions):
+            self._rows.append(self._suggestion_row())
+        for k, suggestion in enumerate(suggestions):
+            self._fill_row(k, suggestion)
+        none = (self._no_suggestions,) if turn else ()
+        self.suggestions.children = tuple(self._rows[:len(suggestions)]) or none
 
     def _turn_html(self, segment: Segment) -> str:
         s = self.session
@@ -428,21 +434,35 @@ class CodingWidget:
                 + f"<div class='pleval-turn' style='border-left:4px solid #3f51b5;padding:4px 8px;margin:4px 0'>"
                   f"{current}</div>" + "".join(quiet(t) for t in after))
 
-    def _suggestion_row(self, suggestion) -> w.HBox:
+    def _suggestion_row(self) -> w.HBox:
+        """A row for one suggestion: Accept, Reject and what is suggested (filled by :meth:`_fill_row`)."""
+        k = len(self._rows)
+        self._row_codes.append("")
+
+        def act(verb: str):
+            def handler(_):
+                code_id = self._row_codes[k]
+                self._act(lambda: getattr(self.session, verb)(code_id), f"{verb} {code_id}")
+            return handler
+
+        return w.HBox([self._button("Accept", act("accept"), "success"),
+                       self._button("Reject", act("reject"), "danger"), w.HTML()])
+
+    def _fill_row(self, k: int, suggestion) -> None:
+        row = self._rows[k]
+        accept, reject, label = row.children
         code = self._codes[suggestion.code_id]
         words = ", ".join(dict.fromkeys(f"“{e.text}”" for e in suggestion.evidence))
-        label = w.HTML(f"<span style='border-left:6px solid {code.colour};padding-left:4px'>"
+        label.value = (f"<span style='border-left:6px solid {code.colour};padding-left:4px'>"
                        f"<b>{html.escape(code.label)}</b> {suggestion.score:.2f} ({suggestion.source}) · "
                        f"{html.escape(words)} · <i>{suggestion.status}</i></span>")
-        accept = self._button("Accept", lambda _: self._act(lambda: self.session.accept(suggestion.code_id),
-                                                             f"accept {suggestion.code_id}"), "success")
-        reject = self._button("Reject", lambda _: self._act(lambda: self.session.reject(suggestion.code_id),
-                                                             f"reject {suggestion.code_id}"), "danger")
         accept.disabled = suggestion.status == "accepted"
         reject.disabled = suggestion.status == "rejected"
-        row = w.HBox([accept, reject, label])
-        row.add_class(f"pleval-suggestion-{suggestion.code_id}")
-        return row
+        if self._row_codes[k] != suggestion.code_id:
+            if self._row_codes[k]:
+                row.remove_class(f"pleval-suggestion-{self._row_codes[k]}")
+            row.add_class(f"pleval-suggestion-{suggestion.code_id}")
+            self._row_codes[k] = suggestion.code_id
 
 
 class CoderPrompt:
