@@ -110,7 +110,7 @@ def test_a_filter_with_no_turns_says_so(project):
 def test_reconciliation_widget_shows_both_coders_and_takes_one(project):
     widget = coding_widget(project, "consensus", reconcile="ana,ben")
     assert "ana:" in widget.others.value and "ben:" in widget.others.value
-    takes = [b for b in widget.root.children[-3].children if b.description == "Take ana's coding"]
+    takes = [b for b in widget.take_row.children if b.description == "Take ana's coding"]
     before = len(events(project, "consensus"))
     takes[0].click()
     assert len(events(project, "consensus")) > before
@@ -227,7 +227,7 @@ def test_accept_all_agreements_asks_first_and_undoes_as_one_step(project):
     session = widget.session
     count = len(session.agreements())
     assert count > 1
-    accept = next(b for b in widget.root.children[-3].children if b.description == "Accept all agreements…")
+    accept = next(b for b in widget.take_row.children if b.description == "Accept all agreements…")
     accept.click()
     assert events(project, "consensus") == [] and widget.confirm.layout.display == "flex"
     assert f"<b>{count}</b> turn(s)" in widget.confirm_question.value
@@ -332,3 +332,33 @@ def test_the_widget_objects_stay_as_many_over_500_turns(project):
     after_500 = len(ipywidgets.Widget.widgets)
     print(f"live widget objects: {after_50} after 50 turns, {after_500} after 500")
     assert after_500 <= after_50  # no widget made per turn stays alive
+
+
+def _controls(box):
+    for child in getattr(box, "children", ()):
+        if getattr(child, "description", ""):
+            yield child
+        yield from _controls(child)
+
+
+def test_no_two_controls_share_a_label_and_no_control_moves_between_turns(project):
+    widget = coding_widget(project, "consensus", reconcile="ana,ben")
+    labels = [c.description for c in _controls(widget.root)]
+    assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
+    children = widget.root.children
+    spans = children.index(widget.spans)
+    for control in (widget.nav, widget.status, widget.take_row, widget.memo, widget.sentences,
+                    *widget.code_buttons.values()):
+        box = next(i for i, child in enumerate(children) if child is control or control in _all(child))
+        assert box < spans  # above the turn, whose height varies
+    for fixed in (widget.status, widget.header):  # what sits above the controls' rows keeps its height
+        assert fixed.layout.height == "24px"
+    assert widget.suggestions.layout.height  # below: a box of its own height
+    widget.next()
+    assert widget.root.children == children  # the same rows, in the same order, on every turn
+
+
+def _all(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _all(child)

@@ -85,10 +85,13 @@ class CodingWidget:
             button.add_class(f"pleval-code-{code_id}")
             button.observe(self._toggled(code_id), names="value")
             self.code_buttons[code_id] = button
-        self.sentences = w.SelectMultiple(rows=4, description="Sentences", layout=w.Layout(width="100%"))
-        self.sentence_code = w.Dropdown(options=[(c.label, i) for i, c in self._codes.items()], description="Code")
+        self.sentences = w.SelectMultiple(rows=3, description="Sentences", layout=w.Layout(width="460px"))
+        self.sentence_code = w.Dropdown(options=[(c.label, i) for i, c in self._codes.items()],
+                                        description="Sentence code", style={"description_width": "initial"},
+                                        layout=w.Layout(width="260px"))
         self.apply_sentences = self._button("Apply to chosen sentences", self._on_apply_sentences)
-        self.memo = w.Textarea(placeholder="Memo on this turn", layout=w.Layout(width="100%", height="60px"))
+        self.memo = w.Textarea(placeholder="Memo on this turn (saved on Save memo and when you leave the turn)",
+                               layout=w.Layout(width="460px", height="48px"))
         self.save_memo = self._button("Save memo", lambda _: self._act(lambda: session.write_memo(self.memo.value),
                                                                     "memo"))
         self.progress = w.IntProgress(min=0, max=1, layout=w.Layout(width="40%"))
@@ -101,7 +104,7 @@ class CodingWidget:
 
         meta = [session.transcripts[t].meta for t in {session.segments[s].transcript_id for s in session.pool}]
         self.filter_transcript = w.Dropdown(options=[ALL, *sorted({m.id for m in meta})], description="Transcript")
-        self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="Code")
+        self.filter_code = w.Dropdown(options=[ALL, *self._codes], description="With code")
         # The filters given when the widget was opened (the notebook's parameters cell) always apply: they are
         # shown, and the dropdowns offer only values within them.
         roles = session.opened_roles or sorted({session.segments[s].role for s in session.pool})
@@ -150,17 +153,25 @@ class CodingWidget:
             take.append(self.undo_agreements)
         # the turn, coded span by span
         self.spans = SpanView(session, changed=self.render, leaving=self._keep_memo, header=False)
+        # Every control sits above the turn, in rows whose height does not depend on the turn, so that nothing
+        # the coder clicks moves from one turn to the next; what varies (the turn, the other coders, the
+        # suggestions) comes below, the suggestions in a box of their own height.
+        row = dict(flex_flow="row wrap", align_items="center")
+        self.take_row = w.HBox(take, layout=w.Layout(**row))
+        self.nav.layout = w.Layout(**row)
+        self.status.layout = w.Layout(height="24px", overflow="hidden")
+        self.header.layout = w.Layout(height="24px", overflow="hidden")
+        self.suggestions.layout = w.Layout(height="110px", overflow="auto")
         self.root = w.VBox([
-            w.HBox(list(self._filters), layout=w.Layout(flex_flow="row wrap")), self.opened_with,
+            w.HBox(list(self._filters), layout=w.Layout(**row)), self.opened_with,
             w.HBox([self.progress, self.progress_label]),
+            self.nav, self.status, self.confirm, self.take_row,
+            w.HBox([w.HTML("<b>Whole turn:</b>"), *self.code_buttons.values()], layout=w.Layout(**row)),
+            w.HBox([self.sentence_code, self.apply_sentences, self.sentences], layout=w.Layout(**row)),
+            w.HBox([self.memo, self.save_memo], layout=w.Layout(**row)),
             self.header, self.spans, self.others,
             w.HTML("<b>Suggestions</b>"), self.suggestions,
-            w.HTML("<b>Codes on the whole turn</b>"),
-            w.HBox(list(self.code_buttons.values()), layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.sentences]), w.HBox([self.sentence_code, self.apply_sentences]),
-            self.memo, self.save_memo,
-            self.confirm, w.HBox(take), self.nav, self.status,
-        ])
+        ], layout=w.Layout(max_width="100%", overflow="hidden"))
         self.root.add_class("pleval-coder")
         self.render()
         for problem in session.problems:
@@ -456,6 +467,7 @@ class CodingWidget:
         label.value = (f"<span style='border-left:6px solid {code.colour};padding-left:4px'>"
                        f"<b>{html.escape(code.label)}</b> {suggestion.score:.2f} ({suggestion.source}) · "
                        f"{html.escape(words)} · <i>{suggestion.status}</i></span>")
+        accept.description, reject.description = f"Accept {code.label}", f"Reject {code.label}"
         accept.disabled = suggestion.status == "accepted"
         reject.disabled = suggestion.status == "rejected"
         if self._row_codes[k] != suggestion.code_id:
