@@ -176,8 +176,19 @@ function render({ model, el }) {
     dom.addRange(rangeOf(...selection));
   }
 
+  // What the view took from the mouse, on the root for whoever waits for it (the browser tests).
+  function markSelection() {
+    root.dataset.selection = selection ? chars.slice(...selection).join("") : "";
+    root.dataset.caret = caret === null ? "" : String(caret);
+  }
+
   // The mouse's selection, snapped to whole words and shown so; a click without a drag leaves a caret.
+  // Taken just after mouseup (a double-click's word is selected by then), or at once when a key comes first:
+  // Chromium may run a key press before that timer, and the key must act on the selection just made.
+  let pendingSelection = null;
   function takeSelection() {
+    if (pendingSelection !== null) clearTimeout(pendingSelection);
+    pendingSelection = null;
     const dom = window.getSelection();
     if (!dom || !dom.rangeCount || !view.turn) return;
     const range = dom.getRangeAt(0);
@@ -186,10 +197,12 @@ function render({ model, el }) {
     if (dom.isCollapsed || a === b) {
       selection = null;
       caret = root.contains(range.startContainer) ? a : null;
+      markSelection();
       return;
     }
     selection = snap(chars, a, b);
     caret = null;
+    markSelection();
     if (selection) {
       showSelection();
       const words = chars.slice(...selection).join("");
@@ -308,6 +321,7 @@ function render({ model, el }) {
       selection = null;
       caret = null;
       chosen = null;
+      markSelection();
     }
     chars = turn ? Array.from(turn.text) : [];
     utf16 = [0];
@@ -448,6 +462,7 @@ function render({ model, el }) {
   }
 
   function onKeydown(event) {
+    if (pendingSelection !== null) takeSelection(); // the selection made just before this key
     const typing = event.target.matches("textarea, input");
     if (event.ctrlKey || event.metaKey) {
       if (event.key === "Enter") { // never "run the cell" from inside the view
@@ -508,7 +523,9 @@ function render({ model, el }) {
 
   function onMouseup(event) {
     if (event.target.closest("button, textarea, .ps-stripe, .ps-name")) return;
-    setTimeout(takeSelection); // after the browser has finished the selection (double-click: the word)
+    // after the browser has finished the selection (double-click: the word)
+    if (pendingSelection !== null) clearTimeout(pendingSelection);
+    pendingSelection = setTimeout(takeSelection);
   }
 
   function onHover(event) {
