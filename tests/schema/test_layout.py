@@ -11,7 +11,7 @@ import pytest
 import pleval.schema
 
 SCHEMA = "pleval.schema"
-CHILDREN = ("base", "vocabulary", "declaration", "transcript", "codebook", "coding", "survey", "brief")
+CHILDREN = ("base", "declaration", "transcript", "codebook", "coding", "survey", "brief")
 
 
 @pytest.fixture(scope="module")
