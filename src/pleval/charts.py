@@ -146,7 +146,8 @@ def survey_figures_chart(table: pd.DataFrame, *, title: str = "Survey: percent a
         ``withheld`` (suppressed to protect another figure).
     """
     rows = table.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.4))
+    lines = max([str(label).count("\n") + 1 for label in rows["label"]] or [1])  # a wrapped label is taller
+    fig, ax = plt.subplots(figsize=(8, (0.3 + 0.2 * lines) * len(rows) + 1.4))
     for i, row in rows.iterrows():
         if row.get("withheld", False):
             ax.text(1, i, "withheld, so that a small group cannot be worked out", va="center", fontsize=8,

@@ -117,3 +117,16 @@ def test_final_briefs_leave_out_the_drafts_notes_and_refuse_provisional_themes(f
     assert "Draft brief" not in (folder / "region-central.md").read_text()
     assert Brief.model_validate_json((folder / "region-central.json").read_text()).provenance["final"] is True
     assert not any("Draft brief" in p.text for p in Document(folder / "region-central.docx").paragraphs)
+
+
+def test_the_survey_chart_names_each_item_by_its_wording(drafted):
+    from pleval.briefs.render import brief_charts
+
+    brief = Brief.model_validate_json((drafted / "all-themes.json").read_text())
+    axes = brief_charts(brief)["survey"].axes[0]
+    labels = [" ".join(tick.get_text().split()) for tick in axes.get_yticklabels()]
+    wordings = list(dict.fromkeys(f.figure.wording for t in brief.themes for f in t.figures))
+    assert labels and len(labels) == len(wordings)
+    for label, wording in zip(labels, wordings, strict=True):
+        assert label == wording or (label.endswith("…") and wording.startswith(label[:-1].rstrip()))
+    assert not any(f.figure.item_id in labels for t in brief.themes for f in t.figures)

@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .assemble import AssembledBrief, BriefContext, assemble_brief
 from .deliver import pdf_paper, render_docx, render_pdf
 from .prose import capitalised
 
+CHART_LABEL_CHARACTERS = 120  # an item's wording is shortened to this in a chart, then wrapped
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 
 
@@ -111,8 +113,9 @@ def brief_charts(brief: Brief) -> dict:
     charts = {"prevalence": prevalence_by_role_chart(roles_table(brief), title="Who voiced each theme")}
     table = survey_table(brief).drop_duplicates("item_id")
     if not table.empty:
-        labels = [f"{i.figure.item_id}" for t in brief.themes for i in t.figures]
-        table = table.assign(label=list(dict.fromkeys(labels)))
+        # each item by its wording, as respondents read it (an id means nothing to a reader)
+        table = table.assign(label=[textwrap.fill(textwrap.shorten(w, CHART_LABEL_CHARACTERS, placeholder="…"), 46)
+                                    for w in table["wording"]])
         charts["survey"] = survey_figures_chart(table, title=f"Percent agreeing ({', '.join(table['years'].iloc[:1])})")
     return charts
 
