@@ -10,7 +10,8 @@ from clinic_project import make_clinic_project
 from pleval.coding import store
 from pleval.coding.store import CodingLog
 from pleval.errors import SessionError
-from pleval.review.session import CodingSession, ReconcileSession
+from pleval.review.reconcile import ReconcileSession
+from pleval.review.session import CodingSession
 
 
 @pytest.fixture

@@ -78,7 +78,7 @@ class SpanView(anywidget.AnyWidget):
     Parameters
     ----------
     session : CodingSession
-        Where the decisions go (a :class:`~pleval.review.session.ReconcileSession` too).
+        Where the decisions go (a :class:`~pleval.review.reconcile.ReconcileSession` too).
     changed : callable, optional
         Called after each action instead of a redraw of this view alone: the coding widget that holds the view
         redraws everything, this view first.

@@ -23,7 +23,8 @@ from ..coding.store import CONSENSUS
 from ..errors import PlevalError
 from ..project import Project
 from ..schema import Segment
-from .session import CodingSession, ReconcileSession
+from .reconcile import ReconcileSession
+from .session import CodingSession
 from .spanview import SpanView
 
 ALL = "(all)"
