@@ -15,7 +15,7 @@ shared validators), :mod:`~pleval.schema.declaration` (a project's own sites, at
 
 from __future__ import annotations
 
-from .base import ID_PATTERN, SCHOOL_YEAR, Phrase, StrictModel, as_tuple, check_safe_id, school_year
+from .base import ID_PATTERN, SCHOOL_YEAR, Phrase, StrictModel, as_tuple, check_safe_id, number_as_text, school_year
 from .brief import (
     Brief,
     BriefFigure,
@@ -74,6 +74,7 @@ from .transcript import (
     Transcript,
     TranscriptMeta,
     Turn,
+    gather_attributes,
     segment_id,
     sentence_id,
 )
@@ -87,6 +88,8 @@ __all__ = [
     "as_tuple",
     "check_safe_id",
     "school_year",
+    "number_as_text",
+    "gather_attributes",
     # declaration
     "DEFAULT_DECLARATION",
     "PERSON_KEYS",

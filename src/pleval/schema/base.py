@@ -50,6 +50,12 @@ def as_tuple(value: object) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, Iterable) and not isinstance(value, str | bytes) else (value,)
 
 
+def number_as_text(value: Any) -> Any:
+    """A number as it was written (YAML reads ``2025`` as a number): ``'2025'``; anything else as it is, for its
+    field's type to judge (``true`` stays a bool)."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def school_year(value: object, title: str = "school year") -> str:
     """A period spanning two years (a school or program year) as ``'2023-2024'``, from ``'2023-2024'``,
     ``'2023–24'`` or ``'2023/2024'``; ``title`` names such periods in a message.

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .base import Phrase, StrictModel, as_tuple, check_safe_id
+from .base import Phrase, StrictModel, as_tuple, check_safe_id, number_as_text
 from .declaration import Noun, did_you_mean
 from .survey import SurveyFigure
 
@@ -57,8 +57,7 @@ def _as_texts(values: Any) -> Any:
     Anything else (a mapping, a list in the list, yes/no) is left for pydantic to reject."""
     if isinstance(values, dict):
         return values
-    return tuple(str(v) if isinstance(v, int | float) and not isinstance(v, bool) else
-                 v.strip() if isinstance(v, str) else v for v in as_tuple(values))
+    return tuple(v.strip() if isinstance(v, str) else number_as_text(v) for v in as_tuple(values))
 
 
 class BriefSidebar(StrictModel):

@@ -8,8 +8,8 @@ from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from .base import Phrase, StrictModel, as_tuple
-from .transcript import AttributeValue, _gather_attributes
+from .base import Phrase, StrictModel, as_tuple, number_as_text
+from .transcript import AttributeValue, gather_attributes
 
 
 def _folded(text: object) -> str:
@@ -85,12 +85,7 @@ class SurveySite(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _attributes(cls, data: object) -> object:
-        return _gather_attributes(data, cls.model_fields)
-
-
-def _as_text(value: Any) -> Any:
-    """A number as text (YAML reads ``2025`` as a number); anything else as it is, for its type to judge."""
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        return gather_attributes(data, cls.model_fields)
 
 
 #: The columns of a respondent file that pleval reads besides the items, by pleval's names for them.
@@ -122,12 +117,12 @@ class Survey(StrictModel):
     @field_validator("years", "ignore_columns", mode="before")
     @classmethod
     def _listed_text(cls, value: Any) -> Any:
-        return [_as_text(v) for v in value] if isinstance(value, list) else value
+        return [number_as_text(v) for v in value] if isinstance(value, list) else value
 
     @field_validator("columns", "roles", mode="before")
     @classmethod
     def _mapped_text(cls, value: Any) -> Any:
-        return {k: _as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
+        return {k: number_as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     def item(self, item_id: str) -> SurveyItem:
         for item in self.items:
@@ -173,7 +168,7 @@ class SurveyFilters(StrictModel):
             if any(isinstance(v, list | dict | tuple | set) for v in values):
                 raise ValueError(f"filter '{name}': each value must be one value, not a list or a mapping")
             if values:
-                listed[name] = tuple(str(_as_text(v)).strip() for v in values)
+                listed[name] = tuple(str(number_as_text(v)).strip() for v in values)
         return listed
 
     def __hash__(self) -> int:

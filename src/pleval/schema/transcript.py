@@ -38,20 +38,18 @@ def _one_value(value: object) -> object:
 AttributeValue = Annotated[str, BeforeValidator(_one_value)]
 
 
-def _gather_attributes(data: object, fields: Iterable[str]) -> object:
-    """Metadata as written, with every key that is no field of the model moved under ``attributes``."""
-    if not isinstance(data, dict):
+def gather_attributes(data: object, fields: Iterable[str]) -> object:
+    """Metadata as written, with every key that is no field of the model (and not empty) moved under
+    ``attributes``, beside any attributes given there already. An ``attributes`` that is no mapping is left for
+    the model to reject."""
+    given = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(given if given is not None else {}, dict):
         return data
     fields = set(fields)
-    gathered = dict(data)
-    given = gathered.pop("attributes", None)
-    attributes: dict[object, object] = dict(given) if isinstance(given, dict) else {}
-    for key in [k for k in gathered if k not in fields]:
-        value = gathered.pop(key)
-        if value is not None:
-            attributes[key] = value
-    if attributes or given is not None:
-        gathered["attributes"] = attributes if isinstance(given, dict) or given is None else given
+    gathered = {k: v for k, v in data.items() if k in fields and k != "attributes"}
+    extra = {k: v for k, v in data.items() if k not in fields and v is not None}
+    if extra or given:
+        gathered["attributes"] = {**(given or {}), **extra}
     return gathered
 
 
@@ -71,7 +69,7 @@ class Person(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _attributes(cls, data: object) -> object:
-        return _gather_attributes(data, cls.model_fields)
+        return gather_attributes(data, cls.model_fields)
 
     def value(self, name: str) -> str | None:
         """The person's role (``"role"``) or attribute ``name``; None when not given."""
@@ -111,7 +109,7 @@ class TranscriptMeta(StrictModel):
             if SITE in data:
                 raise ValueError(f"gives both '{key}' (the site, as pleval.yaml declares) and '{SITE}'; keep one")
             data = {(SITE if k == key else k): v for k, v in data.items()}
-        return _gather_attributes(data, cls.model_fields)
+        return gather_attributes(data, cls.model_fields)
 
     @field_validator("id")
     @classmethod
