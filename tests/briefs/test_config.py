@@ -14,7 +14,7 @@ from pleval.cli import main
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.inputs.declaration import project_declaration
 from pleval.project import Project
-from pleval.schema import DEFAULT_DECLARATION, BriefFilters
+from pleval.schema import DEFAULT_DECLARATION, Filters
 
 BRIEF_PROJECT = Path(__file__).parents[1] / "fixtures" / "brief"
 
@@ -87,7 +87,7 @@ def test_filters_read_as_the_project_names_things(project):
 
 def test_periods_follow_the_declaration():
     # calendar years without pleval.yaml: 2025 is a year, a school year is not
-    filters, problems = check_filters(BriefFilters.model_validate({"year": 2025}), DEFAULT_DECLARATION)
+    filters, problems = check_filters(Filters.model_validate({"year": 2025}), DEFAULT_DECLARATION)
     assert filters.active() == {"year": ("2025",)} and not problems
-    _, problems = check_filters(BriefFilters.model_validate({"year": "2023-2024"}), DEFAULT_DECLARATION)
+    _, problems = check_filters(Filters.model_validate({"year": "2023-2024"}), DEFAULT_DECLARATION)
     assert [(p.loc, p.message) for p in problems] == [(("year", 0), "year '2023-2024' is not written like 2025")]

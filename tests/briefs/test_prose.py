@@ -27,10 +27,10 @@ from pleval.inputs.declaration import load_declaration
 from pleval.schema import (
     DEFAULT_DECLARATION,
     EvaluationInfo,
+    Filters,
     Prevalence,
     RoleCount,
     SurveyFigure,
-    SurveyFilters,
     ThemeReliability,
 )
 
@@ -43,7 +43,7 @@ def figure(agree, n, *, suppress_below=10, **filters):
         item_id="time_to_collaborate", wording="Time is provided.", agreed_that="time was provided for them",
         survey="Implementation Survey", population="educators", n=n, agree=None if suppressed else agree,
         percent=None if suppressed else 100 * agree / n, ci_low=None, ci_high=None, suppressed=suppressed,
-        suppress_below=suppress_below, agree_levels=("Agree",), filters=SurveyFilters(**filters), sites=3,
+        suppress_below=suppress_below, agree_levels=("Agree",), filters=Filters(**filters), sites=3,
         years=("2023-2024",), sources=(), survey_hash="h")
 
 

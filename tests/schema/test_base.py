@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from pleval.schema import BriefFilters, StrictModel, SurveyFilters, as_tuple, check_safe_id, school_year
+from pleval.schema import Filters, StrictModel, as_tuple, check_safe_id, school_year
 
 
 def test_strict_model_is_frozen_forbids_unknown_keys_and_strips_text():
@@ -26,26 +26,21 @@ def test_as_tuple(value, expected):
     assert as_tuple(value) == expected
 
 
-def test_survey_filters_take_any_column_and_a_year_as_a_number():
-    # a year is written as the project's periods are: 2025 is a calendar year (checked where the filters are used)
-    filters = SurveyFilters.model_validate({"year": 2025, "state": ["Oregon", "Ohio"], "role": []})
-    assert filters.active() == {"year": ["2025"], "state": ["Oregon", "Ohio"]} and filters.of("role") == ()
-    assert filters == SurveyFilters(state=("Oregon", "Ohio"), year="2025")
-    with pytest.raises(ValidationError, match="each value must be one value"):
-        SurveyFilters.model_validate({"year": [[2025]]})
-    with pytest.raises(ValidationError, match="must name a response column"):
-        SurveyFilters.model_validate({"State": "Oregon"})
-
-
-def test_brief_filters_take_any_name_and_one_value_or_a_list_as_text():
-    # a year written as a number is a calendar year (the declaration normalises periods when briefs.yaml is
+def test_filters_take_any_name_and_one_value_or_a_list_as_text():
+    # a year written as a number is a calendar year (the declaration normalises periods where the filters are
     # checked); what is no value at all is a validation error, not a crash
-    filters = BriefFilters.model_validate({"year": 2025, "state": ["Oregon", " Nevada "], "county": None})
+    filters = Filters.model_validate({"year": 2025, "state": ["Oregon", " Nevada "], "county": None, "role": []})
     assert filters.active() == {"year": ("2025",), "state": ("Oregon", "Nevada")}
-    assert filters.get("county") == () and filters.get("role") == ()
-    for wrong in ({"year": [[2025]]}, {"state": {"a": 1}}, {"state": [True]}, ["year"]):
+    assert filters.of("county") == () and filters.of("role") == () and filters.of("site") == ()
+    assert list(filters.given) == ["year", "state", "county", "role"]  # names given no value are still checked
+    # equal, and hashed alike, when they restrict the same way
+    assert filters == Filters(state=("Oregon", "Nevada"), year="2025") and filters != Filters(year="2025")
+    assert len({filters, Filters(year=2025, state=["Oregon", "Nevada"])}) == 1
+    assert Filters.model_validate(None) == Filters()
+    for wrong in ({"year": [[2025]]}, {"state": {"a": 1}}, {"state": [True]}, ["year"], {"": "x"}):
         with pytest.raises(ValidationError):
-            BriefFilters.model_validate(wrong)
+            Filters.model_validate(wrong)
+
 
 
 def test_school_year_and_safe_id():

@@ -11,7 +11,7 @@ import pytest
 import pleval.schema
 
 SCHEMA = "pleval.schema"
-CHILDREN = ("base", "declaration", "transcript", "codebook", "coding", "survey", "brief")
+CHILDREN = ("base", "declaration", "transcript", "codebook", "coding", "filters", "survey", "brief")
 
 
 @pytest.fixture(scope="module")

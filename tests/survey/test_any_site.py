@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pleval.cli import main
 from pleval.errors import SurveyError
 from pleval.project import Project
-from pleval.schema import SurveyFilters
+from pleval.schema import Filters
 from pleval.survey.data import check_survey, load_survey
 from pleval.survey.disclosure import COMPLEMENTARY, PRIMARY, figure_cells, plan_suppression, recoverable
 from pleval.survey.figures import agreement_report, agreement_table, item_figure, sites_administered
@@ -162,19 +162,19 @@ def test_figures_by_state_and_by_role_and_year_with_a_small_cell_suppressed(clin
 def test_filters_by_any_attribute_site_role_and_year(clinics):
     data = load_survey(clinics)
     rows = responses()
-    figure = item_figure(data, "supported", SurveyFilters(state="Washington", year=2025))
+    figure = item_figure(data, "supported", Filters(state="Washington", year=2025))
     assert (figure.n, figure.agree) == expected(rows, lambda r: STATES[r["clinic"]] == "Washington")
     assert figure.sites == 2 and figure.years == ("2025",) and figure.population == "health workers"
-    pine = item_figure(data, "supported", SurveyFilters(clinic="Pine Clinic"))  # the site by its word
+    pine = item_figure(data, "supported", Filters(clinic="Pine Clinic"))  # the site by its word
     assert pine.n == 6 and pine.suppressed and pine.percent is None
-    table = agreement_table(data, items=["supported"], filters=SurveyFilters(role="nurse", setting="urban"))
+    table = agreement_table(data, items=["supported"], filters=Filters(role="nurse", setting="urban"))
     assert table.loc[0, "n"] == 4
     with pytest.raises(SurveyError, match=r"state 'Oregn' is not one of: Oregon, Washington \(did you mean 'Oregon'"):
-        agreement_table(data, filters=SurveyFilters(state="Oregn"))
+        agreement_table(data, filters=Filters(state="Oregn"))
     with pytest.raises(SurveyError, match="year '2025-13' is not written like 2025"):
-        agreement_table(data, filters=SurveyFilters(year="2025-13"))
+        agreement_table(data, filters=Filters(year="2025-13"))
     with pytest.raises(SurveyError, match="cannot filter survey responses by 'county'"):
-        agreement_table(data, filters=SurveyFilters(county="Lane"))
+        agreement_table(data, filters=Filters(county="Lane"))
 
 
 def test_complementary_suppression_protects_the_small_clinic_on_any_breakdown(clinics):

@@ -9,7 +9,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from pleval.schema import SurveyFilters
+from pleval.schema import Filters
 from pleval.survey.data import load_survey
 from pleval.survey.disclosure import (
     COMPLEMENTARY,
@@ -157,8 +157,8 @@ def test_figure_cells_match_the_agreement_table(fixture_survey):
     table = agreement_table(data, items=["time_to_collaborate"], by=["school", "year"], suppress_below=1)
     cells = figure_cells(data, "time_to_collaborate", None, ["school", "year"])
     assert [(c.n, c.agree) for c in cells] == list(zip(table["n"], table["agree"], strict=True))
-    [overall] = figure_cells(data, "time_to_collaborate", SurveyFilters(year="2023-2024"))
-    assert overall.key == cell_key("time_to_collaborate", SurveyFilters(year="2023-2024"))
+    [overall] = figure_cells(data, "time_to_collaborate", Filters(year="2023-2024"))
+    assert overall.key == cell_key("time_to_collaborate", Filters(year="2023-2024"))
     assert (overall.n, overall.agree) == (20, 11)
 
 
@@ -166,7 +166,7 @@ def test_school_minus_school_is_caught_on_real_cells(fixture_survey):
     # 2023-2024: the elementary school (11 answers) and the high school (9: suppressed); the year's figure
     # minus the elementary school's would be the high school's 4 of 9
     data = fixture_survey
-    year = SurveyFilters(year="2023-2024")
+    year = Filters(year="2023-2024")
     cells = figure_cells(data, "time_to_collaborate", year) + figure_cells(data, "time_to_collaborate", year,
                                                                            ["school"])
     high = next(c for c in cells if ("site", "Maple Test High School") in c.key[2])
@@ -178,7 +178,7 @@ def test_school_minus_school_is_caught_on_real_cells(fixture_survey):
 
 def test_a_withheld_figure_and_table_row_carry_no_number(fixture_survey):
     data = fixture_survey
-    figure = item_figure(data, "time_to_collaborate", SurveyFilters(year="2023-2024"))
+    figure = item_figure(data, "time_to_collaborate", Filters(year="2023-2024"))
     assert withheld_figure(figure, None) is figure
     shown = withheld_figure(figure, COMPLEMENTARY)
     assert shown.suppressed and shown.withheld
@@ -235,7 +235,7 @@ def test_counts_and_other_items_give_a_figures_n_away_and_are_withheld_for_it():
 
 def test_a_count_cell_counts_every_respondent_in_its_scope(fixture_survey):
     data = fixture_survey
-    year = SurveyFilters(year="2023-2024")
+    year = Filters(year="2023-2024")
     respondents = count_cell(data, year)
     [figure] = figure_cells(data, "time_to_collaborate", year)
     assert respondents.key == count_key(year) and respondents.item_id == RESPONDENTS

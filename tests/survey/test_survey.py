@@ -17,7 +17,7 @@ from pleval.cli import main
 from pleval.errors import SurveyError
 from pleval.inputs.codebook import load_codebook
 from pleval.project import Project
-from pleval.schema import SurveyFilters
+from pleval.schema import Filters
 from pleval.survey.data import check_survey, linked_items, load_survey, read_survey_description
 from pleval.survey.figures import (
     agreement_report,
@@ -282,7 +282,7 @@ def test_a_cell_of_nine_is_suppressed_and_carries_no_number(survey_project):
 
 def test_suppressed_figure_has_no_percent_even_in_json(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
-    figure = item_figure(data, "time_to_collaborate", SurveyFilters(school="Maple Test High School"))
+    figure = item_figure(data, "time_to_collaborate", Filters(school="Maple Test High School"))
     assert figure.suppressed and figure.n == 9
     assert figure.percent is None and figure.agree is None and figure.ci_low is None
     dumped = json.loads(figure.model_dump_json())
@@ -291,13 +291,13 @@ def test_suppressed_figure_has_no_percent_even_in_json(survey_project):
 
 def test_item_figure_for_a_brief_has_its_provenance(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
-    figure = item_figure(data, "safe_to_try", SurveyFilters(year="2023-2024", school_level=["high"]))
+    figure = item_figure(data, "safe_to_try", Filters(year="2023-2024", school_level=["high"]))
     assert (figure.n, figure.agree, figure.sites, figure.years) == (8, None, 1, ("2023-2024",))
-    figure = item_figure(data, "time_to_collaborate", SurveyFilters(year="2023-2024", pathway="LAUNCH"))
+    figure = item_figure(data, "time_to_collaborate", Filters(year="2023-2024", pathway="LAUNCH"))
     assert (figure.n, figure.agree, figure.sites) == (20, 11, 2)
     assert figure.percent == pytest.approx(55.0)
     assert figure.agreed_that.startswith("time was provided")
-    assert figure.filters.active() == {"year": ["2023-2024"], "pathway": ["LAUNCH"]}
+    assert figure.filters.active() == {"year": ("2023-2024",), "pathway": ("LAUNCH",)}
     assert [s.path for s in figure.sources] == ["data/survey/excel_utf8.csv"]
     assert figure.survey == "Test Implementation Survey" and figure.survey_hash == data.survey.hash
 
@@ -312,7 +312,7 @@ def test_two_files_with_the_same_respondents_are_duplicates(survey_project):
 def test_filters_naming_values_no_response_has_are_errors(survey_project):
     data = load_survey(survey_project("excel_utf8.csv"))
     with pytest.raises(SurveyError, match="no survey responses have year '2022-2023'"):
-        agreement_table(data, filters=SurveyFilters(year="2022-2023"))
+        agreement_table(data, filters=Filters(year="2022-2023"))
     with pytest.raises(SurveyError, match="no survey item 'nope'"):
         agreement_table(data, items=["nope"])
     with pytest.raises(SurveyError, match="cannot break survey figures down by 'shool'"):
@@ -413,7 +413,7 @@ def test_sample_figure_recomputed_with_plain_pandas(sample_project):
     answered = raw["time_to_collaborate"].isin(
         ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"])
     agreed = raw["time_to_collaborate"].isin(["Agree", "Strongly agree"])
-    figure = item_figure(load_survey(sample_project), "time_to_collaborate", SurveyFilters(year="2023-2024"))
+    figure = item_figure(load_survey(sample_project), "time_to_collaborate", Filters(year="2023-2024"))
     assert (figure.n, figure.agree) == (answered.sum(), agreed.sum())
     assert figure.percent == pytest.approx(100 * agreed.sum() / answered.sum())
     assert figure.sites == raw["school"].nunique() == 17

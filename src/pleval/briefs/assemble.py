@@ -28,10 +28,10 @@ from ..schema import (
     BriefTheme,
     Code,
     Declaration,
+    Filters,
     Noun,
     Prevalence,
     RoleCount,
-    SurveyFilters,
     Transcript,
 )
 from ..survey.disclosure import COMPLEMENTARY, Suppression
@@ -196,13 +196,13 @@ def _spread(voiced: list[Transcript], transcripts: list[Transcript], declaration
     return values(voiced), values(transcripts)
 
 
-def survey_filters(spec: BriefSpec, context: BriefContext) -> SurveyFilters | None:
+def survey_filters(spec: BriefSpec, context: BriefContext) -> Filters | None:
     """The survey respondents a brief's figures cover: its filters, in its period(s) or, without one,
     the survey's latest year. None when the survey has no responses in the brief's years."""
     return brief_survey_filters(spec, context.survey)
 
 
-def _figures(code: Code, filters: SurveyFilters | None, context: BriefContext, *, first: bool
+def _figures(code: Code, filters: Filters | None, context: BriefContext, *, first: bool
              ) -> tuple[BriefFigure, ...]:
     from ..survey.data import linked_items
     from ..survey.disclosure import withheld_figure
@@ -318,7 +318,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
 
 
 def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript], themes: list[BriefTheme],
-           filters: SurveyFilters | None, redactions: dict[str, RedactedText]) -> Brief:
+           filters: Filters | None, redactions: dict[str, RedactedText]) -> Brief:
     briefs, evaluation, declaration = context.briefs, context.briefs.evaluation, context.declaration
     interviews = sum(t.meta.type == "interview" for t in transcripts)
     focus_groups = len(transcripts) - interviews
@@ -336,7 +336,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         from ..survey.figures import filter_responses
 
         years = filters.of(YEAR)
-        year_only = SurveyFilters(year=years)
+        year_only = Filters(year=years)
         in_years = filter_responses(data, year_only)
         scoped = filter_responses(data, filters)
         narrowed = filters != year_only

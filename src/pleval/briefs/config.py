@@ -23,7 +23,7 @@ from ..inputs.digests import content_hash
 from ..inputs.yamlmarks import Located
 from ..project import Project
 from ..schema import SITE as SITE_NAME
-from ..schema import BriefFilters, BriefsFile, BriefSpec, Codebook, Transcript
+from ..schema import BriefsFile, BriefSpec, Codebook, Filters, Transcript
 from ..schema.declaration import Declaration, did_you_mean
 
 BRIEFS_FILE = ConfigFile(
@@ -42,7 +42,7 @@ _problem = BRIEFS_FILE.problem
 SITE, ROLE, YEAR = SITE_NAME, "role", "year"
 
 
-def select_transcripts(transcripts: list[Transcript], filters: BriefFilters, declaration: Declaration
+def select_transcripts(transcripts: list[Transcript], filters: Filters, declaration: Declaration
                        ) -> list[Transcript]:
     """The transcripts a brief's filters select, in the order given: each filter keeps the transcripts whose
     metadata has one of its values (``year``: the period of the date, ``role``: a participant's role)."""
@@ -68,8 +68,8 @@ class FilterProblem(NamedTuple):
     warning: bool = False
 
 
-def check_filters(filters: BriefFilters, declaration: Declaration, transcripts: list[Transcript] | None = None
-                  ) -> tuple[BriefFilters, list[FilterProblem]]:
+def check_filters(filters: Filters, declaration: Declaration, transcripts: list[Transcript] | None = None
+                  ) -> tuple[Filters, list[FilterProblem]]:
     """A brief's filters against the project's declaration: the filters as the project names things (the site
     under ``site``, periods normalised: ``2023-24`` -> ``2023-2024``) and what is wrong with them.
 
@@ -127,7 +127,7 @@ def check_filters(filters: BriefFilters, declaration: Declaration, transcripts: 
                     f"use one of: {', '.join(choices)}" if choices else f"no transcript gives a {name}",
                     warning=True))
         kept[built_in] = tuple(normalised)
-    return BriefFilters.model_validate(kept), problems
+    return Filters.model_validate(kept), problems
 
 
 def _values_of(transcripts: list[Transcript], name: str, declaration: Declaration) -> set[str]:

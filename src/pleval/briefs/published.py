@@ -12,7 +12,7 @@ withholds in a whole build.
 
 from __future__ import annotations
 
-from ..schema import BriefsFile, BriefSpec, Codebook, SurveyFilters, Transcript
+from ..schema import BriefsFile, BriefSpec, Codebook, Filters, Transcript
 from ..survey.disclosure import Cell, Suppression, cell_key, count_cell, count_key, figure_cells, plan_suppression
 
 #: The breakdowns of the overview page's survey table: every item overall, then by year.
@@ -22,7 +22,7 @@ OVERVIEW_BREAKDOWNS: tuple[tuple[str, ...], ...] = ((), ("year",))
 OVERVIEW_COST, BRIEF_COST = 1, 10
 
 
-def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
+def brief_survey_filters(spec: BriefSpec, data) -> Filters | None:
     """The survey respondents a brief's figures cover: its filters (by response column: ``site``, ``role``,
     ``year`` and the site attributes), in its period(s) or, without one, the survey's latest. None when the survey
     (``data``, a ``SurveyData``) cannot be scoped as the brief is: a filter naming no response column, or none of
@@ -41,7 +41,7 @@ def brief_survey_filters(spec: BriefSpec, data) -> SurveyFilters | None:
     years = scope.pop("year", None) or sorted(set(responses["year"].unique()))[-1:]
     if not years:
         return None
-    return SurveyFilters.model_validate({"year": years, **scope})
+    return Filters.model_validate({"year": years, **scope})
 
 
 def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
@@ -80,10 +80,10 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
     return cells
 
 
-def overview_count_filters(data) -> list[SurveyFilters | None]:
+def overview_count_filters(data) -> list[Filters | None]:
     """The respondent counts the overview page states: overall (None), then each year's."""
     years = sorted(set(data.responses["year"].unique()))
-    return [None, *(SurveyFilters(year=[year]) for year in years)]
+    return [None, *(Filters(year=[year]) for year in years)]
 
 
 def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None = None,
@@ -92,11 +92,11 @@ def build_suppression(data, briefs: BriefsFile | None, codebook: Codebook | None
     return plan_suppression(build_cells(data, briefs, codebook, transcripts), data.survey.suppress_below)
 
 
-def brief_figure_key(item_id: str, filters: SurveyFilters) -> tuple:
+def brief_figure_key(item_id: str, filters: Filters) -> tuple:
     """The key of a brief's figure in :func:`build_suppression`."""
     return cell_key(item_id, filters)
 
 
-def brief_count_key(filters: SurveyFilters) -> tuple:
+def brief_count_key(filters: Filters) -> tuple:
     """The key of a brief's respondent count (its footnote's "(N responses)") in :func:`build_suppression`."""
     return count_key(filters)

@@ -19,7 +19,7 @@ from ..coding.store import CONSENSUS, RULES
 from ..errors import Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project
-from ..schema import Codebook, SurveyFilters, Transcript
+from ..schema import Codebook, Filters, Transcript
 from ..schema.declaration import DEFAULT_DECLARATION, Declaration
 
 ACCEPTABLE_ALPHA = 0.667
@@ -197,7 +197,7 @@ def survey_summary(project: Project, overview: Overview, survey) -> pd.DataFrame
     for _, row in report.iterrows():
         columns = () if row["breakdown"] == "overall" else tuple(row["breakdown"].split("+"))
         keys.append(cell_key(row["item_id"], None, tuple((column, row[column]) for column in columns)))
-        counts.append(count_key(SurveyFilters(year=[row["year"]]) if "year" in columns else None))
+        counts.append(count_key(Filters(year=[row["year"]]) if "year" in columns else None))
     published = withheld_table(report, suppression, keys)
     # the respondents in a year (or overall) are a count of the build's suppression too
     hidden = pd.Series([suppression.reason(key) is not None for key in counts], index=published.index)
@@ -216,7 +216,7 @@ def survey_sites(project: Project, overview: Overview, survey) -> pd.DataFrame:
 
     suppression = _suppression(project, overview, survey)
     table = worded(sites_administered(survey), survey)
-    reasons = [suppression.reason(count_key(SurveyFilters(year=[year]))) for year in table["year"]]
+    reasons = [suppression.reason(count_key(Filters(year=[year]))) for year in table["year"]]
     if not any(reasons):
         return table
     table["respondents"] = [n if reason is None else "withheld" if reason == COMPLEMENTARY

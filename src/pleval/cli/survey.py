@@ -41,12 +41,12 @@ def survey(project_dir, breakdowns, items, years, wheres, fmt):
     """
     from pydantic import ValidationError
 
-    from ..schema import SurveyFilters
+    from ..schema import Filters
     from ..survey.data import load_survey
     from ..survey.figures import agreement_report, marked_table, parse_breakdowns, sites_administered, worded
 
     try:
-        filters = SurveyFilters.model_validate(_filters(years, wheres))
+        filters = Filters.model_validate(_filters(years, wheres))
     except ValidationError as error:
         raise click.BadParameter("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())) from None
     data = load_survey(open_project(project_dir))

@@ -19,7 +19,6 @@ from .base import ID_PATTERN, SCHOOL_YEAR, Phrase, StrictModel, as_tuple, check_
 from .brief import (
     Brief,
     BriefFigure,
-    BriefFilters,
     BriefQuote,
     BriefsFile,
     BriefSidebar,
@@ -54,10 +53,10 @@ from .declaration import (
     Spread,
     did_you_mean,
 )
+from .filters import Filters
 from .survey import (
     Survey,
     SurveyFigure,
-    SurveyFilters,
     SurveyItem,
     SurveyScale,
     SurveySite,
@@ -136,7 +135,7 @@ __all__ = [
     # survey
     "Survey",
     "SurveyFigure",
-    "SurveyFilters",
+    "Filters",
     "SurveyItem",
     "SurveyScale",
     "SurveySite",
@@ -144,7 +143,6 @@ __all__ = [
     # brief
     "Brief",
     "BriefFigure",
-    "BriefFilters",
     "BriefQuote",
     "BriefSidebar",
     "BriefSpec",

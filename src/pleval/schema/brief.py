@@ -6,58 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from .base import Phrase, StrictModel, as_tuple, check_safe_id, number_as_text
+from .base import Phrase, StrictModel, check_safe_id
 from .declaration import Noun, did_you_mean
+from .filters import Filters
 from .survey import SurveyFigure
 
 # --- briefs: data/briefs.yaml ---------------------------------------------------------------------------------
-
-
-class BriefFilters(StrictModel):
-    """Which transcripts and survey responses a brief covers: a name and the values it keeps, one value or a list
-    (``{state: [Oregon], year: [2025]}``); a name not given, or given no value, means no restriction.
-
-    A name is a site attribute (``state``, ``county``...), the site's metadata key or ``site``, ``role`` (a
-    participant's) or ``year`` (a period, as the project's declaration names it: ``2023-2024`` for periods
-    spanning two years, ``2025`` for calendar years). Values are text: ``year: 2025`` is ``("2025",)``. Which
-    names and values are known is the declaration's to say, when briefs.yaml is checked
-    (:mod:`pleval.briefs.config`).
-    """
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    __pydantic_extra__: dict[str, tuple[str, ...]]  # every filter is a key of its own
-
-    @model_validator(mode="before")
-    @classmethod
-    def _listed(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            return value  # pydantic says a mapping is wanted
-        return {str(name): _as_texts(values) for name, values in value.items()}
-
-    @property
-    def given(self) -> dict[str, tuple[str, ...]]:
-        """Every filter as written, by name, those given no value too."""
-        return dict(self.__pydantic_extra__ or {})
-
-    def active(self) -> dict[str, tuple[str, ...]]:
-        """The restrictions that are set, by name: ``{'state': ('Oregon',)}``."""
-        return {name: values for name, values in self.given.items() if values}
-
-    def get(self, name: str) -> tuple[str, ...]:
-        """The values kept for ``name``; ``()`` when it is not restricted."""
-        return self.given.get(name, ())
-
-
-def _as_texts(values: Any) -> Any:
-    """A filter's values as a tuple of text: one value or a list; numbers as written (``2025`` -> ``'2025'``).
-    Anything else (a mapping, a list in the list, yes/no) is left for pydantic to reject."""
-    if isinstance(values, dict):
-        return values
-    return tuple(v.strip() if isinstance(v, str) else number_as_text(v) for v in as_tuple(values))
 
 
 class BriefSidebar(StrictModel):
@@ -91,7 +47,7 @@ class BriefSpec(StrictModel):
     title: str = Field(min_length=1)
     subtitle: str = ""
     themes: list[str] = Field(min_length=1)
-    filters: BriefFilters = Field(default_factory=BriefFilters)
+    filters: Filters = Field(default_factory=Filters)
     text: BriefText = Field(default_factory=BriefText)
     sidebars: list[BriefSidebar] = Field(default_factory=list)
     examples: int = Field(default=3, ge=1, le=3)  # example quotes per theme section (2-3 where available)
@@ -266,7 +222,7 @@ class Brief(StrictModel):
     id: str
     title: str
     subtitle: str
-    filters: BriefFilters
+    filters: Filters
     site: Noun = Noun(singular="site", plural="sites")  # the project's words for a site, for tables
     lead: tuple[str, ...]
     hand_written_lead: str | None = None

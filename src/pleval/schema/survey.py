@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Self
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import Phrase, StrictModel, as_tuple, number_as_text
+from .base import Phrase, StrictModel, number_as_text
+from .filters import Filters
 from .transcript import AttributeValue, gather_attributes
 
 
@@ -138,51 +139,6 @@ class Survey(StrictModel):
         return self.scales[self.item(item_id).scale]
 
 
-_FILTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class SurveyFilters(StrictModel):
-    """Which respondents a survey figure covers, as a brief's filters say it: a mapping from a response column
-    (``site`` or the site's key, ``role``, ``year``, or any site attribute) to the values kept. A name not given,
-    or given no values, means no restriction.
-
-    ``SurveyFilters(year=["2025"], state=["Oregon"])``, or ``SurveyFilters.model_validate({"state": "Oregon"})``
-    (one value is a list of one). Names and values are checked against the survey where they are used
-    (:func:`pleval.survey.figures.scoped_filters`), which also writes years as the project's periods.
-    """
-
-    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
-    __pydantic_extra__: dict[str, tuple[str, ...]]  # every filter is a key of its own
-
-    @model_validator(mode="before")
-    @classmethod
-    def _listed(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        listed: dict[str, tuple[str, ...]] = {}
-        for name, value in data.items():
-            if not isinstance(name, str) or not _FILTER_NAME.match(name):
-                raise ValueError(f"filter '{name}' must name a response column: site, role, year or a site "
-                                 "attribute (lower case letters, digits and '_')")
-            values = as_tuple(value)
-            if any(isinstance(v, list | dict | tuple | set) for v in values):
-                raise ValueError(f"filter '{name}': each value must be one value, not a list or a mapping")
-            if values:
-                listed[name] = tuple(str(number_as_text(v)).strip() for v in values)
-        return listed
-
-    def __hash__(self) -> int:
-        return hash(frozenset((self.__pydantic_extra__ or {}).items()))
-
-    def of(self, name: str) -> tuple[str, ...]:
-        """The values kept for ``name``; ``()`` when it is not restricted."""
-        return (self.__pydantic_extra__ or {}).get(name, ())
-
-    def active(self) -> dict[str, list[str]]:
-        """The restrictions, in the order given: ``{'year': ['2023-2024'], 'state': ['Oregon']}``."""
-        return {name: list(values) for name, values in (self.__pydantic_extra__ or {}).items()}
-
-
 class SurveySource(StrictModel):
     """A file a survey figure was computed from, with the sha256 of its bytes."""
 
@@ -215,7 +171,7 @@ class SurveyFigure(StrictModel):
     withheld: bool = False
     suppress_below: int
     agree_levels: tuple[str, ...]
-    filters: SurveyFilters
+    filters: Filters
     sites: int  # how many sites had respondents within the filters
     years: tuple[str, ...]
     sources: tuple[SurveySource, ...]

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..schema import SurveyFigure, SurveyFilters
+from ..schema import Filters, SurveyFigure
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -242,13 +242,13 @@ def recoverable(cells: Iterable[Cell], suppressed: Iterable[Hashable]) -> list[H
 # --- cells of a survey ----------------------------------------------------------------------------------------
 
 
-def cell_key(item_id: str, filters: SurveyFilters | None = None, cell: Sequence[tuple[str, object]] = ()) -> tuple:
+def cell_key(item_id: str, filters: Filters | None = None, cell: Sequence[tuple[str, object]] = ()) -> tuple:
     """A figure's name: its item, its filters and, in a breakdown, the cell's values (``(("year", "2023-2024"),)``)."""
-    active = (filters or SurveyFilters()).active()
+    active = (filters or Filters()).active()
     return (item_id, tuple(sorted((name, tuple(values)) for name, values in active.items())), tuple(cell))
 
 
-def figure_cells(data, item_id: str, filters: SurveyFilters | None = None, by: Sequence[str] = (), *,
+def figure_cells(data, item_id: str, filters: Filters | None = None, by: Sequence[str] = (), *,
                  cost: int = 1) -> list[Cell]:
     """The cells of one item among the respondents ``filters`` selects: one overall, or one per cell of the
     breakdown ``by`` (response columns such as ``year``, ``site``, ``role`` or an attribute, by any name
@@ -275,12 +275,12 @@ def figure_cells(data, item_id: str, filters: SurveyFilters | None = None, by: S
     return cells
 
 
-def count_key(filters: SurveyFilters | None = None) -> tuple:
+def count_key(filters: Filters | None = None) -> tuple:
     """A respondent count's name: how many respondents ``filters`` selects (a page's "8 responses")."""
     return cell_key(RESPONDENTS, filters)
 
 
-def count_cell(data, filters: SurveyFilters | None = None, *, cost: int = 1) -> Cell:
+def count_cell(data, filters: Filters | None = None, *, cost: int = 1) -> Cell:
     """The respondent count of the respondents ``filters`` selects, as a cell (its n is the count; it carries no
     agreement), keyed by :func:`count_key`. ``data`` is a :class:`pleval.survey.data.SurveyData`."""
     from .figures import filter_responses

@@ -19,7 +19,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from ..errors import SurveyError
-from ..schema import SITE, SurveyFigure, SurveyFilters, SurveySource
+from ..schema import SITE, Filters, SurveyFigure, SurveySource
 from ..schema.declaration import did_you_mean
 from .data import SurveyData, column_key
 
@@ -74,7 +74,7 @@ def _declared_values(data: SurveyData, column: str) -> tuple[str, ...]:
     return attribute.values if attribute is not None else ()
 
 
-def scoped_filters(data: SurveyData, filters: SurveyFilters | None) -> SurveyFilters:
+def scoped_filters(data: SurveyData, filters: Filters | None) -> Filters:
     """``filters`` by response column (``clinic: [...]`` is ``site: [...]``), years written as pleval.yaml's
     periods are (``2023-24`` is ``2023-2024``).
 
@@ -84,7 +84,7 @@ def scoped_filters(data: SurveyData, filters: SurveyFilters | None) -> SurveyFil
         For a name that is no response column, a year not written as a period, or a column named twice.
     """
     if filters is None:
-        return SurveyFilters()
+        return Filters()
     lookup = response_names(data)
     scoped: dict[str, list[str]] = {}
     for name, values in filters.active().items():
@@ -97,14 +97,14 @@ def scoped_filters(data: SurveyData, filters: SurveyFilters | None) -> SurveyFil
             raise SurveyError(f"the filters name the {column} twice ('{name}')", fix="give its values once")
         if column == "year":
             try:
-                values = [data.declaration.periods.normalise(value) for value in values]
+                values = tuple(data.declaration.periods.normalise(value) for value in values)
             except ValueError as error:
                 raise SurveyError(str(error), fix="write the year as the survey's are") from None
         scoped[column] = list(values)
-    return SurveyFilters.model_validate(scoped)
+    return Filters.model_validate(scoped)
 
 
-def filter_responses(data: SurveyData, filters: SurveyFilters | None = None) -> pd.DataFrame:
+def filter_responses(data: SurveyData, filters: Filters | None = None) -> pd.DataFrame:
     """The responses that ``filters`` selects (all of them when it is None or empty).
 
     Raises
@@ -165,7 +165,7 @@ def _sorted(frame: pd.DataFrame, data: SurveyData, columns: tuple[str, ...],
     return frame.sort_values(by, key=lambda s: keys[s.name](s) if s.name in keys else s, kind="stable")
 
 
-def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilters | None = None,
+def agreement_table(data: SurveyData, *, items=None, by=(), filters: Filters | None = None,
                     suppress_below: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Percent agreeing with each item, with n and a Wilson interval, overall or in each cell of a breakdown.
 
@@ -177,7 +177,7 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     by : sequence of str
         Breakdown names (see :func:`response_names`); several at once cross them (site and role: one row per
         site and role). Empty: one overall row per item.
-    filters : SurveyFilters, optional
+    filters : Filters, optional
         Which respondents count.
     suppress_below : int, optional
         Suppress cells with fewer answers than this (default: the survey's ``suppress_below``).
@@ -228,7 +228,7 @@ def agreement_table(data: SurveyData, *, items=None, by=(), filters: SurveyFilte
     table.attrs["provenance"] = {
         "survey": survey.name, "survey_hash": survey.hash, "population": data.declaration.words.respondents.plural,
         "sources": [s.model_dump() for s in used_sources(data, responses)],
-        "filters": (filters or SurveyFilters()).active(),
+        "filters": (filters or Filters()).active(),
         "by": list(columns), "suppress_below": threshold, "interval": INTERVAL, "confidence": confidence,
         "agree_levels": {item_id: list(survey.scale_of(item_id).agree) for item_id in items},
     }
@@ -252,7 +252,7 @@ def _with_percent(table: pd.DataFrame, threshold: int, confidence: float) -> pd.
     return table
 
 
-def item_figure(data: SurveyData, item_id: str, filters: SurveyFilters | None = None, *,
+def item_figure(data: SurveyData, item_id: str, filters: Filters | None = None, *,
                 suppress_below: int | None = None, confidence: float = 0.95) -> SurveyFigure:
     """One item's percent agreeing among the respondents ``filters`` selects, with its provenance.
 
@@ -265,7 +265,7 @@ def item_figure(data: SurveyData, item_id: str, filters: SurveyFilters | None = 
     SurveyError
         For an unknown item id or filter value.
     """
-    filters = filters or SurveyFilters()
+    filters = filters or Filters()
     table = agreement_table(data, items=[item_id], filters=filters, suppress_below=suppress_below,
                             confidence=confidence)
     row = table.iloc[0]
@@ -289,7 +289,7 @@ def item_figure(data: SurveyData, item_id: str, filters: SurveyFilters | None = 
     )
 
 
-def sites_administered(data: SurveyData, *, by=("year",), filters: SurveyFilters | None = None) -> pd.DataFrame:
+def sites_administered(data: SurveyData, *, by=("year",), filters: Filters | None = None) -> pd.DataFrame:
     """How many sites administered the survey (had at least one respondent), and how many responded.
 
     Returns
@@ -320,7 +320,7 @@ def parse_breakdowns(text: str | None) -> list[tuple[str, ...]]:
     return breakdowns
 
 
-def agreement_report(data: SurveyData, *, breakdowns=((),), items=None, filters: SurveyFilters | None = None,
+def agreement_report(data: SurveyData, *, breakdowns=((),), items=None, filters: Filters | None = None,
                      suppress_below: int | None = None) -> pd.DataFrame:
     """Several agreement tables stacked into one, e.g. overall, by site, and by site and role.
 
