@@ -8,8 +8,9 @@ period as people write it (``2023-24``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
+from typing import NamedTuple
 
 from ..coding.columns import TYPE, YEAR, CodingColumns
 from ..errors import SessionError
@@ -124,3 +125,30 @@ class TurnFilters:
     def matches(self, wanted: Mapping[str, set[str]], segment: Segment) -> bool:
         """Whether the turn has one of the wanted values in every column filtered."""
         return all(self.value(column, segment) in values for column, values in wanted.items())
+
+
+class Criterion(NamedTuple):
+    """One filter a session applies, as :func:`why_none` explains it: its title, the values asked for (as shown),
+    whether a turn (by id) meets it, and the values a turn has there."""
+
+    title: str
+    shown: str
+    keeps: Callable[[str], bool]
+    values_of: Callable[[str], list[str]]
+
+
+def why_none(pool: Sequence[str], criteria: Sequence[Criterion]) -> str:
+    """Why ``criteria`` together keep none of the turns in ``pool``, in one line: for each, the values that the
+    turns the other criteria keep have there (so the coder sees which filter to change, and to what)."""
+    if not criteria:
+        return "No turns to code in this session."
+    reasons = []
+    for i, criterion in enumerate(criteria):
+        others = [sid for sid in pool if all(c.keeps(sid) for j, c in enumerate(criteria) if j != i)]
+        if others:
+            found = sorted({v for sid in others for v in criterion.values_of(sid)})
+            listed = ", ".join(found[:12]) + (" ..." if len(found) > 12 else "")
+            reasons.append(f"{criterion.title} is {criterion.shown}, but the other filters keep turns with "
+                           f"{criterion.title.lower()} {listed or '(none)'}")
+    return "No turns match these filters: " + ("; ".join(reasons) if reasons else
+                                                "no two of them match any turn together") + "."

@@ -28,7 +28,8 @@ from ..inputs.declaration import project_declaration
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 from ..schema.declaration import did_you_mean
-from .filters import FilterValues, TurnFilters
+from .filters import Criterion, FilterValues, TurnFilters, why_none
+from .spans import SpanCoding
 
 if TYPE_CHECKING:  # the learned coder (scikit-learn) is imported only when a session asks for it
     from ..learn.suggest import Suggester
@@ -73,7 +74,7 @@ class _State:
     last_segment: str | None = None
 
 
-class CodingSession:
+class CodingSession(SpanCoding):
     """What one coder codes, sees and decides.
 
     Parameters
@@ -416,7 +417,7 @@ class CodingSession:
         keep have there (so the coder sees which filter to change, and to what)."""
         given = self._filtered
         seg = self.segments
-        criteria: list[tuple[str, str, Callable[[str], bool], Callable[[str], list[str]]]] = []
+        criteria: list[Criterion] = []
 
         def codes_of(sid: str) -> list[str]:
             return sorted({c.code_id for c in self._suggested.get(sid, [])}
@@ -424,30 +425,19 @@ class CodingSession:
 
         if given.get("transcript"):
             t = given["transcript"]
-            criteria.append(("transcript", t, lambda sid: seg[sid].transcript_id == t,
-                             lambda sid: [seg[sid].transcript_id]))
+            criteria.append(Criterion("transcript", t, lambda sid: seg[sid].transcript_id == t,
+                                      lambda sid: [seg[sid].transcript_id]))
         if given.get("roles"):
             roles = given["roles"]
-            criteria.append(("role", ", ".join(sorted(roles)), lambda sid: seg[sid].role in roles,
-                             lambda sid: [seg[sid].role]))
+            criteria.append(Criterion("role", ", ".join(sorted(roles)), lambda sid: seg[sid].role in roles,
+                                      lambda sid: [seg[sid].role]))
         for column, values in (given.get("wanted") or {}).items():
-            criteria.append((self.turn_filters.title(column), ", ".join(sorted(values)),
-                             *self._column_tests(column, values)))
+            criteria.append(Criterion(self.turn_filters.title(column), ", ".join(sorted(values)),
+                                      *self._column_tests(column, values)))
         if given.get("code"):
             code = given["code"]
-            criteria.append(("code", code, lambda sid: code in codes_of(sid), codes_of))
-        reasons = []
-        for i, (title, shown, _, values_of) in enumerate(criteria):
-            others = [sid for sid in self._all if all(c[2](sid) for j, c in enumerate(criteria) if j != i)]
-            if others:
-                found = sorted({v for sid in others for v in values_of(sid)})
-                listed = ", ".join(found[:12]) + (" ..." if len(found) > 12 else "")
-                reasons.append(f"{title} is {shown}, but the other filters keep turns with {title.lower()} "
-                               f"{listed or '(none)'}")
-        if not criteria:
-            return "No turns to code in this session."
-        return "No turns match these filters: " + ("; ".join(reasons) if reasons else
-                                                    "no two of them match any turn together") + "."
+            criteria.append(Criterion("code", code, lambda sid: code in codes_of(sid), codes_of))
+        return why_none(self._all, criteria)
 
     def _find(self, matches, start: int) -> int | None:
         """The first unit after ``start`` (wrapping round, ``start`` itself last) that ``matches``."""
@@ -588,79 +578,3 @@ class CodingSession:
             self.position = self.units.index(sid)
         return self._write("undo", [{"undoes": e.id, "segment_id": sid, "transcript_id": e.transcript_id}
                                     for e in same])
-
-    # -- spans: any stretch of the turn, as a mouse selects it -----------------------------------------------
-
-    def _span(self, start: int, end: int) -> Segment:
-        """The current turn, if ``start``-``end`` (transcript offsets) is a stretch of it that is not empty."""
-        segment = self.current
-        if not segment.start <= start < end <= segment.end:
-            raise SessionError(f"the span {start}-{end} is not a stretch of turn {segment.id} "
-                               f"({segment.start}-{segment.end})", fix="select words of the turn shown")
-        return segment
-
-    def apply_span(self, code_id: str, start: int, end: int) -> list[Event]:
-        """Apply a code to exactly ``start``-``end`` of the current turn (transcript offsets, code points).
-
-        The coding is stored with that span and its text, like any other; at the turn level (reliability,
-        review status) it counts for the turn it is in.
-        """
-        self._check_code(code_id)
-        segment = self._span(start, end)
-        if self._has(code_id, start, end):
-            return []
-        return self._write("apply", [self._fields(segment, start, end, code_id=code_id)])
-
-    def _has(self, code_id: str, start: int, end: int) -> bool:
-        return any((a.code_id, a.start, a.end) == (code_id, start, end) for a in self.applied())
-
-    def remove_span(self, code_id: str, start: int, end: int) -> list[Event]:
-        """Take off one coding of the current turn, the one of ``code_id`` on exactly ``start``-``end``; the
-        code's other codings there stay."""
-        if not self._has(code_id, start, end):
-            return []
-        return self._write("remove", [self._fields(self.current, start, end, code_id=code_id)])
-
-    def _in_force(self, segment: Segment) -> list[Event]:
-        return [e for e in self.state.by_segment.get(segment.id, []) if e.id in self.state.effective]
-
-    def coding_event(self, code_id: str, start: int, end: int, segment: Segment | None = None) -> Event | None:
-        """The decision in force that put ``code_id`` on ``start``-``end`` (who, how and when), if any."""
-        renamed = self.codebook.renames()
-        found = None
-        for event in self._in_force(segment or self.current):
-            if (renamed.get(event.code_id or "", event.code_id), event.start, event.end) != (code_id, start, end):
-                continue
-            if event.action in ("apply", "accept"):
-                found = event
-            elif event.action in ("remove", "reject"):
-                found = None
-        return found
-
-    def coding_memo(self, code_id: str, start: int, end: int, segment: Segment | None = None) -> str:
-        """The memo on one coding (the latest written), or ""."""
-        renamed = self.codebook.renames()
-        memo = ""
-        for event in self._in_force(segment or self.current):
-            if event.action == "memo" and event.code_id is not None and (
-                    renamed.get(event.code_id, event.code_id), event.start, event.end) == (code_id, start, end):
-                memo = event.memo or ""
-        return memo
-
-    def write_coding_memo(self, code_id: str, start: int, end: int, text: str) -> list[Event]:
-        """Attach a memo to one coding of the current turn: a memo event with the coding's code and span, as the
-        exports read it (the turn's own memo, :meth:`memo`, is unchanged)."""
-        if not self._has(code_id, start, end):
-            raise SessionError(f"turn {self.current.id} has no coding of '{code_id}' on {start}-{end}",
-                               fix="choose a coding in the margin first")
-        return self._write("memo", [self._fields(self.current, start, end, code_id=code_id, memo=text)])
-
-    def undo_here(self) -> list[Event]:
-        """Take back the coder's latest decision still in force on the current turn, and nothing elsewhere."""
-        mine = self._in_force(self.current)
-        if not mine:
-            return []
-        last = mine[-1]
-        same = [e for e in mine if e.time == last.time and e.action == last.action]  # one click, several events
-        return self._write("undo", [{"undoes": e.id, "segment_id": self.current.id,
-                                     "transcript_id": e.transcript_id} for e in same])
