@@ -11,7 +11,7 @@ from pleval.inputs.codebook import check_codebook
 from pleval.inputs.config import ConfigFile, Loaded, first_error
 from pleval.inputs.digests import content_hash
 from pleval.schema import StrictModel
-from pleval.survey.data import read_survey_description
+from pleval.survey.description import read_survey_description
 
 from conftest import FIXTURES
 

@@ -18,7 +18,8 @@ from pleval.errors import SurveyError
 from pleval.inputs.codebook import load_codebook
 from pleval.project import Project
 from pleval.schema import Filters
-from pleval.survey.data import check_survey, linked_items, load_survey, read_survey_description
+from pleval.survey.data import check_survey, load_survey
+from pleval.survey.description import linked_items, read_survey_description
 from pleval.survey.figures import (
     agreement_report,
     agreement_table,

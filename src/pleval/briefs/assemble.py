@@ -204,7 +204,7 @@ def survey_filters(spec: BriefSpec, context: BriefContext) -> Filters | None:
 
 def _figures(code: Code, filters: Filters | None, context: BriefContext, *, first: bool
              ) -> tuple[BriefFigure, ...]:
-    from ..survey.data import linked_items
+    from ..survey.description import linked_items
     from ..survey.disclosure import withheld_figure
     from ..survey.figures import item_figure
 

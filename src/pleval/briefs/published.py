@@ -59,7 +59,7 @@ def build_cells(data, briefs: BriefsFile | None, codebook: Codebook | None = Non
     transcripts : list of Transcript, optional
         When given, a brief whose filters select none of them (and so is never drafted) publishes nothing.
     """
-    from ..survey.data import linked_items
+    from ..survey.description import linked_items
     from .config import select_transcripts
 
     cells: list[Cell] = []

@@ -21,7 +21,8 @@ from statsmodels.stats.proportion import proportion_confint
 from ..errors import SurveyError
 from ..schema import SITE, Filters, SurveyFigure, SurveySource
 from ..schema.declaration import did_you_mean
-from .data import SurveyData, column_key
+from .data import SurveyData
+from .description import column_key
 
 INTERVAL = "Wilson score interval"
 #: Columns of an agreement table that are no breakdown.
