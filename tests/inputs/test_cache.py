@@ -1,4 +1,5 @@
 import pleval.inputs.cache as parsecache
+from pleval.errors import DecodingWarning
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.inputs.transcripts import load_transcripts
 
@@ -47,6 +48,9 @@ def test_warnings_survive_the_cache_and_a_broken_entry_is_replaced(make_project,
     _, first = load_transcripts_cached(project)
     _, second = load_transcripts_cached(project)
     assert [str(w) for w in first] == [str(w) for w in second] and "Windows-1252" in str(second[0])
+    # the cached warning is the class it was parsed as, so it is filtered and caught as that class
+    assert [type(w) for w in second] == [type(w) for w in first] == [DecodingWarning]
+    assert [(w.path, w.line) for w in second] == [(w.path, w.line) for w in first]
     project.output_path("cache", "transcripts.pack").write_text("{not json")
     calls = parse_count(monkeypatch)
     transcripts, _ = load_transcripts_cached(project)

@@ -16,7 +16,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, errors
 from ..errors import PlevalWarning, Problem
 from ..project import Project, atomic_write
 from ..schema import SITE, Codebook, Transcript, TranscriptMeta, Turn
@@ -26,7 +26,7 @@ from .readers import SIDECAR_SUFFIX
 from .text import sha256_text
 from .transcripts import load_transcripts, parse_transcript
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def load_codebook_cached(project: Project) -> Codebook:
@@ -70,9 +70,16 @@ def _to_json(transcript: Transcript, warnings: list[Problem]) -> dict:
         "format": transcript.format,
         "text_hash": transcript.text_hash,
         "meta_hash": transcript.meta_hash,
-        "warnings": [{"message": w.message, "path": str(w.path), "line": w.line, "column": w.column, "fix": w.fix}
-                     for w in warnings],
+        "warnings": [{"kind": type(w).__name__, "message": w.message, "path": None if w.path is None else str(w.path),
+                      "line": w.line, "column": w.column, "fix": w.fix} for w in warnings],
     }
+
+
+def _warning_class(name: str) -> type[PlevalWarning]:
+    """The warning class a cached warning was (``DecodingWarning``...), so that it is caught and filtered as the
+    warning parsed afresh is; :class:`PlevalWarning` for a name pleval no longer has."""
+    found = getattr(errors, name, None)
+    return found if isinstance(found, type) and issubclass(found, PlevalWarning) else PlevalWarning
 
 
 def _from_json(data: dict, text: str) -> tuple[Transcript, list[Problem]]:
@@ -91,7 +98,7 @@ def _from_json(data: dict, text: str) -> tuple[Transcript, list[Problem]]:
         meta_hash=data["meta_hash"],
     )
     warnings: list[Problem] = [
-        PlevalWarning(w["message"], path=w["path"], line=w["line"], column=w["column"], fix=w["fix"])
+        _warning_class(w["kind"])(w["message"], path=w["path"], line=w["line"], column=w["column"], fix=w["fix"])
         for w in data["warnings"]
     ]
     return transcript, warnings
