@@ -25,7 +25,10 @@ def test_csv_as_excel_writes_it_with_spans_and_segment_ids(project, tmp_path):
            "two-speakers;funding;99;140;\r\n" \
            "focus-group-p-labels;time;;;focus-group-p-labels:t001\r\n"
     table.write_bytes("\ufeff".encode() + rows.encode())
-    assert import_codings(project, table, "ana") == 2
+    assert import_codings(project, table, "ana") == (2, 0)
+    lines = log_of(project).path.read_text().count("\n")
+    # importing the same table again appends nothing: the log already holds both codings
+    assert import_codings(project, table, "ana") == (0, 2) and log_of(project).path.read_text().count("\n") == lines
     codings = log_of(project).replay().codings()
     turn = next(t for t in project_transcript(project, "focus-group-p-labels").turns if t.index == 1)
     assert sorted(codings) == [("focus-group-p-labels", turn.start, turn.end, "time"),
@@ -46,7 +49,7 @@ def test_xlsx_and_renamed_codes(make_project, tmp_path):
     table = tmp_path / "codings.xlsx"
     pd.DataFrame({"transcript_id": ["two-speakers"], "code_id": ["time"], "start": [99], "end": [120]}).to_excel(
         table, index=False)
-    assert import_codings(project, table, "ben") == 1
+    assert import_codings(project, table, "ben") == (1, 0)
     assert list(log_of(project, "ben").replay().codings()) == [("two-speakers", 99, 120, "time_to_collaborate")]
 
 
@@ -104,7 +107,7 @@ def funding_on_turn_one(tmp_path):
 ])
 def test_reviewed_says_which_turns_count_as_the_coders(project, tmp_path, reviewed, turns, sources):
     options = {} if reviewed is None else {"reviewed": reviewed}
-    assert import_codings(project, funding_on_turn_one(tmp_path), "ana", **options) == 1
+    assert import_codings(project, funding_on_turn_one(tmp_path), "ana", **options) == (1, 0)
     transcripts = {t.id: t for t in (project_transcript(project, i) for i in ("two-speakers", "focus-group-p-labels"))}
     replay = log_of(project).replay()
     # the transcript with no coding is not the coder's, whatever --reviewed says; interviewer turns never count

@@ -127,8 +127,9 @@ def import_codings(project_dir, table, coder, reviewed):
     from ..coding.imports import import_codings as run_import
 
     project = open_project(project_dir)
-    count = run_import(project, table, coder, reviewed=reviewed)
-    click.echo(f"imported {count} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl"
+    imported = run_import(project, table, coder, reviewed=reviewed)
+    click.echo(f"imported {imported.codings} coding(s) for coder '{coder}' into data/codings/{coder}.jsonl"
+               + (f" ({imported.already} already there)" if imported.already else "")
                + ("; every participant turn of their transcripts counts as reviewed" if reviewed == "transcripts"
                   else ""))
 

@@ -14,6 +14,7 @@ same locked write as the codings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -38,7 +39,15 @@ def read_table(path: Path) -> pd.DataFrame:
                                 fix="save it as CSV (UTF-8) or .xlsx") from None
 
 
-def import_codings(project: Project, table_path: Path, coder: str, *, reviewed: str = "coded") -> int:
+class Imported(NamedTuple):
+    """What an import wrote: the codings appended, and the rows left out because the coder's log (or an earlier
+    row of the table) already holds that coding (importing a table twice appends nothing the second time)."""
+
+    codings: int
+    already: int
+
+
+def import_codings(project: Project, table_path: Path, coder: str, *, reviewed: str = "coded") -> Imported:
     """Append every row of a codings table to ``coder``'s log, or nothing if any row is wrong.
 
     Parameters
@@ -54,8 +63,8 @@ def import_codings(project: Project, table_path: Path, coder: str, *, reviewed: 
 
     Returns
     -------
-    int
-        How many codings were imported.
+    Imported
+        How many codings were appended, and how many rows the log already held.
 
     Raises
     ------
@@ -92,12 +101,21 @@ def import_codings(project: Project, table_path: Path, coder: str, *, reviewed: 
         more = f" (and {len(errors) - 1} more bad row(s))" if len(errors) > 1 else ""
         raise CodingImportError(f"row {number}: {message}{more}; nothing was imported", path=table_path,
                                 line=number, fix="correct the row(s) and import again")
-    decisions = [("apply", fields) for fields in events]
+    replay = log.replay()
+    held = set(replay.codings(codebook))
+    new = []
+    for fields in events:
+        key = (fields["transcript_id"], fields["start"], fields["end"], fields["code_id"])
+        if key not in held:
+            held.add(key)
+            new.append(fields)
+    decisions = [("apply", fields) for fields in new]
     if reviewed == "transcripts":
         decisions += [("review", fields) for fields in whole_transcript_reviews(
-            log.replay(), by_id, {e["transcript_id"] for e in events}, decisions, codebook.hash)]
-    log.append_batch(decisions)
-    return len(events)
+            replay, by_id, {e["transcript_id"] for e in events}, decisions, codebook.hash)]
+    if decisions:
+        log.append_batch(decisions)
+    return Imported(len(new), len(events) - len(new))
 
 
 def _event(cell: dict, transcripts: dict, codebook, renamed: dict) -> dict:
