@@ -33,7 +33,7 @@ def _model(project):
 
 def test_every_coder_by_default_each_row_naming_its_coder(project, tmp_path):
     target = tmp_path / "codings.csv"
-    written, _ = export_codings(project, output=target, model_codings=_model)
+    written, _ = export_codings(project, sources=["all", "model"], output=target, model_codings=_model)
     table = pd.read_csv(written)
     by_coder = table.groupby("coder")["code_id"].apply(sorted).to_dict()
     assert by_coder == {"ana": ["funding"],  # her undone 'time' coding is not exported
@@ -48,10 +48,11 @@ def test_every_coder_by_default_each_row_naming_its_coder(project, tmp_path):
 
 
 def test_sources_pick_coders(project):
-    assert chosen_coders(project, ["human"]) == (["ana", "ben"], False)
-    assert chosen_coders(project, ["rules", "ben", "rules"]) == (["rules", "ben"], False)
-    assert chosen_coders(project, ["consensus", "model"]) == (["consensus", "model"], True)
-    assert chosen_coders(project, None)[0] == ["rules", "ana", "ben", "consensus", "model"]
+    assert chosen_coders(project, ["human"]) == ["ana", "ben"]
+    assert chosen_coders(project, ["rules", "ben", "rules"]) == ["rules", "ben"]
+    assert chosen_coders(project, ["consensus", "model"]) == ["consensus", "model"]
+    # everything recorded; the model, which suggests and may have to be trained, only by name
+    assert chosen_coders(project, None) == chosen_coders(project, ["all"]) == ["rules", "ana", "ben", "consensus"]
 
 
 def test_an_unknown_coder_is_one_line_with_the_closest_name(project):
@@ -70,12 +71,12 @@ def test_xlsx_has_a_memos_sheet(project, tmp_path):
     assert sheets["memos"]["memo"].tolist() == ["second thought"]
 
 
-def test_a_model_that_cannot_learn_is_a_warning_under_all_and_an_error_by_name(project, tmp_path):
+def test_all_never_trains_the_model_and_a_model_that_cannot_learn_is_an_error(project, tmp_path):
     def untrainable(project):
         raise LearningError("too little human coding to learn from")
 
     _, problems = export_codings(project, output=tmp_path / "all.csv", model_codings=untrainable)
-    assert any("model's codings are left out" in str(p) for p in problems)
+    assert not problems
     assert set(pd.read_csv(tmp_path / "all.csv")["coder"]) == {"rules", "ana", "ben", "consensus"}
     with pytest.raises(LearningError):
         export_codings(project, sources=["model"], output=tmp_path / "model.csv", model_codings=untrainable)

@@ -91,7 +91,7 @@ def export():
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--source", "sources", multiple=True, metavar="CODER",
               help="Whose codings to include (repeatable): rules, model, consensus, human (every person's log), "
-                   "all, or a coder's name; default: all.")
+                   "all (the rules and every coder's log; the model only by name), or a coder's name; default: all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output for csv, outputs/codings.xlsx for xlsx); memos go to "
                    "NAME.memos.csv beside a csv file, or a 'memos' sheet.")

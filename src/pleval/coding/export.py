@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CoderError, LearningError, PlevalWarning, Problem
+from ..errors import CoderError, LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..project import Project, atomic_write
 from ..schema import Coding, Transcript, segment_id
@@ -26,7 +26,8 @@ from .store import CONSENSUS, RULES, CodingLog, Event, anchored_codings
 from .store import coders as logged_coders
 
 MODEL = "model"
-#: What ``--source`` takes besides a coder's name: every coder, every person's log (not the consensus).
+#: What ``--source`` takes besides a coder's name: every coding recorded (the rules and every log, not the model,
+#: which suggests and is asked for by name), every person's log (not the consensus).
 ALL = "all"
 HUMAN = "human"
 MEMO_COLUMNS = ["coder", "transcript_id", "segment_id", "start", "end", "code_id", "memo", "time"]
@@ -39,8 +40,9 @@ def export_sources(project: Project) -> list[str]:
     return list(dict.fromkeys([ALL, HUMAN, RULES, MODEL, CONSENSUS, *logged_coders(project.codings_dir)]))
 
 
-def chosen_coders(project: Project, sources: Iterable[str] | None) -> tuple[list[str], bool]:
-    """The coders the sources name, in order without repeats, and whether the model was asked for by name.
+def chosen_coders(project: Project, sources: Iterable[str] | None) -> list[str]:
+    """The coders the sources name, in order without repeats; ``all`` is the rules and every coder with a log
+    (the learned model only by name: it suggests, and may have to be trained first).
 
     Raises
     ------
@@ -50,22 +52,20 @@ def chosen_coders(project: Project, sources: Iterable[str] | None) -> tuple[list
     logged = logged_coders(project.codings_dir)
     people = [c for c in logged if c != CONSENSUS]
     chosen: list[str] = []
-    named_model = False
     for source in list(sources or []) or [ALL]:
         if source == ALL:
-            chosen += [RULES, *people, CONSENSUS, MODEL]
+            chosen += [RULES, *people, *([CONSENSUS] if CONSENSUS in logged else [])]
         elif source == HUMAN:
             chosen += people
         elif source in (RULES, MODEL, CONSENSUS) or source in logged:
             chosen.append(source)
-            named_model = named_model or source == MODEL
         else:
             known = export_sources(project)
             close = difflib.get_close_matches(source, known, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise CoderError(f"unknown coder '{source}'", path=project.codings_dir, value=source,
                              fix=f"{hint}use one of: {', '.join(known)}")
-    return list(dict.fromkeys(chosen)), named_model
+    return list(dict.fromkeys(chosen))
 
 
 def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: Path | None = None,
@@ -75,10 +75,10 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
     Parameters
     ----------
     sources : iterable of str, optional
-        ``rules``, ``model``, ``consensus``, ``human`` (every person's log), ``all``, or a coder's name.
+        ``rules``, ``model``, ``consensus``, ``human`` (every person's log), ``all`` (the rules and every log: the
+        model only by name), or a coder's name.
     model_codings : callable, optional
-        Gives the learned coder's codings (:func:`pleval.learn.suggest.model_codings`); without it, or when the
-        project has too little human coding to learn from, ``all`` leaves the model out with a warning.
+        Gives the learned coder's codings (:func:`pleval.learn.suggest.model_codings`), for ``model``.
 
     Returns
     -------
@@ -92,9 +92,9 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
     CoderError
         For an unknown coder.
     LearningError
-        When ``model`` is asked for by name and no model can be trained.
+        When ``model`` is asked for and no model can be trained.
     """
-    coders, named_model = chosen_coders(project, sources)
+    coders = chosen_coders(project, sources)
     run = code_project(project, progress=False)
     problems: list[Problem] = list(run.problems)
     codings: list[Coding] = []
@@ -105,7 +105,7 @@ def export_codings(project: Project, *, fmt: str = "csv", sources=None, output: 
         if coder == RULES:
             codings += run.codings
         elif coder == MODEL:
-            codings += _model(project, model_codings, named_model, problems)
+            codings += _model(project, model_codings)
         elif coder in logged:
             found, notes = human_codings(project, coder, run.transcripts, codebook, problems)
             codings += found
@@ -133,20 +133,10 @@ def memos_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.memos.csv")
 
 
-def _model(project: Project, model_codings: ModelCodings | None, named: bool, problems: list[Problem]
-           ) -> list[Coding]:
+def _model(project: Project, model_codings: ModelCodings | None) -> list[Coding]:
     if model_codings is None:
-        if named:
-            raise LearningError("this export cannot reach the learned coder", fix="use pleval export codings")
-        return []
-    try:
-        return model_codings(project)
-    except LearningError as error:
-        if named:
-            raise
-        problems.append(PlevalWarning(f"the model's codings are left out: {error.message}", path=error.path,
-                                      fix=error.fix))
-        return []
+        raise LearningError("this export cannot reach the learned coder", fix="use pleval export codings")
+    return model_codings(project)
 
 
 def human_codings(project: Project, coder: str, transcripts: list[Transcript], codebook,
