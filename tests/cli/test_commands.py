@@ -49,6 +49,32 @@ def test_code_prints_summaries_and_reports_skipped_transcripts(run, make_project
     assert "(0 new, 2 from cache)" in again.output
 
 
+def test_an_unchanged_project_prints_its_summary_again_without_coding(run, make_project, monkeypatch):
+    import pleval.coding.run as coding_run
+
+    project = make_project(transcripts=["two_speakers.txt", "focus_group_p_labels.txt"], bad=["unknown_speaker.txt"])
+    first = run("code", "--project", project.root, "--by", "transcript,role", "--no-progress")
+    runs = []
+    real = coding_run.code_project
+    monkeypatch.setattr(coding_run, "code_project", lambda *a, **k: runs.append(1) or real(*a, **k))
+    again = run("code", "--project", project.root, "--by", "transcript,role", "--no-progress")
+    assert runs == [] and again.exit_code == first.exit_code == 1  # the skipped transcript still fails the run
+    assert again.output == first.output.replace("(2 new, 0 from cache)", "(0 new, 2 from cache)")
+    assert "unknown_speaker.txt:19" in again.output
+    # other summaries, an edited transcript or codebook, and --force code again (through the coding cache)
+    run("code", "--project", project.root, "--by", "role", "--no-progress")
+    assert runs == [1]
+    text = project.transcripts_dir / "two_speakers.txt"
+    text.write_text(text.read_text().replace("Sure.", "Sure, yes."))
+    edited = run("code", "--project", project.root, "--by", "transcript,role", "--no-progress")
+    assert runs == [1, 1] and "(1 new, 1 from cache)" in edited.output
+    run("code", "--project", project.root, "--by", "transcript,role", "--no-progress", "--force")
+    assert runs == [1, 1, 1]
+    project.codebook_path.write_text(project.codebook_path.read_text() + "\n")
+    run("code", "--project", project.root, "--by", "transcript,role", "--no-progress")
+    assert runs == [1, 1, 1, 1]
+
+
 def test_code_rejects_an_unknown_summary(run, make_project):
     project = make_project(transcripts=["two_speakers.txt"])
     result = CliRunner().invoke(main, ["code", "--project", str(project.root), "--by", "shoe_size"])

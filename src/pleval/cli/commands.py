@@ -49,36 +49,52 @@ def validate(project_dir):
 @click.pass_context
 def code(ctx, project_dir, force, by, progress, jobs):
     """Apply the codebook's rules to every transcript and summarise the codes found."""
+    from ..coding.summary import cached_summary, keep_summary, summary_key
+
+    project = open_project(project_dir)
+    # what an unchanged project printed last is printed again at once (see pleval.coding.summary)
+    asked = None if ctx.get_parameter_source("by") is click.core.ParameterSource.DEFAULT else list(by or [])
+    key = summary_key(project, asked)
+    summary = None if force else cached_summary(project, key)
+    new = 0
+    if summary is None:
+        summary, new = _code(ctx, project, force=force, by=asked, progress=progress, jobs=jobs)
+        keep_summary(project, key, summary)
+    for line in summary.problems:
+        click.echo(line, err=True)
+    click.echo(summary.report(new))
+    sys.exit(EXIT_PROBLEMS if summary.skipped else 0)
+
+
+def _code(ctx, project, *, force, by, progress, jobs):
+    """Code the project (through the coding cache) and summarise it: the summary, and how many transcripts were
+    coded afresh."""
     from ..coding.columns import CodingColumns
     from ..coding.run import code_counts, code_project
+    from ..coding.summary import Summary
     from ..inputs.cache import load_transcripts_cached
     from ..inputs.declaration import project_declaration
 
-    project = open_project(project_dir)
     declaration = project_declaration(project)
-    if ctx.get_parameter_source("by") is click.core.ParameterSource.DEFAULT:
+    if by is None:
         by = [declaration.site.key, "role"]
     # The names are checked before coding, which may take long: against what pleval.yaml declares, and only if
     # that does not know one, against the metadata (the transcripts loaded then are the run's).
     columns = CodingColumns.of(declaration, [])
-    if any(columns.column(name) is None for name in by or []):
+    if any(columns.column(name) is None for name in by):
         columns = CodingColumns.of(declaration, load_transcripts_cached(project)[0])
-    for name in by or []:
+    for name in by:
         if columns.column(name) is None:
             click.echo(f"error: --by: {columns.unknown(name)}", err=True)
             ctx.exit(EXIT_USAGE)
     run = code_project(project, force=force, progress=progress, jobs=jobs)
-    for problem in run.problems:
-        echo_problem(problem)
-    for name in by or []:
-        click.echo(f"\nCoded segments by {name} (rules):")
-        click.echo(counts_text(code_counts(run, run.columns.names[name])))
+    tables = []
+    for name in by:
+        tables.append(f"\nCoded segments by {name} (rules):")
+        tables.append(counts_text(code_counts(run, run.columns.names[name])))
     skipped = sum(1 for p in run.problems if p.severity == "error")
-    click.echo(
-        f"\n{len(run.transcripts)} transcripts coded ({len(run.coded)} new, {len(run.cached)} from cache), "
-        f"{run.coding_count} codings; {skipped} transcript(s) skipped"
-    )
-    sys.exit(EXIT_PROBLEMS if skipped else 0)
+    return Summary([f"{p.severity}: {p}" for p in run.problems], "\n".join(tables), len(run.transcripts),
+                   run.coding_count, skipped), len(run.coded)
 
 
 @main.group()
