@@ -9,8 +9,9 @@ What is replaced, and by what (the words come from the project's declaration, ``
   ``[name]`` when the metadata gives no role or two people sharing the name have different roles (the
   transcript's own people win over others');
 - sites (from every transcript's metadata, the survey's sites and briefs.yaml's ``redact``) and their short forms,
-  what is left without one of ``redaction.site_endings`` ("Desert Sun" for Desert Sun Family Clinic):
-  ``[<site>]``, the site's singular noun (``[clinic]``); site-like names no list gives ("Garfield Family
+  what is left without one of ``redaction.site_endings`` ("Desert Sun" for Desert Sun Family Clinic), and its
+  leading words, whatever the endings ("Desert Sun", "Desert Sun Family", and "Desert" where the talk never
+  writes it in lower case): ``[<site>]``, the site's singular noun (``[clinic]``); site-like names no list gives ("Garfield Family
   Clinic" in the talk): the same;
 - places: the values of each site attribute declared under ``redaction.places`` (a county, a health authority),
   with their short forms by that place's ``endings``: ``[<placeholder>]``; with ``find_in_text``, also any
@@ -343,6 +344,14 @@ class Redactor:
         short = short_form(name, kind.endings, self._no_names)
         if short:
             self._add(short, kind.placeholder, category)
+        # its leading words, as people shorten a name whatever its ending ("Desert Sun" for Desert Sun Family
+        # Clinic where pleval.yaml declares no ending): runs of two words or more that are not all generic
+        words = name.split()
+        for size in range(2, len(words)):
+            lead = words[:size]
+            if not all(w.casefold() in self._generic_place_words or w.casefold() in self._no_names
+                       or w.casefold() in FUNCTION_WORDS for w in lead):
+                self._add(" ".join(lead), kind.placeholder, category)
 
     def _proper_words(self, transcripts: list[Transcript]) -> None:
         """Words the talk uses only as names: the first word of a place's name ("Sandstone" for Sandstone Valley
