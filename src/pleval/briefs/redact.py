@@ -11,8 +11,8 @@ What is replaced, and by what (the words come from the project's declaration, ``
 - sites (from every transcript's metadata, the survey's sites and briefs.yaml's ``redact``) and their short forms,
   what is left without one of ``redaction.site_endings`` ("Desert Sun" for Desert Sun Family Clinic), and its
   leading words, whatever the endings ("Desert Sun", "Desert Sun Family", and "Desert" where the talk never
-  writes it in lower case): ``[<site>]``, the site's singular noun (``[clinic]``); site-like names no list gives ("Garfield Family
-  Clinic" in the talk): the same;
+  writes it in lower case): ``[<site>]``, the site's singular noun (``[clinic]``); site-like names no list
+  gives ("Garfield Family Clinic" in the talk): the same;
 - places: the values of each site attribute declared under ``redaction.places`` (a county, a health authority),
   with their short forms by that place's ``endings``: ``[<placeholder>]``; with ``find_in_text``, also any
   "<Name> <ending>" in the talk, whose bare name is then replaced everywhere; other places briefs.yaml lists:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from ..coding.coders import coder_codings
 from ..coding.columns import CodingColumns
@@ -30,48 +29,10 @@ from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 from ..schema.declaration import did_you_mean
 from .filters import Criterion, FilterValues, TurnFilters, why_none
 from .spans import SpanCoding
+from .state import Applied, LogState, Suggestion
 
 if TYPE_CHECKING:  # the learned coder (scikit-learn) is imported only when a session asks for it
     from ..learn.suggest import Suggester
-
-
-class Suggestion(NamedTuple):
-    """A code proposed for a turn by an automated coder, and what the human coder made of it."""
-
-    code_id: str
-    score: float
-    source: str  # "rules" (later also "model")
-    start: int
-    end: int
-    evidence: tuple[Evidence, ...]
-    sentence_ids: tuple[str, ...]
-    status: str  # "pending", "accepted" or "rejected"
-
-
-class Applied(NamedTuple):
-    """A code the coder has on a turn: on the whole turn, or on some of its sentences."""
-
-    code_id: str
-    start: int
-    end: int
-    sentence_ids: tuple[str, ...]  # empty for the whole turn
-
-
-@dataclass
-class _State:
-    """The coder's log read so far, and its effect indexed by segment (kept up to date incrementally)."""
-
-    events: list[Event] = field(default_factory=list)
-    offset: int = 0  # bytes of the log read so far
-    lines: int = 0
-    by_segment: dict[str, list[Event]] = field(default_factory=dict)
-    segment_of_event: dict[str, str] = field(default_factory=dict)
-    effective: set[str] = field(default_factory=set)  # ids of events in force
-    applied: dict[str, list[Applied]] = field(default_factory=dict)
-    decided: set[str] = field(default_factory=set)
-    rejected: set[tuple[str, str]] = field(default_factory=set)  # (segment id, code id)
-    memos: dict[str, str] = field(default_factory=dict)
-    last_segment: str | None = None
 
 
 class CodingSession(SpanCoding):
@@ -137,7 +98,7 @@ class CodingSession(SpanCoding):
         self._check_roles(roles)
         self._filtered: dict = {}
         self._others: dict[str, dict[str, list[str]]] | None = None
-        self.state = _State()
+        self.state = LogState()
         self.refresh()
         if order not in ("text", "uncertainty"):
             raise SessionError(f"unknown order '{order}'", fix="use 'text' or 'uncertainty'")

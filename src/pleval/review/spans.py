@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING
 from ..coding.store import Event
 from ..errors import SessionError
 from ..schema import Codebook, Segment
-
-if TYPE_CHECKING:
-    from .session import Applied, _State
+from .state import Applied, LogState
 
 
 class SpanCoding:
@@ -20,7 +18,7 @@ class SpanCoding:
     A mixin: the session provides the current turn, the codebook, the log's state and the writing."""
 
     codebook: Codebook
-    state: _State
+    state: LogState
     _write: Callable[[str, list[dict]], list[Event]]
     _fields: Callable[..., dict]
     _check_code: Callable[[str], None]
