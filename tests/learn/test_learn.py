@@ -516,6 +516,32 @@ def test_cli_evaluate_prints_each_coder_in_every_format(learn_project):
     assert result.exit_code == 0 and "4 transcripts held out" in result.output
 
 
+@pytest.mark.slow
+def test_cli_evaluate_saves_the_suggesting_coders_measured_quality(learn_project):
+    from pleval.learn.quality import measured_quality, quality_path
+
+    runner = CliRunner()
+    root = str(learn_project.root)
+    assert measured_quality(learn_project) is None
+    result = runner.invoke(main, ["evaluate", "--project", root, "--save", "--no-progress"])
+    assert result.exit_code == 2 and "--save needs --quotes" in result.output
+    quotes = LEARN / "quotes_with_splits.jsonl"
+    result = runner.invoke(main, ["evaluate", "--project", root, "--quotes", str(quotes), "--save", "--format",
+                                  "csv", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    measured = measured_quality(learn_project)
+    assert measured is not None and measured.coder == COMBINED and measured.split == "test" and measured.units == 3
+    assert list(measured.codes) == ["funding", "time"]
+    on_test = table[(table["test"] == "quotes:test") & (table["coder"] == COMBINED)].set_index("code_id")
+    for code_id, figures in measured.codes.items():
+        assert figures.reference_coded == on_test.loc[code_id, "reference_coded"]
+        assert figures.f1 == pytest.approx(on_test.loc[code_id, "f1"], abs=1e-3)
+    assert measured.micro.f1_low <= measured.micro.f1 <= measured.micro.f1_high
+    saved = quality_path(learn_project).read_text(encoding="utf-8")
+    assert "levy" not in saved and "schedule" not in saved  # numbers only: no quote's words
+
+
 def test_cli_reports_user_mistakes_in_one_line(learn_project, make_project):
     runner = CliRunner()
     result = runner.invoke(main, ["evaluate", "--project", str(learn_project.root), "--reference", "lead"])

@@ -29,15 +29,22 @@ semantic_option = click.option(
 @click.option("--quotes", "quotes", type=click.Path(dir_okay=False, exists=True),
               help="Also score the coders on labelled quotes from outside the project (YAML, or JSON lines for "
                    ".jsonl), on each split of the file apart.")
+@click.option("--save", is_flag=True,
+              help="With --quotes: write the suggesting coder's per-code figures on the file's test split (numbers "
+                   "only) to data/coder-quality.json, which the widget and the briefs show.")
 @semantic_option
 @format_option
 @progress_option
-def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, fmt, progress):
+def evaluate(project_dir, unit, target_precision, reference, quotes, save, semantic, fmt, progress):
     """Judge the rules, the learned model and both combined as coders: leave-one-transcript-out
-    cross-validation against the reference, per code precision, recall, F1 and kappa."""
+    cross-validation against the reference, per code precision, recall, F1 and kappa (and, with --quotes, the
+    same on each split of labelled quotes, with a bootstrap interval for micro-averaged F1)."""
     from ..learn.evaluate import evaluate as run_evaluation
 
-    result = run_evaluation(open_project(project_dir), unit, reference=reference,
+    if save and quotes is None:
+        raise click.UsageError("--save needs --quotes FILE: the quality is measured on labelled quotes")
+    project = open_project(project_dir)
+    result = run_evaluation(project, unit, reference=reference,
                             target_precision=target_precision, quotes=quotes, semantic=semantic,
                             progress=progress)
     for problem in result.problems:
@@ -46,6 +53,14 @@ def evaluate(project_dir, unit, target_precision, reference, quotes, semantic, f
     if fmt == "table":
         click.echo(f"\n{len(result.held_out)} transcripts held out in turn, {unit}s against '{reference}', "
                    f"in {result.seconds:.1f} s")
+    if save:
+        from ..learn.quality import save_quality
+
+        measured = result.measured_quality(quotes)
+        path = save_quality(project, measured)
+        click.echo(f"{project.relative(path)}: the '{measured.coder}' coder's figures on "
+                   f"{measured.split or 'all'} quotes ({measured.units}), micro-F1 {measured.micro.f1}",
+                   err=fmt != "table")  # csv and json output stay parseable
 
 
 @main.command()

@@ -35,11 +35,13 @@ from ..errors import LearningError, Problem
 from ..inputs.cache import load_codebook_cached
 from ..nlp.rules import RuleCoder
 from ..project import Project
+from .quality import MeasuredQuality, quality_from_scores
 from .quotes import read_quotes
 from .trained import default_coder, load_or_train
 from .training import TrainingSet, human_coders, model_input, rule_findings, rules_decide, training_set
 
 MODEL, COMBINED = "model", "combined"  # the coders judged beside the rules
+SUGGESTING = COMBINED  # the coder whose suggestions the widget shows (pleval.learn.suggest.Suggester)
 CROSS_VALIDATION, QUOTES, LABELS = "leave-one-transcript-out", "quotes", "labels"
 JUDGED = (RULES, MODEL, COMBINED)
 MICRO = "(all codes)"
@@ -112,6 +114,21 @@ class Evaluation:
         order = [table["test"].map(tests.index), table["code_id"].map(codes.index), table["coder"].map(coders.index)]
         table = table.assign(_t=order[0], _c=order[1], _j=order[2]).sort_values(["_t", "_c", "_j"], kind="stable")
         return table[["test", *EVALUATION_COLUMNS]].reset_index(drop=True)
+
+    def measured_quality(self, quotes_path: str | Path) -> MeasuredQuality:
+        """The suggesting coder's figures on the quotes' ``test`` split (all quotes when the file has no
+        splits), ready for :func:`pleval.learn.quality.save_quality`.
+
+        Raises
+        ------
+        LearningError
+            When the evaluation scored no labelled quotes.
+        """
+        if self.quotes is None:
+            raise LearningError("no labelled quotes were scored", fix="evaluate with --quotes FILE")
+        splits = set(self.quotes["test"])
+        split = "test" if quotes_test("test") in splits else None
+        return quality_from_scores(self.quotes, SUGGESTING, split, quotes_path)
 
 
 def transcript_folds(training: TrainingSet, reference: str) -> list[tuple[np.ndarray, np.ndarray]]:
