@@ -634,10 +634,28 @@ def test_semantic_similarity_is_highest_for_the_code_a_text_is_about(learn_proje
 
 @needs_semantic
 def test_the_combined_coder_can_learn_from_semantic_similarity_too(learn_project):
+    from pleval.learn.semantic_coder import SemanticCoder
+
     trained = load_or_train(learn_project, semantic=True)
-    assert trained.coder.use_semantic and trained.path.name == "learned-turn-combined-semantic.joblib"
-    assert trained.coder.rule_columns_ == ["semantic:funding", "semantic:time"]
+    assert isinstance(trained.coder, SemanticCoder) and trained.coder.keep_rules
+    assert trained.path.name == "learned-turn-combined-semantic.joblib"
     table = Suggester.for_project(learn_project, semantic=True).suggestions("elm")
     assert ("elm:t001", "funding") in set(zip(table["unit"], table["code_id"], strict=True))
+    by_model = table[table["model"] & ~table["rules"]]
+    assert not by_model.empty and (by_model["nearest_example"] != "").all()  # the closest coded example
+    assert (table[table["rules"]]["nearest_example"] == "").all()
     result = evaluate(learn_project, semantic=True, progress=False)
     assert set(result.table["coder"]) == {RULES, MODEL, COMBINED}
+
+
+def test_evidence_leaves_out_talks_fillers_and_peoples_names():
+    from pleval.learn.suggest import _term_spans
+
+    for word in ("honestly", "going", "kids", "said", "think", "did", "dr"):
+        assert not is_evidence(word), word
+    assert is_evidence("stipend") and is_evidence("report card") and not is_evidence("honestly the levy")
+    text = "Steve said the levy failed. Then Steve found a grant, and the board met."
+    words, spans = _term_spans(text, 100, ["steve", "levy", "grant"])
+    assert words == ["levy", "grant"]  # Steve is a name: in mid-sentence too, so not at the start either
+    assert [text[s - 100:e - 100] for s, e in spans] == words
+    assert _term_spans("Money is gone.", 0, ["money"])[0] == ["Money"]  # a capital that starts a sentence

@@ -43,6 +43,21 @@ NOT_EVIDENCE = ENGLISH_STOP_WORDS | {"ve", "ll", "re", "don", "didn", "doesn", "
                                      "won", "wouldn", "couldn", "shouldn", "haven", "hasn", "hadn", "ain", "em",
                                      "gonna", "wanna", "kinda", "sorta", "yeah", "um", "uh", "like", "just",
                                      "really", "lot", "thing", "things", "stuff", "okay", "ok"}
+#: Talk's light verbs, hedges and fillers, and words about anyone in a classroom: frequent in every theme's
+#: talk, so a model may lean on them, but as evidence they say nothing of why a code fits.
+NOT_EVIDENCE |= {"doing", "going", "got", "getting", "gets", "said", "say", "saying", "says", "think", "thinking",
+                 "thought", "want", "wanted", "wants", "came", "come", "comes", "coming", "try", "trying", "tried",
+                 "started", "start", "starting", "kind", "way", "ways", "make", "makes", "making", "made", "look",
+                 "looking", "looked", "tell", "told", "ask", "asked", "actually", "honestly", "basically",
+                 "literally", "probably", "maybe", "pretty", "little", "big", "good", "great", "different", "new",
+                 "old", "know", "knew", "mean", "means", "guess", "feel", "felt", "right", "sure", "yes", "oh",
+                 "ones", "everybody", "somebody", "anybody", "people", "person", "kids", "kid", "guys", "folks",
+                 "year", "years", "day", "days", "week", "weeks", "today", "stop", "need", "needs", "needed",
+                 "use", "used", "using", "work", "working", "worked", "works", "happen", "happened", "happens",
+                 "let", "lets", "gave", "give", "took", "take", "takes", "put", "went", "goes", "seen", "saw",
+                 "able", "whole", "real", "totally", "exactly", "definitely", "obviously", "course", "mm",
+                 "hmm", "laughs", "laughter", "crosstalk", "inaudible", "did", "does", "dr", "mr", "mrs", "ms",
+                 "miss", "sir", "couple", "instead", "point", "half", "set", "line", "runs", "counts", "sit"}
 
 
 def is_evidence(term: str) -> bool:

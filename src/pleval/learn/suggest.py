@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,9 +38,10 @@ from .training import human_coders, model_input, rule_findings, rules_decide
 
 #: Columns of :meth:`Suggester.suggestions`. ``start``/``end`` and ``evidence_spans`` are code-point offsets into
 #: the transcript's normalised text; ``model``/``rules`` say who suggests the code; ``evidence_source`` is
-#: ``rules`` or ``model``.
+#: ``rules`` or ``model``; ``nearest_example`` is, for the semantic coder's own suggestions, the coded unit or
+#: codebook example closest in meaning ("" otherwise).
 SUGGESTION_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "probability", "threshold", "model",
-                      "rules", "evidence", "evidence_spans", "evidence_source"]
+                      "rules", "evidence", "evidence_spans", "evidence_source", "nearest_example"]
 #: Columns of :meth:`Suggester.uncertainty_order`.
 UNCERTAINTY_COLUMNS = ["unit", "transcript_id", "start", "end", "code_id", "probability", "threshold",
                        "uncertainty"]
@@ -78,17 +79,30 @@ def uncertainty(probability: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return result
 
 
+def _is_name(text: str, start: int, word: str) -> bool:
+    """Whether a word written with a capital inside a sentence is a name (a person's, a place's): names say
+    nothing of a code, and a person's name is no evidence to show."""
+    if not word[:1].isupper() or word.isupper():  # lower case, or an acronym (IEP, PD)
+        return False
+    before = text[:start].rstrip()
+    return bool(before) and before[-1] not in '.!?:;"\u201c\u2014-([' and word != "I"
+
+
 def _term_spans(text: str, offset: int, terms: Iterable[str]) -> tuple[list[str], list[tuple[int, int]]]:
     """The words of each term (a word n-gram as the vectorizer wrote it, lower-cased) as the text has them,
     and where they first occur, in transcript offsets. A term not found as written (accents are stripped in
-    the model) is left out, so words and spans stay paired."""
+    the model), or written as a name somewhere in the text (capitalised inside a sentence), is left out, so
+    words and spans stay paired."""
     words, spans = [], []
     for term in terms:
         pattern = r"\b" + r"\W+".join(re.escape(word) for word in term.split()) + r"\b"
-        found = re.search(pattern, text, flags=re.IGNORECASE)
-        if found:
-            words.append(found.group())
-            spans.append((offset + found.start(), offset + found.end()))
+        occurrences = list(re.finditer(pattern, text, flags=re.IGNORECASE))
+        if not occurrences or any(_is_name(text, found.start() + m.start(), m.group())
+                                  for found in occurrences for m in re.finditer(r"\w+", found.group())):
+            continue  # not as written, or a name somewhere in the unit (then its capitalised uses are too)
+        found = occurrences[0]
+        words.append(found.group())
+        spans.append((offset + found.start(), offset + found.end()))
     return words, spans
 
 
@@ -102,6 +116,7 @@ class Suggester:
     rule_coder: RuleCoder
     codebook: Codebook
     transcripts: dict[str, Transcript]
+    _inputs: pd.DataFrame | None = field(default=None, init=False, repr=False)  # the last units scored
 
     @classmethod
     def for_project(cls, project: Project, unit: str = "turn", *, target_precision: float | None = None,
@@ -137,12 +152,21 @@ class Suggester:
         by_rules = rules_decide(self.rule_coder, scores)
         similarities = None
         if self.trained.coder.use_semantic:
-            from .semantic import code_similarities  # the optional extra: imported only when asked for
+            from .semantic import semantic_frame  # the optional extra: imported only when asked for
 
-            similarities = code_similarities(self.codebook, units["text"].tolist())
-        probability = self.trained.coder.predict_proba(
-            model_input(units["text"], scores, self.codebook.code_ids, by_rules, similarities))
+            similarities = semantic_frame(self.codebook, units["text"].tolist())
+        inputs = model_input(units["text"], scores, self.codebook.code_ids, by_rules, similarities)
+        self._inputs = inputs
+        probability = self.trained.coder.predict_proba(inputs)
         return probability, by_rules.astype(bool), findings
+
+    def _nearest(self, rows: list[int], code: int) -> dict[int, str]:
+        """The closest coded example to each of ``rows`` of the last scored units, for a semantic coder."""
+        nearest = getattr(self.trained.coder, "nearest_examples", None)
+        if nearest is None or not rows or self._inputs is None:
+            return {}
+        found = nearest(self._inputs.iloc[rows], code)
+        return {i: text for i, (text, _) in zip(rows, found, strict=True)}
 
     def suggestions(self, transcript_id: str, *, everything: bool = False) -> pd.DataFrame:
         """The codes suggested for each participant unit of a transcript, most probable first.
@@ -170,9 +194,10 @@ class Suggester:
         rows = []
         for j, code_id in enumerate(self.codebook.code_ids):
             chosen = np.flatnonzero(np.ones(len(units), bool) if everything else by_model[:, j] | by_rules[:, j])
-            needs_terms = [i for i in chosen if not by_rules[i, j]]
+            needs_terms = [int(i) for i in chosen if not by_rules[i, j]]
             terms = dict(zip(needs_terms, self.trained.coder.influential_terms(
                 units["text"].iloc[needs_terms].tolist(), j), strict=True)) if needs_terms else {}
+            examples = self._nearest(needs_terms, j)
             for i in chosen:
                 start = int(units["start"].iat[i])
                 if by_rules[i, j]:
@@ -181,11 +206,11 @@ class Suggester:
                     spans = [(start + f.start, start + f.end) for f in found]
                     source = "rules"
                 else:
-                    evidence, spans = _term_spans(units["text"].iat[i], start, terms[i])
+                    evidence, spans = _term_spans(units["text"].iat[i], start, terms[int(i)])
                     source = "model"
                 rows.append((units["unit"].iat[i], transcript_id, start, int(units["end"].iat[i]), code_id,
                              float(probability[i, j]), float(thresholds[j]), bool(by_model[i, j]),
-                             bool(by_rules[i, j]), evidence, spans, source))
+                             bool(by_rules[i, j]), evidence, spans, source, examples.get(int(i), "")))
         table = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
         return table.sort_values(["probability", "start", "code_id"], ascending=[False, True, True],
                                  kind="stable", ignore_index=True)

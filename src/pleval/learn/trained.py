@@ -31,7 +31,7 @@ from ..project import Project, atomic_write
 from .estimator import LearnedCoder
 from .training import TrainingSet, model_input, rule_findings, rules_decide, training_set
 
-MODEL_FORMAT = 2  # raise whenever training changes, so saved models are retrained
+MODEL_FORMAT = 3  # raise whenever training changes, so saved models are retrained
 
 
 def default_coder(*, combined: bool = True, semantic: bool = False, target_precision: float | None = None,
@@ -40,9 +40,15 @@ def default_coder(*, combined: bool = True, semantic: bool = False, target_preci
     rules code and adds what the model finds, each code's threshold chosen for the F1 of the two together).
 
     Its settings are the ones that measured best in leave-one-transcript-out cross-validation on the sample
-    project (see README.md); the held-out quotes played no part in choosing them. ``semantic`` adds each text's
-    similarity in meaning to each code (the optional semantic extra, :mod:`pleval.learn.semantic`).
+    project (see README.md); the held-out quotes played no part in choosing them. ``semantic`` gives the
+    :class:`~pleval.learn.semantic_coder.SemanticCoder` instead, which stacks the rules, the text model and
+    sentence embeddings (the optional extra, :mod:`pleval.learn.semantic`).
     """
+    if semantic:
+        from .semantic_coder import SemanticCoder  # plain scikit-learn; the embeddings come from the extra
+
+        return SemanticCoder(keep_rules=combined, use_rules=combined, target_precision=target_precision,
+                             random_state=random_state)
     return LearnedCoder(keep_rules=combined, use_semantic=semantic, target_precision=target_precision,
                         random_state=random_state)
 
@@ -94,9 +100,9 @@ def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder
         scores = rule_findings(rule_coder, training.texts)[0]
         decided = rules_decide(rule_coder, scores)
     if estimator.use_semantic:
-        from .semantic import code_similarities  # the optional extra: imported only when asked for
+        from .semantic import semantic_frame  # the optional extra: imported only when asked for
 
-        similarities = code_similarities(rule_coder.codebook, training.texts)
+        similarities = semantic_frame(rule_coder.codebook, training.texts)
     return estimator.fit(model_input(training.texts, scores, training.code_ids, decided, similarities),
                          training.label_frame, groups=training.groups)
 

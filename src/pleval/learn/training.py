@@ -202,12 +202,20 @@ def rules_decide(coder: RuleCoder, scores: np.ndarray) -> np.ndarray:
 
 
 def model_input(texts: Sequence[str], scores: np.ndarray | None, code_ids: Sequence[str],
-                decided: np.ndarray | None = None, similarities: np.ndarray | None = None) -> pd.DataFrame:
+                decided: np.ndarray | None = None, similarities: np.ndarray | pd.DataFrame | None = None
+                ) -> pd.DataFrame:
     """The learned coder's input: a ``text`` column; with rule ``scores``, a ``rule:<code>`` column per code;
     with the rules' ``decided`` codes, a ``ruled:<code>`` column per code; with semantic ``similarities``, a
-    ``semantic:<code>`` column per code."""
+    ``semantic:<code>`` column per code (an array), or every column of
+    :func:`pleval.learn.semantic.semantic_frame` (a DataFrame)."""
     columns: dict[str, list[str] | np.ndarray] = {TEXT: list(texts)}
+    semantic = similarities if isinstance(similarities, pd.DataFrame) else None
+    if semantic is not None:
+        similarities = None
     for prefix, values in ((RULE_PREFIX, scores), (RULED_PREFIX, decided), (SEMANTIC_PREFIX, similarities)):
         if values is not None:
             columns.update({f"{prefix}{code_id}": values[:, j] for j, code_id in enumerate(code_ids)})
-    return pd.DataFrame(columns)
+    frame = pd.DataFrame(columns)
+    if semantic is not None:
+        frame = pd.concat([frame, semantic.reset_index(drop=True)], axis=1)
+    return frame
