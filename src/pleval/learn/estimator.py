@@ -345,11 +345,21 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         decided = self.predict_proba(X) >= self.thresholds_
         return (decided | self._ruled(as_frame(X), self.classes_)).astype(int)
 
-    def influential_terms(self, X, code: int, n: int = 5) -> list[list[str]]:
+    def word_tfidf(self, X):
+        """The texts' word TF-IDF rows (a sparse matrix), to pass to :meth:`influential_terms` for several
+        codes without transforming the texts again; None when the coder has no word features."""
+        check_is_fitted(self, "pipeline_")
+        features: ColumnTransformer = self.pipeline_.named_steps["features"]
+        if "words" not in features.named_transformers_:
+            return None
+        return features.named_transformers_["words"].transform(as_frame(X)[TEXT]).tocsr()
+
+    def influential_terms(self, X, code: int, n: int = 5, tfidf=None) -> list[list[str]]:
         """For each text, the words that pushed ``code`` (a column index) up most: coefficient x TF-IDF.
 
         Only word n-grams of content words are reported (see :func:`is_evidence`): function words, character
-        n-grams and rule scores count in the model too, but mean little to a reader.
+        n-grams and rule scores count in the model too, but mean little to a reader. ``tfidf``: the texts'
+        rows of :meth:`word_tfidf`, when already computed.
         """
         check_is_fitted(self, "pipeline_")
         frame = as_frame(X)
@@ -360,7 +370,7 @@ class LearnedCoder(ClassifierMixin, BaseEstimator):
         coef = estimator.coef_.ravel()[features.output_indices_["words"]]
         vectorizer = features.named_transformers_["words"]
         names = vectorizer.get_feature_names_out()
-        tfidf = vectorizer.transform(frame[TEXT]).tocsr()
+        tfidf = vectorizer.transform(frame[TEXT]).tocsr() if tfidf is None else tfidf
         result = []
         for row in range(tfidf.shape[0]):
             columns = tfidf.indices[tfidf.indptr[row]:tfidf.indptr[row + 1]]

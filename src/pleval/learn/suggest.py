@@ -191,12 +191,15 @@ class Suggester:
         probability, by_rules, findings = self._score(units)
         thresholds = self.trained.coder.thresholds_
         by_model = probability >= thresholds
+        shown = np.ones_like(by_model) if everything else by_model | by_rules
+        tfidf = self.trained.coder.word_tfidf(units["text"]) if (shown & ~by_rules).any() else None
         rows = []
         for j, code_id in enumerate(self.codebook.code_ids):
-            chosen = np.flatnonzero(np.ones(len(units), bool) if everything else by_model[:, j] | by_rules[:, j])
+            chosen = np.flatnonzero(shown[:, j])
             needs_terms = [int(i) for i in chosen if not by_rules[i, j]]
             terms = dict(zip(needs_terms, self.trained.coder.influential_terms(
-                units["text"].iloc[needs_terms].tolist(), j), strict=True)) if needs_terms else {}
+                units["text"].iloc[needs_terms].tolist(), j,
+                tfidf=None if tfidf is None else tfidf[needs_terms]), strict=True)) if needs_terms else {}
             examples = self._nearest(needs_terms, j)
             for i in chosen:
                 start = int(units["start"].iat[i])
