@@ -99,6 +99,7 @@ class Evaluation:
     seconds: float
     quotes: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
+    semantic: bool = False  # the learned coders were the semantic ones (pleval.learn.semantic_coder)
 
     def report(self) -> pd.DataFrame:
         """Both tests in one table, with a ``test`` column: ``leave-one-transcript-out`` and, with labelled
@@ -128,7 +129,8 @@ class Evaluation:
             raise LearningError("no labelled quotes were scored", fix="evaluate with --quotes FILE")
         splits = set(self.quotes["test"])
         split = "test" if quotes_test("test") in splits else None
-        return quality_from_scores(self.quotes, SUGGESTING, split, quotes_path)
+        measured = quality_from_scores(self.quotes, SUGGESTING, split, quotes_path)
+        return measured.model_copy(update={"coder": f"{SUGGESTING}+semantic"}) if self.semantic else measured
 
 
 def transcript_folds(training: TrainingSet, reference: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -214,7 +216,7 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     if quotes is not None:
         quote_scores = score_quotes(project, quotes, training, rule_coder, target_precision, semantic)
     return Evaluation(unit, reference, table, held_out, time.perf_counter() - started, quote_scores,
-                      training.problems)
+                      training.problems, semantic)
 
 
 def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarray],
