@@ -659,3 +659,20 @@ def test_evidence_leaves_out_talks_fillers_and_peoples_names():
     assert words == ["levy", "grant"]  # Steve is a name: in mid-sentence too, so not at the start either
     assert [text[s - 100:e - 100] for s, e in spans] == words
     assert _term_spans("Money is gone.", 0, ["money"])[0] == ["Money"]  # a capital that starts a sentence
+
+
+@needs_semantic
+def test_the_semantic_frame_holds_every_description_part_and_the_embedding(learn_project):
+    from pleval.learn.semantic import semantic_frame
+    from pleval.learn.semantic_coder import DESCRIPTION_PARTS
+
+    codebook = load_codebook_cached(learn_project)
+    texts = ["Our grant money is gone and the budget is cut.", "We never find an hour to plan lessons together."]
+    frame = semantic_frame(codebook, texts)
+    assert len(frame) == 2 and sum(c.startswith("embedding:") for c in frame.columns) == 384
+    for code_id in codebook.code_ids:
+        assert f"semantic:{code_id}" in frame.columns
+        assert all(f"similar:{part}:{code_id}" in frame.columns for part in DESCRIPTION_PARTS)
+    assert frame.loc[0, "similar:definition:funding"] > frame.loc[0, "similar:definition:time"]
+    assert frame.loc[1, "similar:example:time"] > frame.loc[1, "similar:example:funding"]
+    assert semantic_frame(codebook, []).empty
