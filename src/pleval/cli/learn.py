@@ -109,5 +109,8 @@ def suggest(project_dir, transcript_id, unit, target_precision, everything, unce
         table = suggester.suggestions(transcript_id, everything=everything)
         table["evidence"] = table["evidence"].map("; ".join)
         table = table.drop(columns=["evidence_spans"])
+        if fmt == "table":  # a whole coded example would swamp the table; csv and json keep it whole
+            table["nearest_example"] = table["nearest_example"].map(
+                lambda text: text if len(text) <= 60 else text[:59] + "…")
     table["threshold"] = table["threshold"].map(lambda t: None if math.isinf(t) else t)
     echo_table(table.round(3), fmt)
