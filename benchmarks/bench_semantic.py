@@ -8,7 +8,8 @@ Prints, each measured in the same run:
   alone (the floor), and loading the packaged model;
 - suggestion speed on a copy of the sample project, for every transcript, once the coders are trained and
   loaded: the default (combined) coder, then the semantic coder with every turn embedded for the first time,
-  then again with the embeddings already made in this process; each against the rules' scores alone.
+  then again with the embeddings in this process's memory, then with them read from the project's
+  ``outputs/cache/`` as a new process would; each against the rules' scores alone.
 
 Needs the extra (pip install 'pleval[embed]'); says so and exits 0 without it.
 
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pleval.learn import minilm
+from pleval.learn import minilm, semantic
 from pleval.learn.suggest import Suggester
 from pleval.learn.training import rule_findings
 from pleval.project import Project
@@ -66,12 +67,12 @@ def main() -> None:
     print("install size: " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items())
           + f"; total {sum(sizes.values()) / 1e6:.0f} MB")
     floor = import_seconds("import pleval.learn.estimator")
-    semantic = import_seconds("import pleval.learn.semantic_coder, pleval.learn.semantic, pleval.learn.minilm")
+    importing = import_seconds("import pleval.learn.semantic_coder, pleval.learn.semantic, pleval.learn.minilm")
     started = time.perf_counter()
     minilm.load_minilm()
     loading = time.perf_counter() - started
-    print(f"import: semantic coder {semantic:.2f} s, learned coder alone {floor:.2f} s "
-          f"(ratio {semantic / floor:.2f}); loading the packaged model {loading:.2f} s")
+    print(f"import: semantic coder {importing:.2f} s, learned coder alone {floor:.2f} s "
+          f"(ratio {importing / floor:.2f}); loading the packaged model {loading:.2f} s")
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "sample"
@@ -89,7 +90,13 @@ def main() -> None:
         rules = time.perf_counter() - started
         timings = {}
         for name, suggester in (("default (combined)", default), ("semantic, first embedding", semantic_suggester),
-                                ("semantic, embeddings made", semantic_suggester)):
+                                ("semantic, embeddings in memory", semantic_suggester),
+                                ("semantic, embeddings read from outputs/cache (as a new process)", None)):
+            if suggester is None:  # forget this process's embeddings: only the project's cache file is left
+                semantic._embedded.clear()
+                semantic._disk = semantic._DiskCache()
+                suggester = semantic_suggester
+                semantic.cache_embeddings_in(project)
             started = time.perf_counter()
             for transcript_id in ids:
                 suggester.suggestions(transcript_id)

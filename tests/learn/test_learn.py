@@ -676,3 +676,32 @@ def test_the_semantic_frame_holds_every_description_part_and_the_embedding(learn
     assert frame.loc[0, "similar:definition:funding"] > frame.loc[0, "similar:definition:time"]
     assert frame.loc[1, "similar:example:time"] > frame.loc[1, "similar:example:funding"]
     assert semantic_frame(codebook, []).empty
+
+
+@needs_semantic
+def test_embeddings_are_kept_in_the_project_and_not_made_twice(learn_project, monkeypatch):
+    import pleval.learn.semantic as semantic
+
+    monkeypatch.setattr(semantic, "_disk", semantic._DiskCache())
+    monkeypatch.setattr(semantic, "_embedded", {})
+    path = semantic.cache_embeddings_in(learn_project)
+    assert path.parent == learn_project.cache_dir and not path.exists()
+    texts = ["The levy failed again.", "No hours left to plan together."]
+    first = semantic.embed(texts)
+    assert path.is_file()
+    # a new process: nothing in memory, and the model must not be asked again
+    monkeypatch.setattr(semantic, "_disk", semantic._DiskCache())
+    monkeypatch.setattr(semantic, "_embedded", {})
+    import pleval.learn.minilm as minilm
+
+    def no_model():
+        raise AssertionError("embedded again")
+
+    monkeypatch.setattr(minilm, "load_minilm", no_model)
+    monkeypatch.setattr(semantic, "_encoder", no_model)
+    semantic.cache_embeddings_in(learn_project)
+    np.testing.assert_allclose(semantic.embed(texts[::-1]), first[::-1], atol=1e-6)
+    path.write_bytes(b"torn")  # a damaged file is ignored, not an error
+    monkeypatch.setattr(semantic, "_disk", semantic._DiskCache())
+    semantic.cache_embeddings_in(learn_project)
+    assert semantic._disk.vectors == {}

@@ -194,6 +194,10 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     rule_coder = RuleCoder(codebook)
     scores, _ = rule_findings(rule_coder, training.texts)
     decisions = {RULES: rules_decide(rule_coder, scores)}
+    if semantic:
+        from .semantic import cache_embeddings_in  # the optional extra: imported only when asked for
+
+        cache_embeddings_in(project)
     similarities = _similarities(codebook, training.texts) if semantic else None
     inputs = {MODEL: model_input(training.texts, None, training.code_ids, None, similarities),
               COMBINED: model_input(training.texts, scores, training.code_ids, decisions[RULES], similarities)}

@@ -19,11 +19,14 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LearningError
+from ..inputs.text import sha256_text
+from ..project import Project, atomic_write
 from ..schema import Codebook
 from .estimator import SEMANTIC_PREFIX
 
@@ -67,6 +70,12 @@ def embed(texts: Sequence[str]) -> np.ndarray:
                             fix=INSTALL)
     texts = list(texts)
     missing = list(dict.fromkeys(t for t in texts if t not in _embedded))
+    if missing and _disk.vectors:
+        for text in missing:
+            kept = _disk.vectors.get(sha256_text(text))
+            if kept is not None:
+                _embedded[text] = kept
+        missing = [t for t in missing if t not in _embedded]
     if missing:
         if minilm_available():
             vectors = load_minilm().encode(missing)
@@ -74,13 +83,56 @@ def embed(texts: Sequence[str]) -> np.ndarray:
             vectors = _encoder().encode(missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         if len(_embedded) + len(missing) > _CACHE_SIZE:
             _embedded.clear()
-        _embedded.update(zip(missing, np.asarray(vectors, dtype=float).reshape(len(missing), -1), strict=True))
+        made = np.asarray(vectors, dtype=np.float32).reshape(len(missing), -1)
+        _embedded.update(zip(missing, made.astype(float), strict=True))
+        if _disk.path is not None:
+            _disk.add({sha256_text(t): v for t, v in zip(missing, made, strict=True)})
     if not texts:
         return np.zeros((0, 384))
     return np.array([_embedded[t] for t in texts])
 
 
 _embedded: dict[str, np.ndarray] = {}
+EMBEDDINGS_CACHE = "embeddings-all-MiniLM-L6-v2.npz"
+
+
+class _DiskCache:
+    """Embeddings kept on disk by the sha256 of their text, so a text is embedded once per project, not once
+    per process (embedding is the slow part of the semantic coder). Written whole, atomically, after each
+    batch of new embeddings; a file that cannot be read is ignored and rewritten."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def open(self, path: Path) -> None:
+        if path == self.path:
+            return
+        self.path, self.vectors = path, {}
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                self.vectors = dict(zip(stored["hashes"].tolist(), stored["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            pass  # none yet, or torn: embedded again and rewritten
+
+    def add(self, vectors: dict[str, np.ndarray]) -> None:
+        if self.path is None or len(self.vectors) + len(vectors) > _CACHE_SIZE:
+            return
+        self.vectors.update(vectors)
+        hashes = np.array(list(self.vectors), dtype="<U64")
+        with atomic_write(self.path, "wb") as handle:
+            np.savez(handle, hashes=hashes, vectors=np.array(list(self.vectors.values()), dtype=np.float32))
+
+
+_disk = _DiskCache()
+
+
+def cache_embeddings_in(project: Project) -> Path:
+    """Keep this process's embeddings in the project's ``outputs/cache/`` too (see :class:`_DiskCache`);
+    returns the file."""
+    path = project.cache_dir / EMBEDDINGS_CACHE
+    _disk.open(path)
+    return path
 
 
 def semantic_frame(codebook: Codebook, texts: Sequence[str]) -> pd.DataFrame:

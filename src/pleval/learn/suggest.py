@@ -130,6 +130,10 @@ class Suggester:
         """
         codebook = load_codebook_cached(project)
         rule_coder = RuleCoder(codebook)
+        if semantic:
+            from .semantic import cache_embeddings_in  # the optional extra: imported only when asked for
+
+            cache_embeddings_in(project)
         trained = load_or_train(project, unit, target_precision=target_precision, semantic=semantic, force=force,
                                 rule_coder=rule_coder)
         loaded, _ = load_transcripts_cached(project)

@@ -146,6 +146,10 @@ def load_or_train(project: Project, unit: str = "turn", *, combined: bool = True
             return loaded
     if rule_coder is None:
         rule_coder = RuleCoder(load_codebook_cached(project))  # its pipeline is built only if the rules are used
+    if semantic:
+        from .semantic import cache_embeddings_in  # the optional extra: imported only when asked for
+
+        cache_embeddings_in(project)
     started = time.perf_counter()
     fit_on(training, estimator, rule_coder)
     seconds = time.perf_counter() - started
