@@ -151,8 +151,11 @@ def test_quotes_come_from_participants_and_never_two_from_one_person_in_a_sectio
                 people.append(turn.name)
                 segments.append((transcript.id, turn.index))
             assert len(people) == len(set(people)), (brief.id, theme.code_id)
-            assert 2 <= len(theme.examples) <= 3 or theme.prevalence.participants < 3
+            # fewer examples rather than one that does not fit, but a theme many voiced has one
+            assert 1 <= len(theme.examples) <= 3 or theme.prevalence.participants < 3
         assert len(segments) == len(set(segments))  # no turn quoted twice in a brief
+    sections = [len(t.examples) for b in briefs.values() for t in b.themes]
+    assert sum(n >= 2 for n in sections) >= 0.8 * len(sections)
 
 
 def test_quotes_prefer_human_confirmed_turns(drafted):

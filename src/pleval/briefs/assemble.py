@@ -52,7 +52,7 @@ from .prose import (
     survey_sentence,
 )
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
-from .quotes import as_brief_quote, choose_quotes, quote_candidates
+from .quotes import as_brief_quote, choose_quotes, quote_candidates, turn_evidence
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 
 if TYPE_CHECKING:  # the survey is imported only for a project that has one
@@ -79,6 +79,7 @@ class BriefContext:
     common_words: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     suppression: Suppression | None = None  # over every survey figure the build publishes
+    rule_weights: dict[str, float] = field(default_factory=dict)  # rule key -> weight: what a quote's evidence weighs
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:
@@ -104,9 +105,11 @@ class BriefContext:
         warnings = [p for p in check.problems if p.severity == "warning"]
         suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)
                        if survey is not None else None)
+        from ..nlp.rules import rule_weights
+
         return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
                    survey, redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
-                   suppression=suppression)
+                   suppression=suppression, rule_weights=rule_weights(counted.codebook))
 
     def redacted(self, transcript: Transcript) -> RedactedText:
         if transcript.id not in self.redactions:
@@ -285,15 +288,17 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     attributor = context.attributor.within(transcripts)  # an attribution fits people in the brief's scope
     used_segments: set[str] = set()
     flagged: dict[str, list[str]] = {}
+    table = context.counted.table
+    counted = turn_evidence(table[table["transcript_id"].isin(by_id)])  # every theme's, to weigh quotes against
     themes: list[BriefTheme] = []
     for code_id in spec.themes:
         code = codebook.code(code_id)
         heading, about, _ = _wording(code, briefs)
         counts = prevalence(code_id, transcripts, context.counted, context.declaration)
         reliability = context.agreement[code_id]
-        table = context.counted.table
         rows = table[(table["code_id"] == code_id) & table["transcript_id"].isin(by_id)]
-        candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words)
+        candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words,
+                                      counted=counted, weights=context.rule_weights)
         picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
         for candidate in [*picked, *([pull] if pull else [])]:
             if candidate.flagged:

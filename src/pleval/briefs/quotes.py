@@ -1,14 +1,29 @@
-"""Quotes for a brief: verbatim windows of participants' turns, after redaction, chosen for strength and spread.
+"""Quotes for a brief: verbatim windows of participants' turns, after redaction, that fit their theme, chosen for
+strength and spread.
 
 A candidate is one participant turn counted for the theme (see :mod:`pleval.coding.sources`); interviewer
-turns never are. From the turn, the window of whole sentences of 15 to 60 words (counted in the redacted
-text) that best covers the coded span and the rules' evidence is taken, so the quote is a substring of the
-redacted transcript text. Candidates are ranked:
+turns never are. From the turn, a window of whole sentences of 15 to 60 words (counted in the redacted text) is
+taken, so the quote is a substring of the redacted transcript text. A window can be a quote only when
+
+- it opens on a sentence that stands on its own (:func:`pleval.nlp.openings.opening_problem`: not a reply to the
+  interviewer's question such as "Some." or "No, I'm kidding.", nor a pronoun whose referent came before) and
+  ends where a sentence ends (not on "...into the ceiling tile—");
+- a person confirmed the theme there (the consensus or the human coders counted it on the turn; where a coder
+  applied it to some sentences only, the window keeps to those), or the quoted words hold the rules' evidence for
+  it, weighing at least :data:`SURE_EVIDENCE` as the codebook combines weights (one "enough on its own" cue; two
+  weak ones do not make a quote);
+- it fits this theme better than any other theme counted on the same turn: the weights of the distinct rules
+  whose evidence lies inside the window are summed per theme, and a window whose words are as much or more
+  another theme's ("the LAUNCH grant pays for stipends and substitute coverage" is more funding than time) is
+  not this theme's quote.
+
+Candidates are ranked:
 
 - human-confirmed turns (consensus or human coding) before rule-only ones, and among them those where the
-  rules found strong evidence too (their score, and evidence words inside the window);
+  rules found strong evidence in the window too;
+- a clear margin over the other themes counted on the turn;
 - fewer placeholders, and no capitalised word that no list names (a possible name the metadata misses);
-- statements before questions, and a middling length (20-50 words).
+- a middling length (20-50 words).
 
 A section's quotes are then picked greedily: never two from one person (nor a turn quoted elsewhere in the
 brief), and each pick is discounted when its site or role is already quoted in the section, so quotes
@@ -19,17 +34,28 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..schema import BriefQuote, QuoteProvenance, Segment, Transcript
+from ..nlp.openings import balanced_quotation, ends_sentence, opening_problem, punctuated
+from ..schema import BriefQuote, QuoteProvenance, Segment, Sentence, Transcript
 from .attribution import Attributor, Profile, profile_of
 from .redact import RedactedText, unlisted_capitalised
 
 MIN_WORDS = 15
 MAX_WORDS = 60
+#: The rules' score on a quote's own words (``1 - prod(1 - weight)`` over the distinct rules matched there) that a
+#: quote chosen on the rules alone needs: one cue the codebook weighs "enough on its own" (1.0), not weak ones.
+SURE_EVIDENCE = 0.9
+#: The summed weight of the distinct rules matched in a quote chosen on the rules alone: two sure cues (a passing
+#: mention, "he's on the design team with us", is one).
+RULES_ALONE = 2.0
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z][a-zA-Z ]*\]")
 _FILLER = re.compile(r"^(?:yeah|yes|um+|uh+|oh|okay|ok|so|well|right|mm-?hmm|hmm|sure|i mean)\b[\s,.!?—-]*$",
                      re.IGNORECASE)
+
+#: One piece of the rules' evidence: (start, end, text, rule key), offsets into the transcript's text.
+Evidence = tuple[int, int, str, str]
 
 
 @dataclass(frozen=True)
@@ -54,14 +80,37 @@ class QuoteCandidate:
     evidence: tuple[str, ...]
     flagged: tuple[str, ...]
     score: float
+    strength: float = 0.0  # the summed weights of this theme's distinct rules matched inside the window
+    rival: float = 0.0  # the same for the strongest other theme counted on the turn
 
     @property
     def human_confirmed(self) -> bool:
         return self.source != "rules"
 
 
-def _window_score(words: int, text: str, evidence_inside: int, covers_coding: bool, flagged: int) -> float:
-    score = 0.6 * min(evidence_inside, 3) + (0.5 if covers_coding else 0.0)
+@dataclass(frozen=True)
+class Weighed:
+    """A theme's rules evidence inside a window: the distinct rules matched there, their summed weight and their
+    weight combined as the codebook combines it (``1 - prod(1 - w)``)."""
+
+    inside: tuple[Evidence, ...]
+    total: float
+    combined: float
+
+
+def weigh(evidence: tuple[Evidence, ...], start: int, end: int, weights: Mapping[str, float]) -> Weighed:
+    """The evidence that lies inside ``[start, end)`` and what it weighs (a rule missing from ``weights`` counts
+    as a sure cue, 1.0)."""
+    inside = tuple(e for e in evidence if start <= e[0] and e[1] <= end)
+    rules = {e[3] for e in inside}
+    total = sum(weights.get(rule, 1.0) for rule in rules)
+    combined = 1.0 - math.prod(1.0 - weights.get(rule, 1.0) for rule in rules)
+    return Weighed(inside, round(total, 6), round(combined, 6))
+
+
+def _window_score(words: int, text: str, strength: float, rival: float, covers_coding: bool, flagged: int
+                  ) -> float:
+    score = 0.6 * min(strength, 3.0) + (0.5 if covers_coding else 0.0) - 0.3 * min(rival, 3.0)
     score -= 0.4 * len(_PLACEHOLDER.findall(text)) + 2.0 * flagged
     score -= 0.5 if text.rstrip().endswith("?") else 0.0
     score -= 0.0 if 20 <= words <= 50 else 0.4
@@ -100,15 +149,67 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def best_window(segment: Segment, redacted: RedactedText, *, coded: tuple[int, int],
-                evidence: tuple[tuple[int, int, str], ...], common_words: set[str], text: str):
-    """The best 15-60-word window of whole sentences of the turn for a theme: (start, end, redacted start,
-    redacted end, text, words, evidence inside, flagged words, window score), or None when no window has the
-    right length."""
-    best = None
+def _opens(sentence: Sentence, text: str) -> bool:
+    start, end = trimmed(text, sentence.start, sentence.end)
+    return opening_problem(text[start:end]) is None
+
+
+def _within(coded: tuple[int, int], sentences: tuple[Sentence, ...]) -> tuple[int, int]:
+    """The sentences a coded span touches, as a span: where a window of a narrowly coded turn must stay."""
+    touched = [s for s in sentences if s.start < coded[1] and coded[0] < s.end] or list(sentences)
+    return touched[0].start, touched[-1].end
+
+
+@dataclass(frozen=True)
+class Window:
+    """The best window of a turn for a theme, as :func:`best_window` finds it."""
+
+    start: int
+    end: int
+    redacted_start: int
+    redacted_end: int
+    text: str
+    words: int
+    own: Weighed
+    rival: float
+    flagged: tuple[str, ...]
+    score: float
+
+
+def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded: tuple[int, int], human: bool,
+                evidence: Mapping[str, tuple[Evidence, ...]], weights: Mapping[str, float], common_words: set[str],
+                text: str) -> Window | None:
+    """The best window of whole sentences of the turn for a theme, or None when no window can be its quote.
+
+    Parameters
+    ----------
+    code_id : str
+        The theme.
+    coded : (int, int)
+        The span counted for the theme (the turn, or the sentences a coder applied it to).
+    human : bool
+        Whether a person confirmed the theme on the turn (else the rules alone count it).
+    evidence : mapping
+        Every theme counted on the turn -> the rules' evidence for it there (empty where the rules found none).
+    weights : mapping
+        Rule key -> its weight (:func:`pleval.nlp.rules.rule_weights`).
+    """
+    best: Window | None = None
     narrow = coded[0] > segment.start or coded[1] < segment.end  # a coder applied the theme to some sentences
-    for first, lasts in _window_starts(segment):
+    bounds = _within(coded, segment.sentences) if narrow else (segment.start, segment.end)
+    own_evidence = evidence.get(code_id, ())
+    others = {code: found for code, found in evidence.items() if code != code_id and found}
+    complete = punctuated(segment.text)
+    starts = [(first, lasts) for first, lasts in _window_starts(segment) if first.start >= bounds[0]]
+    # without the rules' words for it inside, a window shows what a person confirmed only when it holds all of
+    # it: every sentence of the coded span (but fillers)
+    whole = (starts[0][0].start, max((s.end for s in starts[0][1] if s.end <= bounds[1]), default=0)) if starts else None
+    for first, lasts in starts:
+        if not _opens(first, text):
+            continue
         for last in lasts:
+            if last.end > bounds[1]:
+                break
             start, end = trimmed(text, first.start, last.end)
             r_start, r_end = redacted.span(start, end)
             quote = redacted.text[r_start:r_end]
@@ -117,23 +218,41 @@ def best_window(segment: Segment, redacted: RedactedText, *, coded: tuple[int, i
                 continue
             if words > MAX_WORDS:
                 break  # longer runs from this first sentence are longer still
-            inside = [e for e in evidence if start <= e[0] and e[1] <= end]
-            covers = start < coded[1] and coded[0] < end
-            if (narrow and not covers) or (not narrow and evidence and not inside):
-                continue  # the window must hold what was coded: the coded sentences, or the rules' evidence
-            score = _window_score(words, quote, len(inside), covers, 0)
-            if best is not None and score <= best[-1]:
+            if not ends_sentence(quote, punctuated=complete) or not balanced_quotation(quote):
+                continue
+            own = weigh(own_evidence, start, end, weights)
+            if human and not own.inside and (first.start, last.end) != whole:
+                continue  # a person confirmed the turn, but the rules cannot say which of its words show it
+            if not human and (own.combined < SURE_EVIDENCE or own.total < RULES_ALONE):
+                continue  # on the rules alone, the quoted words themselves must say it, more than once
+            rival = max((weigh(found, start, end, weights).total for found in others.values()), default=0.0)
+            if rival > 0 and rival >= own.total:
+                continue  # the words are another theme's as much or more: its quote, not this one's
+            score = _window_score(words, quote, own.total, rival, bool(own.inside) or narrow, 0)
+            if best is not None and score <= best.score:
                 continue  # flagged words only lower a score: this window cannot win, whatever they are
-            flagged = unlisted_capitalised(quote, common_words)
+            flagged = tuple(unlisted_capitalised(quote, common_words))
             if flagged:
-                score = _window_score(words, quote, len(inside), covers, len(flagged))
-            if best is None or score > best[-1]:
-                best = (start, end, r_start, r_end, quote, words, inside, tuple(flagged), score)
+                score = _window_score(words, quote, own.total, rival, bool(own.inside) or narrow, len(flagged))
+            if best is None or score > best.score:
+                best = Window(start, end, r_start, r_end, quote, words, own, rival, flagged, score)
     return best
 
 
+def turn_evidence(rows) -> dict[str, dict[str, tuple[Evidence, ...]]]:
+    """Segment id -> every theme counted on the turn -> the rules' evidence for it there, from rows of
+    :attr:`pleval.coding.sources.CountedCodings.table` (all themes': a quote is weighed against each of them)."""
+    found: dict[str, dict[str, tuple[Evidence, ...]]] = {}
+    for segment, code, evidence in zip(rows["segment_id"].tolist(), rows["code_id"].tolist(),
+                                       rows["evidence"].tolist(), strict=True):
+        found.setdefault(segment, {})[code] = tuple(evidence) if isinstance(evidence, tuple) else ()
+    return found
+
+
 def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], segments: dict[str, list[Segment]],
-                     redactions: dict[str, RedactedText], common_words: set[str]) -> list[QuoteCandidate]:
+                     redactions: dict[str, RedactedText], common_words: set[str], *,
+                     counted: Mapping[str, Mapping[str, tuple[Evidence, ...]]] | None = None,
+                     weights: Mapping[str, float] | None = None) -> list[QuoteCandidate]:
     """The quotable windows of the turns counted for one theme.
 
     Parameters
@@ -144,6 +263,11 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         Transcript id -> its segments.
     redactions : dict
         Transcript id -> its redacted text.
+    counted : mapping, optional
+        :func:`turn_evidence` of the brief's turns, every theme's: what a window is weighed against (without it,
+        only the theme's own evidence is known).
+    weights : mapping, optional
+        Rule key -> weight (:func:`pleval.nlp.rules.rule_weights`); a rule not in it weighs 1.0.
     """
     candidates = []
     for row in rows.itertuples(index=False):
@@ -152,21 +276,24 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         if segment.is_interviewer:
             continue
         redacted = redactions[row.transcript_id]
-        evidence = tuple(row.evidence) if isinstance(row.evidence, tuple) else ()
-        found = best_window(segment, redacted, coded=(row.start, row.end), evidence=evidence,
-                            common_words=common_words, text=transcript.text)
-        if found is None:
+        own = tuple(row.evidence) if isinstance(row.evidence, tuple) else ()
+        evidence = {**(counted or {}).get(row.segment_id, {}), code_id: own}
+        human = row.source != "rules"
+        window = best_window(segment, redacted, code_id=code_id, coded=(row.start, row.end), human=human,
+                             evidence=evidence, weights=weights or {}, common_words=common_words,
+                             text=transcript.text)
+        if window is None:
             continue
-        start, end, r_start, r_end, text, words, inside, flagged, window_score = found
         rules_score = None if row.rules_score is None or math.isnan(row.rules_score) else float(row.rules_score)
-        score = window_score + (3.0 if row.source != "rules" else 0.0) + 2.0 * (rules_score or 0.0)
-        evidence_words = tuple(redacted.text[slice(*redacted.span(s, e))] for s, e, _ in inside)
+        score = window.score + (3.0 if human else 0.0) + 2.0 * window.own.combined
+        evidence_words = tuple(redacted.text[slice(*redacted.span(e[0], e[1]))] for e in window.own.inside)
         person = " ".join((segment.name or f"{transcript.id}:{segment.speaker}").split()).casefold()
         candidates.append(QuoteCandidate(
-            code_id=code_id, transcript=transcript, segment=segment, start=start, end=end, redacted_start=r_start,
-            redacted_end=r_end, text=text, words=words, person=person, site=transcript.meta.site,
-            role=segment.role, source=row.source, coders=tuple(row.coders.split("+")), rules_score=rules_score,
-            evidence=evidence_words, flagged=flagged, score=round(score, 4),
+            code_id=code_id, transcript=transcript, segment=segment, start=window.start, end=window.end,
+            redacted_start=window.redacted_start, redacted_end=window.redacted_end, text=window.text,
+            words=window.words, person=person, site=transcript.meta.site, role=segment.role, source=row.source,
+            coders=tuple(row.coders.split("+")), rules_score=rules_score, evidence=evidence_words,
+            flagged=window.flagged, score=round(score, 4), strength=window.own.total, rival=window.rival,
         ))
     candidates.sort(key=lambda c: (-c.score, c.segment.id))
     return candidates

@@ -62,7 +62,7 @@ class CountedCodings:
     (consensus, human or rules), ``coders`` (``"consensus"``, ``"ana+ben"``, ``"rules"``), ``start`` and
     ``end`` (the coded span inside the turn: the human coding's span where it covered part of the turn, else
     the turn), ``rules_score`` (the rule coder's score for the code on that turn, NaN where the rules did not
-    code it) and ``evidence`` (the rules' evidence there, a tuple of (start, end, text)).
+    code it) and ``evidence`` (the rules' evidence there, a tuple of (start, end, text, rule key)).
     """
 
     table: pd.DataFrame
@@ -142,7 +142,7 @@ def counted_codings(project: Project, *, transcripts: list[Transcript] | None = 
     turn_index = {segment_id(t.id, turn.index): turn.index for t in loaded for turn in t.turns}
     for coding in run.codings:
         if coding.transcript_id in by_id and coding.segment_id in turn_index:
-            evidence = tuple((e.start, e.end, e.text) for e in coding.evidence)
+            evidence = tuple((e.start, e.end, e.text, e.rule) for e in coding.evidence)
             rules_on[coding.transcript_id][(turn_index[coding.segment_id], coding.code_id)] = (coding.score,
                                                                                                 evidence)
     rows = []

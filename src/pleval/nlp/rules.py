@@ -58,6 +58,18 @@ def pattern_anchor(pattern: list[dict]) -> tuple[int, frozenset[str]] | None:
     return None
 
 
+def rule_weights(codebook: Codebook) -> dict[str, float]:
+    """Every rule's weight by its key ("<code>/phrase/<n>", "<code>/pattern/<n>"), as evidence names it: what a
+    piece of evidence counts for when the rules' words in part of a turn are weighed (a quote's)."""
+    weights = {}
+    for code in codebook.codes:
+        for n, phrase in enumerate(code.rules.weighted_phrases()):
+            weights[f"{code.id}/phrase/{n}"] = phrase.weight
+        for n, pattern in enumerate(code.rules.weighted_patterns()):
+            weights[f"{code.id}/pattern/{n}"] = pattern.weight
+    return weights
+
+
 class CodebookRuler:
     """spaCy component: records every match of every codebook rule in ``doc.user_data[spans_key]``.
 
