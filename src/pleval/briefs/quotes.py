@@ -203,7 +203,9 @@ def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded
     starts = [(first, lasts) for first, lasts in _window_starts(segment) if first.start >= bounds[0]]
     # without the rules' words for it inside, a window shows what a person confirmed only when it holds all of
     # it: every sentence of the coded span (but fillers)
-    whole = (starts[0][0].start, max((s.end for s in starts[0][1] if s.end <= bounds[1]), default=0)) if starts else None
+    whole = None
+    if starts:
+        whole = (starts[0][0].start, max((s.end for s in starts[0][1] if s.end <= bounds[1]), default=0))
     for first, lasts in starts:
         if not _opens(first, text):
             continue
