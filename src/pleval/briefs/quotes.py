@@ -9,9 +9,10 @@ taken, so the quote is a substring of the redacted transcript text. A window can
   interviewer's question such as "Some." or "No, I'm kidding.", nor a pronoun whose referent came before) and
   ends where a sentence ends (not on "...into the ceiling tile—");
 - a person confirmed the theme there (the consensus or the human coders counted it on the turn; where a coder
-  applied it to some sentences only, the window keeps to those), or the quoted words hold the rules' evidence for
-  it, weighing at least :data:`SURE_EVIDENCE` as the codebook combines weights (one "enough on its own" cue; two
-  weak ones do not make a quote);
+  applied it to some sentences only, the window keeps to those) and the quoted words hold a sure cue of the
+  rules for it (:data:`SURE_EVIDENCE`, as the codebook combines weights) or, without one, all the sentences the
+  person coded; or, on the rules alone, the quoted words hold :data:`RULES_ALONE` of its evidence (two sure cues)
+  and the turn as a whole is not more another theme's;
 - it fits this theme better than any other theme counted on the same turn: the weights of the distinct rules
   whose evidence lies inside the window are summed per theme, and a window whose words are as much or more
   another theme's ("the LAUNCH grant pays for stipends and substitute coverage" is more funding than time) is
@@ -47,9 +48,9 @@ MAX_WORDS = 60
 #: The rules' score on a quote's own words (``1 - prod(1 - weight)`` over the distinct rules matched there) that a
 #: quote chosen on the rules alone needs: one cue the codebook weighs "enough on its own" (1.0), not weak ones.
 SURE_EVIDENCE = 0.9
-#: The summed weight of the distinct rules matched in a quote chosen on the rules alone: two sure cues (a passing
-#: mention, "he's on the design team with us", is one).
-RULES_ALONE = 2.0
+#: What the evidence in a quote chosen on the rules alone must weigh (:func:`weigh`): two of the theme's cues, one
+#: of them sure (a passing mention, "he's on the design team with us", is one).
+RULES_ALONE = 1.3
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z][a-zA-Z ]*\]")
 _FILLER = re.compile(r"^(?:yeah|yes|um+|uh+|oh|okay|ok|so|well|right|mm-?hmm|hmm|sure|i mean)\b[\s,.!?—-]*$",
                      re.IGNORECASE)
@@ -99,12 +100,24 @@ class Weighed:
 
 
 def weigh(evidence: tuple[Evidence, ...], start: int, end: int, weights: Mapping[str, float]) -> Weighed:
-    """The evidence that lies inside ``[start, end)`` and what it weighs (a rule missing from ``weights`` counts
-    as a sure cue, 1.0)."""
-    inside = tuple(e for e in evidence if start <= e[0] and e[1] <= end)
-    rules = {e[3] for e in inside}
-    total = sum(weights.get(rule, 1.0) for rule in rules)
-    combined = 1.0 - math.prod(1.0 - weights.get(rule, 1.0) for rule in rules)
+    """The evidence that lies inside ``[start, end)`` and what it weighs: the words, not the rules. Rules that
+    matched the same or overlapping words ("sub coverage" three times over, "summer" inside "summer work") count
+    once, at the weight of the surest of them, and the same words said again count once too (a rule missing
+    from ``weights`` weighs 1.0)."""
+    inside = tuple(sorted(e for e in evidence if start <= e[0] and e[1] <= end))
+    groups: list[list] = []  # [start, end, weight, words]
+    for e_start, e_end, text, rule in inside:
+        weight = weights.get(rule, 1.0)
+        if groups and e_start < groups[-1][1]:
+            group = groups[-1]
+            group[1], group[2] = max(group[1], e_end), max(group[2], weight)
+        else:
+            groups.append([e_start, e_end, weight, " ".join(text.casefold().split())])
+    words: dict[str, float] = {}
+    for _, _, weight, text in groups:
+        words[text] = max(words.get(text, 0.0), weight)
+    total = sum(words.values())
+    combined = 1.0 - math.prod(1.0 - weight for weight in words.values())
     return Weighed(inside, round(total, 6), round(combined, 6))
 
 
@@ -200,6 +213,10 @@ def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded
     own_evidence = evidence.get(code_id, ())
     others = {code: found for code, found in evidence.items() if code != code_id and found}
     complete = punctuated(segment.text)
+    # on the rules alone, a turn that is more another theme's ("paid for with that federal money: sub coverage,
+    # summer work, stipends") gives no quote for this one, even where a sentence of it leans this way
+    on_topic = human or weigh(own_evidence, segment.start, segment.end, weights).total >= max(
+        (weigh(found, segment.start, segment.end, weights).total for found in others.values()), default=0.0)
     starts = [(first, lasts) for first, lasts in _window_starts(segment) if first.start >= bounds[0]]
     # without the rules' words for it inside, a window shows what a person confirmed only when it holds all of
     # it: every sentence of the coded span (but fillers)
@@ -223,9 +240,9 @@ def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded
             if not ends_sentence(quote, punctuated=complete) or not balanced_quotation(quote):
                 continue
             own = weigh(own_evidence, start, end, weights)
-            if human and not own.inside and (first.start, last.end) != whole:
+            if human and own.combined < SURE_EVIDENCE and (first.start, last.end) != whole:
                 continue  # a person confirmed the turn, but the rules cannot say which of its words show it
-            if not human and (own.combined < SURE_EVIDENCE or own.total < RULES_ALONE):
+            if not human and (own.combined < SURE_EVIDENCE or own.total < RULES_ALONE or not on_topic):
                 continue  # on the rules alone, the quoted words themselves must say it, more than once
             rival = max((weigh(found, start, end, weights).total for found in others.values()), default=0.0)
             if rival > 0 and rival >= own.total:

@@ -6,8 +6,8 @@ the big one." only after the sentence that says who or what. A quote opening the
 :func:`opening_problem` says why a sentence cannot open one:
 
 - ``fragment``: fewer than :data:`MIN_OPENING_WORDS` words, a question, or a first word that replies to
-  someone (an answer or a hesitation: "yes", "no", "not", "oh", "um", "okay", "depends") or gives a reason for
-  what was asked ("because");
+  someone (an answer or a hesitation: "yes", "no", "not", "oh", "um", "okay", "depends"), gives a reason for
+  what was asked ("because") or goes on from the sentence before ("which", "except");
 - ``pronoun``: the first word, after a joining word ("and", "but", "so"...), is a demonstrative standing for a
   noun ("that's", "these are"), or one of the first two is a third-person pronoun ("he", "her", "they", "it":
   "They started", "If they can", "For me it's"): what it refers to was said before the quote.
@@ -31,7 +31,8 @@ PRONOUN = "pronoun"
 #: First words that reply to a question or to someone, or hesitate: a sentence opening with one leans on what
 #: was said before it.
 REPLY_WORDS = frozenset(["yes", "yeah", "yep", "yup", "nope", "nah", "not", "oh", "ah", "um", "umm", "uh", "uhh",
-                         "hmm", "mm", "mhm", "mm-hmm", "okay", "ok", "because", "depends"])
+                         "hmm", "mm", "mhm", "mm-hmm", "okay", "ok", "because", "depends", "which", "except",
+                         "whereas"])
 #: First words that reply only when a comma or a full stop follows them ("No, honestly", but "No one knew").
 REPLY_WORDS_ALONE = frozenset(["no", "right", "sure", "exactly", "absolutely", "definitely", "maybe", "probably",
                                "true", "correct", "sorry", "wow", "gosh", "see", "look", "listen"])
