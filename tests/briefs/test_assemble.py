@@ -188,6 +188,44 @@ def test_every_attribution_fits_two_participants_or_more_in_its_briefs_scope(dra
     assert any(brief_id.startswith("region-") for brief_id, _ in narrowed)
 
 
+def test_every_quote_opens_on_a_sentence_that_stands_alone_and_ends_at_a_sentences_end(drafted):
+    from pleval.nlp.openings import balanced_quotation, ends_sentence, opening_problem
+    from pleval.nlp.pipeline import blank_pipeline
+
+    _, _, _, briefs = drafted
+    nlp, checked = blank_pipeline(), 0
+    for brief in briefs.values():
+        for theme in brief.themes:
+            for quote in quotes_of(theme):
+                first = next(iter(nlp(quote.text).sents)).text
+                assert opening_problem(first) is None, (brief.id, quote.text)
+                assert ends_sentence(quote.text) and balanced_quotation(quote.text), (brief.id, quote.text)
+                checked += 1
+    assert checked >= 50
+
+
+def test_every_quote_holds_its_themes_evidence_and_is_no_other_themes_more(drafted):
+    from pleval.briefs.quotes import RULES_ALONE, SURE_EVIDENCE, turn_evidence, weigh
+
+    project, _, context, briefs = drafted
+    counted = turn_evidence(context.counted.table)
+    for brief in briefs.values():
+        for theme in brief.themes:
+            for quote in quotes_of(theme):
+                transcript, _ = trace_quote(project, quote, context=context)
+                where = quote.provenance
+                on_turn = counted[f"{transcript.id}:{where.segment}"]
+                own = weigh(on_turn[theme.code_id], where.start, where.end, context.rule_weights)
+                rivals = [weigh(found, where.start, where.end, context.rule_weights).total
+                          for code, found in on_turn.items() if code != theme.code_id]
+                assert all(rival == 0 or rival < own.total for rival in rivals), (brief.id, quote.text)
+                if where.source == "rules":
+                    assert own.total >= RULES_ALONE and own.combined >= SURE_EVIDENCE, (brief.id, quote.text)
+                elif own.combined < SURE_EVIDENCE:  # a person confirmed it and the rules found no sure cue: all of it
+                    turn = transcript.turns[int(where.segment[1:])]
+                    assert len(quote.text.split()) >= len(turn.text.split()) - 3, quote.text  # but a "Yeah."
+
+
 def test_a_quote_opens_on_the_speakers_words():
     from pleval.briefs.quotes import trimmed
 
