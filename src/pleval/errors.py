@@ -244,6 +244,10 @@ class BriefWarning(PlevalWarning):
     """A brief can be drafted, but something in briefs.yaml looks unintended (e.g. filters no transcript meets)."""
 
 
+class TermsError(PlevalError):
+    """data/terms.yaml, the decisions on flagged terms, is broken, or a decision cannot be recorded."""
+
+
 class DeliverableError(PlevalError):
     """A Word or PDF copy of a brief cannot be made (no Chromium to print with, or it failed)."""
 

@@ -125,6 +125,11 @@ class Project:
         return self.data_dir / "briefs.yaml"
 
     @property
+    def terms_path(self) -> Path:
+        """People's decisions on terms flagged in briefs' quotes (keep or redact), appended by ``pleval terms``."""
+        return self.data_dir / "terms.yaml"
+
+    @property
     def survey_dir(self) -> Path:
         return self.data_dir / "survey"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .briefs.config import check_briefs
-from .errors import Problem, ProblemReport, ProjectError, ProjectWarning
+from .briefs.terms import load_decisions
+from .errors import Problem, ProblemReport, ProjectError, ProjectWarning, TermsError
 from .inputs.codebook import check_codebook
 from .inputs.declaration import check_declaration, check_metadata
 from .inputs.transcripts import load_transcripts
@@ -14,7 +15,8 @@ from .survey.data import check_survey
 
 
 def validate_project(project: Project) -> tuple[ProblemReport, dict]:
-    """Validate pleval.yaml, the codebook, every transcript, the survey and briefs.yaml (if the project has them).
+    """Validate pleval.yaml, the codebook, every transcript, the survey, briefs.yaml and data/terms.yaml (if the
+    project has them).
 
     Transcript metadata is also checked against the declaration: a key or role nobody declared is a warning,
     once; a value outside declared values is an error.
@@ -49,6 +51,10 @@ def validate_project(project: Project) -> tuple[ProblemReport, dict]:
     problems += survey_problems
     briefs = check_briefs(project, codebook=codebook, transcripts=transcripts)
     problems += briefs.problems
+    try:
+        load_decisions(project)  # data/terms.yaml: people's decisions on terms flagged in quotes
+    except TermsError as error:
+        problems.append(error)
     counts = {
         "transcripts": len(transcripts),
         "turns": sum(len(t.turns) for t in transcripts),

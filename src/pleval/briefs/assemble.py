@@ -54,6 +54,7 @@ from .prose import (
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
 from .quotes import as_brief_quote, choose_quotes, quote_candidates, turn_evidence
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
+from .terms import KEEP, REDACT, FlaggedTerm, TermFinder, load_decisions, term_key, words_of
 
 if TYPE_CHECKING:  # the survey is imported only for a project that has one
     from ..survey.data import SurveyData
@@ -80,6 +81,7 @@ class BriefContext:
     problems: list[Problem] = field(default_factory=list)
     suppression: Suppression | None = None  # over every survey figure the build publishes
     rule_weights: dict[str, float] = field(default_factory=dict)  # rule key -> weight: what a quote's evidence weighs
+    terms: TermFinder | None = None  # flags terms in quotes that no list names, with people's decisions on them
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:
@@ -99,9 +101,15 @@ class BriefContext:
         assert briefs is not None  # load_briefs raises when no brief can be drafted
         survey = load_survey(project, transcripts=counted.transcripts) if has_survey(project) else None
         sites = [(s.name, dict(s.attributes)) for s in survey.survey.sites] if survey is not None else []
-        redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites)
+        decisions = load_decisions(project)  # people's decisions on terms flagged in quotes: keep or redact
+        redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites,
+                            local_terms=[d.term for d in decisions.values() if d.decision == REDACT])
         attributor = Attributor(counted.transcripts, declaration=declaration)
-        common = redactor.common_words  # the words it found in lower case in the same transcripts, and no names
+        kept = words_of([d.term for d in decisions.values() if d.decision == KEEP])
+        common = redactor.common_words | kept  # words written in lower case in the transcripts, no names, kept terms
+        listed = words_of([declaration.model_dump(), counted.codebook.model_dump(), briefs.model_dump(),
+                           *(dict(t.meta.attributes) for t in counted.transcripts), sites])
+        terms = TermFinder(counted.transcripts, listed=listed, lower_words=redactor.lower_words, decisions=decisions)
         warnings = [p for p in check.problems if p.severity == "warning"]
         suppression = (build_suppression(survey, briefs, counted.codebook, counted.transcripts)
                        if survey is not None else None)
@@ -109,7 +117,7 @@ class BriefContext:
 
         return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
                    survey, redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
-                   suppression=suppression, rule_weights=rule_weights(counted.codebook))
+                   suppression=suppression, rule_weights=rule_weights(counted.codebook), terms=terms)
 
     def redacted(self, transcript: Transcript) -> RedactedText:
         if transcript.id not in self.redactions:
@@ -287,7 +295,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     filters = survey_filters(spec, context)
     attributor = context.attributor.within(transcripts)  # an attribution fits people in the brief's scope
     used_segments: set[str] = set()
-    flagged: dict[str, list[str]] = {}
+    quoted: list[tuple[str, str]] = []  # every chosen quote and where it is from, for flagged terms
     table = context.counted.table
     counted = turn_evidence(table[table["transcript_id"].isin(by_id)])  # every theme's, to weigh quotes against
     themes: list[BriefTheme] = []
@@ -300,9 +308,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words,
                                       counted=counted, weights=context.rule_weights)
         picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
-        for candidate in [*picked, *([pull] if pull else [])]:
-            if candidate.flagged:
-                flagged[f"{candidate.segment.id} ({code_id})"] = list(candidate.flagged)
+        quoted.extend((c.text, f"{c.segment.id} ({code_id})") for c in [*picked, *([pull] if pull else [])])
         examples = tuple(as_brief_quote(c, attributor) for c in picked)
         narrative = prevalence_sentences(counts, context.declaration, about=about)
         if counts.transcripts:
@@ -316,9 +322,12 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
             pull_quote=as_brief_quote(pull, attributor) if pull else None, questions=tuple(code.questions),
         ))
+    terms = context.terms.flag(quoted) if context.terms is not None else []
+    brief = _brief(spec, context, transcripts, themes, filters, redactions)
+    brief = brief.model_copy(update={"undecided_terms": tuple(t.term for t in terms if t.decision is None)})
+    flagged = {t.term: {"decision": t.decision, "quoted": list(t.where)} for t in terms}
     return AssembledBrief(
-        brief=_brief(spec, context, transcripts, themes, filters, redactions),
-        redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
+        brief=brief, redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
     )
 
 
@@ -405,3 +414,28 @@ def trace_quote(project: Project, quote, *, context: BriefContext | None = None)
                      f"{quote.provenance.transcript_sha256[:12]}...)", fix="the transcript was edited or removed: "
                      "draft the brief again")
 
+
+
+def flagged_terms(project: Project, *, context: BriefContext | None = None) -> list[FlaggedTerm]:
+    """Every term flagged in any brief's quotes (:mod:`pleval.briefs.terms`), once, with where it is quoted
+    (``<brief id>: <segment id> (<theme>)``) and its decision if a person made one. Briefs that cannot be drafted
+    are left out (``pleval brief`` reports them).
+
+    Raises
+    ------
+    PlevalError
+        If nothing can be drafted (an invalid codebook, briefs.yaml, survey or data/terms.yaml).
+    """
+    context = context or BriefContext.load(project)
+    found: dict[str, FlaggedTerm] = {}
+    for brief_id in context.declared:
+        try:
+            assembled = assemble_brief(project, brief_id, context=context)
+        except PlevalError:
+            continue
+        for term, entry in assembled.redaction_report["flagged"].items():
+            key = term_key(term)
+            where = tuple(f"{brief_id}: {place}" for place in entry["quoted"])
+            old = found.get(key)
+            found[key] = FlaggedTerm(term, (old.where if old else ()) + where, entry["decision"])
+    return sorted(found.values(), key=lambda f: term_key(f.term))

@@ -35,6 +35,7 @@ def brief_key(project: Project) -> str:
         "codebook": file_digest(project.codebook_path),
         "survey": folder_digest(project.survey_dir),
         "briefs": file_digest(project.briefs_path),
+        "terms": file_digest(project.terms_path),
         "templates": folder_digest(Path(__file__).parent.parent / "templates" / "brief"),
         "pleval": __version__,
     }

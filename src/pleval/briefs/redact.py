@@ -19,7 +19,9 @@ What is replaced, and by what (the words come from the project's declaration, ``
   ``[place]``;
 - speaker labels at the start of each turn ("P1:", "ANGELA:", "Lorraine Castillo:"): the speaker's role's
   placeholder;
-- emails and phone numbers: ``[email]``, ``[phone]``.
+- emails and phone numbers: ``[email]``, ``[phone]``;
+- terms a person decided to redact when they were flagged in a brief's quotes (``data/terms.yaml``, see
+  :mod:`pleval.briefs.terms`): ``[local name]``.
 
 Words in ``redaction.never_redact`` are never replaced; those in ``redaction.capitalised`` (a program's name,
 an acronym) and English words always written with a capital (days, months, "I") are no names: they never make a
@@ -68,7 +70,9 @@ GENERIC_PLACE_WORDS = frozenset(["black", "white", "red", "green", "blue", "nort
                                  "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake",
                                  "river", "city", "county", "village"])
 PLACEHOLDERS = {"place": "[place]", "name": "[name]", "email": "[email]", "phone": "[phone]",
-                "interviewer": "[interviewer]"}
+                "interviewer": "[interviewer]", "term": "[local name]"}
+#: The category of a term a person decided to redact (data/terms.yaml, :mod:`pleval.briefs.terms`).
+TERM = "term"
 #: The category of a site's name in replacements and reports (a place's is its attribute's name).
 SITE = "site"
 #: The category of a place briefs.yaml lists under ``redact: places``.
@@ -233,6 +237,8 @@ class Redactor:
     sites : iterable of (name, attributes), optional
         Sites described elsewhere (the survey's), each with its attributes by name (the places among them are
         de-identified too).
+    local_terms : iterable of str, optional
+        Terms a person decided to redact (data/terms.yaml): ``[local name]``.
 
     Attributes
     ----------
@@ -245,7 +251,7 @@ class Redactor:
 
     def __init__(self, transcripts: list[Transcript], *, declaration: Declaration = DEFAULT_DECLARATION,
                  terms: RedactionTerms | None = None,
-                 sites: Iterable[tuple[str | None, Mapping[str, str | None]]] = ()):
+                 sites: Iterable[tuple[str | None, Mapping[str, str | None]]] = (), local_terms: Iterable[str] = ()):
         self.declaration = declaration
         words = declaration.redaction
         self._global: dict[str, tuple[str, str]] = {}  # key -> (placeholder, category)
@@ -294,6 +300,8 @@ class Redactor:
                 self._place(name, attribute)
         for name in terms.places:
             self._place(name, PLACE)
+        for term in local_terms:
+            self._add(term, PLACEHOLDERS[TERM], TERM)
         for transcript in transcripts:  # "<Name> <ending>": named in the talk, not in the metadata
             for found, category in self._named_in_text(transcript.text):
                 self._place(found, category)
@@ -493,7 +501,7 @@ def redaction_summary(redactions: Iterable[RedactedText]) -> dict[str, int]:
 
 
 def redaction_report(redactions: Iterable[RedactedText], *, transcripts: dict[str, Transcript] | None = None,
-                     flagged: dict[str, list[str]] | None = None) -> dict:
+                     flagged: dict[str, dict] | None = None) -> dict:
     """What was replaced, how often and where: for the evaluation team only (it holds the names).
 
     Returns
@@ -501,7 +509,8 @@ def redaction_report(redactions: Iterable[RedactedText], *, transcripts: dict[st
     dict
         ``summary`` (placeholder -> count), ``categories`` (category -> count), ``terms`` (original text ->
         placeholder and count), ``transcripts`` (per transcript: each replacement's segment, offsets, original
-        and placeholder) and ``flagged`` (capitalised words in quotes that no list names, to check by hand).
+        and placeholder) and ``flagged`` (terms in the brief's quotes flagged for a person to keep or redact, with
+        where they are quoted and the decision, if any: :mod:`pleval.briefs.terms`).
     """
     redactions = list(redactions)
     terms: dict[str, dict] = {}

@@ -273,7 +273,8 @@ def check_final(brief: Brief) -> None:
     Raises
     ------
     BriefError
-        If a theme is provisional (its coding not yet agreed by two people), naming the themes and why.
+        If a theme is provisional (its coding not yet agreed by two people), naming the themes and why; or if a
+        term flagged in its quotes awaits a person's decision, naming the terms and how to decide.
     """
     provisional = [t for t in brief.themes if t.reliability.provisional]
     if provisional:
@@ -281,6 +282,11 @@ def check_final(brief: Brief) -> None:
         raise BriefError(f"brief '{brief.id}' cannot be final while themes are provisional: {reasons}",
                          fix="have two people code these themes until they agree (pleval reliability), or leave "
                              "the themes out of this brief")
+    if brief.undecided_terms:
+        terms = ", ".join(f"'{term}'" for term in brief.undecided_terms)
+        raise BriefError(f"brief '{brief.id}' cannot be final while terms flagged in its quotes are undecided: "
+                         f"{terms}", fix="decide each with pleval terms keep TERM or pleval terms redact TERM "
+                                         "(pleval terms lists them)")
 
 
 def write_brief(project: Project, assembled: AssembledBrief, output_dir: Path | None = None, *,

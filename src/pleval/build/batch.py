@@ -1,8 +1,9 @@
 """``pleval build``: code what changed, run each page's notebook under papermill, convert it for reviewers.
 
 A page is the overview notebook or the brief notebook with one brief's parameters. Each page's inputs
-(transcripts, coding logs, codebook, survey, its briefs.yaml entry, the notebook, the templates, pleval's
-version) are hashed; a page whose hashes match ``outputs/manifest.json`` and whose HTML exists is not run again.
+(transcripts, coding logs, codebook, survey, its briefs.yaml entry and, for a brief, the decisions on flagged terms,
+the notebook, the templates, pleval's version) are hashed; a page whose hashes match ``outputs/manifest.json`` and
+whose HTML exists is not run again.
 Pages run one per process (``-j N``) or as tasks on an existing Dask cluster (:mod:`pleval.build.runners`). A failing
 page keeps papermill's executed notebook, with the error at the failing cell, and an error entry in the index;
 the others go on.
@@ -154,7 +155,8 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
             continue
         entry = sha256_text(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
         pages.append(_page(brief["id"], str(brief.get("title", brief["id"])),
-                           page_notebook(project, "brief.ipynb", notebooks), {**inputs, "brief": entry},
+                           page_notebook(project, "brief.ipynb", notebooks),
+                           {**inputs, "brief": entry, "terms": file_digest(project.terms_path)},
                            {"project": str(project.root), "brief_id": brief["id"],
                             "output_dir": str(project.briefs_output_dir)},
                            "brief", str(brief.get("subtitle", ""))))

@@ -11,6 +11,7 @@ from . import (
     learn,  # noqa: F401  (registers evaluate, train, suggest)
     refi,  # noqa: F401  (registers export refi, import refi)
     survey,  # noqa: F401  (registers survey)
+    terms,  # noqa: F401  (registers terms, terms keep, terms redact)
 )
 from .base import main
 

@@ -236,3 +236,6 @@ class Brief(StrictModel):
     counts: dict[str, int]
     redaction: dict[str, int]  # placeholder -> replacements made in the brief's transcripts (no names)
     provenance: dict[str, Any]
+    # terms in the quotes flagged for a person to keep or redact (pleval terms) and not decided yet: a final copy
+    # waits for them
+    undecided_terms: tuple[str, ...] = ()

@@ -1,0 +1,286 @@
+"""Flagged terms: capitalised words in a brief's quotes that no list names and that one site alone uses (a
+school's own program, reward or place: "Wave Bucks"), for a person to keep or redact before a final copy; and
+``data/terms.yaml``, where those decisions are kept.
+
+A term is a run of capitalised words in a chosen quote ("Pop-In Fridays", "Title IV") with a word no list names.
+The lists are the project's own words and plain English:
+
+- every word pleval.yaml declares (its redaction lists, site and place endings, roles, attribute values...),
+  every value of the transcripts' metadata, and briefs.yaml's words;
+- the codebook's words (labels, definitions, guidance, examples, rule phrases: "ESSER", "PBIS");
+- English words always written with a capital (days, months, "I") and a small English stop list (spaCy's).
+
+Names of people and sites are already placeholders in a quote. A single capitalised word that opens a sentence
+is no term when the transcripts also write it in lower case ("Honestly", "Teachers"). A term is flagged only when
+the transcripts of one site alone use it: one that several sites use identifies none.
+
+``data/terms.yaml`` is a YAML list, one decision a line, which ``pleval terms keep|redact TERM`` appends (under a
+lock, flushed to disk before it returns)::
+
+    - {term: "Wave Bucks", decision: redact, by: ana, at: "2026-12-02T19:40:00+00:00"}
+
+The last decision on a term (in any case) holds; earlier ones stay as its history. A term decided ``redact`` is
+replaced by ``[local name]`` wherever the briefs quote it (:class:`pleval.briefs.redact.Redactor`); one decided
+``keep`` is flagged no more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import yaml
+
+from ..errors import TermsError
+from ..project import Project
+from ..schema import Transcript
+from .redact import ENGLISH_CAPITALISED, FUNCTION_WORDS
+
+KEEP, REDACT = "keep", "redact"
+DECISIONS = (KEEP, REDACT)
+FIELDS = ("term", "decision", "by", "at")
+HEADER = ("# Decisions on terms flagged in the briefs' quotes: capitalised words no list names that one site alone "
+          "uses.\n# Appended by `pleval terms keep TERM` and `pleval terms redact TERM`; the last decision on a term "
+          "holds.\n")
+_EXAMPLE = '- {term: "Wave Bucks", decision: redact, by: ana, at: "2026-12-02T19:40:00+00:00"}'
+_WORD = re.compile(r"[A-Z][\w'’]*(?:-[A-Za-z0-9][\w'’]*)*")
+_ANY_WORD = re.compile(r"[\w'’-]+")
+_PLACEHOLDER = re.compile(r"\[[^\]]*\]")
+_OPENING_QUOTE = re.compile(r"[\"“‘(]\s*$")
+
+
+def term_key(term: str) -> str:
+    """How terms are compared: white space collapsed, any case."""
+    return " ".join(term.replace("’", "'").split()).casefold()
+
+
+@dataclass(frozen=True)
+class TermDecision:
+    """A person's decision on a term, and the line of data/terms.yaml that holds it."""
+
+    term: str
+    decision: str
+    by: str
+    at: str
+    line: int = 0
+
+
+def _problem(project: Project, line: int, message: str) -> TermsError:
+    return TermsError(message, path=project.terms_path, line=line,
+                      fix=f"write one decision a line, as {_EXAMPLE} (or record it with pleval terms)")
+
+
+def _decision(project: Project, number: int, text: str) -> TermDecision:
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise _problem(project, number, "this line is not a decision (not valid YAML)") from None
+    if not (isinstance(parsed, list) and len(parsed) == 1 and isinstance(parsed[0], dict)):
+        raise _problem(project, number, "this line is not a decision: a list item with term, decision, by and at")
+    record = parsed[0]
+    unknown = sorted(set(map(str, record)) - set(FIELDS))
+    missing = [name for name in FIELDS if name not in record]
+    if unknown or missing:
+        what = ", ".join([*(f"unknown '{k}'" for k in unknown), *(f"no '{k}'" for k in missing)])
+        raise _problem(project, number, f"this decision has {what}")
+    term, decision, by, at = (record[name] for name in FIELDS)
+    if not isinstance(term, str) or not term.strip():
+        raise _problem(project, number, "the term is empty")
+    if decision not in DECISIONS:
+        raise _problem(project, number, f"decision '{decision}' is neither keep nor redact")
+    if not isinstance(by, str) or not by.strip():
+        raise _problem(project, number, "'by' names no one: who decided?")
+    if isinstance(at, dt.datetime | dt.date):
+        at = at.isoformat()
+    if not isinstance(at, str) or not at.strip():
+        raise _problem(project, number, "'at' gives no time")
+    return TermDecision(" ".join(term.split()), decision, by.strip(), at.strip(), number)
+
+
+def load_decisions(project: Project) -> dict[str, TermDecision]:
+    """Every term's decision in data/terms.yaml (the last one on it), by :func:`term_key`; empty without the file.
+
+    Raises
+    ------
+    TermsError
+        For a line that is not a whole, valid decision (its line number and how to write one).
+    """
+    path = project.terms_path
+    if not path.exists():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TermsError(f"cannot read the decisions on flagged terms: {error}", path=path) from None
+    decisions: dict[str, TermDecision] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        found = _decision(project, number, line)
+        decisions[term_key(found.term)] = found
+    return decisions
+
+
+def record_decision(project: Project, term: str, decision: str, *, by: str,
+                    at: dt.datetime | None = None) -> TermDecision:
+    """Append a person's decision on a term to data/terms.yaml (created with a header if missing): one whole line,
+    under an exclusive lock, fsync'd before this returns. Earlier decisions stay; the last one holds.
+
+    Raises
+    ------
+    TermsError
+        For an empty term or name, a decision other than keep or redact, or a data/terms.yaml that is broken
+        already (fix it first: nothing is appended to it).
+    """
+    term = " ".join(term.split())
+    if not term:
+        raise TermsError("no term to decide on", fix="pleval terms keep TERM (pleval terms lists them)")
+    if decision not in DECISIONS:
+        raise TermsError(f"decision '{decision}' is neither keep nor redact", fix="pleval terms keep|redact TERM")
+    if not by.strip():
+        raise TermsError("a decision needs the name of who made it", fix="pass --by NAME")
+    load_decisions(project)  # a broken file is reported, not appended to
+    when = (at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
+    line = (f"- {{term: {json.dumps(term, ensure_ascii=False)}, decision: {decision}, "
+            f"by: {json.dumps(by.strip(), ensure_ascii=False)}, at: {json.dumps(when)}}}\n")
+    path = project.terms_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise TermsError(f"cannot open the decisions on flagged terms: {error.strerror}", path=path) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        data = line.encode("utf-8")
+        if not size:
+            data = HEADER.encode("utf-8") + data
+        elif os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    except OSError as error:
+        raise TermsError(f"cannot write the decisions on flagged terms: {error.strerror}", path=path) from None
+    finally:
+        os.close(fd)  # closing releases the lock
+    return TermDecision(term, decision, by.strip(), when)
+
+
+def words_of(value: object) -> set[str]:
+    """Every word (lower case) in the strings of a nested value: a model's dump, a list, a mapping's keys too."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.update(w.casefold().replace("’", "'") for w in _ANY_WORD.findall(item))
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack.extend(item)
+    return found
+
+
+@dataclass(frozen=True)
+class FlaggedTerm:
+    """A term flagged in a brief's quotes: where it is quoted (``<segment id> (<theme>)``) and its decision."""
+
+    term: str
+    where: tuple[str, ...]
+    decision: str | None = None
+
+
+@dataclass
+class TermFinder:
+    """Finds flagged terms in quotes, against a project's lists and its people's decisions.
+
+    Parameters
+    ----------
+    transcripts : list of Transcript
+        Every transcript: which sites use a term.
+    listed : set of str
+        Words (lower case) that lists name (:func:`words_of` of the declaration, codebook, briefs.yaml...).
+    lower_words : set of str
+        Words the transcripts write in lower case (:attr:`Redactor.lower_words`).
+    decisions : mapping
+        :func:`load_decisions`.
+    """
+
+    transcripts: list[Transcript]
+    listed: set[str]
+    lower_words: set[str]
+    decisions: Mapping[str, TermDecision] = field(default_factory=dict)
+    _sites: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        return frozenset(self.listed) | ENGLISH_CAPITALISED | FUNCTION_WORDS | frozenset(STOP_WORDS)
+
+    def _named(self, word: str) -> bool:
+        key = word.casefold().replace("’", "'").removesuffix("'s")
+        return key in self._known
+
+    def candidates(self, text: str) -> list[str]:
+        """The terms in one quote: runs of capitalised words with a word no list names (a run's leading function
+        word dropped: "The Wednesday lab"), and no single word opening a sentence that is also written in lower
+        case."""
+        from ..nlp.pipeline import blank_pipeline
+
+        masked = _PLACEHOLDER.sub(lambda m: "\0" * len(m.group()), text)  # a placeholder is no word of a term
+        starts = {sentence.start_char for sentence in blank_pipeline()(text).sents}
+        runs: list[list[re.Match]] = []
+        for match in _WORD.finditer(masked):
+            if runs and masked[runs[-1][-1].end():match.start()] == " ":
+                runs[-1].append(match)
+            else:
+                runs.append([match])
+        found = []
+        for run in runs:
+            while run and run[0].group().casefold() in FUNCTION_WORDS and len(run) > 1:
+                run = run[1:]
+            words = [m.group().removesuffix("'s").removesuffix("’s") for m in run]
+            if all(self._named(w) for w in words):
+                continue
+            if len(words) == 1:  # opening a sentence, or someone's quoted words: a common word is no term
+                at = run[0].start()
+                opening = at in starts or _OPENING_QUOTE.search(masked[:at]) is not None
+                if opening and words[0].casefold() in self.lower_words:
+                    continue
+            found.append(" ".join(words))
+        return found
+
+    def sites_using(self, term: str) -> int:
+        """How many sites' transcripts write the term (as a word or words, in its case); a transcript that names no
+        site is a site of its own."""
+        if term not in self._sites:
+            pattern = re.compile(r"(?<![\w'’-])" + r"\s+".join(map(re.escape, term.split())) + r"(?![\w-])")
+            self._sites[term] = len({t.meta.site or t.id for t in self.transcripts if pattern.search(t.text)})
+        return self._sites[term]
+
+    def flag(self, quotes: Iterable[tuple[str, str]]) -> list[FlaggedTerm]:
+        """The terms to flag in ``quotes`` ((quote text, where) pairs): those one site alone uses, with their
+        decision if a person made one."""
+        where: dict[str, list[str]] = {}
+        written: dict[str, str] = {}
+        for text, place in quotes:
+            for term in self.candidates(text):
+                if self.sites_using(term) == 1:
+                    key = term_key(term)
+                    written.setdefault(key, term)
+                    where.setdefault(key, []).append(place)
+        flagged = []
+        for key, places in where.items():
+            decided = self.decisions.get(key)
+            flagged.append(FlaggedTerm(written[key], tuple(places), decided.decision if decided else None))
+        return sorted(flagged, key=lambda f: term_key(f.term))
