@@ -7,7 +7,7 @@ taken, so the quote is a substring of the redacted transcript text. A window can
 
 - it opens on a sentence that stands on its own (:func:`pleval.nlp.openings.opening_problem`: not a reply to the
   interviewer's question such as "Some." or "No, I'm kidding.", nor a pronoun whose referent came before) and
-  ends where a sentence ends (not on "...into the ceiling tile—");
+  ends where a sentence ends (not on a dash where the speaker was cut off: "...and then the—");
 - a person confirmed the theme there (the consensus or the human coders counted it on the turn; where a coder
   applied it to some sentences only, the window keeps to those) and the quoted words hold a sure cue of the
   rules for it (:data:`SURE_EVIDENCE`, as the codebook combines weights) or, without one, all the sentences the
@@ -15,7 +15,7 @@ taken, so the quote is a substring of the redacted transcript text. A window can
   and the turn as a whole is not more another theme's;
 - it fits this theme better than any other theme counted on the same turn: the weights of the distinct rules
   whose evidence lies inside the window are summed per theme, and a window whose words are as much or more
-  another theme's ("the LAUNCH grant pays for stipends and substitute coverage" is more funding than time) is
+  another theme's ("the grant pays for stipends and substitute coverage" is more funding than time) is
   not this theme's quote.
 
 Candidates are ranked:
@@ -49,7 +49,7 @@ MAX_WORDS = 60
 #: quote chosen on the rules alone needs: one cue the codebook weighs "enough on its own" (1.0), not weak ones.
 SURE_EVIDENCE = 0.9
 #: What the evidence in a quote chosen on the rules alone must weigh (:func:`weigh`): two of the theme's cues, one
-#: of them sure (a passing mention, "he's on the design team with us", is one).
+#: of them sure (a passing mention, "he's on the team with us", is one).
 RULES_ALONE = 1.3
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z][a-zA-Z ]*\]")
 _FILLER = re.compile(r"^(?:yeah|yes|um+|uh+|oh|okay|ok|so|well|right|mm-?hmm|hmm|sure|i mean)\b[\s,.!?—-]*$",

@@ -1,23 +1,23 @@
 """Flagged terms: capitalised words in a brief's quotes that no list names and that one site alone uses (a
-school's own program, reward or place: "Wave Bucks"), for a person to keep or redact before a final copy; and
+school's own program, reward or place: "Tiger Tokens"), for a person to keep or redact before a final copy; and
 ``data/terms.yaml``, where those decisions are kept.
 
-A term is a run of capitalised words in a chosen quote ("Pop-In Fridays", "Title IV") with a word no list names.
+A term is a run of capitalised words in a chosen quote ("Tiger Tokens", "Open-Door Mondays") with a word no list names.
 The lists are the project's own words and plain English:
 
 - every word pleval.yaml declares (its redaction lists, site and place endings, roles, attribute values...),
   every value of the transcripts' metadata, and briefs.yaml's words;
-- the codebook's words (labels, definitions, guidance, examples, rule phrases: "ESSER", "PBIS");
+- the codebook's words (labels, definitions, guidance, examples, rule phrases: the acronyms it explains);
 - English words always written with a capital (days, months, "I") and a small English stop list (spaCy's).
 
 Names of people and sites are already placeholders in a quote. A single capitalised word that opens a sentence
-is no term when the transcripts also write it in lower case ("Honestly", "Teachers"). A term is flagged only when
+is no term when the transcripts also write it in lower case ("Honestly", "Parents"). A term is flagged only when
 the transcripts of one site alone use it: one that several sites use identifies none.
 
 ``data/terms.yaml`` is a YAML list, one decision a line, which ``pleval terms keep|redact TERM`` appends (under a
 lock, flushed to disk before it returns)::
 
-    - {term: "Wave Bucks", decision: redact, by: ana, at: "2026-12-02T19:40:00+00:00"}
+    - {term: "Tiger Tokens", decision: redact, by: lee, at: "2026-12-02T19:40:00+00:00"}
 
 The last decision on a term (in any case) holds; earlier ones stay as its history. A term decided ``redact`` is
 replaced by ``[local name]`` wherever the briefs quote it (:class:`pleval.briefs.redact.Redactor`); one decided
@@ -48,7 +48,7 @@ FIELDS = ("term", "decision", "by", "at")
 HEADER = ("# Decisions on terms flagged in the briefs' quotes: capitalised words no list names that one site alone "
           "uses.\n# Appended by `pleval terms keep TERM` and `pleval terms redact TERM`; the last decision on a term "
           "holds.\n")
-_EXAMPLE = '- {term: "Wave Bucks", decision: redact, by: ana, at: "2026-12-02T19:40:00+00:00"}'
+_EXAMPLE = '- {term: "Tiger Tokens", decision: redact, by: lee, at: "2026-12-02T19:40:00+00:00"}'
 _WORD = re.compile(r"[A-Z][\w'’]*(?:-[A-Za-z0-9][\w'’]*)*")
 _ANY_WORD = re.compile(r"[\w'’-]+")
 _PLACEHOLDER = re.compile(r"\[[^\]]*\]")
@@ -233,7 +233,7 @@ class TermFinder:
 
     def candidates(self, text: str) -> list[str]:
         """The terms in one quote: runs of capitalised words with a word no list names (a run's leading function
-        word dropped: "The Wednesday lab"), and no single word opening a sentence that is also written in lower
+        word dropped: "The Monday club"), and no single word opening a sentence that is also written in lower
         case."""
         from ..nlp.pipeline import blank_pipeline
 

@@ -1,8 +1,8 @@
 """Where a quote may open and end: on a sentence that stands on its own, and at a sentence's end.
 
-Spoken answers open on the interviewer's question: "Some.", "Uncertain.", "No, I'm kidding.", "Not during the
-day, not really.", "Because my job is to support this." make sense only after it, and "She's good." or "That's
-the big one." only after the sentence that says who or what. A quote opening there reads wrong on the page, so
+Spoken answers open on the interviewer's question: "Some.", "Uncertain.", "No, I'm kidding.", "Not really, no.",
+"Because we had to." make sense only after it, and "She's great." or "That's the hard part." only after the
+sentence that says who or what. A quote opening there reads wrong on the page, so
 :func:`opening_problem` says why a sentence cannot open one:
 
 - ``fragment``: fewer than :data:`MIN_OPENING_WORDS` words, a question, or a first word that replies to
