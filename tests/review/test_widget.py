@@ -362,3 +362,28 @@ def _all(box):
     for child in getattr(box, "children", ()):
         yield child
         yield from _all(child)
+
+
+def test_each_suggestion_says_how_its_code_was_measured_on_real_talk(project):
+    import json
+
+    from pleval.learn.quality import TRUSTED_KAPPA, measured_quality, quality_path
+
+    quality = measured_quality(project)
+    assert quality is not None  # the sample keeps its measured quality in data/coder-quality.json
+    widget = coding_widget(project, "cara")
+    widget.shortcut.value = "s"
+    suggestion = widget.session.suggestions()[0]
+    figures = quality.codes[suggestion.code_id]
+    label = widget.suggestions.children[0].children[2].value
+    assert f"precision {figures.precision:.2f}, κ {figures.kappa:.2f} on real talk" in label
+    assert ("check with care" in label) == (figures.kappa < TRUSTED_KAPPA)
+    weak, strong = quality.untrusted[0], next(c for c in quality.codes if quality.trusted(c))
+    assert "below κ 0.667: check with care" in widget.session.trust(weak)
+    assert "check with care" not in widget.session.trust(strong) and widget.session.trust("no_such_code") == ""
+    # a broken file is one problem shown with the others, and the suggestions say nothing of it
+    data = json.loads(quality_path(project).read_text())
+    data["codes"][weak]["kappa"] = 7
+    quality_path(project).write_text(json.dumps(data))
+    broken = coding_widget(project, "dan")
+    assert broken.session.trust(weak) == "" and any("coder-quality.json" in str(p) for p in broken.session.problems)

@@ -21,9 +21,10 @@ from ..coding.columns import CodingColumns
 from ..coding.run import code_project, load_segments
 from ..coding.store import CodingLog, Event
 from ..coding.store import coders as logged_coders
-from ..errors import PlevalError, SessionError, StoreError
+from ..errors import LearningError, PlevalError, SessionError, StoreError
 from ..inputs.cache import load_codebook_cached, load_transcripts_cached
 from ..inputs.declaration import project_declaration
+from ..learn.quality import TRUSTED_KAPPA, MeasuredQuality, measured_quality
 from ..project import Project
 from ..schema import Codebook, Coding, Evidence, Segment, Transcript, segment_id
 from ..schema.declaration import did_you_mean
@@ -90,6 +91,7 @@ class CodingSession(SpanCoding):
                 if not segment.is_interviewer:
                     self._all.append(segment.id)
         self._chosen = set(chosen)
+        self.quality = self._measured_quality(project)
         self.turn_filters = TurnFilters(CodingColumns.of(project_declaration(project), loaded), self.transcripts,
                                         [self.segments[sid] for sid in self._all])
         # a filter no turn can meet stops here, before any model is trained; kept to be shown, and kept
@@ -114,6 +116,28 @@ class CodingSession(SpanCoding):
         if self._model is not None:
             self._model_thread = threading.Thread(target=self._prefetch, args=(chosen,), daemon=True)
             self._model_thread.start()
+
+    def _measured_quality(self, project: Project) -> MeasuredQuality | None:
+        """The suggesting coder's measured quality on real talk (data/coder-quality.json), or None; a broken file
+        is a problem shown with the others, not a session that cannot open."""
+        try:
+            return measured_quality(project)
+        except LearningError as error:
+            self.problems.append(error)
+            return None
+
+    def trust(self, code_id: str) -> str:
+        """How far the suggestions of ``code_id`` are to be trusted, as measured on real talk, in a few words:
+        ``"precision 0.67, κ 0.71 on real talk"``, with ``"below κ 0.667: check with care"`` after it when the
+        code's automatic coding did not reach it; ``""`` when it was not measured."""
+        figures = self.quality.codes.get(code_id) if self.quality is not None else None
+        if figures is None or figures.kappa is None:
+            return ""
+        precision = "n/a" if figures.precision is None else f"{figures.precision:.2f}"
+        said = f"precision {precision}, κ {figures.kappa:.2f} on real talk"
+        if self.quality is not None and self.quality.trusted(code_id) is False:
+            said += f" (below κ {TRUSTED_KAPPA}: check with care)"
+        return said
 
     # -- the learned coder -----------------------------------------------------------------------------------
 

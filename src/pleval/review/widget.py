@@ -465,9 +465,12 @@ class CodingWidget:
         accept, reject, label = row.children
         code = self._codes[suggestion.code_id]
         words = ", ".join(dict.fromkeys(f"“{e.text}”" for e in suggestion.evidence))
+        trust = self.session.trust(suggestion.code_id)
         label.value = (f"<span style='border-left:6px solid {code.colour};padding-left:4px'>"
                        f"<b>{html.escape(code.label)}</b> {suggestion.score:.2f} ({suggestion.source}) · "
-                       f"{html.escape(words)} · <i>{suggestion.status}</i></span>")
+                       f"{html.escape(words)} · <i>{suggestion.status}</i>"
+                       + (f" · <small class='pleval-trust'>{html.escape(trust)}</small>" if trust else "")
+                       + "</span>")
         accept.description, reject.description = f"Accept {code.label}", f"Reject {code.label}"
         accept.disabled = suggestion.status == "accepted"
         reject.disabled = suggestion.status == "rejected"
