@@ -143,7 +143,8 @@ def survey_figures_chart(table: pd.DataFrame, *, title: str = "Survey: percent a
     table : DataFrame
         One row per figure: ``label``, ``n``, ``percent``, ``ci_low``, ``ci_high`` (0-100, missing when
         suppressed; ``n`` missing too as a brief publishes it), ``suppressed``, ``suppress_below`` and optionally
-        ``withheld`` (suppressed to protect another figure).
+        ``withheld`` (suppressed to protect another figure) and ``shown``, the percent as the text beside the
+        chart states it (default: the percent to a whole number).
     """
     rows = table.reset_index(drop=True)
     lines = max([str(label).count("\n") + 1 for label in rows["label"]] or [1])  # a wrapped label is taller
@@ -160,8 +161,8 @@ def survey_figures_chart(table: pd.DataFrame, *, title: str = "Survey: percent a
             continue
         low, high = row["percent"] - row["ci_low"], row["ci_high"] - row["percent"]
         ax.barh(i, row["percent"], xerr=[[low], [high]], color="#4a7bb7", capsize=3, height=0.6)
-        ax.text(min(row["ci_high"] + 1.5, 101), i, f"{row['percent']:.0f}%  (n = {int(row['n'])})", va="center",
-                fontsize=8)
+        shown = row["shown"] if isinstance(row.get("shown"), str) else f"{row['percent']:.0f}%"
+        ax.text(min(row["ci_high"] + 1.5, 101), i, f"{shown}  (n = {int(row['n'])})", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [str(label) for label in rows["label"]], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 125)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from docx import Document
 
 from pleval.briefs.deliver import pdf_paper, render_pdf
+from pleval.briefs.prose import example_sentence
 from pleval.briefs.render import write_pdfs
 from pleval.cli import main
 from pleval.errors import DeliverableError
@@ -48,7 +49,7 @@ def test_word_has_the_briefs_parts_in_word_styles(drafted):
     bullets = [t for s, t in styled if s == "List Bullet"]
     for theme in brief.themes:
         for quote in theme.examples:
-            assert f"{quote.attribution} shared, “{quote.text}”" in bullets
+            assert example_sentence(quote) in bullets and quote.text in example_sentence(quote)
         if theme.pull_quote:
             assert any(s == "Intense Quote" and theme.pull_quote.text in t for s, t in styled)
     assert all(question in bullets for question in brief.questions)

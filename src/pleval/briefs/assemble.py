@@ -2,13 +2,16 @@
 
 :func:`assemble_brief` computes; :mod:`pleval.briefs.render` lays the result out. Counts come from one coding
 per turn (:mod:`pleval.coding.sources`), figures from the survey (:func:`pleval.survey.figures.item_figure`),
-quotes from the redacted transcripts (:mod:`pleval.briefs.redact`, :mod:`pleval.briefs.quotes`), and every sentence
-from :mod:`pleval.briefs.prose`. The result is a :class:`pleval.schema.Brief`, saved as JSON beside the
+quotes from the redacted transcripts (:mod:`pleval.briefs.redact`, :mod:`pleval.briefs.quotes`), what a quoted
+person described from a person's words (:mod:`pleval.briefs.memos`), the lead from :mod:`pleval.briefs.lead` and
+every other sentence from :mod:`pleval.briefs.prose`. A survey item linked to several of the brief's themes is
+said once, under the first of them. The result is a :class:`pleval.schema.Brief`, saved as JSON beside the
 rendered brief; it names transcripts only by the sha256 of their text, never by id (ids hold sites' names).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from ..project import Project
 from ..schema import (
     Brief,
     BriefFigure,
+    BriefQuote,
     BriefsFile,
     BriefSpec,
     BriefTheme,
@@ -37,18 +41,19 @@ from ..schema import (
 from ..survey.disclosure import COMPLEMENTARY, Suppression
 from .attribution import Attributor
 from .config import YEAR, load_briefs, select_transcripts
+from .lead import LeadTheme, lead_sentences
+from .memos import Memos, description
 from .prose import (
     about_paragraphs,
     citation,
     example_sentence,
     footnote,
-    lead_sentences,
+    methods_sentences,
     period_names,
     prevalence_sentences,
     provisional_sentence,
     responses_counted,
     role_of,
-    sources_sentence,
     survey_sentence,
 )
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
@@ -58,6 +63,10 @@ from .terms import KEEP, REDACT, FlaggedTerm, TermFinder, load_decisions, term_k
 
 if TYPE_CHECKING:  # the survey is imported only for a project that has one
     from ..survey.data import SurveyData
+
+#: How much a person's words on what a passage describes (a memo, briefs.yaml) raise its rank as an example: a
+#: person read it and said what it shows.
+DESCRIBED_BONUS = 1.0
 
 
 @dataclass
@@ -82,6 +91,7 @@ class BriefContext:
     suppression: Suppression | None = None  # over every survey figure the build publishes
     rule_weights: dict[str, float] = field(default_factory=dict)  # rule key -> weight: what a quote's evidence weighs
     terms: TermFinder | None = None  # flags terms in quotes that no list names, with people's decisions on them
+    memos: Memos = field(default_factory=Memos)  # every coder's memos, for what a quoted person described
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:
@@ -117,7 +127,8 @@ class BriefContext:
 
         return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
                    survey, redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
-                   suppression=suppression, rule_weights=rule_weights(counted.codebook), terms=terms)
+                   suppression=suppression, rule_weights=rule_weights(counted.codebook), terms=terms,
+                   memos=Memos.load(project, counted.codebook, counted.transcripts))
 
     def redacted(self, transcript: Transcript) -> RedactedText:
         if transcript.id not in self.redactions:
@@ -213,8 +224,10 @@ def survey_filters(spec: BriefSpec, context: BriefContext) -> Filters | None:
     return brief_survey_filters(spec, context.survey)
 
 
-def _figures(code: Code, filters: Filters | None, context: BriefContext, *, first: bool
+def _figures(code: Code, filters: Filters | None, context: BriefContext, *, said: set[str]
              ) -> tuple[BriefFigure, ...]:
+    """The theme's survey figures, each item once in the brief: ``said`` holds the items earlier themes stated
+    (and is updated); the brief's first figure says who was surveyed, where and when."""
     from ..survey.description import linked_items
     from ..survey.disclosure import withheld_figure
     from ..survey.figures import item_figure
@@ -224,11 +237,14 @@ def _figures(code: Code, filters: Filters | None, context: BriefContext, *, firs
         return ()
     figures: list[BriefFigure] = []
     for item_id in linked_items(data.survey, code.id, context.counted.codebook):
+        if item_id in said:
+            continue
         figure = item_figure(data, item_id, filters)
         if context.suppression is not None:  # the build's suppression: too few answers, or withheld to protect one
             figure = withheld_figure(figure, context.suppression.reason(brief_figure_key(item_id, filters)))
         scope = {name: values for name, values in figure.filters.active().items() if name != YEAR}
-        sentence = survey_sentence(figure, context.declaration, filters=scope, mark=first and not figures)
+        sentence = survey_sentence(figure, context.declaration, filters=scope, first=not said, again=bool(figures))
+        said.add(item_id)
         figures.append(BriefFigure(figure=figure, sentence=sentence))
     return tuple(figures)
 
@@ -241,6 +257,12 @@ def _wording(code: Code, briefs: BriefsFile) -> tuple[str, str, str]:
     about = wording.about if wording and wording.about else label[:1].lower() + label[1:]
     topic = wording.topic if wording and wording.topic else label[:1].lower() + label[1:]
     return heading, about, topic
+
+
+def _valued(code_id: str, briefs: BriefsFile) -> str | None:
+    """What participants who voiced a theme valued, as briefs.yaml words it (``themes: <code>: valued``)."""
+    wording = briefs.themes.get(code_id)
+    return wording.valued if wording is not None else None
 
 
 def _questions(themes: list[BriefTheme], limit: int) -> tuple[str, ...]:
@@ -298,6 +320,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     quoted: list[tuple[str, str]] = []  # every chosen quote and where it is from, for flagged terms
     table = context.counted.table
     counted = turn_evidence(table[table["transcript_id"].isin(by_id)])  # every theme's, to weigh quotes against
+    said_items: set[str] = set()
     themes: list[BriefTheme] = []
     for code_id in spec.themes:
         code = codebook.code(code_id)
@@ -307,18 +330,22 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         rows = table[(table["code_id"] == code_id) & table["transcript_id"].isin(by_id)]
         candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words,
                                       counted=counted, weights=context.rule_weights)
+        described = {c.segment.id: d for c in candidates if (d := description(
+            context.memos, spec.text.examples, segment_id=c.segment.id, transcript_id=c.transcript.id,
+            start=c.start, end=c.end, code_id=code_id)) is not None}
+        candidates = [dataclasses.replace(c, score=c.score + DESCRIBED_BONUS) if c.segment.id in described else c
+                      for c in candidates]
         picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
         quoted.extend((c.text, f"{c.segment.id} ({code_id})") for c in [*picked, *([pull] if pull else [])])
-        examples = tuple(as_brief_quote(c, attributor) for c in picked)
-        narrative = prevalence_sentences(counts, context.declaration, about=about)
-        if counts.transcripts:
-            narrative.append(sources_sentence(counts))
+        examples = tuple(_described(as_brief_quote(c, attributor), described.get(c.segment.id), context)
+                         for c in picked)
         provisional = provisional_sentence(reliability)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
-            narrative=tuple(narrative + ([provisional] if provisional else [])),
+            narrative=tuple(prevalence_sentences(counts, context.declaration, about=about)),
+            notes=(provisional,) if provisional else (),
             hand_written=context.scrubbed(spec.text.themes.get(code_id)),
-            figures=_figures(code, filters, context, first=not any(t.figures for t in themes)),
+            figures=_figures(code, filters, context, said=said_items),
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
             pull_quote=as_brief_quote(pull, attributor) if pull else None, questions=tuple(code.questions),
         ))
@@ -331,6 +358,15 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     )
 
 
+def _described(quote: BriefQuote, described: tuple[str, str] | None, context: BriefContext) -> BriefQuote:
+    """The quote with what the person described, de-identified as the quotes are, and whose words those are."""
+    if described is None:
+        return quote
+    text, by = described
+    return quote.model_copy(update={"described": context.scrubbed(text), "provenance": quote.provenance.model_copy(
+        update={"described_by": by})})
+
+
 def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript], themes: list[BriefTheme],
            filters: Filters | None, redactions: dict[str, RedactedText]) -> Brief:
     briefs, evaluation, declaration = context.briefs, context.briefs.evaluation, context.declaration
@@ -338,10 +374,12 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
     focus_groups = len(transcripts) - interviews
     people = {_person(turn, t) for t in transcripts for turn in t.turns if not turn.is_interviewer}
     sites = len(_sites(transcripts))
-    topics = [(_wording(context.counted.codebook.code(theme.code_id), briefs)[2], theme.prevalence.sites)
-              for theme in themes]
+    lead_themes = [LeadTheme(topic=_wording(context.counted.codebook.code(theme.code_id), briefs)[2],
+                             prevalence=theme.prevalence, valued=context.scrubbed(_valued(theme.code_id, briefs)))
+                   for theme in themes]
     lead = lead_sentences(declaration, interviews=interviews, focus_groups=focus_groups, participants=len(people),
-                          sites=sites, filters=spec.filters.active(), themes=topics)
+                          sites=sites, filters=spec.filters.active(), themes=lead_themes,
+                          figures=[item.figure for theme in themes for item in theme.figures])
     counts = {"transcripts": len(transcripts), "interviews": interviews, "focus_groups": focus_groups,
               "participants": len(people), "sites": sites, "themes": len(themes)}
     note, survey_about = None, None
@@ -389,7 +427,8 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         site=Noun(singular=declaration.site.singular, plural=declaration.site.plural), lead=tuple(lead),
         hand_written_lead=context.scrubbed(spec.text.lead), themes=tuple(themes),
         questions=_questions(themes, spec.questions),
-        footnote=note, about=tuple(about), citation=citation(evaluation, title=spec.title, subtitle=spec.subtitle),
+        footnote=note, methods=tuple(methods_sentences(context.counted.source_counts(t.id for t in transcripts))),
+        about=tuple(about), citation=citation(evaluation, title=spec.title, subtitle=spec.subtitle),
         sidebars=tuple(panel.model_copy(update={"text": context.scrubbed(panel.text),
                                                 "items": [context.scrubbed(item) for item in panel.items]})
                        for panel in [*briefs.sidebars, *spec.sidebars]),

@@ -179,6 +179,24 @@ def _cross_check(briefs: BriefsFile, specs: list[BriefSpec | None], located: Loc
     return found
 
 
+def _example_problems(specs: list[BriefSpec | None], located: Located, path: Path,
+                      transcripts: list[Transcript] | None) -> list[tuple[int | None, Problem]]:
+    """Hand-written examples (``text: examples:``) keyed by something that is no turn of the project's transcripts:
+    a warning, since the text is then never shown."""
+    if not transcripts:
+        return []
+    turns = {f"{t.id}:t{turn.index:03d}" for t in transcripts for turn in t.turns}
+    found: list[tuple[int | None, Problem]] = []
+    for i, spec in enumerate(specs):
+        for key in spec.text.examples if spec is not None else ():
+            if key not in turns:
+                found.append((i, _problem(
+                    f"brief '{spec.id}': text for example '{key}', which is no turn of the project's transcripts"
+                    f"{did_you_mean(key, sorted(turns))}", located, ("briefs", i, "text", "examples", key), path,
+                    "name the quoted turn as <transcript id>:t<turn number, 3 digits>", key=True, warning=True)))
+    return found
+
+
 def _checked_filters(spec: BriefSpec, index: int, declaration: Declaration, transcripts: list[Transcript] | None,
                      located: Located, path: Path) -> tuple[BriefSpec, list[Problem]]:
     """The brief with its filters as the project names things, and what is wrong with them, placed in the file."""
@@ -268,6 +286,7 @@ def check_briefs(project: Project, *, codebook: Codebook | None = None,
         return BriefsCheck(None, problems, broken, names)
     briefs = shared.model_copy(update={"briefs": [spec for spec in specs if spec is not None]})
     for index, problem in [*_cross_check(briefs, specs, located, path, codebook),
+                           *_example_problems(specs, located, path, transcripts),
                            *_redact_problems(briefs, project, located, path)]:
         problems.append(problem)
         if not isinstance(problem, PlevalError):

@@ -111,21 +111,19 @@ def render_docx(brief: Brief, charts: dict[str, bytes], captions: dict[str, str]
     for theme in brief.themes:
         heading = theme.heading + (" (provisional)" if theme.reliability.provisional and not final else "")
         document.add_heading(heading, level=1)
-        body = [s for s in theme.narrative if not s.startswith("Provisional")]
-        body += [figure.sentence for figure in theme.figures]
+        body = [*theme.narrative, *[figure.sentence for figure in theme.figures]]
         if body:
             document.add_paragraph(" ".join(body))
         if theme.hand_written:
             document.add_paragraph(theme.hand_written)
         if not final:
-            for sentence in theme.narrative:
-                if sentence.startswith("Provisional"):
-                    note = document.add_paragraph()
-                    note.add_run(sentence).bold = True
+            for sentence in theme.notes:
+                note = document.add_paragraph()
+                note.add_run(sentence).bold = True
         if theme.examples:
             document.add_heading("Examples", level=2)
-            for quote in theme.examples:
-                document.add_paragraph(f"{quote.attribution} shared, “{quote.text}”", style="List Bullet")
+            for sentence in theme.example_sentences:
+                document.add_paragraph(sentence, style="List Bullet")
         if theme.pull_quote:
             pull = document.add_paragraph(f"“{theme.pull_quote.text}”", style="Intense Quote")
             pull.add_run(f"\n— {theme.pull_quote.short_attribution}").italic = False
@@ -157,6 +155,10 @@ def render_docx(brief: Brief, charts: dict[str, bytes], captions: dict[str, str]
         rule.runs[0].font.size = Pt(8)
         note = document.add_paragraph(brief.footnote)
         note.runs[0].font.size = Pt(9)
+    if brief.methods and not final:
+        methods = document.add_paragraph()
+        methods.add_run("Methods note (draft). ").bold = True
+        methods.add_run(" ".join(brief.methods))
     document.add_heading("About this brief", level=1)
     for paragraph in brief.about:
         document.add_paragraph(paragraph)

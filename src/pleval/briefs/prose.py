@@ -4,16 +4,20 @@ attribute's value reads, the periods).
 
 Every sentence states only what the numbers show:
 
-- prevalence is stated as counts ("Health workers and patients in 7 of the 9 clinics described ..."), with the
-  coding each count rests on;
-- a survey figure is rounded as the seed rounds, to the nearest 5 and said "approximately" ("Approximately
-  40% of respondents in sites that administered the ... survey in 2025 agreed that ..."). Rounding never
-  overstates: a share that would round to 100% while some disagreed is "more than 95%", one that would round
-  to 0% while some agreed is "fewer than 5%"; everyone or no one is said in words;
-- a figure from fewer than :data:`SMALL_N` answers is stated as a count ("12 of the 18 respondents who
-  answered"), and a suppressed figure (fewer answers than the survey's threshold, or withheld so that a small
-  group cannot be worked out from the other figures of the build) is never stated at all;
-- a provisional theme says so, with the coders' agreement.
+- prevalence is stated as counts ("Health workers and patients in 7 of the 9 clinics described ...");
+- a survey figure is rounded by the one rule its tables and charts follow too
+  (:data:`pleval.schema.survey.ROUNDING_RULE`, stated once in the brief's survey note), so the text never says
+  one number beside a table showing another: "Of the respondents in sites that administered the ... survey in
+  2025, 41% agreed that ...". Rounding never overstates: a share that would round to 100% while some disagreed
+  is "more than 99%", one that would round to 0% while some agreed is "fewer than 1%"; everyone or no one is
+  said in words. Each item is said once in a brief, however many of its themes it is linked to;
+- a figure from fewer than :data:`SMALL_N` answers is stated as a count ("12 of the 18 who answered"), and a
+  suppressed figure (fewer answers than the survey's threshold, or withheld so that a small group cannot be
+  worked out from the other figures of the build) is never stated at all;
+- which coding the counts rest on, and a provisional theme's agreement, are a draft's methods notes, kept out of
+  the narrative (and out of a final brief);
+- an example says what the person described in a person's words (a coder's memo on the passage, or the brief's
+  hand-written text), then embeds the verbatim quote; without such words it is the attributed quote alone.
 
 A brief's scope is worded from its filters through the declaration (:func:`scope_of`): an attribute declared
 ``before: true`` qualifies the site's noun ("rural clinics"), any other joins after it by its ``phrase``
@@ -24,7 +28,6 @@ Nothing here reads files or computes figures: :mod:`pleval.briefs.assemble` pass
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +41,7 @@ from ..schema import (
     SurveyFigure,
     ThemeReliability,
 )
+from ..schema.survey import percent_text
 from .config import ROLE, SITE, YEAR
 
 SMALL_N = 30  # below this many answers a figure is stated as a count, not a percentage
@@ -153,31 +157,22 @@ def scope_of(filters: Mapping[str, Sequence[str]], declaration: Declaration) -> 
     return Scope(tuple(before), tuple(after), tuple(filters.get(YEAR, ())), tuple(filters.get(ROLE, ())))
 
 
-def nearest_five(percent: float) -> int:
-    """Rounded half up to a multiple of 5 (42.5 -> 45), as the seed's "approximately 40%"."""
-    return int(math.floor(percent / 5 + 0.5) * 5)
-
-
 def share_phrase(figure: SurveyFigure) -> str | None:
-    """How a sentence opens on a figure's share of agreement, or None for a suppressed figure.
+    """A figure's share of agreement as a sentence says it, in lower case, or None for a suppressed figure.
 
-    Returns ``"Approximately 40%"``, ``"More than 95%"``, ``"Fewer than 5%"``, ``"All 212"``, ``"None of the
-    212"`` or, under :data:`SMALL_N` answers, ``"12 of the 18"``.
+    Returns ``"41%"``, ``"more than 99%"``, ``"fewer than 1%"``, ``"all 212"``, ``"none of the 212"`` or, under
+    :data:`SMALL_N` answers, ``"12 of the 18 who answered"``.
     """
     if figure.suppressed or figure.agree is None or figure.n is None or figure.percent is None:
         return None
     if figure.agree == figure.n:
-        return f"All {figure.n}"
+        return f"all {figure.n}"
     if figure.agree == 0:
-        return f"None of the {figure.n}"
+        return f"none of the {figure.n}"
     if figure.n < SMALL_N:
-        return f"{figure.agree} of the {figure.n}"
-    rounded = nearest_five(figure.percent)
-    if rounded >= 100:
-        return "More than 95%"
-    if rounded <= 0:
-        return "Fewer than 5%"
-    return f"Approximately {rounded}%"
+        return f"{figure.agree} of the {figure.n} who answered"
+    text = percent_text(figure.agree, figure.n)
+    return {">99%": "more than 99%", "<1%": "fewer than 1%"}.get(text, text)
 
 
 def survey_scope(figure: SurveyFigure, declaration: Declaration, *,
@@ -190,23 +185,26 @@ def survey_scope(figure: SurveyFigure, declaration: Declaration, *,
 
 
 def survey_sentence(figure: SurveyFigure, declaration: Declaration, *,
-                    filters: Mapping[str, Sequence[str]] | None = None, mark: bool = True) -> str:
-    """One survey figure in a sentence, in the seed's words; a suppressed figure gives no number at all.
-    ``filters`` are the figure's restrictions by attribute name (see :func:`survey_scope`); ``mark`` puts the
-    footnote mark after the survey's name (the brief's first figure carries it)."""
-    scope = survey_scope(figure, declaration, filters=filters, mark=mark)
+                    filters: Mapping[str, Sequence[str]] | None = None, first: bool = True, again: bool = False
+                    ) -> str:
+    """One survey figure in a sentence; a suppressed figure gives no number at all. ``filters`` are the figure's
+    restrictions by attribute name (see :func:`survey_scope`). The brief's ``first`` figure says who was surveyed
+    where and when, with the footnote mark; the others, which share that scope, say "surveyed", or "in the same
+    survey" ``again`` in the section that just gave a figure."""
     population = figure.population
+    where = (f"in {survey_scope(figure, declaration, filters=filters, mark=True)}" if first else "surveyed")
     share = share_phrase(figure)
+    clause = figure.agreed_that or figure.wording
+    if again and not first and share is not None:
+        return f"In the same survey, {share} agreed that {figure.agreed_that or f'“{figure.wording}”'}."
     if share is None and figure.withheld:
-        return (f"The share of {population} in {scope} who agreed that {figure.agreed_that or figure.wording} is "
-                f"withheld, so that a smaller group of respondents cannot be worked out from the other figures.")
+        return (f"The share of {population} {where} who agreed that {clause} is withheld, so that a smaller group "
+                f"of respondents cannot be worked out from the other figures.")
     if share is None:
-        return (f"Fewer than {figure.suppress_below} {population} in {scope} answered whether "
-                f"{figure.agreed_that or figure.wording}, too few for a figure to be reported.")
+        return (f"Fewer than {figure.suppress_below} {population} {where} answered whether {clause}, too few for a "
+                f"figure to be reported.")
     agreed = figure.agreed_that or f"“{figure.wording}”"
-    if share.startswith(("All", "None", *[str(d) for d in range(10)])):
-        return f"{share} {population} who answered in {scope} agreed that {agreed}."
-    return f"{share} of {population} in {scope} agreed that {agreed}."
+    return f"Of the {population} {where}, {share} agreed that {agreed}."
 
 
 def who(prevalence: Prevalence, declaration: Declaration) -> str:
@@ -226,6 +224,11 @@ def _noun(role: str, n: int, declaration: Declaration) -> str:
     return counted(n, declared.singular, declared.plurals)
 
 
+def all_of(n: int) -> str:
+    """``"both"``, ``"all 5"``."""
+    return "both" if n == 2 else f"all {n}"
+
+
 def _of(n: int, total: int, singular: str, plural: str | None = None) -> str:
     """``"7 of the 9 sites"``, ``"all 9 sites"``, ``"both sites"``, ``"the one site"``."""
     plural = plural or singular + "s"
@@ -234,35 +237,50 @@ def _of(n: int, total: int, singular: str, plural: str | None = None) -> str:
     return f"{n} of the {total} {plural}"
 
 
+def spread_words(values: Sequence[str], declaration: Declaration) -> str:
+    """Values of the declared spread attribute as a place reads: ``"in northwest and central Ohio"`` (the
+    attribute's ``phrase``, ``"in {}"`` unless declared)."""
+    spread = declaration.words.spread
+    if spread is None or not values:
+        return ""
+    attribute = attribute_of(declaration, spread.attribute)
+    phrase = attribute.phrase if attribute.phrase != "{}" else "in {}"
+    return phrase.format(listed([attribute.worded(v) or v for v in values]))
+
+
 def prevalence_sentences(prevalence: Prevalence, declaration: Declaration, *, about: str) -> list[str]:
-    """How widely a theme was voiced: sites, interviews and focus groups, roles and the declared spread (states,
-    counties...), as counts."""
+    """How widely a theme was voiced: who, in how many sites and across the declared spread (states,
+    regions...), then in how many interviews and focus groups, from whom, as counts."""
     p = prevalence
     site = declaration.site
     if p.transcripts == 0:
         talks = counted(p.transcripts_total, "interview and focus group", "interviews and focus groups")
         return [f"No one in the {talks} of this brief was coded as describing {about}."]
-    sentences = [f"{who(p, declaration)} in {_of(p.sites, p.sites_total, site.singular, site.plural)} described "
-                 f"{about}."]
-    roles = [_noun(r.role, r.voiced, declaration) for r in p.roles if r.voiced]
-    talks = _of(p.transcripts, p.transcripts_total, "interview or focus group", "interviews and focus groups")
-    sentences.append(f"It came up in {talks}, from {listed(roles)}.")
+    where = _of(p.sites, p.sites_total, site.singular, site.plural)
     spread = declaration.words.spread
     if spread is not None and len(p.spread_total) > 1:
         if len(p.spread) == len(p.spread_total):
-            sentences.append(f"It was voiced in {site.plural} in all {len(p.spread_total)} {spread.plural}.")
+            where += f" across {all_of(len(p.spread_total))} {spread.plural}"
         else:
-            attribute = attribute_of(declaration, spread.attribute)
-            said = [attribute.worded(v) or v for v in p.spread]
-            sentences.append(f"It was voiced in {site.plural} in {len(p.spread)} of the {len(p.spread_total)} "
-                             f"{spread.plural} ({listed(said)}).")
+            where += f" {spread_words(p.spread, declaration)}"
+    sentences = [f"{who(p, declaration)} in {where} described {about}."]
+    roles = [_noun(r.role, r.voiced, declaration) for r in p.roles if r.voiced]
+    talks = _of(p.transcripts, p.transcripts_total, "interview or focus group", "interviews and focus groups")
+    sentences.append(f"It came up in {talks}, from {listed(roles)}.")
     return sentences
 
 
-def sources_sentence(prevalence: Prevalence) -> str:
-    """Which coding the counts rest on, and for how many participant turns each."""
-    total = sum(prevalence.sources_total.values())
-    parts = {source: n for source, n in prevalence.sources_total.items() if n}
+def methods_sentences(sources_total: Mapping[str, int]) -> list[str]:
+    """A draft's methods note: where theme counts come from in general, and for this brief's turns."""
+    return ["Theme counts come from the coders' consensus where a transcript has been reconciled, from human coding "
+            "where it has been coded by hand, and otherwise from the codebook's rules.",
+            sources_sentence(sources_total)]
+
+
+def sources_sentence(sources_total: Mapping[str, int]) -> str:
+    """Which coding the brief's counts rest on, and for how many participant turns each (the methods note)."""
+    total = sum(sources_total.values())
+    parts = {source: n for source, n in sources_total.items() if n}
     if list(parts) == ["rules"]:
         return "These counts rest on the codebook's rules alone: no one has coded these transcripts by hand yet."
     if list(parts) == ["consensus"]:
@@ -296,34 +314,26 @@ def provisional_sentence(reliability: ThemeReliability) -> str | None:
             f"(Krippendorff's alpha {reliability.alpha:.3f}), so its counts and quotes may change.")
 
 
+def example_parts(quote: BriefQuote) -> tuple[str, str]:
+    """An example bullet around its quote: the words before the opening quotation mark and after the closing one.
+
+    With a person's words on what the speaker described (``quote.described``), they come first: a predicate
+    ("described how ...") follows the attribution, ``"A principal described how ...: “...”"``; a sentence of its
+    own is followed by the attribution, ``"Design team members open their rooms. A principal said, “...”"``.
+    Without, the example is the attributed quote alone, ``"A principal said, “...”"``.
+    """
+    described = " ".join((quote.described or "").split()).rstrip(" .:;,")
+    if not described:
+        return f"{quote.attribution} said, “", "”"
+    if described[:1].islower():  # a colon in their words already: the quote is introduced by a sentence
+        return f"{quote.attribution} {described}{'. In their words, “' if ':' in described else ': “'}", "”"
+    return f"{described}. {quote.attribution} said, “", "”"
+
+
 def example_sentence(quote: BriefQuote) -> str:
-    """An example bullet: the attribution, then the verbatim quote."""
-    return f"{quote.attribution} shared, “{quote.text}”"
-
-
-def lead_sentences(declaration: Declaration, *, interviews: int, focus_groups: int, participants: int, sites: int,
-                   filters: Mapping[str, Sequence[str]], themes: Sequence[tuple[str, int]]) -> list[str]:
-    """The opening paragraph: who spoke, where and when (the brief's ``filters``, worded by :func:`scope_of`), and
-    how widely each theme came up (most widely first)."""
-    talks = listed([counted(interviews, "interview") if interviews else "",
-                    counted(focus_groups, "focus group") if focus_groups else ""])
-    scope = scope_of(filters, declaration)
-    if scope.roles:
-        talks += f" that included {listed([role_of(declaration, r).plurals for r in scope.roles])}:"
-    else:
-        talks += " with"
-    people = counted(participants, declaration.words.people.singular, declaration.words.people.plural)
-    where = " ".join([scope.sites(declaration, sites), period_phrase(scope.periods, declaration)]).rstrip()
-    sentences = [f"This brief draws on {talks} {people} in {where}."]
-    voiced = sorted((t for t in themes if t[1]), key=lambda t: -t[1])
-    if voiced and sites == 1:
-        sentences.append(f"There, {listed([topic for topic, _ in voiced])} came up.")
-    elif voiced:
-        (topic, n), *rest = voiced
-        phrases = [f"{topic} came up in {n}"] + [f"{topic} in {n}" for topic, n in rest]
-        site = declaration.site
-        sentences.append(f"Across the {counted(sites, site.singular, site.plural)}, {listed(phrases)}.")
-    return sentences
+    """An example bullet: what the person described, then the verbatim quote (see :func:`example_parts`)."""
+    before, after = example_parts(quote)
+    return f"{before}{quote.text}{after}"
 
 
 def responses_counted(n: int | None, *, suppress_below: int, withheld: bool = False) -> str:
@@ -378,9 +388,7 @@ def about_paragraphs(evaluation: EvaluationInfo, declaration: Declaration, *, in
         text += f", and on {said} to the {name} from {counted(survey_sites, site.singular, site.plural)} in {periods}"
     paragraphs.append(text + ".")
     person = declaration.roles[0].redacted if declaration.roles else "[name]"
-    paragraphs.append("Theme counts come from the coders' consensus where a transcript has been reconciled, from "
-                      "human coding where it has been coded by hand, and otherwise from the codebook's rules. "
-                      f"Quotes are verbatim after de-identification: the names of people, {site.plural} and other "
+    paragraphs.append(f"Quotes are verbatim after de-identification: the names of people, {site.plural} and other "
                       f"places are replaced by placeholders such as {person} or [{site.singular}].")
     if evaluation.funders:
         paragraphs.append(f"This research was made possible with the support of {listed(evaluation.funders)}.")

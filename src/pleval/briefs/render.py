@@ -30,9 +30,10 @@ from ..errors import BriefError, DeliverableError, PlevalError, Problem
 from ..inputs.text import sha256_bytes, sha256_text
 from ..project import Project, atomic_write
 from ..schema import Brief
+from ..schema.survey import ROUNDING_RULE, percent_text, whole_percent
 from .assemble import AssembledBrief, BriefContext, assemble_brief
 from .deliver import pdf_paper, render_docx, render_pdf
-from .prose import capitalised
+from .prose import capitalised, example_parts
 
 CHART_LABEL_CHARACTERS = 120  # an item's wording is shortened to this in a chart, then wrapped
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
@@ -115,7 +116,8 @@ def brief_charts(brief: Brief) -> dict:
     if not table.empty:
         # each item by its wording, as respondents read it (an id means nothing to a reader)
         table = table.assign(label=[textwrap.fill(textwrap.shorten(w, CHART_LABEL_CHARACTERS, placeholder="…"), 46)
-                                    for w in table["wording"]])
+                                    for w in table["wording"]],
+                             shown=[_shown(row) for _, row in table.iterrows()])  # as the text and table say it
         charts["survey"] = survey_figures_chart(table, title=f"Percent agreeing ({', '.join(table['years'].iloc[:1])})")
     return charts
 
@@ -169,6 +171,13 @@ def png_bytes(figure) -> bytes:
     return buffer.getvalue()
 
 
+def _shown(row) -> str | None:
+    """A figure's percent as the brief's sentences, table and chart all state it (:data:`ROUNDING_RULE`)."""
+    if row["suppressed"] or pd.isna(row["agree"]) or pd.isna(row["n"]):
+        return None
+    return percent_text(int(row["agree"]), int(row["n"]))
+
+
 def _survey_rows(brief: Brief) -> list[dict]:
     rows = []
     for _, row in survey_table(brief).iterrows():
@@ -177,7 +186,8 @@ def _survey_rows(brief: Brief) -> list[dict]:
         elif row["suppressed"]:
             percent, interval = f"suppressed (n < {row['suppress_below']})", ""
         else:
-            percent, interval = f"{row['percent']:.0f}%", f"{row['ci_low']:.0f}-{row['ci_high']:.0f}%"
+            percent = _shown(row)
+            interval = f"{whole_percent(row['ci_low'])}-{whole_percent(row['ci_high'])}%"
         n = "" if row["suppressed"] or pd.isna(row["n"]) else int(row["n"])  # a suppressed figure has no n
         rows.append({"theme": row["theme"], "wording": row["wording"], "n": n, "percent": percent,
                      "interval": interval})
@@ -185,19 +195,24 @@ def _survey_rows(brief: Brief) -> list[dict]:
 
 
 def survey_note(brief: Brief) -> str:
-    """Why figures are missing from the survey table, when some are: too few answers, or withheld."""
+    """The note under the survey table: the one rounding rule of the brief's text, table and chart, and why
+    figures are missing, when some are (too few answers, or withheld)."""
     figures = [item.figure for theme in brief.themes for item in theme.figures]
-    if not any(f.suppressed for f in figures):
+    if not figures:
         return ""
+    if not any(f.suppressed for f in figures):
+        return ROUNDING_RULE
     threshold = figures[0].suppress_below
-    return (f"A suppressed figure comes from fewer than {threshold} respondents; a withheld one is left out so that "
-            f"a small group cannot be worked out from it and the other figures. Neither is given as a number.")
+    return (f"{ROUNDING_RULE} A suppressed figure comes from fewer than {threshold} respondents; a withheld one is "
+            f"left out so that a small group cannot be worked out from it and the other figures. Neither is given as "
+            f"a number.")
 
 
 def _values(brief: Brief, final: bool = False) -> dict:
     """What both templates lay out besides the charts."""
     return {"brief": brief, "survey_rows": _survey_rows(brief), "survey_note": survey_note(brief),
-            "prevalence_rows": prevalence_rows(brief), "sites_title": capitalised(brief.site.plural), "final": final}
+            "prevalence_rows": prevalence_rows(brief), "sites_title": capitalised(brief.site.plural), "final": final,
+            "example_parts": example_parts}
 
 
 def _markdown_values(brief: Brief, images: dict[str, str], final: bool = False) -> dict:

@@ -153,14 +153,10 @@ def human_codings(project: Project, coder: str, transcripts: list[Transcript], c
         for transcript_id, start, end, code_id, event in anchored_codings(replay, coder, codebook, by_id, problems,
                                                                            kept="exported")
     ]
-    latest: dict[tuple, Event] = {}
-    for event in replay.effective():
-        if event.action == "memo":
-            latest[(event.transcript_id, event.start, event.end, event.code_id)] = event
     memos = [
         {"coder": coder, "transcript_id": event.transcript_id, "segment_id": event.segment_id,
          "start": event.start, "end": event.end, "code_id": event.code_id, "memo": event.memo, "time": event.time}
-        for event in latest.values() if (event.memo or "").strip()
+        for event in replay.memos().values()
     ]
     return codings, memos
 

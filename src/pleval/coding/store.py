@@ -96,6 +96,18 @@ class Replay:
                 current.pop(key, None)
         return current
 
+    def memos(self, codebook=None) -> dict[tuple[str | None, int | None, int | None, str | None], Event]:
+        """The coder's current memos, keyed (transcript id, start, end, code id): the latest memo in force on each
+        turn (code id None) or coding, those cleared to nothing left out. With a ``codebook``, a renamed code's
+        memos are read under its new id, as :meth:`codings` reads its codings."""
+        renamed = codebook.renames() if codebook is not None else {}
+        latest: dict[tuple[str | None, int | None, int | None, str | None], Event] = {}
+        for event in self.effective():
+            if event.action == "memo":
+                code_id = renamed.get(event.code_id, event.code_id) if event.code_id is not None else None
+                latest[(event.transcript_id, event.start, event.end, code_id)] = event
+        return {key: event for key, event in latest.items() if (event.memo or "").strip()}
+
     def orphans(self, codebook) -> list[OrphanCodingWarning]:
         """One warning per code that current codings use but the codebook neither has nor renames."""
         known = set(codebook.code_ids)

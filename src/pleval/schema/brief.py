@@ -30,6 +30,7 @@ class ThemeWording(StrictModel):
     heading: str | None = None
     about: str | None = None  # completes "Health workers in 7 of the 9 clinics described ..."
     topic: str | None = None  # the theme as a noun phrase in a list: "time to collaborate"
+    valued: str | None = None  # what participants who voiced it valued, for the lead: "the trust of their principals"
 
 
 class BriefText(StrictModel):
@@ -37,6 +38,8 @@ class BriefText(StrictModel):
 
     lead: str | None = None
     themes: dict[str, str] = Field(default_factory=dict)  # code id -> a paragraph for that section
+    # a turn quoted as an example ("<transcript id>:t009") -> what the person described, in the evaluator's words
+    examples: dict[str, str] = Field(default_factory=dict)
     closing: str | None = None
 
 
@@ -141,6 +144,7 @@ class QuoteProvenance(StrictModel):
     coders: tuple[str, ...]
     rules_score: float | None = None  # the rule coder's score on the turn, where it coded the theme too
     evidence: tuple[str, ...] = ()  # the (redacted) words that made the rules fire
+    described_by: str | None = None  # whose words say what the person described: a coder's memo, or briefs.yaml
 
 
 class BriefQuote(StrictModel):
@@ -150,6 +154,7 @@ class BriefQuote(StrictModel):
     words: int
     attribution: str  # in pleval.yaml's words: "A mobile unit nurse from Lane County in Oregon"
     short_attribution: str  # for pull quotes: "Nurse, mobile unit"
+    described: str | None = None  # what the person described, a person's words (a memo, briefs.yaml), de-identified
     generalised: tuple[str, ...] = ()  # attributes (then "role", "broad role") dropped to make it shared enough
     shared_by: int  # participants in the brief's scope the attribution fits
     role: str
@@ -208,10 +213,11 @@ class BriefTheme(StrictModel):
     prevalence: Prevalence
     reliability: ThemeReliability
     narrative: tuple[str, ...]  # drafted sentences
+    notes: tuple[str, ...] = ()  # a draft's caveats (a provisional theme), never in a final brief
     hand_written: str | None = None
     figures: tuple[BriefFigure, ...]
     examples: tuple[BriefQuote, ...]
-    example_sentences: tuple[str, ...]  # each example as a drafted bullet (attribution + quote)
+    example_sentences: tuple[str, ...]  # each example as a bullet: what the person described, and the quote
     pull_quote: BriefQuote | None
     questions: tuple[str, ...]
 
@@ -229,6 +235,7 @@ class Brief(StrictModel):
     themes: tuple[BriefTheme, ...]
     questions: tuple[str, ...]
     footnote: str | None
+    methods: tuple[str, ...] = ()  # the draft's methods note (which coding the counts rest on), never in a final brief
     about: tuple[str, ...]
     citation: str
     sidebars: tuple[BriefSidebar, ...]

@@ -3,6 +3,7 @@ computed from responses."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal, Self
 
@@ -144,6 +145,26 @@ class SurveySource(StrictModel):
 
     path: str
     sha256: str
+
+
+#: How every brief states a share, in its sentences, tables and charts alike (its survey note says it once).
+ROUNDING_RULE = "Percentages are rounded to the nearest whole percent."
+
+
+def whole_percent(percent: float) -> int:
+    """A percentage rounded to the nearest whole percent, half up (42.5 -> 43): :data:`ROUNDING_RULE`."""
+    return int(math.floor(percent + 0.5))
+
+
+def percent_text(agree: int, n: int) -> str:
+    """A share of agreement as a brief writes it (:data:`ROUNDING_RULE`): ``"88%"``; never 100% while someone
+    disagreed (``">99%"``) nor 0% while someone agreed (``"<1%"``)."""
+    rounded = whole_percent(100 * agree / n)
+    if rounded >= 100 and agree < n:
+        return ">99%"
+    if rounded <= 0 < agree:
+        return "<1%"
+    return f"{rounded}%"
 
 
 class SurveyFigure(StrictModel):
