@@ -57,7 +57,7 @@ from .prose import (
     survey_sentence,
 )
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
-from .quotes import as_brief_quote, choose_quotes, quote_candidates, turn_evidence
+from .quotes import QuoteCandidate, as_brief_quote, choose_quotes, quote_candidates, trimmed, turn_evidence
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 from .terms import KEEP, REDACT, FlaggedTerm, TermFinder, load_decisions, term_key, words_of
 
@@ -66,7 +66,10 @@ if TYPE_CHECKING:  # the survey is imported only for a project that has one
 
 #: How much a person's words on what a passage describes (a memo, briefs.yaml) raise its rank as an example: a
 #: person read it and said what it shows.
-DESCRIBED_BONUS = 1.0
+DESCRIBED_BONUS = 2.0
+#: A quote embedded after what the person described is the opening of its window, whole sentences, from this many
+#: words up to as many as reach the rules' evidence (at most ``EMBEDDED_WORDS[1]``, else the window stays whole).
+EMBEDDED_WORDS = (12, 35)
 
 
 @dataclass
@@ -337,7 +340,8 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
                       for c in candidates]
         picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
         quoted.extend((c.text, f"{c.segment.id} ({code_id})") for c in [*picked, *([pull] if pull else [])])
-        examples = tuple(_described(as_brief_quote(c, attributor), described.get(c.segment.id), context)
+        examples = tuple(_described(as_brief_quote(_embedded(c, redactions[c.transcript.id]) if c.segment.id in
+                                                   described else c, attributor), described.get(c.segment.id), context)
                          for c in picked)
         provisional = provisional_sentence(reliability)
         themes.append(BriefTheme(
@@ -356,6 +360,29 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     return AssembledBrief(
         brief=brief, redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
     )
+
+
+def _embedded(candidate: QuoteCandidate, redacted: RedactedText) -> QuoteCandidate:
+    """The short quote an example embeds after what the person described: the window's opening sentences (its
+    opening is the one quote choice vetted), enough for :data:`EMBEDDED_WORDS` and the rules' evidence; the
+    whole window when no shorter run of its sentences will do."""
+    text = candidate.transcript.text
+    ends = [min(s.end, candidate.end) for s in candidate.segment.sentences
+            if candidate.start < s.end and s.start < candidate.end]
+    least, most = EMBEDDED_WORDS
+    for end in ends[:-1]:
+        start, end = trimmed(text, candidate.start, end)
+        r_start, r_end = redacted.span(start, end)
+        quote = redacted.text[r_start:r_end]
+        words = len(quote.split())
+        if words > most:
+            break
+        if words < least or (candidate.evidence and not any(e in quote for e in candidate.evidence)):
+            continue
+        return dataclasses.replace(candidate, start=start, end=end, redacted_start=r_start, redacted_end=r_end,
+                                   text=quote, words=words,
+                                   evidence=tuple(e for e in candidate.evidence if e in quote))
+    return candidate
 
 
 def _described(quote: BriefQuote, described: tuple[str, str] | None, context: BriefContext) -> BriefQuote:
