@@ -91,3 +91,20 @@ def test_periods_follow_the_declaration():
     assert filters.active() == {"year": ("2025",)} and not problems
     _, problems = check_filters(Filters.model_validate({"year": "2023-2024"}), DEFAULT_DECLARATION)
     assert [(p.loc, p.message) for p in problems] == [(("year", 0), "year '2023-2024' is not written like 2025")]
+
+
+def test_a_hand_written_example_for_no_turn_is_a_warning_with_its_line(project):
+    transcripts, _ = load_transcripts_cached(project)
+    turn = f"{transcripts[0].id}:t001"
+    path = project.briefs_path
+    text = path.read_text(encoding="utf-8")
+    text += (f"\n  - id: described\n    title: T\n    themes: [funding]\n    text:\n      examples:\n"
+             f"        {turn}: described how they pay for it\n        {turn[:-1]}9x: described nothing\n")
+    path.write_text(text, encoding="utf-8")
+    check = checked(project)
+    [warning] = [p for p in check.problems if "'described'" in p.message]
+    assert warning.severity == "warning" and warning.line == len(text.splitlines())
+    assert warning.message.startswith(f"brief 'described': text for example '{turn[:-1]}9x', which is no turn")
+    assert "did you mean" in warning.message and "described" not in check.broken
+    spec = check.briefs.brief("described")
+    assert spec.text.examples[turn] == "described how they pay for it"

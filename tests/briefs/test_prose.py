@@ -30,8 +30,8 @@ from pleval.schema import (
     BriefQuote,
     EvaluationInfo,
     Filters,
-    QuoteProvenance,
     Prevalence,
+    QuoteProvenance,
     RoleCount,
     SurveyFigure,
     ThemeReliability,
@@ -115,7 +115,8 @@ def test_prevalence_is_stated_as_counts_with_roles_and_regions():
         "expertise.",
         "It came up in 9 of the 11 interviews and focus groups, from 10 educators and 1 principal."]
     everywhere = prevalence.model_copy(update={"spread": prevalence.spread_total})
-    assert "in 7 of the 9 schools across all 3 regions described" in prevalence_sentences(everywhere, SAMPLE, about="x")[0]
+    assert "in 7 of the 9 schools across all 3 regions described" in prevalence_sentences(everywhere, SAMPLE,
+                                                                                          about="x")[0]
     # which coding the counts rest on is the methods note's, never the narrative's
     assert not any("Counts come from" in s or "coders" in s for s in sentences)
     assert sources_sentence(prevalence.sources_total) == (
@@ -275,7 +276,8 @@ def test_the_lead_names_the_most_and_least_voiced_themes_and_where():
     alone = {"sites_total": 1, "spread": ("Oregon",), "spread_total": ("Oregon",)}
     one = lead_sentences(CLINICS, interviews=1, focus_groups=0, participants=12, sites=1, filters={}, themes=[
         LeadTheme("waits", reach(1, participants=9, **alone)), LeadTheme("rides", reach(1, participants=2, **alone))])
-    assert one[1] == "Waits came up most widely, in 9 of the 12 participants, and rides least, in 2 of the 12 participants."
+    assert one[1] == ("Waits came up most widely, in 9 of the 12 participants, and rides least, in 2 of the 12 "
+                      "participants.")
 
 
 def test_the_lead_gives_the_strongest_and_weakest_survey_figure():

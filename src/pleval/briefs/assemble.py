@@ -324,6 +324,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     table = context.counted.table
     counted = turn_evidence(table[table["transcript_id"].isin(by_id)])  # every theme's, to weigh quotes against
     said_items: set[str] = set()
+    said: dict[str, str] = {}  # a drafted sentence -> the topic of the theme that said it first
     themes: list[BriefTheme] = []
     for code_id in spec.themes:
         code = codebook.code(code_id)
@@ -346,7 +347,8 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         provisional = provisional_sentence(reliability)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
-            narrative=tuple(prevalence_sentences(counts, context.declaration, about=about)),
+            narrative=tuple(_unrepeated(prevalence_sentences(counts, context.declaration, about=about), said,
+                                        _wording(code, briefs)[2])),
             notes=(provisional,) if provisional else (),
             hand_written=context.scrubbed(spec.text.themes.get(code_id)),
             figures=_figures(code, filters, context, said=said_items),
@@ -360,6 +362,19 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     return AssembledBrief(
         brief=brief, redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
     )
+
+
+def _unrepeated(sentences: list[str], said: dict[str, str], topic: str) -> list[str]:
+    """A section's sentences, one that an earlier section said word for word said as the same again ("As with
+    time, it came up in ..."); ``said`` (sentence -> topic) is updated."""
+    kept = []
+    for sentence in sentences:
+        if sentence in said:
+            kept.append(f"As with {said[sentence]}, {sentence[:1].lower()}{sentence[1:]}")
+        else:
+            said[sentence] = topic
+            kept.append(sentence)
+    return kept
 
 
 def _embedded(candidate: QuoteCandidate, redacted: RedactedText) -> QuoteCandidate:

@@ -188,7 +188,9 @@ def _example_problems(specs: list[BriefSpec | None], located: Located, path: Pat
     turns = {f"{t.id}:t{turn.index:03d}" for t in transcripts for turn in t.turns}
     found: list[tuple[int | None, Problem]] = []
     for i, spec in enumerate(specs):
-        for key in spec.text.examples if spec is not None else ():
+        if spec is None:
+            continue
+        for key in spec.text.examples:
             if key not in turns:
                 found.append((i, _problem(
                     f"brief '{spec.id}': text for example '{key}', which is no turn of the project's transcripts"

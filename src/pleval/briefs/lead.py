@@ -45,10 +45,9 @@ def _of(theme: LeadTheme, declaration: Declaration) -> str:
     """``"8 of the 9 schools"``, ``"all 9 schools"``, ``"5 of the 12 participants"`` (a brief of one site)."""
     p = theme.prevalence
     if _by_sites(theme):
-        n, total, singular, plural = p.sites, p.sites_total, declaration.site.singular, declaration.site.plural
+        n, total, plural = p.sites, p.sites_total, declaration.site.plural
     else:
-        people = declaration.words.people
-        n, total, singular, plural = p.participants, p.participants_total, people.singular, people.plural
+        n, total, plural = p.participants, p.participants_total, declaration.words.people.plural
     if n == total:
         return f"both {plural}" if total == 2 else f"all {total} {plural}"
     return f"{n} of the {total} {plural}"
@@ -109,7 +108,8 @@ def reach_sentence(themes: Sequence[LeadTheme], declaration: Declaration) -> str
                 f"{_of(themes[0], declaration)}.")
     each = "each " if len(top) > 1 else ""
     where = _everywhere(top[0], declaration) if len(top) == 1 else ""
-    text = f"{capitalised(listed([t.topic for t in top]))} came up most widely, {each}in {_of(top[0], declaration)}{where}"
+    text = (f"{capitalised(listed([t.topic for t in top]))} came up most widely, {each}in "
+            f"{_of(top[0], declaration)}{where}")
     if least == 0:
         return text + f"; no one was coded as describing {listed([t.topic for t in bottom])}."
     each = "each " if len(bottom) > 1 else ""

@@ -186,7 +186,7 @@ def _survey_rows(brief: Brief) -> list[dict]:
         elif row["suppressed"]:
             percent, interval = f"suppressed (n < {row['suppress_below']})", ""
         else:
-            percent = _shown(row)
+            percent = _shown(row) or ""
             interval = f"{whole_percent(row['ci_low'])}-{whole_percent(row['ci_high'])}%"
         n = "" if row["suppressed"] or pd.isna(row["n"]) else int(row["n"])  # a suppressed figure has no n
         rows.append({"theme": row["theme"], "wording": row["wording"], "n": n, "percent": percent,
