@@ -69,7 +69,7 @@ if TYPE_CHECKING:  # the survey is imported only for a project that has one
 DESCRIBED_BONUS = 2.0
 #: A quote embedded after what the person described is the opening of its window, whole sentences, from this many
 #: words up to as many as reach the rules' evidence (at most ``EMBEDDED_WORDS[1]``, else the window stays whole).
-EMBEDDED_WORDS = (12, 35)
+EMBEDDED_WORDS = (15, 35)
 
 
 @dataclass

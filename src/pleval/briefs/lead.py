@@ -4,7 +4,7 @@ The seed brief opens with its findings, not with counts per theme. The lead says
 
 - who spoke, where and when (the brief's filters, worded by :func:`pleval.briefs.prose.scope_of`);
 - which of the brief's themes was voiced most widely and which least, and where: across every value of the
-  declared spread attribute ("across all 5 regions"), or in none of the brief's sites in some ("but in no clinic
+  declared spread attribute ("across all 5 states"), or in none of the brief's sites in some ("but in no clinic
   in Nevada"). Themes are ranked by the sites that voiced them, or, in a brief of one site, by participants;
 - the strongest and the weakest survey figure of the brief, rounded by the one rule of its tables;
 - what participants valued, where briefs.yaml words it for a theme (``valued``) and at least half of the brief's
@@ -42,7 +42,7 @@ def _reach(theme: LeadTheme) -> int:
 
 
 def _of(theme: LeadTheme, declaration: Declaration) -> str:
-    """``"8 of the 9 schools"``, ``"all 9 schools"``, ``"5 of the 12 participants"`` (a brief of one site)."""
+    """``"8 of the 9 clinics"``, ``"all 9 clinics"``, ``"5 of the 12 participants"`` (a brief of one site)."""
     p = theme.prevalence
     if _by_sites(theme):
         n, total, plural = p.sites, p.sites_total, declaration.site.plural
@@ -55,8 +55,8 @@ def _of(theme: LeadTheme, declaration: Declaration) -> str:
 
 def opening_sentence(declaration: Declaration, *, interviews: int, focus_groups: int, participants: int, sites: int,
                      filters: Mapping[str, Sequence[str]]) -> str:
-    """Who spoke, where and when: ``"This brief draws on 8 interviews and 3 focus groups with 22 educators and
-    leaders in 9 LAUNCH schools in the 2023–2024 school year."``"""
+    """Who spoke, where and when: ``"This brief draws on 8 interviews and 1 focus group with 22 participants in
+    5 rural clinics in 2025."``"""
     talks = listed([counted(interviews, "interview") if interviews else "",
                     counted(focus_groups, "focus group") if focus_groups else ""])
     scope = scope_of(filters, declaration)
@@ -70,7 +70,7 @@ def opening_sentence(declaration: Declaration, *, interviews: int, focus_groups:
 
 
 def _everywhere(theme: LeadTheme, declaration: Declaration) -> str:
-    """``" across all 5 regions"`` when the theme was voiced in every value of the declared spread, else ``""``."""
+    """``" across all 5 states"`` when the theme was voiced in every value of the declared spread, else ``""``."""
     p, spread = theme.prevalence, declaration.words.spread
     if spread is None or len(p.spread_total) < 2 or len(p.spread) < len(p.spread_total):
         return ""
@@ -78,7 +78,7 @@ def _everywhere(theme: LeadTheme, declaration: Declaration) -> str:
 
 
 def _nowhere(theme: LeadTheme, declaration: Declaration) -> str:
-    """``", but in no school in northeast Ohio"``: the spread values of the brief where no site voiced it."""
+    """``", but in no clinic in Nevada"``: the spread values of the brief where no site voiced it."""
     p = theme.prevalence
     if declaration.words.spread is None or len(p.spread_total) < 2 or not p.spread:
         return ""

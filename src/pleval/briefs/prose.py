@@ -238,7 +238,7 @@ def _of(n: int, total: int, singular: str, plural: str | None = None) -> str:
 
 
 def spread_words(values: Sequence[str], declaration: Declaration) -> str:
-    """Values of the declared spread attribute as a place reads: ``"in northwest and central Ohio"`` (the
+    """Values of the declared spread attribute as a place reads: ``"in Oregon and Nevada"`` (the
     attribute's ``phrase``, ``"in {}"`` unless declared)."""
     spread = declaration.words.spread
     if spread is None or not values:

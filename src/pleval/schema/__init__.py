@@ -55,12 +55,15 @@ from .declaration import (
 )
 from .filters import Filters
 from .survey import (
+    ROUNDING_RULE,
     Survey,
     SurveyFigure,
     SurveyItem,
     SurveyScale,
     SurveySite,
     SurveySource,
+    percent_text,
+    whole_percent,
 )
 from .transcript import (
     INTERVIEWER,
@@ -133,6 +136,7 @@ __all__ = [
     "Coding",
     "Evidence",
     # survey
+    "ROUNDING_RULE",
     "Survey",
     "SurveyFigure",
     "Filters",
@@ -140,6 +144,8 @@ __all__ = [
     "SurveyScale",
     "SurveySite",
     "SurveySource",
+    "percent_text",
+    "whole_percent",
     # brief
     "Brief",
     "BriefFigure",
