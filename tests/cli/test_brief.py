@@ -99,7 +99,8 @@ def test_suppressed_figures_carry_no_number_and_small_ones_are_counts(project):
     funding, time = (t.figures[0] for t in brief.themes)
     assert time.figure.suppressed and time.figure.percent is None and time.figure.agree is None
     assert "%" not in time.sentence and str(time.figure.n) not in time.sentence
-    assert funding.figure.n < 30 and funding.sentence.startswith(f"{funding.figure.agree} of the {funding.figure.n} ")
+    assert funding.figure.n < 30 and f", {funding.figure.agree} of the {funding.figure.n} who answered agreed" in \
+        funding.sentence and "%" not in funding.sentence
     page = (project.outputs / "briefs" / "all-themes.html").read_text()
     assert "suppressed (n &lt; 10)" in page
 
