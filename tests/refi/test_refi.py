@@ -200,7 +200,9 @@ def test_importing_our_own_export_again_changes_nothing(sample_copy, tmp_path):
     report = import_refi(sample_copy, archive)
     assert tree_hash(sample_copy.root) == before
     assert len(report.transcripts_matched) == 26 and not report.transcripts_added
-    assert report.already == sum(report.in_file["codings"] for _ in [0]) - report.rules_skipped
+    memos = sum(len(CodingLog(sample_copy.codings_dir, p.stem).replay().memos())
+                for p in sample_copy.codings_dir.glob("*.jsonl"))  # each on its coding, so found again
+    assert memos and report.already == report.in_file["codings"] - report.rules_skipped + memos
     assert report.rules_skipped > 0 and not report.codings
     assert [p for p in report.problems if p.severity == "error"] == []
 
@@ -210,6 +212,7 @@ def test_memos_travel_as_notes_on_their_span_transcript_code_and_project(sample_
     event = next(iter(logged(sample_copy, "ana").values()))
     turn = {"transcript_id": event.transcript_id, "transcript_hash": event.transcript_hash,
             "segment_id": event.segment_id, "start": event.start, "end": event.end, "text": event.text}
+    kept = sum(len(CodingLog(log.path.parent, path.stem).replay().memos()) for path in log.path.parent.glob("*.jsonl"))
     log.append("memo", memo="An early draft.", **turn)
     log.append("memo", memo="She contradicts this later.", **turn)  # the latest memo on a turn is the one kept
     log.append("memo", memo="Check the district budget.", transcript_id=event.transcript_id)
@@ -219,7 +222,10 @@ def test_memos_travel_as_notes_on_their_span_transcript_code_and_project(sample_
     root = etree.fromstring(zipfile.ZipFile(archive).read("project.qde"))
     xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(etree.tostring(root).decode())
     notes = {n.get("guid"): n.findtext(f"{{{P}}}PlainTextContent") for n in root.iter(f"{{{P}}}Note")}
-    assert "An early draft." not in notes.values() and len(notes) == 5  # four memos and the codebook
+    # four memos, the codebook and the sample's own memos (the lead's, each on its consensus coding)
+    assert "An early draft." not in notes.values() and len(notes) == 5 + kept
+    on_codings = [notes[r.get("targetGUID")] for c in root.iter(f"{{{P}}}Coding") for r in c.findall(f"{{{P}}}NoteRef")]
+    assert len(on_codings) == kept
     on_selection = [notes[r.get("targetGUID")] for s in root.iter(f"{{{P}}}PlainTextSelection")
                     for r in s.findall(f"{{{P}}}NoteRef")]
     on_code = [notes[r.get("targetGUID")] for c in root.iter(f"{{{P}}}Code") for r in c.findall(f"{{{P}}}NoteRef")]

@@ -191,7 +191,8 @@ class _ProjectDocument:
         return stable_guid(self.key, kind, *parts)
 
     def _selection(self, transcript_id: str, start: int, end: int) -> dict:
-        return self.selections.setdefault((transcript_id, start, end), {"codings": [], "notes": []})
+        return self.selections.setdefault((transcript_id, start, end),
+                                          {"codings": [], "notes": [], "coding_notes": {}})
 
     def _place(self, event, coder: str, replay_path) -> tuple[int, int] | None:
         transcript = self.by_id.get(event.transcript_id)
@@ -349,7 +350,12 @@ class _ProjectDocument:
         notes_at = defaultdict(list)
         for memo in self.memos:
             if memo["span"] is not None:
-                self._selection(memo["transcript_id"], *memo["span"])["notes"].append(memo["guid"])
+                selection = self._selection(memo["transcript_id"], *memo["span"])
+                coded = {(coder, code_id) for coder, code_id, _ in selection["codings"]}
+                if memo["code_id"] and (memo["coder"], memo["code_id"]) in coded:  # a memo on one coding: on it
+                    selection["coding_notes"].setdefault((memo["coder"], memo["code_id"]), []).append(memo["guid"])
+                else:
+                    selection["notes"].append(memo["guid"])
             elif memo["transcript_id"]:
                 notes_at[memo["transcript_id"]].append(memo["guid"])
         by_transcript = defaultdict(list)
@@ -404,6 +410,8 @@ class _ProjectDocument:
                               guid=self.guid("coding", transcript_id, start, end, code_id, coder),
                               creatingUser=user_guid[coder], creationDateTime=times[(coder, code_id)])
             _element(coding, PROJECT_NS, "CodeRef", targetGUID=self.guid("code", code_id))
+            for note in selection["coding_notes"].get((coder, code_id), ()):
+                _element(coding, PROJECT_NS, "NoteRef", targetGUID=note)
         for note in selection["notes"]:
             _element(element, PROJECT_NS, "NoteRef", targetGUID=note)
         return len(unique)
