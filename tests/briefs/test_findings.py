@@ -132,8 +132,10 @@ def test_a_coders_memo_or_the_briefs_text_says_what_the_person_described(sample)
 def test_a_new_memo_on_a_quoted_turn_becomes_its_description_de_identified(fresh_sample):
     context = BriefContext.load(fresh_sample)
     brief = assemble_brief(fresh_sample, "barriers", context=context).brief
-    theme = next(t for t in brief.themes if any(q.described is None for q in t.examples))
-    quote = next(q for q in theme.examples if q.described is None)
+    # a quote no one has described yet, of a turn the consensus coded (a memo of another coder's does not change
+    # how the turn is counted)
+    theme, quote = next((t, q) for t in brief.themes for q in t.examples
+                        if q.described is None and q.provenance.source == "consensus")
     transcript = next(t for t in context.counted.transcripts if t.text_hash == quote.provenance.transcript_sha256)
     turn = transcript.turns[int(quote.provenance.segment[1:])]
     name = next(p.name for p in transcript.meta.participants if p.name and p.role != "interviewer")
@@ -150,3 +152,37 @@ def test_a_new_memo_on_a_quoted_turn_becomes_its_description_de_identified(fresh
     assert described.described.startswith("described how [") and name not in described.described
     assert "something else" not in (described.described or "")
     assert quote.text.startswith(described.text)  # the embedded quote opens as the whole one does
+
+
+def test_words_naming_what_the_attribution_left_out_are_never_used(fresh_sample):
+    from pleval.briefs.attribution import Profile
+    from pleval.briefs.memos import narrowing
+
+    declaration = BriefContext.load(fresh_sample).declaration
+    profile = Profile(role="principal", attributes={"region": "southwest", "locale": "rural"})
+    left = dict(role="principal", profile=profile, declaration=declaration)
+    assert narrowing("described the principal's team", generalised=("locale", "role"), **left) == "principal"
+    assert narrowing("described a rural school", generalised=("locale",), **left) in ("rural", "a rural community")
+    assert narrowing("described a school in southwest Ohio", generalised=("locale", "region"), **left)
+    assert narrowing("described the principal's team", generalised=("locale",), **left) is None  # the role is said
+    # drafted: a memo naming the role of a speaker whose attribution dropped it leaves the example without it
+    context = BriefContext.load(fresh_sample)
+    brief = assemble_brief(fresh_sample, "region-southwest", context=context).brief
+    # (on a turn the consensus coded: a memo of another coder's does not change how the turn is counted)
+    quote = next(q for t in brief.themes for q in t.examples if "role" in q.generalised and q.described is None
+                 and q.provenance.source == "consensus")
+    theme = next(t for t in brief.themes if quote in t.examples)
+    transcript = next(t for t in context.counted.transcripts if t.text_hash == quote.provenance.transcript_sha256)
+    turn = transcript.turns[int(quote.provenance.segment[1:])]
+    noun = declaration.role(quote.role).singular
+    CodingLog(fresh_sample.codings_dir, "cy").append(
+        "memo", transcript_id=transcript.id, transcript_hash=transcript.text_hash, start=turn.start, end=turn.end,
+        memo=f"described what the {noun} asks of the team")
+    again = assemble_brief(fresh_sample, "region-southwest", context=BriefContext.load(fresh_sample)).brief
+    same = next(q for t in again.themes if t.code_id == theme.code_id for q in t.examples
+                if q.provenance.segment == quote.provenance.segment
+                and q.provenance.transcript_sha256 == quote.provenance.transcript_sha256)
+    assert same.described is None and same.text == quote.text and noun not in " ".join(
+        s for t in again.themes for s in t.example_sentences if same.text in s).replace(same.text, "")
+    assert {"transcript_sha256": transcript.text_hash, "segment": quote.provenance.segment, "by": "cy"} in \
+        again.provenance["descriptions_left_out"]

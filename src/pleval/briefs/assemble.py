@@ -39,10 +39,10 @@ from ..schema import (
     Transcript,
 )
 from ..survey.disclosure import COMPLEMENTARY, Suppression
-from .attribution import Attributor
+from .attribution import Attributor, profile_of
 from .config import YEAR, load_briefs, select_transcripts
 from .lead import LeadTheme, lead_sentences
-from .memos import Memos, description
+from .memos import Memos, description, narrowing
 from .prose import (
     about_paragraphs,
     citation,
@@ -325,6 +325,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     counted = turn_evidence(table[table["transcript_id"].isin(by_id)])  # every theme's, to weigh quotes against
     said_items: set[str] = set()
     said: dict[str, str] = {}  # a drafted sentence -> the topic of the theme that said it first
+    left_out: list[dict] = []  # descriptions not used: they name what an attribution left out
     themes: list[BriefTheme] = []
     for code_id in spec.themes:
         code = codebook.code(code_id)
@@ -337,13 +338,16 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         described = {c.segment.id: d for c in candidates if (d := description(
             context.memos, spec.text.examples, segment_id=c.segment.id, transcript_id=c.transcript.id,
             start=c.start, end=c.end, code_id=code_id)) is not None}
+        narrowed = {c.segment.id: described.pop(c.segment.id) for c in candidates
+                    if c.segment.id in described and _narrows(c, described[c.segment.id][0], attributor, context)}
         candidates = [dataclasses.replace(c, score=c.score + DESCRIBED_BONUS) if c.segment.id in described else c
                       for c in candidates]
         picked, pull = choose_quotes(candidates, count=spec.examples, used_segments=used_segments)
         quoted.extend((c.text, f"{c.segment.id} ({code_id})") for c in [*picked, *([pull] if pull else [])])
-        examples = tuple(_described(as_brief_quote(_embedded(c, redactions[c.transcript.id]) if c.segment.id in
-                                                   described else c, attributor), described.get(c.segment.id), context)
+        examples = tuple(_example(c, described.get(c.segment.id), attributor, redactions[c.transcript.id], context)
                          for c in picked)
+        left_out += [{"transcript_sha256": c.transcript.text_hash, "segment": f"t{c.segment.turn_index:03d}",
+                      "by": narrowed[c.segment.id][1]} for c in picked if c.segment.id in narrowed]
         provisional = provisional_sentence(reliability)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
@@ -356,7 +360,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
             pull_quote=as_brief_quote(pull, attributor) if pull else None, questions=tuple(code.questions),
         ))
     terms = context.terms.flag(quoted) if context.terms is not None else []
-    brief = _brief(spec, context, transcripts, themes, filters, redactions)
+    brief = _brief(spec, context, transcripts, themes, filters, redactions, left_out)
     brief = brief.model_copy(update={"undecided_terms": tuple(t.term for t in terms if t.decision is None)})
     flagged = {t.term: {"decision": t.decision, "quoted": list(t.where)} for t in terms}
     return AssembledBrief(
@@ -400,17 +404,29 @@ def _embedded(candidate: QuoteCandidate, redacted: RedactedText) -> QuoteCandida
     return candidate
 
 
-def _described(quote: BriefQuote, described: tuple[str, str] | None, context: BriefContext) -> BriefQuote:
-    """The quote with what the person described, de-identified as the quotes are, and whose words those are."""
+def _narrows(candidate: QuoteCandidate, text: str, attributor: Attributor, context: BriefContext) -> bool:
+    """Whether a person's words on what the speaker described name what the quote's attribution leaves out
+    (:func:`pleval.briefs.memos.narrowing`): then they are not used, and do not raise the quote's rank."""
+    quote = as_brief_quote(candidate, attributor)
+    profile = profile_of(candidate.transcript, candidate.role, name=candidate.segment.name)
+    return narrowing(context.scrubbed(text) or "", role=quote.role, generalised=quote.generalised, profile=profile,
+                     declaration=context.declaration) is not None
+
+
+def _example(candidate: QuoteCandidate, described: tuple[str, str] | None, attributor: Attributor,
+             redacted: RedactedText, context: BriefContext) -> BriefQuote:
+    """An example: the quote, and with a person's words on what the speaker described, those words (de-identified
+    as the quotes are, with whose they are) and the quote's opening only (:func:`_embedded`)."""
     if described is None:
-        return quote
+        return as_brief_quote(candidate, attributor)
     text, by = described
+    quote = as_brief_quote(_embedded(candidate, redacted), attributor)
     return quote.model_copy(update={"described": context.scrubbed(text), "provenance": quote.provenance.model_copy(
         update={"described_by": by})})
 
 
 def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript], themes: list[BriefTheme],
-           filters: Filters | None, redactions: dict[str, RedactedText]) -> Brief:
+           filters: Filters | None, redactions: dict[str, RedactedText], left_out: list[dict]) -> Brief:
     briefs, evaluation, declaration = context.briefs, context.briefs.evaluation, context.declaration
     interviews = sum(t.meta.type == "interview" for t in transcripts)
     focus_groups = len(transcripts) - interviews
@@ -463,6 +479,7 @@ def _brief(spec: BriefSpec, context: BriefContext, transcripts: list[Transcript]
         "survey_filters": filters.active() if filters is not None else None,
         "agreement_threshold": themes[0].reliability.threshold if themes else None,
         "quote_words": [15, 60],
+        "descriptions_left_out": left_out,  # a memo or briefs.yaml line naming what an attribution left out
     }
     return Brief(
         id=spec.id, title=spec.title, subtitle=spec.subtitle, filters=spec.filters,

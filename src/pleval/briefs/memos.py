@@ -10,17 +10,21 @@ never paraphrases: those words come from a person. They are, in this order,
 3. a coder's memo on the quoted turn as a whole, in the same order.
 
 A memo written on another version of the transcript (its hash differs) is not used: its offsets may no longer
-point at the quote. Analytic memos are read from the coding store, never written here.
+point at the quote. Nor is words that say what the quote's attribution left out to fit enough people in the
+brief's scope (:func:`narrowing`): "the principal's team" beside "An educator or leader" would single the speaker
+out again. Analytic memos are read from the coding store, never written here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..coding.store import CONSENSUS, CodingLog
 from ..project import Project
-from ..schema import Codebook, Transcript
+from ..schema import Codebook, Declaration, Transcript
+from .attribution import ROLE, Profile
 
 #: Who the hand-written lines of briefs.yaml are from, in a quote's provenance.
 BRIEF_TEXT = "briefs.yaml"
@@ -80,3 +84,23 @@ def description(memos: Memos, hand_written: Mapping[str, str], *, segment_id: st
         return line, BRIEF_TEXT
     memo = memos.describing(transcript_id, start, end, code_id)
     return (memo.text, memo.coder) if memo is not None else None
+
+
+def narrowing(text: str, *, role: str, generalised: Sequence[str], profile: Profile, declaration: Declaration
+              ) -> str | None:
+    """The first word of ``text`` naming what an attribution left out (``generalised``: the speaker's role, or the
+    values of the attributes dropped), or None. Such words would undo the generalisation, so the text is not
+    used. It errs on the side of leaving text out: "teachers" in a teacher's description is enough."""
+    words: list[str] = []
+    if ROLE in generalised:
+        declared = declaration.role(role)
+        words += [declared.singular, declared.plurals, declared.label or ""] if declared else [role.replace("_", " ")]
+    for name in generalised:
+        value = profile.value(name)
+        if value:
+            attribute = declaration.attribute(name)
+            words += [value, (attribute.worded(value) if attribute is not None else None) or ""]
+    for word in filter(None, words):
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE):
+            return word
+    return None
