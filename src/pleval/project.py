@@ -125,6 +125,11 @@ class Project:
         return self.data_dir / "briefs.yaml"
 
     @property
+    def coder_quality_path(self) -> Path:
+        """The suggesting coder's measured quality on real talk, per code, as ``pleval evaluate --save`` wrote it."""
+        return self.data_dir / "coder-quality.json"
+
+    @property
     def terms_path(self) -> Path:
         """People's decisions on terms flagged in briefs' quotes (keep or redact), appended by ``pleval terms``."""
         return self.data_dir / "terms.yaml"

@@ -186,3 +186,30 @@ def test_words_naming_what_the_attribution_left_out_are_never_used(fresh_sample)
         s for t in again.themes for s in t.example_sentences if same.text in s).replace(same.text, "")
     assert {"transcript_sha256": transcript.text_hash, "segment": quote.provenance.segment, "by": "cy"} in \
         again.provenance["descriptions_left_out"]
+
+
+def test_a_theme_whose_rules_were_measured_below_kappa_is_marked_where_its_counts_rest_on_them(sample):
+    from pleval.learn.quality import TRUSTED_KAPPA, measured_quality
+
+    project, _, briefs = sample
+    quality = measured_quality(project)
+    assert quality is not None
+    marked = unmarked = 0
+    for brief in briefs.values():
+        for theme in brief.themes:
+            figures = quality.codes.get(theme.code_id)
+            rules = theme.prevalence.sources.get("rules", 0)
+            note = [n for n in theme.notes if n.startswith("Automatic coding:")]
+            if rules and figures is not None and figures.kappa is not None:
+                assert theme.automatic_kappa == figures.kappa
+            else:
+                assert theme.automatic_kappa is None and not note
+            if theme.automatic_kappa is not None and theme.automatic_kappa < TRUSTED_KAPPA:
+                [sentence] = note
+                assert f"{rules} of the {theme.prevalence.turns} turns" in sentence
+                assert f"kappa {figures.kappa:.2f}" in sentence
+                marked += 1
+            else:
+                assert not note
+                unmarked += 1
+    assert marked and unmarked  # the sample has both

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..coding.sources import SOURCES, CountedCodings, counted_codings, human_agreement
-from ..errors import BriefError, PlevalError, Problem
+from ..errors import BriefError, LearningError, PlevalError, Problem
 from ..inputs.declaration import project_declaration
 from ..inputs.text import sha256_bytes
+from ..learn.quality import TRUSTED_KAPPA, MeasuredQuality, measured_quality
 from ..project import Project
 from ..schema import (
     Brief,
@@ -45,6 +46,7 @@ from .lead import LeadTheme, lead_sentences
 from .memos import Memos, description, narrowing
 from .prose import (
     about_paragraphs,
+    automatic_sentence,
     citation,
     example_sentence,
     footnote,
@@ -95,6 +97,7 @@ class BriefContext:
     rule_weights: dict[str, float] = field(default_factory=dict)  # rule key -> weight: what a quote's evidence weighs
     terms: TermFinder | None = None  # flags terms in quotes that no list names, with people's decisions on them
     memos: Memos = field(default_factory=Memos)  # every coder's memos, for what a quoted person described
+    quality: MeasuredQuality | None = None  # the suggesting coder's measured quality on real talk, per code
 
     @classmethod
     def load(cls, project: Project) -> BriefContext:
@@ -128,10 +131,16 @@ class BriefContext:
                        if survey is not None else None)
         from ..nlp.rules import rule_weights
 
+        problems = list(counted.problems) + warnings
+        try:
+            quality = measured_quality(project)
+        except LearningError as error:
+            problems.append(error)
+            quality = None
         return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
-                   survey, redactor, attributor, common_words=common, problems=list(counted.problems) + warnings,
+                   survey, redactor, attributor, common_words=common, problems=problems,
                    suppression=suppression, rule_weights=rule_weights(counted.codebook), terms=terms,
-                   memos=Memos.load(project, counted.codebook, counted.transcripts))
+                   memos=Memos.load(project, counted.codebook, counted.transcripts), quality=quality)
 
     def redacted(self, transcript: Transcript) -> RedactedText:
         if transcript.id not in self.redactions:
@@ -349,11 +358,14 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         left_out += [{"transcript_sha256": c.transcript.text_hash, "segment": f"t{c.segment.turn_index:03d}",
                       "by": narrowed[c.segment.id][1]} for c in picked if c.segment.id in narrowed]
         provisional = provisional_sentence(reliability)
+        kappa = _automatic_kappa(code_id, counts, context.quality)
+        automatic = automatic_sentence(kappa, counts.sources.get("rules", 0), counts.turns,
+                                       trusted_kappa=TRUSTED_KAPPA)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
             narrative=tuple(_unrepeated(prevalence_sentences(counts, context.declaration, about=about), said,
                                         _wording(code, briefs)[2])),
-            notes=(provisional,) if provisional else (),
+            notes=tuple(n for n in (provisional, automatic) if n), automatic_kappa=kappa,
             hand_written=context.scrubbed(spec.text.themes.get(code_id)),
             figures=_figures(code, filters, context, said=said_items),
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
@@ -366,6 +378,14 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
     return AssembledBrief(
         brief=brief, redaction_report=redaction_report(redactions.values(), transcripts=by_id, flagged=flagged),
     )
+
+
+def _automatic_kappa(code_id: str, counts: Prevalence, quality: MeasuredQuality | None) -> float | None:
+    """The measured kappa of the theme's automatic coding, where the brief's counts of it rest partly on the rules."""
+    if quality is None or not counts.sources.get("rules"):
+        return None
+    figures = quality.codes.get(code_id)
+    return None if figures is None else figures.kappa
 
 
 def _unrepeated(sentences: list[str], said: dict[str, str], topic: str) -> list[str]:

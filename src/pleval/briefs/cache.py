@@ -36,6 +36,7 @@ def brief_key(project: Project) -> str:
         "survey": folder_digest(project.survey_dir),
         "briefs": file_digest(project.briefs_path),
         "terms": file_digest(project.terms_path),
+        "coder_quality": file_digest(project.coder_quality_path),
         "templates": folder_digest(Path(__file__).parent.parent / "templates" / "brief"),
         "pleval": __version__,
     }

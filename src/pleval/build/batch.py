@@ -156,7 +156,8 @@ def plan(project: Project, brief_ids: list[str] | None = None, *, notebooks: Pat
         entry = sha256_text(json.dumps({"brief": brief, "shared": shared_block}, sort_keys=True, default=str))
         pages.append(_page(brief["id"], str(brief.get("title", brief["id"])),
                            page_notebook(project, "brief.ipynb", notebooks),
-                           {**inputs, "brief": entry, "terms": file_digest(project.terms_path)},
+                           {**inputs, "brief": entry, "terms": file_digest(project.terms_path),
+                            "coder_quality": file_digest(project.coder_quality_path)},
                            {"project": str(project.root), "brief_id": brief["id"],
                             "output_dir": str(project.briefs_output_dir)},
                            "brief", str(brief.get("subtitle", ""))))

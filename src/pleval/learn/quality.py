@@ -84,7 +84,7 @@ class MeasuredQuality(StrictModel):
 
 def quality_path(project: Project) -> Path:
     """Where the project's measured quality is kept: ``data/coder-quality.json``."""
-    return project.data_dir / QUALITY_FILE
+    return project.coder_quality_path
 
 
 def _number(value) -> float | None:

@@ -214,6 +214,9 @@ class BriefTheme(StrictModel):
     reliability: ThemeReliability
     narrative: tuple[str, ...]  # drafted sentences
     notes: tuple[str, ...] = ()  # a draft's caveats (a provisional theme), never in a final brief
+    # the rules' agreement with people's coding of this theme on real talk (data/coder-quality.json), where the
+    # brief's counts rest partly on the rules: below 0.667 they are marked (None: not measured, or no rule counts)
+    automatic_kappa: float | None = None
     hand_written: str | None = None
     figures: tuple[BriefFigure, ...]
     examples: tuple[BriefQuote, ...]
