@@ -22,6 +22,7 @@ Layout (every command takes ``--project DIR``)::
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from contextlib import contextmanager
@@ -239,3 +240,30 @@ def atomic_write(path: Path, mode: str = "w", **kwargs):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def append_durably(path: Path, data: bytes, *, header: bytes = b"") -> None:
+    """Append ``data`` (whole lines) to ``path`` under an exclusive lock and fsync before returning, so that a
+    decision is on disk once this returns and two writers never interleave. A new file starts with ``header``; a
+    torn last line left by a crash is ended first, so ``data`` starts on a line of its own.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be opened or written (the caller names it in its own words).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)  # read: the last byte
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if not size:
+            data = header + data
+        elif os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock

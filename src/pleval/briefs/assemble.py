@@ -359,8 +359,9 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
                       "by": narrowed[c.segment.id][1]} for c in picked if c.segment.id in narrowed]
         provisional = provisional_sentence(reliability)
         kappa = _automatic_kappa(code_id, counts, context.quality)
-        automatic = automatic_sentence(kappa, counts.sources.get("rules", 0), counts.turns,
-                                       trusted_kappa=TRUSTED_KAPPA)
+        automatic = (automatic_sentence(kappa, counts.sources["rules"], counts.turns, trusted_kappa=TRUSTED_KAPPA)
+                     if kappa is not None and context.quality is not None
+                     and context.quality.trusted(code_id) is False else None)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
             narrative=tuple(_unrepeated(prevalence_sentences(counts, context.declaration, about=about), said,

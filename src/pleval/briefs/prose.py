@@ -300,11 +300,9 @@ def sources_sentence(sources_total: Mapping[str, int]) -> str:
     return f"Counts come from {listed(pieces)}."
 
 
-def automatic_sentence(kappa: float | None, rules_turns: int, total_turns: int, *, trusted_kappa: float) -> str | None:
+def automatic_sentence(kappa: float, rules_turns: int, total_turns: int, *, trusted_kappa: float) -> str:
     """The mark on a theme whose counts rest partly on the codebook's rules while the rules' coding of it was
-    measured below ``trusted_kappa`` on real talk; None otherwise."""
-    if kappa is None or rules_turns == 0 or kappa >= trusted_kappa - 1e-9:
-        return None
+    measured below ``trusted_kappa`` on real talk (``kappa``)."""
     return (f"Automatic coding: {rules_turns} of the {counted(total_turns, 'turn')} counted here rest on the "
             f"codebook's rules, whose coding of this theme agreed with people's at kappa {kappa:.2f} on real talk, "
             f"below {trusted_kappa}; read these counts with care.")

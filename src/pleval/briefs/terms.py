@@ -27,9 +27,7 @@ replaced by ``[local name]`` wherever the briefs quote it (:class:`pleval.briefs
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ from functools import cached_property
 import yaml
 
 from ..errors import TermsError
-from ..project import Project
+from ..project import Project, append_durably
 from ..schema import Transcript
 from .redact import ENGLISH_CAPITALISED, FUNCTION_WORDS
 
@@ -151,26 +149,9 @@ def record_decision(project: Project, term: str, decision: str, *, by: str,
             f"by: {json.dumps(by.strip(), ensure_ascii=False)}, at: {json.dumps(when)}}}\n")
     path = project.terms_path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise TermsError(f"cannot open the decisions on flagged terms: {error.strerror}", path=path) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        size = os.fstat(fd).st_size
-        data = line.encode("utf-8")
-        if not size:
-            data = HEADER.encode("utf-8") + data
-        elif os.pread(fd, 1, size - 1) != b"\n":
-            data = b"\n" + data
-        written = 0
-        while written < len(data):
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
+        append_durably(path, line.encode("utf-8"), header=HEADER.encode("utf-8"))
     except OSError as error:
         raise TermsError(f"cannot write the decisions on flagged terms: {error.strerror}", path=path) from None
-    finally:
-        os.close(fd)  # closing releases the lock
     return TermDecision(term, decision, by.strip(), when)
 
 

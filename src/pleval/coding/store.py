@@ -11,7 +11,6 @@ mid-write) is reported and skipped on replay, and the next append starts on a fr
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import uuid
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import MovedCodingWarning, OrphanCodingWarning, Problem, StoreError, TornLineWarning
+from ..project import append_durably
 from ..schema import check_safe_id
 
 if TYPE_CHECKING:
@@ -184,25 +184,10 @@ class CodingLog:
         for event in events:
             record = {k: v for k, v in event._asdict().items() if v is not None and k != "line"}
             lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        data = "".join(lines).encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)  # read: the last byte
-        except OSError as error:
-            raise StoreError(f"cannot open the coding log: {error.strerror}", path=self.path) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = b"\n" + data  # a torn line before us: start ours on a line of its own
-            written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
-            os.fsync(fd)
+            append_durably(self.path, "".join(lines).encode("utf-8"))
         except OSError as error:
             raise StoreError(f"cannot write the coding log: {error.strerror}", path=self.path) from None
-        finally:
-            os.close(fd)  # closing releases the lock
 
     def replay(self) -> Replay:
         """Read the whole log. Lines that are not whole events are reported and skipped; nothing is lost."""
