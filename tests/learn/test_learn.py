@@ -364,6 +364,16 @@ def test_suggestions_are_ranked_with_evidence_from_the_rules_or_the_model(learn_
     assert len(everything) == 3 * 2  # three participant turns, two codes
 
 
+def test_scoring_every_transcript_in_one_pass_suggests_what_one_at_a_time_does(learn_project):
+    alone = {t: Suggester.for_project(learn_project).suggestions(t, everything=True)
+             for t in Suggester.for_project(learn_project).transcripts}
+    together = Suggester.for_project(learn_project)
+    together.prefetch()
+    assert set(together._scored) == set(alone)
+    for transcript_id, table in alone.items():
+        pd.testing.assert_frame_equal(together.suggestions(transcript_id, everything=True), table)
+
+
 def test_rule_evidence_points_at_the_matched_words(learn_project):
     suggester = Suggester.for_project(learn_project)
     table = suggester.suggestions("alder")

@@ -113,11 +113,11 @@ def quality_from_scores(scores: pd.DataFrame, coder: str, split: str | None, quo
         raise LearningError(f"no scores of the coder '{coder}' on the split '{split}' of the quotes", path=path,
                             fix="pass a quotes file with a test split (or no splits at all)")
     micro = rows[rows["code_id"] == MICRO].iloc[0]
-    per_code = rows[rows["code_id"] != MICRO]
+    per_code = rows[rows["code_id"] != MICRO]  # each code's row counts every quote scored once
     codes = {str(r["code_id"]): _figures(r) for _, r in per_code.iterrows()}
     return MeasuredQuality.model_validate({
         "format": QUALITY_FORMAT, "coder": coder, "split": split, "quotes_sha256": sha256_bytes(path.read_bytes()),
-        "quotes_file": path.name, "measured_on": today or dt.date.today(), "units": int(per_code["units"].max()),  # quotes scored (each code's row counts every quote once)
+        "quotes_file": path.name, "measured_on": today or dt.date.today(), "units": int(per_code["units"].max()),
         "micro": {**_figures(micro), "f1_low": _number(micro["f1_low"]), "f1_high": _number(micro["f1_high"])},
         "codes": codes})
 

@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,16 @@ def _term_spans(text: str, offset: int, terms: Iterable[str]) -> tuple[list[str]
     return words, spans
 
 
+class _Scored(NamedTuple):
+    """One transcript's units as the coder scored them."""
+
+    units: pd.DataFrame
+    probability: np.ndarray
+    by_rules: np.ndarray
+    findings: list
+    inputs: pd.DataFrame
+
+
 @dataclass
 class Suggester:
     """A project's trained combined coder and rule coder, ready to suggest codes in any of its transcripts."""
@@ -116,7 +127,7 @@ class Suggester:
     rule_coder: RuleCoder
     codebook: Codebook
     transcripts: dict[str, Transcript]
-    _inputs: pd.DataFrame | None = field(default=None, init=False, repr=False)  # the last units scored
+    _scored: dict[str, _Scored] = field(default_factory=dict, init=False, repr=False)  # by transcript id
 
     @classmethod
     def for_project(cls, project: Project, unit: str = "turn", *, target_precision: float | None = None,
@@ -160,16 +171,33 @@ class Suggester:
 
             similarities = semantic_frame(self.codebook, units["text"].tolist())
         inputs = model_input(units["text"], scores, self.codebook.code_ids, by_rules, similarities)
-        self._inputs = inputs
         probability = self.trained.coder.predict_proba(inputs)
-        return probability, by_rules.astype(bool), findings
+        return probability, by_rules.astype(bool), findings, inputs
 
-    def _nearest(self, rows: list[int], code: int) -> dict[int, str]:
-        """The closest coded example to each of ``rows`` of the last scored units, for a semantic coder."""
+    def prefetch(self, transcript_ids: Iterable[str] | None = None) -> None:
+        """Score the units of many transcripts (default: all) in one pass of the coders, so that
+        :meth:`suggestions` for each of them is a look-up: one pass over a thousand turns costs far less than a
+        pass per transcript (each pass has its fixed costs in every code's model)."""
+        wanted = [t for t in (transcript_ids if transcript_ids is not None else self.transcripts)
+                  if t not in self._scored]
+        if not wanted:
+            return
+        units = self._units(wanted)
+        probability, by_rules, findings, inputs = self._score(units)
+        for transcript_id, rows in units.groupby("transcript_id", sort=False).indices.items():
+            self._scored[str(transcript_id)] = _Scored(
+                units.iloc[rows].reset_index(drop=True), probability[rows], by_rules[rows],
+                [findings[i] for i in rows], inputs.iloc[rows])
+        for transcript_id in wanted:  # a transcript without participant units
+            self._scored.setdefault(transcript_id, _Scored(
+                units.iloc[:0], probability[:0], by_rules[:0], [], inputs.iloc[:0]))
+
+    def _nearest(self, inputs: pd.DataFrame, rows: list[int], code: int) -> dict[int, str]:
+        """The closest coded example to each of ``rows`` of scored units, for a semantic coder."""
         nearest = getattr(self.trained.coder, "nearest_examples", None)
-        if nearest is None or not rows or self._inputs is None:
+        if nearest is None or not rows:
             return {}
-        found = nearest(self._inputs.iloc[rows], code)
+        found = nearest(inputs.iloc[rows], code)
         return {i: text for i, (text, _) in zip(rows, found, strict=True)}
 
     def suggestions(self, transcript_id: str, *, everything: bool = False) -> pd.DataFrame:
@@ -191,8 +219,9 @@ class Suggester:
         LearningError
             For a transcript the project does not have.
         """
-        units = self._units([transcript_id])
-        probability, by_rules, findings = self._score(units)
+        self._transcript(transcript_id)  # an unknown id: a clear error
+        self.prefetch([transcript_id])
+        units, probability, by_rules, findings, inputs = self._scored[transcript_id]
         thresholds = self.trained.coder.thresholds_
         by_model = probability >= thresholds
         shown = np.ones_like(by_model) if everything else by_model | by_rules
@@ -204,7 +233,7 @@ class Suggester:
             terms = dict(zip(needs_terms, self.trained.coder.influential_terms(
                 units["text"].iloc[needs_terms].tolist(), j,
                 tfidf=None if tfidf is None else tfidf[needs_terms]), strict=True)) if needs_terms else {}
-            examples = self._nearest(needs_terms, j)
+            examples = self._nearest(inputs, needs_terms, j)
             for i in chosen:
                 start = int(units["start"].iat[i])
                 if by_rules[i, j]:
@@ -254,7 +283,7 @@ class Suggester:
         units = units[~turn_of.isin(reviewed)].reset_index(drop=True)
         if units.empty:
             return pd.DataFrame(columns=UNCERTAINTY_COLUMNS)
-        probability, by_rules, _ = self._score(units)
+        probability, by_rules, _, _ = self._score(units)
         thresholds = self.trained.coder.thresholds_
         undecided = uncertainty(probability, thresholds)
         if self.trained.coder.keep_rules:
@@ -293,6 +322,7 @@ def model_codings(project: Project, *, unit: str = "turn") -> list[Coding]:
         When the project has too little human coding to train a model from.
     """
     suggester = Suggester.for_project(project, unit)
+    suggester.prefetch()
     codings = []
     for transcript_id, transcript in suggester.transcripts.items():
         table = suggester.suggestions(transcript_id)
