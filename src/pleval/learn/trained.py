@@ -84,12 +84,18 @@ def _plain(value):
 
 
 def model_key(training: TrainingSet, estimator: LearnedCoder) -> dict:
-    """What a trained coder depends on: when any of it changes, the coder is retrained."""
-    return _plain({
+    """What a trained coder depends on: when any of it changes, the coder is retrained. A coder that reads
+    sentence embeddings depends on the model that made them too (``embedding_model``, its name)."""
+    key = {
         "format": MODEL_FORMAT, "unit": training.unit, "codebook_hash": training.codebook_hash,
         "training_hash": training.hash, "params": estimator.get_params(), "pleval_version": __version__,
         "sklearn_version": sklearn.__version__,
-    })
+    }
+    if estimator.use_semantic:
+        from .semantic import embedding_model_name  # the optional extra's module: imported only when used
+
+        key["embedding_model"] = embedding_model_name()
+    return _plain(key)
 
 
 def fit_on(training: TrainingSet, estimator: LearnedCoder, rule_coder: RuleCoder) -> LearnedCoder:
