@@ -33,10 +33,9 @@ from pleval.learn.training import rule_findings
 from pleval.project import Project
 
 REPO = Path(__file__).resolve().parent.parent
-# the distributions the embed extra adds to pleval's own: the packaged model, tokenizers and what tokenizers pulls
-# in (huggingface-hub and its own dependencies, which pleval's other dependencies do not already need)
-EXTRA = ("tokenizers", "huggingface-hub", "hf-xet", "httpx2", "httpcore2", "anyio", "h11", "truststore", "fsspec",
-         "filelock")
+# the distributions the embed extra adds to pleval's own (pip's resolution of pleval against pleval[embed]): the
+# packaged model, tokenizers, and what tokenizers pulls in through huggingface-hub
+EXTRA = ("tokenizers", "huggingface-hub", "hf-xet", "httpx2", "httpcore2", "truststore", "fsspec", "filelock")
 
 
 def installed_bytes(name: str) -> int:

