@@ -17,7 +17,8 @@ precision_option = click.option(
     help="Choose each code's threshold for the best recall at this precision (default: the best F1).")
 semantic_option = click.option(
     "--semantic", is_flag=True,
-    help="Add each text's similarity in meaning to each code (needs: pip install 'pleval[semantic]').")
+    help="Add each text's similarity in meaning to each code (needs: pip install 'pleval[embed]', or "
+         "'pleval[semantic]' with torch).")
 
 
 @main.command()
