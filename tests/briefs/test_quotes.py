@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pleval.briefs.quotes import RULES_ALONE, best_window, weigh
 from pleval.briefs.redact import Redactor
+from pleval.briefs.terms import TermFinder
 from pleval.nlp.segment import segment_transcript
 from pleval.schema import Participant, Transcript, TranscriptMeta, Turn
 
@@ -47,8 +48,9 @@ def evidence(text: str) -> dict:
 def window(code_id: str, *, human: bool = False, found: dict | None = None, talk: str = TALK):
     transcript, segment, redacted = one_turn(talk)
     found = evidence(transcript.text) if found is None else found
+    finder = TermFinder([transcript], listed=set(), lower_words=set())
     return best_window(segment, redacted, code_id=code_id, coded=(segment.start, segment.end), human=human,
-                       evidence=found, weights=WEIGHTS, common_words=set(), text=transcript.text)
+                       evidence=found, weights=WEIGHTS, unlisted=finder.unlisted, text=transcript.text)
 
 
 def test_words_several_rules_matched_count_once():

@@ -15,8 +15,9 @@ from pleval.briefs.redact import (
     redaction_summary,
     short_form,
     trie_pattern,
-    unlisted_capitalised,
 )
+from pleval.briefs.terms import words_of
+from pleval.briefs.unlisted import UnlistedFinder
 from pleval.inputs.cache import load_transcripts_cached
 from pleval.inputs.declaration import project_declaration
 from pleval.project import Project
@@ -144,11 +145,6 @@ def test_redaction_report_says_what_was_replaced_how_often_and_where(transcripts
     assert "Carver" not in summary and "Hilltop" not in summary and summary.count("[") >= 5
 
 
-def test_unlisted_capitalised_words_are_flagged_for_a_person_to_check():
-    text = "We did the Krebs cycle in January. Then Tuesday we met. I think Mamaw agreed."
-    assert unlisted_capitalised(text, {"cycle"}) == ["Krebs", "Mamaw"]
-
-
 def test_trie_pattern_prefers_the_longest_term():
     pattern = re.compile(rf"(?:{trie_pattern(['Alum Bend', 'Alum Bend High School', 'Alum'])})\b")
     assert pattern.match("Alum Bend High School is").group() == "Alum Bend High School"
@@ -262,9 +258,10 @@ def test_words_never_redacted_and_words_that_are_no_names(clinic_project):
     redactor, text = clinic_redacted(clinic_project)
     assert "gave us hope. Hope is what kept us going." in text  # "Hope" is Jordan Hope's surname, but never redacted
     assert "Jordan" not in text
-    assert unlisted_capitalised("They trained as Promotoras in March.") == ["Promotoras"]
-    assert unlisted_capitalised("They trained as Promotoras in March.", redactor.common_words) == []
-    assert unlisted_capitalised("The Promotoras's van broke down.", redactor.common_words) == []
+    assert UnlistedFinder((), set()).runs("They trained as Promotoras in March.") == ["Promotoras"]
+    declared = UnlistedFinder(words_of(redactor.declaration.model_dump()), redactor.lower_words)
+    assert declared.runs("They trained as Promotoras in March.") == []  # pleval.yaml: capitalised, no name
+    assert declared.runs("The Promotoras's van broke down.") == []
 
 
 def test_briefs_yaml_lists_sites_and_places_by_their_attribute(clinic_project):

@@ -61,7 +61,7 @@ from .prose import (
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
 from .quotes import QuoteCandidate, as_brief_quote, choose_quotes, quote_candidates, trimmed, turn_evidence
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
-from .terms import KEEP, REDACT, FlaggedTerm, TermFinder, load_decisions, term_key, words_of
+from .terms import REDACT, FlaggedTerm, TermFinder, load_decisions, term_key, words_of
 
 if TYPE_CHECKING:  # the survey is imported only for a project that has one
     from ..survey.data import SurveyData
@@ -89,13 +89,12 @@ class BriefContext:
     survey: SurveyData | None  # when the project has a survey
     redactor: Redactor
     attributor: Attributor  # in the project's words; a brief's attributions are within its scope (``within``)
+    terms: TermFinder  # runs of capitalised words no list names in quotes: flagged terms, and what ranks a quote lower
     redactions: dict[str, RedactedText] = field(default_factory=dict)
     segments: dict[str, list] = field(default_factory=dict)
-    common_words: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     suppression: Suppression | None = None  # over every survey figure the build publishes
     rule_weights: dict[str, float] = field(default_factory=dict)  # rule key -> weight: what a quote's evidence weighs
-    terms: TermFinder | None = None  # flags terms in quotes that no list names, with people's decisions on them
     memos: Memos = field(default_factory=Memos)  # every coder's memos, for what a quoted person described
     quality: MeasuredQuality | None = None  # the suggesting coder's measured quality on real talk, per code
 
@@ -121,8 +120,6 @@ class BriefContext:
         redactor = Redactor(counted.transcripts, declaration=declaration, terms=briefs.redact, sites=sites,
                             local_terms=[d.term for d in decisions.values() if d.decision == REDACT])
         attributor = Attributor(counted.transcripts, declaration=declaration)
-        kept = words_of([d.term for d in decisions.values() if d.decision == KEEP])
-        common = redactor.common_words | kept  # words written in lower case in the transcripts, no names, kept terms
         listed = words_of([declaration.model_dump(), counted.codebook.model_dump(), briefs.model_dump(),
                            *(dict(t.meta.attributes) for t in counted.transcripts), sites])
         terms = TermFinder(counted.transcripts, listed=listed, lower_words=redactor.lower_words, decisions=decisions)
@@ -138,8 +135,8 @@ class BriefContext:
             problems.append(error)
             quality = None
         return cls(project, declaration, briefs, check.broken, check.declared, counted, human_agreement(project),
-                   survey, redactor, attributor, common_words=common, problems=problems,
-                   suppression=suppression, rule_weights=rule_weights(counted.codebook), terms=terms,
+                   survey, redactor, attributor, terms, problems=problems,
+                   suppression=suppression, rule_weights=rule_weights(counted.codebook),
                    memos=Memos.load(project, counted.codebook, counted.transcripts), quality=quality)
 
     def redacted(self, transcript: Transcript) -> RedactedText:
@@ -342,7 +339,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         counts = prevalence(code_id, transcripts, context.counted, context.declaration)
         reliability = context.agreement[code_id]
         rows = table[(table["code_id"] == code_id) & table["transcript_id"].isin(by_id)]
-        candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.common_words,
+        candidates = quote_candidates(code_id, rows, by_id, segments, redactions, context.terms.unlisted,
                                       counted=counted, weights=context.rule_weights)
         described = {c.segment.id: d for c in candidates if (d := description(
             context.memos, spec.text.examples, segment_id=c.segment.id, transcript_id=c.transcript.id,
@@ -372,7 +369,7 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),
             pull_quote=as_brief_quote(pull, attributor) if pull else None, questions=tuple(code.questions),
         ))
-    terms = context.terms.flag(quoted) if context.terms is not None else []
+    terms = context.terms.flag(quoted)
     brief = _brief(spec, context, transcripts, themes, filters, redactions, left_out)
     brief = brief.model_copy(update={"undecided_terms": tuple(t.term for t in terms if t.decision is None)})
     flagged = {t.term: {"decision": t.decision, "quoted": list(t.where)} for t in terms}

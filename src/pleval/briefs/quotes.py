@@ -23,7 +23,8 @@ Candidates are ranked:
 - human-confirmed turns (consensus or human coding) before rule-only ones, and among them those where the
   rules found strong evidence in the window too;
 - a clear margin over the other themes counted on the turn;
-- fewer placeholders, and no capitalised word that no list names (a possible name the metadata misses);
+- fewer placeholders, and no run of capitalised words that no list names nor a person kept (a possible name
+  the metadata misses, or a site's own term: :mod:`pleval.briefs.unlisted`);
 - a middling length (20-50 words).
 
 A section's quotes are then picked greedily: never two from one person (nor a turn quoted elsewhere in the
@@ -35,13 +36,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..nlp.openings import balanced_quotation, ends_sentence, opening_problem, punctuated
 from ..schema import BriefQuote, QuoteProvenance, Segment, Sentence, Transcript
 from .attribution import Attributor, Profile, profile_of
-from .redact import RedactedText, unlisted_capitalised
+from .redact import RedactedText
 
 MIN_WORDS = 15
 MAX_WORDS = 60
@@ -52,6 +53,9 @@ SURE_EVIDENCE = 0.9
 #: of them sure (a passing mention, "he's on the team with us", is one).
 RULES_ALONE = 1.3
 _PLACEHOLDER = re.compile(r"\[[a-zA-Z][a-zA-Z ]*\]")
+#: What finds a quote's runs of capitalised words no list names nor a person kept
+#: (:meth:`pleval.briefs.terms.TermFinder.unlisted`).
+Unlisted = Callable[[str], Sequence[str]]
 _FILLER = re.compile(r"^(?:yeah|yes|um+|uh+|oh|okay|ok|so|well|right|mm-?hmm|hmm|sure|i mean)\b[\s,.!?—-]*$",
                      re.IGNORECASE)
 
@@ -190,7 +194,7 @@ class Window:
 
 
 def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded: tuple[int, int], human: bool,
-                evidence: Mapping[str, tuple[Evidence, ...]], weights: Mapping[str, float], common_words: set[str],
+                evidence: Mapping[str, tuple[Evidence, ...]], weights: Mapping[str, float], unlisted: Unlisted,
                 text: str) -> Window | None:
     """The best window of whole sentences of the turn for a theme, or None when no window can be its quote.
 
@@ -206,6 +210,9 @@ def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded
         Every theme counted on the turn -> the rules' evidence for it there (empty where the rules found none).
     weights : mapping
         Rule key -> its weight (:func:`pleval.nlp.rules.rule_weights`).
+    unlisted : callable
+        A quote's runs of capitalised words no list names nor a person kept
+        (:meth:`pleval.briefs.terms.TermFinder.unlisted`): each lowers the window's score.
     """
     best: Window | None = None
     narrow = coded[0] > segment.start or coded[1] < segment.end  # a coder applied the theme to some sentences
@@ -249,8 +256,8 @@ def best_window(segment: Segment, redacted: RedactedText, *, code_id: str, coded
                 continue  # the words are another theme's as much or more: its quote, not this one's
             score = _window_score(words, quote, own.total, rival, bool(own.inside) or narrow, 0)
             if best is not None and score <= best.score:
-                continue  # flagged words only lower a score: this window cannot win, whatever they are
-            flagged = tuple(unlisted_capitalised(quote, common_words))
+                continue  # flagged runs only lower a score: this window cannot win, whatever they are
+            flagged = tuple(unlisted(quote))
             if flagged:
                 score = _window_score(words, quote, own.total, rival, bool(own.inside) or narrow, len(flagged))
             if best is None or score > best.score:
@@ -269,7 +276,7 @@ def turn_evidence(rows) -> dict[str, dict[str, tuple[Evidence, ...]]]:
 
 
 def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], segments: dict[str, list[Segment]],
-                     redactions: dict[str, RedactedText], common_words: set[str], *,
+                     redactions: dict[str, RedactedText], unlisted: Unlisted, *,
                      counted: Mapping[str, Mapping[str, tuple[Evidence, ...]]] | None = None,
                      weights: Mapping[str, float] | None = None) -> list[QuoteCandidate]:
     """The quotable windows of the turns counted for one theme.
@@ -282,6 +289,9 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         Transcript id -> its segments.
     redactions : dict
         Transcript id -> its redacted text.
+    unlisted : callable
+        A quote's runs of capitalised words no list names nor a person kept
+        (:meth:`pleval.briefs.terms.TermFinder.unlisted`).
     counted : mapping, optional
         :func:`turn_evidence` of the brief's turns, every theme's: what a window is weighed against (without it,
         only the theme's own evidence is known).
@@ -299,7 +309,7 @@ def quote_candidates(code_id: str, rows, transcripts: dict[str, Transcript], seg
         evidence = {**(counted or {}).get(row.segment_id, {}), code_id: own}
         human = row.source != "rules"
         window = best_window(segment, redacted, code_id=code_id, coded=(row.start, row.end), human=human,
-                             evidence=evidence, weights=weights or {}, common_words=common_words,
+                             evidence=evidence, weights=weights or {}, unlisted=unlisted,
                              text=transcript.text)
         if window is None:
             continue

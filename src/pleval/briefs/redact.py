@@ -25,7 +25,7 @@ What is replaced, and by what (the words come from the project's declaration, ``
 
 Words in ``redaction.never_redact`` are never replaced; those in ``redaction.capitalised`` (a program's name,
 an acronym) and English words always written with a capital (days, months, "I") are no names: they never make a
-short form and a quote holding them is not flagged.
+short form, nor a run of capitalised words no list names in a quote (:mod:`pleval.briefs.unlisted`).
 
 Matching runs one compiled regular expression over the text: an alternation of every term, longest first,
 with word boundaries, multi-word names case-insensitive and single words case-sensitive (so "Autumn Shriver"
@@ -62,9 +62,9 @@ FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", 
 ENGLISH_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march",
                                  "april", "may", "june", "july", "august", "september", "october", "november",
                                  "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                 "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "christmas",
-                                 "thanksgiving", "halloween", "easter", "english", "spanish", "american", "america",
-                                 "covid", "zoom", "google"])
+                                 "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays",
+                                 "sundays", "christmas", "thanksgiving", "halloween", "easter", "english", "spanish",
+                                 "american", "america", "covid", "zoom", "google"])
 #: Words of places' names too common to stand for one on their own (with the words of every declared ending).
 GENERIC_PLACE_WORDS = frozenset(["black", "white", "red", "green", "blue", "north", "south", "east", "west", "new",
                                  "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake",
@@ -244,9 +244,6 @@ class Redactor:
     ----------
     lower_words : set of str
         Every word the transcripts write in lower case (as ``_LOWER_WORD`` finds them).
-    common_words : set of str
-        The words no quote is flagged for (:func:`unlisted_capitalised`): ``lower_words``, and those pleval.yaml
-        declares capitalised or never redacted, with their possessive.
     """
 
     def __init__(self, transcripts: list[Transcript], *, declaration: Declaration = DEFAULT_DECLARATION,
@@ -262,7 +259,6 @@ class Redactor:
         declared = {_key(w) for w in [*words.capitalised, *words.never_redact]}
         self._never = {_key(w) for w in words.never_redact}
         self._no_names = ENGLISH_CAPITALISED | declared  # capitalised words that are no names
-        self._declared_common = declared | {w + "'s" for w in declared}
         places = [name for name in words.places if name not in (SITE, PLACE)]  # the attributes naming places
         self._kinds = {SITE: _Kind(SITE, f"[{declaration.site.singular}]", tuple(words.site_endings), True),
                        PLACE: _Kind(PLACE, PLACEHOLDERS["place"], (), False)}
@@ -306,7 +302,6 @@ class Redactor:
             for found, category in self._named_in_text(transcript.text):
                 self._place(found, category)
         self._proper_words(transcripts)
-        self.common_words = self.lower_words | self._declared_common
         self._compile()
 
     def placeholder(self, role: str | None) -> str:
@@ -541,20 +536,3 @@ def redaction_report(redactions: Iterable[RedactedText], *, transcripts: dict[st
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z][\w'’-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\[—–-]\s*|\n\s*)$")
-
-
-def unlisted_capitalised(text: str, common_words: Collection[str] = frozenset()) -> list[str]:
-    """Capitalised words inside sentences that no list names: possibly a name the metadata misses, for a person
-    to check before a quote is used. ``common_words`` (lower case) are no names: a project's
-    :attr:`Redactor.common_words`, the words its transcripts write in lower case and those pleval.yaml declares."""
-    found = []
-    for match in _CAPITALISED.finditer(text):
-        word = match.group()
-        key = word.casefold().replace("’", "'")
-        if key in ENGLISH_CAPITALISED or key.removesuffix("'s") in ENGLISH_CAPITALISED or key in common_words:
-            continue
-        if _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]):
-            continue
-        found.append(word)
-    return found

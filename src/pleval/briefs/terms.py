@@ -2,8 +2,9 @@
 school's own program, reward or place: "Tiger Tokens"), for a person to keep or redact before a final copy; and
 ``data/terms.yaml``, where those decisions are kept.
 
-A term is a run of capitalised words in a chosen quote ("Tiger Tokens", "Open-Door Mondays") with a word no list names.
-The lists are the project's own words and plain English:
+A term is a run of capitalised words in a chosen quote ("Tiger Tokens", "Open-Door Mondays") with a word no list
+names, as :mod:`pleval.briefs.unlisted` finds them (the same runs rank a quote lower). The lists are the project's
+own words and plain English:
 
 - every word pleval.yaml declares (its redaction lists, site and place endings, roles, attribute values...),
   every value of the transcripts' metadata, and briefs.yaml's words;
@@ -11,8 +12,9 @@ The lists are the project's own words and plain English:
 - English words always written with a capital (days, months, "I") and a small English stop list (spaCy's).
 
 Names of people and sites are already placeholders in a quote. A single capitalised word that opens a sentence
-is no term when the transcripts also write it in lower case ("Honestly", "Parents"). A term is flagged only when
-the transcripts of one site alone use it: one that several sites use identifies none.
+is no term unless the transcripts write it capitalised where no sentence opens, and never in lower case ("Krebs",
+not "Honestly"). A term is flagged only when the transcripts of one site alone use it: one that several sites use
+identifies none.
 
 ``data/terms.yaml`` is a YAML list, one decision a line, which ``pleval terms keep|redact TERM`` appends (under a
 lock, flushed to disk before it returns)::
@@ -38,7 +40,7 @@ import yaml
 from ..errors import TermsError
 from ..project import Project, append_durably
 from ..schema import Transcript
-from .redact import ENGLISH_CAPITALISED, FUNCTION_WORDS
+from .unlisted import UnlistedFinder
 
 KEEP, REDACT = "keep", "redact"
 DECISIONS = (KEEP, REDACT)
@@ -47,10 +49,7 @@ HEADER = ("# Decisions on terms flagged in the briefs' quotes: capitalised words
           "uses.\n# Appended by `pleval terms keep TERM` and `pleval terms redact TERM`; the last decision on a term "
           "holds.\n")
 _EXAMPLE = '- {term: "Tiger Tokens", decision: redact, by: lee, at: "2026-12-02T19:40:00+00:00"}'
-_WORD = re.compile(r"[A-Z][\w'’]*(?:-[A-Za-z0-9][\w'’]*)*")
 _ANY_WORD = re.compile(r"[\w'’-]+")
-_PLACEHOLDER = re.compile(r"\[[^\]]*\]")
-_OPENING_QUOTE = re.compile(r"[\"“‘(]\s*$")
 
 
 def term_key(term: str) -> str:
@@ -203,43 +202,21 @@ class TermFinder:
     _sites: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
-    def _known(self) -> frozenset[str]:
-        from spacy.lang.en.stop_words import STOP_WORDS
-
-        return frozenset(self.listed) | ENGLISH_CAPITALISED | FUNCTION_WORDS | frozenset(STOP_WORDS)
-
-    def _named(self, word: str) -> bool:
-        key = word.casefold().replace("’", "'").removesuffix("'s")
-        return key in self._known
+    def finder(self) -> UnlistedFinder:
+        """The runs of capitalised words no list names (:mod:`pleval.briefs.unlisted`): what the terms are taken
+        from, and what ranks a quote lower."""
+        return UnlistedFinder(self.listed, self.lower_words, [turn.text for t in self.transcripts for turn in t.turns])
 
     def candidates(self, text: str) -> list[str]:
-        """The terms in one quote: runs of capitalised words with a word no list names (a run's leading function
-        word dropped: "The Monday club"), and no single word opening a sentence that is also written in lower
-        case."""
-        from ..nlp.pipeline import blank_pipeline
+        """The terms in one quote: its runs of capitalised words that no list names
+        (:meth:`UnlistedFinder.runs`)."""
+        return self.finder.runs(text)
 
-        masked = _PLACEHOLDER.sub(lambda m: "\0" * len(m.group()), text)  # a placeholder is no word of a term
-        starts = {sentence.start_char for sentence in blank_pipeline()(text).sents}
-        runs: list[list[re.Match]] = []
-        for match in _WORD.finditer(masked):
-            if runs and masked[runs[-1][-1].end():match.start()] == " ":
-                runs[-1].append(match)
-            else:
-                runs.append([match])
-        found = []
-        for run in runs:
-            while run and run[0].group().casefold() in FUNCTION_WORDS and len(run) > 1:
-                run = run[1:]
-            words = [m.group().removesuffix("'s").removesuffix("’s") for m in run]
-            if all(self._named(w) for w in words):
-                continue
-            if len(words) == 1:  # opening a sentence, or someone's quoted words: a common word is no term
-                at = run[0].start()
-                opening = at in starts or _OPENING_QUOTE.search(masked[:at]) is not None
-                if opening and words[0].casefold() in self.lower_words:
-                    continue
-            found.append(" ".join(words))
-        return found
+    def unlisted(self, text: str) -> list[str]:
+        """The runs no list names in a text that no one decided to keep (possibly a name the metadata misses, or a
+        site's own term): what ranks a quote lower (:mod:`pleval.briefs.quotes`)."""
+        return [run for run in self.finder.runs(text)
+                if (decided := self.decisions.get(term_key(run))) is None or decided.decision != KEEP]
 
     def sites_using(self, term: str) -> int:
         """How many sites' transcripts write the term (as a word or words, in its case); a transcript that names no
