@@ -39,7 +39,7 @@ def _key(word: str) -> str:
 def _sentence_starts(texts: Iterable[str]) -> Iterable[frozenset[int]]:
     from ..nlp.pipeline import blank_pipeline
 
-    for doc in blank_pipeline().pipe(texts):
+    for doc in blank_pipeline().pipe(texts, disable=["pleval_lowercase_lemmas"]):  # sentences need no lemmas
         yield frozenset(sentence.start_char for sentence in doc.sents)
 
 
