@@ -405,3 +405,29 @@ def test_markdown_parts_rendered_together_match_each_part_alone_and_the_whole(dr
     with pytest.raises(ValueError, match="unknown part"):
         markdown_part(brief, "appendix")
 
+
+
+def test_a_theme_left_without_an_example_says_why_until_a_person_codes_a_passage_of_it(fresh_sample):
+    from pleval.briefs.assemble import assemble_brief
+    from pleval.coding.store import CodingLog
+
+    def expertise():
+        brief = assemble_brief(fresh_sample, "region-southeast").brief
+        return next(t for t in brief.themes if t.code_id == "educator_expertise")
+
+    bare = expertise()  # 20 turns voice it, 19 on the rules alone, none with words firm enough to quote
+    assert not bare.examples
+    note = next(n for n in bare.notes if n.startswith("No example"))
+    assert f"none of the {bare.prevalence.turns} turns counted here (1 of them coded by a person)" in note
+    transcript = next(t for t in load_transcripts_cached(fresh_sample)[0] if t.id == "se-sandstone-valley-coach")
+    turn = transcript.turns[13]
+    start = transcript.text.index("I can stand up at a staff meeting", turn.start)
+    end = transcript.text.index("that's different.", start) + len("that's different.")
+    CodingLog(fresh_sample.codings_dir, "cy").append(
+        "apply", transcript_id=transcript.id, transcript_hash=transcript.text_hash, start=start, end=end,
+        code_id="educator_expertise", text=transcript.text[start:end])
+    coded = expertise()
+    assert [q.provenance.start for q in coded.examples] == [start]
+    assert not any(n.startswith("No example") for n in coded.notes)
+    other = assemble_brief(fresh_sample, "region-northwest").brief
+    assert all(not any(n.startswith("No example") for n in t.notes) for t in other.themes if t.examples)

@@ -51,6 +51,7 @@ from .prose import (
     example_sentence,
     footnote,
     methods_sentences,
+    no_example_sentence,
     period_names,
     prevalence_sentences,
     provisional_sentence,
@@ -59,7 +60,16 @@ from .prose import (
     survey_sentence,
 )
 from .published import brief_count_key, brief_figure_key, brief_survey_filters, build_suppression
-from .quotes import QuoteCandidate, as_brief_quote, choose_quotes, quote_candidates, trimmed, turn_evidence
+from .quotes import (
+    MAX_WORDS,
+    MIN_WORDS,
+    QuoteCandidate,
+    as_brief_quote,
+    choose_quotes,
+    quote_candidates,
+    trimmed,
+    turn_evidence,
+)
 from .redact import RedactedText, Redactor, redaction_report, redaction_summary
 from .terms import REDACT, FlaggedTerm, TermFinder, load_decisions, term_key, words_of
 
@@ -359,11 +369,14 @@ def assemble_brief(project: Project, brief_id: str, *, context: BriefContext | N
         automatic = (automatic_sentence(kappa, counts.sources["rules"], counts.turns, trusted_kappa=TRUSTED_KAPPA)
                      if kappa is not None and context.quality is not None
                      and context.quality.trusted(code_id) is False else None)
+        bare = (no_example_sentence(counts.turns, counts.turns - counts.sources.get("rules", 0),
+                                    (MIN_WORDS, MAX_WORDS))
+                if counts.turns and not examples else None)
         themes.append(BriefTheme(
             code_id=code_id, label=code.label, heading=heading, prevalence=counts, reliability=reliability,
             narrative=tuple(_unrepeated(prevalence_sentences(counts, context.declaration, about=about), said,
                                         _wording(code, briefs)[2])),
-            notes=tuple(n for n in (provisional, automatic) if n), automatic_kappa=kappa,
+            notes=tuple(n for n in (provisional, automatic, bare) if n), automatic_kappa=kappa,
             hand_written=context.scrubbed(spec.text.themes.get(code_id)),
             figures=_figures(code, filters, context, said=said_items),
             examples=examples, example_sentences=tuple(example_sentence(q) for q in examples),

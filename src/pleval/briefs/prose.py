@@ -308,6 +308,15 @@ def automatic_sentence(kappa: float, rules_turns: int, total_turns: int, *, trus
             f"below {trusted_kappa}; read these counts with care.")
 
 
+def no_example_sentence(turns: int, by_people: int, words: tuple[int, int]) -> str:
+    """Why a theme voiced on ``turns`` turns (``by_people`` of them coded by a person) has no example: no passage of
+    them shows it firmly enough to quote; and what gives the section one (a passage of ``words`` words, coded)."""
+    people = f"{by_people} of them coded by a person" if by_people else "none of them coded by a person"
+    return (f"No example: none of the {counted(turns, 'turn')} counted here ({people}) has a passage that shows "
+            f"this theme clearly enough to quote. Coding a passage of {words[0]} to {words[1]} words that shows it, "
+            "by hand or in the coding widget, gives the section one.")
+
+
 def provisional_sentence(reliability: ThemeReliability) -> str | None:
     """Why a theme is provisional, with the coders' agreement; None when it is not."""
     if not reliability.provisional:
