@@ -52,6 +52,34 @@ def test_each_page_is_run_converted_and_listed(project):
     assert alpha["execute_seconds"] > 0 and "papermill" in manifest["versions"]
 
 
+def test_pages_built_by_other_pleval_code_are_out_of_date(project, monkeypatch):
+    import pleval.build.batch
+
+    build(project, progress=False)
+    monkeypatch.setattr(pleval.build.batch, "pleval_digest", lambda: "0.1.0+another-checkout")
+    assert set(statuses(build(project, progress=False)).values()) == {"built", "failed"}
+    assert set(statuses(build(project, progress=False)).values()) == {"unchanged", "failed"}
+
+
+def test_pleval_digest_follows_the_code_and_templates_it_hashes(tmp_path, monkeypatch):
+    from pleval.inputs import digests
+
+    package = tmp_path / "pleval"
+    (package / "inputs").mkdir(parents=True)
+    (package / "templates").mkdir()
+    (package / "inputs" / "digests.py").write_text("x = 1\n")
+    (package / "templates" / "page.j2").write_text("{{ x }}\n")
+    monkeypatch.setattr(digests, "__file__", str(package / "inputs" / "digests.py"))
+    seen = set()
+    for path, text in [(None, None), ("inputs/digests.py", "x = 2\n"), ("templates/page.j2", "{{ y }}\n")]:
+        if path:
+            (package / path).write_text(text)
+        digests.pleval_digest.cache_clear()
+        seen.add(digests.pleval_digest())
+    digests.pleval_digest.cache_clear()
+    assert len(seen) == 3
+
+
 def test_a_failing_page_keeps_its_executed_notebook_with_the_error(project):
     report = build(project, ["broken", "alpha"], progress=False)
     assert statuses(report) == {"alpha": "built", "broken": "failed"}

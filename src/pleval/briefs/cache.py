@@ -18,9 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
 from ..errors import PlevalError
-from ..inputs.digests import file_digest, folder_digest
+from ..inputs.digests import file_digest, folder_digest, pleval_digest
 from ..inputs.text import sha256_text
 from ..project import Project, atomic_write, inside
 
@@ -38,7 +37,7 @@ def brief_key(project: Project) -> str:
         "terms": file_digest(project.terms_path),
         "coder_quality": file_digest(project.coder_quality_path),
         "templates": folder_digest(Path(__file__).parent.parent / "templates" / "brief"),
-        "pleval": __version__,
+        "pleval": pleval_digest(),
     }
     return sha256_text(json.dumps(parts, sort_keys=True))
 

@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..errors import BuildError, Problem
-from ..inputs.digests import file_digest, folder_digest
+from ..inputs.digests import file_digest, folder_digest, pleval_digest
 from ..inputs.text import sha256_text
 from ..project import Project, atomic_write
 from .runners import runner
@@ -118,7 +118,7 @@ def shared_inputs(project: Project) -> dict[str, str]:
         "codebook": file_digest(project.codebook_path),
         "survey": folder_digest(project.survey_dir),
         "templates": folder_digest(templates),
-        "pleval": __version__,
+        "pleval": pleval_digest(),
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,3 +51,13 @@ def file_digest(path: Path) -> str:
 def tree(folder: Path, pattern: str = "*") -> list[Path]:
     """The files under ``folder`` matching ``pattern``, leaving out hidden ones; none if it does not exist."""
     return [p for p in folder.rglob(pattern) if p.is_file() and not p.name.startswith(".")] if folder.exists() else []
+
+
+@lru_cache(maxsize=1)
+def pleval_digest() -> str:
+    """The installed pleval's version and a hash of its own code and templates: what drafted a brief or built a
+    page, so that output drafted by other code (a new release, or a checkout between releases) is out of date."""
+    from .. import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    return f"{__version__}+{folder_digest(package, '*.py')[:16]}{folder_digest(package / 'templates')[:16]}"
