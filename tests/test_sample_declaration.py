@@ -21,8 +21,8 @@ LOCALES = ("rural", "small town", "suburban", "urban")
 ENGLISH_CAPITALISED = {"i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march", "april", "may",
                        "june", "july", "august", "september", "october", "november", "december", "monday",
                        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mondays", "tuesdays",
-                       "wednesdays", "thursdays", "fridays", "christmas", "thanksgiving", "halloween", "easter",
-                       "english", "spanish", "american", "america", "covid", "zoom", "google"}
+                       "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "christmas", "thanksgiving",
+                       "halloween", "easter", "english", "spanish", "american", "america", "covid", "zoom", "google"}
 
 
 def sample():

@@ -59,12 +59,12 @@ FUNCTION_WORDS = frozenset(["a", "an", "and", "at", "but", "by", "for", "from", 
                             "why", "where", "which", "every", "all", "some", "one", "two", "three"])
 #: English words written with a capital whatever the evaluation; pleval.yaml's ``redaction.capitalised`` adds the
 #: evaluation's own (a program's name, an acronym).
-ENGLISH_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march",
-                                 "april", "may", "june", "july", "august", "september", "october", "november",
-                                 "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                 "sunday", "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "christmas",
-                                 "thanksgiving", "halloween", "easter", "english", "spanish", "american", "america",
-                                 "covid", "zoom", "google"])
+ENGLISH_CAPITALISED = frozenset(["i", "i'm", "i've", "i'd", "i'll", "ok", "tv", "january", "february", "march", "april",
+                                 "may", "june", "july", "august", "september", "october", "november", "december",
+                                 "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                                 "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
+                                 "christmas", "thanksgiving", "halloween", "easter", "english", "spanish", "american",
+                                 "america", "covid", "zoom", "google"])
 #: Words of places' names too common to stand for one on their own (with the words of every declared ending).
 GENERIC_PLACE_WORDS = frozenset(["black", "white", "red", "green", "blue", "north", "south", "east", "west", "new",
                                  "old", "upper", "lower", "great", "little", "big", "saint", "st", "mount", "lake",
