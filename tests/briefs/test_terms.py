@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from one_turn import one_turn_transcript
 
 from pleval.briefs.assemble import BriefContext, assemble_brief, flagged_terms
 from pleval.briefs.render import build_briefs, check_final
@@ -15,7 +16,6 @@ from pleval.briefs.terms import HEADER, TermFinder, load_decisions, record_decis
 from pleval.cli import main
 from pleval.errors import BriefError, TermsError
 from pleval.project import Project
-from pleval.schema import Participant, Transcript, TranscriptMeta, Turn
 from pleval.validate import validate_project
 
 AT = dt.datetime(2026, 12, 2, 19, 40, tzinfo=dt.UTC)
@@ -75,19 +75,11 @@ def test_recording_refuses_what_is_no_decision(project):
     assert not project.terms_path.exists()
 
 
-def transcript(tid: str, site: str, talk: str) -> Transcript:
-    meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", site=site, interviewer="Ivy Ng",
-                          participants=[Participant(name="Ann Lee", role="teacher")])
-    text = f"Ann Lee: {talk}"
-    return Transcript(meta, text, (Turn(0, "Ann Lee", "Ann Lee", "teacher", talk, 9, len(text), 1),), f"{tid}.txt",
-                      "txt", "x", "y")
-
-
 def test_a_term_no_list_names_that_one_site_alone_uses_is_flagged():
     quote = ('And then PBIS, we have the new PBIS tickets this year, the "Wave Bucks." Honestly, '
              "The Wednesday lab runs on [teacher]'s Pop-In Fridays, and the Bucks are fine.")
-    at_one = transcript("one", "One School", quote)
-    at_two = transcript("two", "Two School", "Go Bucks. We follow PBIS here too, honestly.")
+    at_one = one_turn_transcript("one", "One School", quote)
+    at_two = one_turn_transcript("two", "Two School", "Go Bucks. We follow PBIS here too, honestly.")
     finder = TermFinder([at_one, at_two], listed={"pbis", "lab"}, lower_words={"honestly", "wave", "the"})
     found = finder.candidates(quote)
     assert "Wave Bucks" in found and "Pop-In Fridays" in found  # runs of capitalised words no list names

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from one_turn import one_turn_transcript
+
 from pleval.briefs.quotes import best_window
 from pleval.briefs.redact import Redactor
 from pleval.briefs.terms import TermDecision, TermFinder
 from pleval.briefs.unlisted import UnlistedFinder
 from pleval.nlp.segment import segment_transcript
-from pleval.schema import Participant, Transcript, TranscriptMeta, Turn
 
 
 def test_a_run_of_capitalised_words_is_one_name():
@@ -34,21 +35,13 @@ def test_a_word_opening_a_sentence_is_no_name_unless_the_talk_writes_it_as_one()
     assert finder.runs("We met Mr. Krebs.") == ["Mr", "Krebs"]  # an abbreviation's period opens no sentence
 
 
-def transcript(tid: str, site: str, talk: str) -> Transcript:
-    meta = TranscriptMeta(id=tid, type="interview", date="2024-03-01", site=site, interviewer="Ivy Ng",
-                          participants=[Participant(name="Ann Lee", role="teacher")])
-    text = f"Ann Lee: {talk}"
-    return Transcript(meta, text, (Turn(0, "Ann Lee", "Ann Lee", "teacher", talk, 9, len(text), 1),), f"{tid}.txt",
-                      "txt", "x", "y")
-
-
 TALK = ("Honestly, we never had time to plan together until this year. Now we meet at Maple Street Diner every "
         "Tuesday morning before school and plan the units together, and that planning time is what keeps us going.")
 
 
 def test_one_answer_flags_a_term_and_ranks_its_quote_lower():
-    at_one = transcript("one", "One School", TALK)
-    at_two = transcript("two", "Two School", "Honestly, the diner on Main is fine.")
+    at_one = one_turn_transcript("one", "One School", TALK)
+    at_two = one_turn_transcript("two", "Two School", "Honestly, the diner on Main is fine.")
     segment = segment_transcript(at_one)[0]
     redacted = Redactor([at_one, at_two]).redact(at_one)
     time = (TALK.index("planning time") + 9, TALK.index("planning time") + 22, "planning time", "time/phrase/0")
